@@ -1,0 +1,97 @@
+//! The built-in behaviours of the engine issue: `Silent` and the seed tutorial's adversary.
+
+use rand::RngExt;
+
+use super::{Behaviour, Context};
+use crate::protocol::message::{Digest, Message, NodeId, PrePrepare, Vote};
+use crate::protocol::{Action, Input, VoteKind};
+
+/// A replica that sends nothing (a crash from the start, or a mute primary). It still receives
+/// messages and ignores them; its timers never fire.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Silent;
+
+impl Behaviour for Silent {
+    fn name(&self) -> &str {
+        "Silent"
+    }
+
+    fn on_input(&mut self, _input: Input, _ctx: &mut Context<'_>) -> Option<Input> {
+        None
+    }
+}
+
+/// The seed tutorial's adversary. As primary it sends every replica a pre-prepare with a
+/// different digest (equivocation that honest backups detect, since the digest does not match
+/// the request). As backup it ignores half the pre-prepares, votes PREPARE for the rest with the
+/// right digest or a fake one (even odds), and never commits. It can stall progress but, as the
+/// seed notes, never break safety.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SeedAdversary;
+
+fn fake_digest(of: Digest, salt: u64) -> Digest {
+    Digest::of(&[b"seed-adversary", &of.0, &salt.to_le_bytes()])
+}
+
+impl Behaviour for SeedAdversary {
+    fn name(&self) -> &str {
+        "SeedAdversary"
+    }
+
+    fn on_input(&mut self, input: Input, ctx: &mut Context<'_>) -> Option<Input> {
+        if let Input::Message {
+            message: Message::PrePrepare(_),
+            ..
+        } = &input
+        {
+            if ctx.rng.random_bool(0.5) {
+                return None;
+            }
+        }
+        Some(input)
+    }
+
+    fn on_actions(&mut self, actions: Vec<Action>, ctx: &mut Context<'_>) -> Vec<Action> {
+        let me = ctx.replica.id();
+        let n = ctx.replica.config().n;
+        let keys = ctx.replica.keyring();
+        let mut out = Vec::with_capacity(actions.len());
+        for action in actions {
+            match action {
+                Action::Broadcast(Message::PrePrepare(pp)) => {
+                    for to in (0..n).filter(|&r| r != me) {
+                        let mut vote = pp.vote();
+                        vote.digest = fake_digest(vote.digest, ctx.rng.random::<u64>() ^ u64::from(to));
+                        let forged = PrePrepare {
+                            signed: keys.sign((VoteKind::PrePrepare, vote)),
+                            batch: pp.batch.clone(),
+                        };
+                        out.push(Action::Send {
+                            to: NodeId::Replica(to),
+                            message: Message::PrePrepare(forged),
+                        });
+                    }
+                }
+                Action::Broadcast(Message::Prepare(signed)) => {
+                    let (kind, vote) = *signed.value();
+                    let vote = if ctx.rng.random_bool(0.5) {
+                        vote
+                    } else {
+                        Vote {
+                            digest: fake_digest(vote.digest, 0),
+                            ..vote
+                        }
+                    };
+                    out.push(Action::Broadcast(Message::Prepare(keys.sign((kind, vote)))));
+                }
+                Action::Broadcast(Message::Commit(_))
+                | Action::Send {
+                    message: Message::Commit(_),
+                    ..
+                } => {}
+                other => out.push(other),
+            }
+        }
+        out
+    }
+}

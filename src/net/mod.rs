@@ -1,0 +1,110 @@
+//! The network model (Castro & Liskov §3: an asynchronous network that may fail to deliver,
+//! delay, duplicate or reorder messages). Pure: every decision draws from an RNG passed in,
+//! which the simulator keys per sending actor so that processing order never changes a draw.
+
+pub mod delay;
+
+use serde::{Deserialize, Serialize};
+
+pub use delay::DelayProfile;
+
+/// The simulator's RNG: ChaCha8, seeded per trial and per stream.
+pub type SimRng = rand_chacha::ChaCha8Rng;
+
+/// Extra delay applied to a share of messages, so that they overtake or are overtaken.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reorder {
+    /// Share of messages delayed further.
+    pub probability: f64,
+    /// The extra delay.
+    pub extra: DelayProfile,
+}
+
+impl Default for Reorder {
+    fn default() -> Self {
+        Reorder {
+            probability: 0.0,
+            extra: DelayProfile::Constant { ms: 0.0 },
+        }
+    }
+}
+
+/// The global link model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// One-way delay of every link.
+    pub delay: DelayProfile,
+    /// Probability that a message is lost.
+    #[serde(default)]
+    pub drop: f64,
+    /// Probability that a message is delivered twice (the copy with its own delay).
+    #[serde(default)]
+    pub duplicate: f64,
+    /// Reordering by extra delay.
+    #[serde(default)]
+    pub reorder: Reorder,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig {
+            delay: DelayProfile::Constant { ms: 10.0 },
+            drop: 0.0,
+            duplicate: 0.0,
+            reorder: Reorder::default(),
+        }
+    }
+}
+
+/// Converts milliseconds to whole virtual nanoseconds (rounded; never negative).
+pub fn ms_to_ns(ms: f64) -> u64 {
+    (ms.max(0.0) * 1e6).round() as u64
+}
+
+impl NetworkConfig {
+    /// Decides the fate of one message: the delays (in ns) of the copies that arrive; empty
+    /// when it is lost. Draw order is fixed: loss, delay, reorder, duplication.
+    pub fn transmit(&self, rng: &mut SimRng, copies: &mut Vec<u64>) {
+        use rand::RngExt;
+        copies.clear();
+        if self.drop > 0.0 && rng.random_bool(self.drop.min(1.0)) {
+            return;
+        }
+        copies.push(self.one_delay_ns(rng));
+        if self.duplicate > 0.0 && rng.random_bool(self.duplicate.min(1.0)) {
+            copies.push(self.one_delay_ns(rng));
+        }
+    }
+
+    fn one_delay_ns(&self, rng: &mut SimRng) -> u64 {
+        use rand::RngExt;
+        let mut ms = self.delay.sample_ms(rng);
+        if self.reorder.probability > 0.0 && rng.random_bool(self.reorder.probability.min(1.0)) {
+            ms += self.reorder.extra.sample_ms(rng);
+        }
+        ms_to_ns(ms)
+    }
+
+    /// Checks probabilities and profiles; on error returns (field path, what is wrong).
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let probability = |name: &str, p: f64| {
+            if (0.0..=1.0).contains(&p) {
+                Ok(())
+            } else {
+                Err((name.to_string(), format!("must be a probability in [0, 1], got {p}")))
+            }
+        };
+        probability("drop", self.drop)?;
+        probability("duplicate", self.duplicate)?;
+        probability("reorder.probability", self.reorder.probability)?;
+        self.delay
+            .validate()
+            .map_err(|(f, why)| (format!("delay.{f}"), why))?;
+        self.reorder
+            .extra
+            .validate()
+            .map_err(|(f, why)| (format!("reorder.extra.{f}"), why))
+    }
+}

@@ -1,0 +1,227 @@
+//! A PBFT client (Castro & Liskov §4.1): closed loop, one outstanding request at a time.
+//!
+//! The client sends `REQUEST(o, t, c)` to the primary of the view it believes current, accepts a
+//! result once f+1 replicas sent matching replies (at least one of them is honest), and on
+//! timeout retransmits by broadcasting to all replicas. It learns the current view from replies.
+
+use std::collections::BTreeMap;
+
+use super::message::{ClientId, Message, NodeId, ReplicaId, Reply, Request, Timestamp, View};
+use super::{Action, Input, Observation, Timer, TimerKind};
+
+/// A client's parameters.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// Number of replicas.
+    pub n: u32,
+    /// Fault bound: a result needs f+1 matching replies.
+    pub f: u32,
+    /// Requests to issue, one after another.
+    pub requests: u64,
+    /// Retransmission timeout.
+    pub retransmit_ns: u64,
+}
+
+/// The operation a client puts in its request with timestamp `t`: distinct per request, and
+/// known to the oracle, which checks that every executed request was issued (validity).
+pub fn operation_of(client: ClientId, timestamp: Timestamp) -> u64 {
+    (u64::from(client) << 40) | timestamp
+}
+
+#[derive(Debug)]
+struct Outstanding {
+    request: Request,
+    replies: BTreeMap<ReplicaId, Reply>,
+}
+
+/// A closed-loop client.
+#[derive(Debug)]
+pub struct Client {
+    id: ClientId,
+    cfg: ClientConfig,
+    view: View,
+    issued: u64,
+    outstanding: Option<Outstanding>,
+    timer_generation: u64,
+}
+
+impl Client {
+    /// A client that will issue `cfg.requests` requests.
+    pub fn new(id: ClientId, cfg: ClientConfig) -> Client {
+        Client {
+            id,
+            cfg,
+            view: 0,
+            issued: 0,
+            outstanding: None,
+            timer_generation: 0,
+        }
+    }
+
+    /// Requests accepted so far.
+    pub fn accepted(&self) -> u64 {
+        self.issued - u64::from(self.outstanding.is_some())
+    }
+
+    /// Handles one input and returns the actions it causes.
+    pub fn handle(&mut self, input: Input) -> Vec<Action> {
+        let mut out = Vec::new();
+        match input {
+            Input::Start => self.issue_next(&mut out),
+            Input::Message {
+                from: NodeId::Replica(replica),
+                message: Message::Reply(reply),
+            } => self.on_reply(replica, reply, &mut out),
+            // A client only listens to replicas' replies.
+            Input::Message { .. } => {}
+            Input::Timeout(timer) => self.on_timeout(timer, &mut out),
+        }
+        out
+    }
+
+    fn primary(&self) -> ReplicaId {
+        (self.view % u64::from(self.cfg.n)) as ReplicaId
+    }
+
+    fn issue_next(&mut self, out: &mut Vec<Action>) {
+        if self.issued >= self.cfg.requests {
+            return;
+        }
+        self.issued += 1;
+        let request = Request {
+            client: self.id,
+            timestamp: self.issued,
+            operation: operation_of(self.id, self.issued),
+        };
+        self.outstanding = Some(Outstanding {
+            request,
+            replies: BTreeMap::new(),
+        });
+        out.push(Action::Observe(Observation::RequestIssued { request }));
+        out.push(Action::Send {
+            to: NodeId::Replica(self.primary()),
+            message: Message::Request(request),
+        });
+        self.arm(out);
+    }
+
+    fn arm(&mut self, out: &mut Vec<Action>) {
+        self.timer_generation += 1;
+        out.push(Action::SetTimer {
+            timer: Timer {
+                kind: TimerKind::Retransmit,
+                generation: self.timer_generation,
+            },
+            after_ns: self.cfg.retransmit_ns,
+        });
+    }
+
+    // §4.1: wait for f+1 replies with the same timestamp and result, from distinct replicas.
+    fn on_reply(&mut self, replica: ReplicaId, reply: Reply, out: &mut Vec<Action>) {
+        let Some(outstanding) = self.outstanding.as_mut() else {
+            return;
+        };
+        if reply.timestamp != outstanding.request.timestamp {
+            return;
+        }
+        outstanding.replies.insert(replica, reply);
+        let matching: Vec<&Reply> = outstanding
+            .replies
+            .values()
+            .filter(|r| r.result == reply.result)
+            .collect();
+        if matching.len() <= self.cfg.f as usize {
+            return;
+        }
+        let view = matching.iter().map(|r| r.view).max().unwrap_or(self.view);
+        self.view = self.view.max(view);
+        self.outstanding = None;
+        out.push(Action::Observe(Observation::Accepted {
+            timestamp: reply.timestamp,
+            result: reply.result,
+        }));
+        self.issue_next(out);
+    }
+
+    // §4.1: on timeout, broadcast the request to all replicas.
+    fn on_timeout(&mut self, timer: Timer, out: &mut Vec<Action>) {
+        if timer.kind != TimerKind::Retransmit || timer.generation != self.timer_generation {
+            return;
+        }
+        if let Some(outstanding) = &self.outstanding {
+            out.push(Action::Broadcast(Message::Request(outstanding.request)));
+            self.arm(out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(requests: u64) -> Client {
+        Client::new(
+            3,
+            ClientConfig {
+                n: 4,
+                f: 1,
+                requests,
+                retransmit_ns: 1_000,
+            },
+        )
+    }
+
+    fn reply(c: &mut Client, from: ReplicaId, timestamp: u64, result: u64) -> Vec<Action> {
+        c.handle(Input::Message {
+            from: NodeId::Replica(from),
+            message: Message::Reply(Reply {
+                view: 0,
+                timestamp,
+                result,
+            }),
+        })
+    }
+
+    fn accepted(actions: &[Action]) -> Option<u64> {
+        actions.iter().find_map(|a| match a {
+            Action::Observe(Observation::Accepted { result, .. }) => Some(*result),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn accepts_f_plus_one_matching_replies_only() {
+        let mut c = client(2);
+        let start = c.handle(Input::Start);
+        assert!(start.iter().any(|a| matches!(
+            a,
+            Action::Send {
+                to: NodeId::Replica(0),
+                ..
+            }
+        )));
+        assert_eq!(accepted(&reply(&mut c, 1, 1, 10)), None);
+        assert_eq!(accepted(&reply(&mut c, 1, 1, 10)), None, "same replica twice");
+        assert_eq!(accepted(&reply(&mut c, 2, 1, 99)), None, "mismatch");
+        assert_eq!(accepted(&reply(&mut c, 3, 1, 10)), Some(10));
+        assert_eq!(c.accepted(), 1);
+        assert_eq!(accepted(&reply(&mut c, 0, 1, 10)), None, "late reply ignored");
+    }
+
+    #[test]
+    fn retransmits_by_broadcast_and_ignores_stale_timers() {
+        let mut c = client(1);
+        c.handle(Input::Start);
+        let stale = Timer {
+            kind: TimerKind::Retransmit,
+            generation: 0,
+        };
+        assert!(c.handle(Input::Timeout(stale)).is_empty());
+        let live = Timer {
+            kind: TimerKind::Retransmit,
+            generation: 1,
+        };
+        let out = c.handle(Input::Timeout(live));
+        assert!(matches!(out[0], Action::Broadcast(Message::Request(_))));
+    }
+}

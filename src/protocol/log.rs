@@ -1,0 +1,266 @@
+//! The message log, watermarks and checkpoints (Castro & Liskov §4.2-4.3).
+//!
+//! The log holds one `Slot` per sequence number in the window `(h, H]`, where h is the last
+//! stable checkpoint and `H = h + log_window`. A slot keeps the accepted pre-prepare, the
+//! PREPAREs and COMMITs received per (view, digest), the highest-view prepared certificate (for
+//! VIEW-CHANGE's P set, §4.4) and the committed batch. When a checkpoint becomes stable (q
+//! matching CHECKPOINTs) every slot and vote at or below it is discarded (garbage collection),
+//! so memory is bounded by the window, however long the run.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::auth::Signed;
+use super::message::{
+    Batch, Checkpoint, Digest, PrePrepare, PreparedProof, ReplicaId, SeqNum, SignedVote, View,
+};
+use super::quorum::Tally;
+use super::service::ServiceState;
+
+/// Everything known about one sequence number.
+#[derive(Debug, Default)]
+pub struct Slot {
+    /// The pre-prepare accepted for this sequence number in the latest view that sent one.
+    pub pre_prepare: Option<PrePrepare>,
+    /// Signed PREPAREs per (view, digest), by sender.
+    pub prepares: BTreeMap<(View, Digest), BTreeMap<ReplicaId, SignedVote>>,
+    /// COMMITs per (view, digest).
+    pub commits: Tally<(View, Digest)>,
+    /// The view in which this replica sent its PREPARE (or, as primary, its PRE-PREPARE).
+    pub voted_prepare: Option<View>,
+    /// The view in which this replica sent its COMMIT.
+    pub voted_commit: Option<View>,
+    /// The prepared certificate of the highest view in which this replica prepared.
+    pub prepared: Option<PreparedProof>,
+    /// The batch once committed (q matching commits and the batch known).
+    pub committed: Option<Arc<Batch>>,
+    /// Batches learned by fetching, by digest (catch-up).
+    pub fetched: Option<Arc<Batch>>,
+    /// Whether a fetch of the committed batch has been asked for.
+    pub fetch_asked: bool,
+}
+
+impl Slot {
+    /// The batch with digest `digest`, if this slot holds one.
+    pub fn batch_with(&self, digest: Digest) -> Option<Arc<Batch>> {
+        let from_pp = self
+            .pre_prepare
+            .as_ref()
+            .filter(|pp| pp.batch.digest() == digest)
+            .map(|pp| pp.batch.clone());
+        from_pp
+            .or_else(|| {
+                self.prepared
+                    .as_ref()
+                    .filter(|p| p.batch.digest() == digest)
+                    .map(|p| p.batch.clone())
+            })
+            .or_else(|| {
+                self.fetched
+                    .as_ref()
+                    .filter(|b| b.digest() == digest)
+                    .cloned()
+            })
+    }
+}
+
+/// A checkpoint proven stable by q signed matching CHECKPOINTs (§4.3), or the initial state.
+#[derive(Clone, Debug)]
+pub struct StableCheckpoint {
+    /// Its sequence number, h.
+    pub seq: SeqNum,
+    /// Its state digest.
+    pub state: Digest,
+    /// The proof (empty for the initial state).
+    pub proof: Vec<Signed<Checkpoint>>,
+}
+
+/// How many unsettled checkpoints a replica keeps per sender: enough for a replica that lags to
+/// see q of them agree, few enough that a byzantine sender cannot fill memory.
+const CHECKPOINTS_PER_SENDER: usize = 4;
+
+/// The log: slots in `(h, H]`, checkpoint votes, own checkpoint states, and the stable checkpoint.
+#[derive(Debug)]
+pub struct Log {
+    slots: BTreeMap<SeqNum, Slot>,
+    checkpoint_votes: BTreeMap<(SeqNum, Digest), BTreeMap<ReplicaId, Signed<Checkpoint>>>,
+    snapshots: BTreeMap<SeqNum, ServiceState>,
+    stable: StableCheckpoint,
+    window: u64,
+}
+
+impl Log {
+    /// An empty log whose stable checkpoint is the initial state.
+    pub fn new(window: u64, initial: &ServiceState) -> Log {
+        let mut snapshots = BTreeMap::new();
+        snapshots.insert(0, initial.clone());
+        Log {
+            slots: BTreeMap::new(),
+            checkpoint_votes: BTreeMap::new(),
+            snapshots,
+            stable: StableCheckpoint {
+                seq: 0,
+                state: initial.digest(),
+                proof: Vec::new(),
+            },
+            window,
+        }
+    }
+
+    /// Low watermark h.
+    pub fn low(&self) -> SeqNum {
+        self.stable.seq
+    }
+
+    /// High watermark H = h + log_window.
+    pub fn high(&self) -> SeqNum {
+        self.stable.seq + self.window
+    }
+
+    /// Whether `seq` is inside `(h, H]` (§4.2).
+    pub fn in_window(&self, seq: SeqNum) -> bool {
+        seq > self.low() && seq <= self.high()
+    }
+
+    /// The last stable checkpoint.
+    pub fn stable(&self) -> &StableCheckpoint {
+        &self.stable
+    }
+
+    /// The slot for `seq`, created if absent. Callers check the window first.
+    pub fn slot_mut(&mut self, seq: SeqNum) -> &mut Slot {
+        self.slots.entry(seq).or_default()
+    }
+
+    /// The slot for `seq`, if any.
+    pub fn slot(&self, seq: SeqNum) -> Option<&Slot> {
+        self.slots.get(&seq)
+    }
+
+    /// Slots in order.
+    pub fn slots(&self) -> impl Iterator<Item = (&SeqNum, &Slot)> {
+        self.slots.iter()
+    }
+
+    /// Slots in order, mutable.
+    pub fn slots_mut(&mut self) -> impl Iterator<Item = (&SeqNum, &mut Slot)> {
+        self.slots.iter_mut()
+    }
+
+    /// Keeps this replica's own state at a checkpoint, to serve state transfer.
+    pub fn keep_snapshot(&mut self, seq: SeqNum, state: ServiceState) {
+        self.snapshots.insert(seq, state);
+    }
+
+    /// This replica's own state at checkpoint `seq`, if still kept.
+    pub fn snapshot(&self, seq: SeqNum) -> Option<&ServiceState> {
+        self.snapshots.get(&seq)
+    }
+
+    /// Records a signed CHECKPOINT; returns the checkpoint if it just became stable (q matching
+    /// and above h).
+    pub fn add_checkpoint(
+        &mut self,
+        signed: Signed<Checkpoint>,
+        quorum: usize,
+    ) -> Option<StableCheckpoint> {
+        let cp = *signed.value();
+        if cp.seq <= self.low() {
+            return None;
+        }
+        let sender = signed.signer();
+        self.checkpoint_votes
+            .entry((cp.seq, cp.state))
+            .or_default()
+            .insert(sender, signed);
+        self.limit_checkpoints_of(sender);
+        let votes = self.checkpoint_votes.get(&(cp.seq, cp.state))?;
+        (votes.len() >= quorum).then(|| StableCheckpoint {
+            seq: cp.seq,
+            state: cp.state,
+            proof: votes.values().cloned().collect(),
+        })
+    }
+
+    fn limit_checkpoints_of(&mut self, sender: ReplicaId) {
+        let mine: Vec<(SeqNum, Digest)> = self
+            .checkpoint_votes
+            .iter()
+            .filter(|(_, votes)| votes.contains_key(&sender))
+            .map(|(key, _)| *key)
+            .collect();
+        if mine.len() > CHECKPOINTS_PER_SENDER {
+            for key in &mine[..mine.len() - CHECKPOINTS_PER_SENDER] {
+                if let Some(votes) = self.checkpoint_votes.get_mut(key) {
+                    votes.remove(&sender);
+                    if votes.is_empty() {
+                        self.checkpoint_votes.remove(key);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Makes `stable` the last stable checkpoint and discards everything at or below it (§4.3).
+    pub fn make_stable(&mut self, stable: StableCheckpoint) {
+        if stable.seq <= self.stable.seq {
+            return;
+        }
+        let above = stable.seq + 1;
+        self.slots = self.slots.split_off(&above);
+        self.checkpoint_votes = self.checkpoint_votes.split_off(&(above, Digest([0; 32])));
+        self.snapshots = self.snapshots.split_off(&stable.seq);
+        self.stable = stable;
+    }
+
+    /// Number of slots held (for tests of garbage collection).
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether no slot is held.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::auth::Keyring;
+
+    fn signed_cp(signer: ReplicaId, seq: SeqNum, state: u8) -> Signed<Checkpoint> {
+        Keyring::issue(signer, 1).sign(Checkpoint {
+            seq,
+            state: Digest([state; 32]),
+        })
+    }
+
+    #[test]
+    fn watermarks_move_with_the_stable_checkpoint() {
+        let mut log = Log::new(8, &ServiceState::default());
+        assert!(!log.in_window(0));
+        assert!(log.in_window(1) && log.in_window(8) && !log.in_window(9));
+        for seq in 1..=8 {
+            log.slot_mut(seq);
+        }
+        assert!(log.add_checkpoint(signed_cp(0, 4, 1), 3).is_none());
+        assert!(log.add_checkpoint(signed_cp(1, 4, 2), 3).is_none(), "digest differs");
+        assert!(log.add_checkpoint(signed_cp(2, 4, 1), 3).is_none());
+        let stable = log.add_checkpoint(signed_cp(3, 4, 1), 3).expect("q matching");
+        assert_eq!(stable.proof.len(), 3);
+        log.make_stable(stable);
+        assert_eq!((log.low(), log.high()), (4, 12));
+        assert_eq!(log.len(), 4, "slots 1..=4 discarded");
+        assert!(log.add_checkpoint(signed_cp(0, 4, 1), 1).is_none(), "at h: ignored");
+    }
+
+    #[test]
+    fn a_sender_cannot_fill_the_checkpoint_store() {
+        let mut log = Log::new(8, &ServiceState::default());
+        for seq in 1..100 {
+            log.add_checkpoint(signed_cp(3, seq, 1), 3);
+        }
+        assert_eq!(log.checkpoint_votes.len(), CHECKPOINTS_PER_SENDER);
+    }
+}

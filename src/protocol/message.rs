@@ -1,0 +1,344 @@
+//! The typed messages of PBFT (Castro & Liskov, OSDI'99 §4; TOCS'02 §4), and their digests.
+//!
+//! A message never names its own sender: the network stamps the true sender on every envelope
+//! (§3 "all replicas know the others' public keys"), so a byzantine replica cannot speak as an
+//! honest one. Digests are SHA-256 (§4.1 "D(m)"); a batch's digest is computed once, when the
+//! batch is built, and the batch is shared (`Arc`) by every message that carries it.
+
+use std::fmt;
+use std::sync::Arc;
+
+use sha2::{Digest as _, Sha256};
+
+use super::auth::{Signable, Signed, VoteKind};
+
+/// Index of a replica, `0..n`.
+pub type ReplicaId = u32;
+/// Index of a client, `0..clients`.
+pub type ClientId = u32;
+/// A view number; the primary of view `v` is `v mod n` (§4.1).
+pub type View = u64;
+/// A sequence number assigned by the primary (§4.2).
+pub type SeqNum = u64;
+/// A client's request timestamp, increasing per client (§4.1 "t").
+pub type Timestamp = u64;
+
+/// A SHA-256 digest.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Digest(pub [u8; 32]);
+
+impl Digest {
+    /// SHA-256 of the concatenation of `parts`.
+    pub fn of(parts: &[&[u8]]) -> Digest {
+        let mut hasher = Sha256::new();
+        for part in parts {
+            hasher.update(part);
+        }
+        Digest(hasher.finalize().into())
+    }
+
+    /// The first eight hex digits, for logs and violation reports.
+    pub fn short(&self) -> String {
+        self.0[..4].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl fmt::Debug for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Digest({})", self.short())
+    }
+}
+
+/// An address on the simulated network.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub enum NodeId {
+    /// Replica `i`.
+    Replica(ReplicaId),
+    /// Client `c`.
+    Client(ClientId),
+}
+
+/// `REQUEST(o, t, c)` (§4.1). Requests are signed by their client in the paper; here no
+/// built-in behaviour forges one, and the oracle's validity check catches any that would.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct Request {
+    /// The issuing client.
+    pub client: ClientId,
+    /// The client's timestamp, one per request, increasing.
+    pub timestamp: Timestamp,
+    /// The operation; the simulated service only needs it to be distinct per request.
+    pub operation: u64,
+}
+
+impl Request {
+    /// The bytes that a digest covers.
+    fn encode(&self) -> [u8; 20] {
+        let mut out = [0u8; 20];
+        out[..4].copy_from_slice(&self.client.to_le_bytes());
+        out[4..12].copy_from_slice(&self.timestamp.to_le_bytes());
+        out[12..].copy_from_slice(&self.operation.to_le_bytes());
+        out
+    }
+
+    /// `D(m)` of a single request.
+    pub fn digest(&self) -> Digest {
+        Digest::of(&[b"request", &self.encode()])
+    }
+}
+
+/// The requests one pre-prepare orders (§4.2, batching in TOCS'02 §5.1). An empty batch is the
+/// null request used to fill gaps in a new view (§4.4).
+#[derive(PartialEq, Eq, Debug)]
+pub struct Batch {
+    requests: Vec<Request>,
+    digest: Digest,
+}
+
+impl Batch {
+    /// Builds a batch, computing its digest once.
+    pub fn new(requests: Vec<Request>) -> Arc<Batch> {
+        let mut hasher = Sha256::new();
+        hasher.update(b"batch");
+        for request in &requests {
+            hasher.update(request.encode());
+        }
+        Arc::new(Batch {
+            requests,
+            digest: Digest(hasher.finalize().into()),
+        })
+    }
+
+    /// The null request (§4.4): an empty batch.
+    pub fn null() -> Arc<Batch> {
+        Batch::new(Vec::new())
+    }
+
+    /// The requests, in execution order.
+    pub fn requests(&self) -> &[Request] {
+        &self.requests
+    }
+
+    /// The digest of the batch's contents.
+    pub fn digest(&self) -> Digest {
+        self.digest
+    }
+
+    /// Whether this is the null request.
+    pub fn is_null(&self) -> bool {
+        self.requests.is_empty()
+    }
+}
+
+/// A signed `PRE-PREPARE` or `PREPARE` vote (§4.2), as kept in prepared certificates (§4.4).
+pub type SignedVote = Signed<(VoteKind, Vote)>;
+
+/// `PRE-PREPARE(v, n, d)` with the batch it orders (§4.2), signed by the primary so that it can be
+/// forwarded in a prepared certificate.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct PrePrepare {
+    /// The signed `(v, n, d)`; `d` is the claimed digest of `batch`, which a backup checks.
+    pub signed: SignedVote,
+    /// The ordered requests.
+    pub batch: Arc<Batch>,
+}
+
+impl PrePrepare {
+    /// The `(v, n, d)` this pre-prepare proposes.
+    pub fn vote(&self) -> Vote {
+        self.signed.value().1
+    }
+}
+
+/// `PREPARE(v, n, d, i)` or `COMMIT(v, n, D(m), i)` (§4.2); the sender is the envelope's.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct Vote {
+    /// View.
+    pub view: View,
+    /// Sequence number.
+    pub seq: SeqNum,
+    /// Digest voted for.
+    pub digest: Digest,
+}
+
+/// `REPLY(v, t, c, i, r)` (§4.1); `i` is the envelope's sender.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Reply {
+    /// The replica's current view, so the client can track the primary.
+    pub view: View,
+    /// Timestamp of the request answered.
+    pub timestamp: Timestamp,
+    /// Result of executing it.
+    pub result: u64,
+}
+
+/// `CHECKPOINT(n, d, i)` (§4.3): the state digest after executing sequence number `seq`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct Checkpoint {
+    /// Sequence number of the last request executed in the checkpointed state.
+    pub seq: SeqNum,
+    /// Digest of the state.
+    pub state: Digest,
+}
+
+/// A prepared certificate (§4.4 "P"): the primary's signed pre-prepare, the batch, and q-1
+/// signed matching PREPAREs from distinct backups.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct PreparedProof {
+    /// The primary's pre-prepare.
+    pub pre_prepare: SignedVote,
+    /// The batch whose digest it names.
+    pub batch: Arc<Batch>,
+    /// The matching prepares.
+    pub prepares: Vec<SignedVote>,
+}
+
+impl PreparedProof {
+    /// The `(v, n, d)` that prepared.
+    pub fn vote(&self) -> Vote {
+        self.pre_prepare.value().1
+    }
+}
+
+/// `VIEW-CHANGE(v+1, n, C, P, i)` (§4.4); signed by its sender when sent.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ViewChange {
+    /// The view being moved to.
+    pub new_view: View,
+    /// `n`: the sender's last stable checkpoint.
+    pub stable_seq: SeqNum,
+    /// That checkpoint's state digest.
+    pub stable_state: Digest,
+    /// `C`: q signed matching CHECKPOINTs proving it stable (empty for the initial state, 0).
+    pub checkpoint_proof: Vec<Signed<Checkpoint>>,
+    /// `P`: a prepared certificate for each request prepared above `stable_seq`.
+    pub prepared: Vec<PreparedProof>,
+}
+
+impl Signable for ViewChange {
+    fn encode_for_signature(&self, out: &mut Vec<u8>) {
+        out.push(b'V');
+        out.extend_from_slice(&self.new_view.to_le_bytes());
+        out.extend_from_slice(&self.stable_seq.to_le_bytes());
+        out.extend_from_slice(&self.stable_state.0);
+        for c in &self.checkpoint_proof {
+            out.extend_from_slice(&c.signer().to_le_bytes());
+        }
+        for p in &self.prepared {
+            let v = p.vote();
+            out.extend_from_slice(&v.view.to_le_bytes());
+            out.extend_from_slice(&v.seq.to_le_bytes());
+            out.extend_from_slice(&v.digest.0);
+            for s in &p.prepares {
+                out.extend_from_slice(&s.signer().to_le_bytes());
+            }
+        }
+    }
+}
+
+/// `NEW-VIEW(v+1, V, O)` (§4.4), sent by the new primary.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct NewView {
+    /// The new view.
+    pub view: View,
+    /// `V`: q signed view-change messages for `view` from distinct replicas.
+    pub view_changes: Vec<Arc<Signed<ViewChange>>>,
+    /// `O`: the pre-prepares the new primary re-issues for `(min-s, max-s]`.
+    pub pre_prepares: Vec<PrePrepare>,
+}
+
+/// The service state at a checkpoint, sent in state transfer (§4.3, TOCS'02 §6.2).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Snapshot {
+    /// Sequence number it reflects.
+    pub seq: SeqNum,
+    /// The service's state.
+    pub service: crate::protocol::service::ServiceState,
+}
+
+/// Everything a node can send.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Message {
+    /// Client to replica (§4.1).
+    Request(Request),
+    /// Primary to backups (§4.2).
+    PrePrepare(PrePrepare),
+    /// Backup to all (§4.2), signed for later use in prepared certificates.
+    Prepare(SignedVote),
+    /// Replica to all (§4.2).
+    Commit(Vote),
+    /// Replica to client (§4.1).
+    Reply(Reply),
+    /// Replica to all (§4.3).
+    Checkpoint(Signed<Checkpoint>),
+    /// Replica to all (§4.4).
+    ViewChange(Arc<Signed<ViewChange>>),
+    /// New primary to all (§4.4).
+    NewView(Arc<NewView>),
+    /// Ask a replica for its state at a stable checkpoint (state transfer).
+    FetchState {
+        /// The checkpoint wanted.
+        seq: SeqNum,
+    },
+    /// Answer to `FetchState`.
+    State(Arc<Snapshot>),
+    /// Ask a replica for the batch committed at `seq` with digest `digest` (catching up on a
+    /// committed request whose pre-prepare this replica never accepted).
+    FetchBatch {
+        /// Sequence number.
+        seq: SeqNum,
+        /// Digest certified by q matching commits.
+        digest: Digest,
+    },
+    /// Answer to `FetchBatch`.
+    Batch {
+        /// Sequence number.
+        seq: SeqNum,
+        /// The batch; the receiver checks its digest against its commit certificate.
+        batch: Arc<Batch>,
+    },
+}
+
+impl Message {
+    /// A short name of the kind of message, for traces and statistics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Message::Request(_) => "request",
+            Message::PrePrepare(_) => "pre-prepare",
+            Message::Prepare(_) => "prepare",
+            Message::Commit(_) => "commit",
+            Message::Reply(_) => "reply",
+            Message::Checkpoint(_) => "checkpoint",
+            Message::ViewChange(_) => "view-change",
+            Message::NewView(_) => "new-view",
+            Message::FetchState { .. } => "fetch-state",
+            Message::State(_) => "state",
+            Message::FetchBatch { .. } => "fetch-batch",
+            Message::Batch { .. } => "batch",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_digest_depends_on_contents_and_order() {
+        let a = Request {
+            client: 0,
+            timestamp: 1,
+            operation: 7,
+        };
+        let b = Request {
+            client: 1,
+            timestamp: 1,
+            operation: 8,
+        };
+        let ab = Batch::new(vec![a, b]);
+        let ba = Batch::new(vec![b, a]);
+        assert_ne!(ab.digest(), ba.digest());
+        assert_eq!(ab.digest(), Batch::new(vec![a, b]).digest());
+        assert_ne!(Batch::null().digest(), ab.digest());
+        assert!(Batch::null().is_null());
+    }
+}

@@ -1,0 +1,167 @@
+//! Pure PBFT (Castro & Liskov, OSDI'99 §4; TOCS'02): replicas and clients as state machines.
+//!
+//! Nothing here touches actix, a clock or an RNG. A node is driven by `handle(Input)` and
+//! answers with `Vec<Action>`: messages to send, timers to set, and observations for the oracle
+//! and the metrics. Time exists only as timer durations; the simulator decides when things happen.
+
+pub mod auth;
+pub mod client;
+pub mod log;
+pub mod message;
+pub mod quorum;
+pub mod replica;
+pub mod service;
+pub mod view_change;
+
+use std::sync::Arc;
+
+pub use auth::{Keyring, Signed, VoteKind};
+pub use client::Client;
+pub use message::{
+    Batch, ClientId, Digest, Message, NodeId, ReplicaId, Request, SeqNum, Timestamp, View,
+};
+pub use replica::Replica;
+
+/// A timer's purpose. Timers are data (DESIGN.md §6.3): a node sets one with an action and
+/// receives it back as an input; a timer whose generation is stale is ignored.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub enum TimerKind {
+    /// Primary: send a partial batch (batching, TOCS'02 §5.1).
+    Batch,
+    /// Backup: a request waited too long, or a new view did not arrive in time (§4.4).
+    ViewChange,
+    /// State transfer: ask another replica if the last one did not answer.
+    Fetch,
+    /// Client: retransmit the outstanding request to all replicas (§4.1).
+    Retransmit,
+}
+
+/// A timer as set and as fired.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct Timer {
+    /// What it is for.
+    pub kind: TimerKind,
+    /// Which setting of that timer this is; only the latest is live.
+    pub generation: u64,
+}
+
+/// What a node is handed.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// The trial starts (clients send their first request).
+    Start,
+    /// A message arrived; `from` is the network's stamp, not the message's word.
+    Message {
+        /// True sender.
+        from: NodeId,
+        /// The message.
+        message: Message,
+    },
+    /// A timer fired.
+    Timeout(Timer),
+}
+
+/// Facts a node reports for the oracle and the metrics; they never change the protocol.
+#[derive(Clone, Debug)]
+pub enum Observation {
+    /// A replica committed `batch` at `seq` (committed-local, §4.2).
+    Committed {
+        /// Sequence number.
+        seq: SeqNum,
+        /// The batch.
+        batch: Arc<Batch>,
+    },
+    /// A replica executed the batch at `seq`; `executed` lists the requests it actually ran
+    /// (duplicates skipped), with their results.
+    Executed {
+        /// Sequence number.
+        seq: SeqNum,
+        /// Digest of the batch.
+        digest: Digest,
+        /// Requests run, with results.
+        executed: Vec<(Request, u64)>,
+    },
+    /// A replica installed a checkpointed state by state transfer; `last_timestamps` says, per
+    /// client, the last request the state includes.
+    StateTransferred {
+        /// The checkpoint's sequence number.
+        seq: SeqNum,
+        /// Per client, the last timestamp executed in that state.
+        last_timestamps: Vec<(ClientId, Timestamp)>,
+    },
+    /// A replica entered `view` in normal operation (NEW-VIEW accepted or sent).
+    ViewEntered {
+        /// The view.
+        view: View,
+    },
+    /// A client sent a request for the first time.
+    RequestIssued {
+        /// The request.
+        request: Request,
+    },
+    /// A client accepted f+1 matching replies.
+    Accepted {
+        /// The request's timestamp.
+        timestamp: Timestamp,
+        /// The accepted result.
+        result: u64,
+    },
+}
+
+/// What a node asks of the world.
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// Send `message` to one node.
+    Send {
+        /// Destination.
+        to: NodeId,
+        /// The message.
+        message: Message,
+    },
+    /// Send `message` to every replica but the sender.
+    Broadcast(Message),
+    /// Fire `timer` after `after_ns` nanoseconds of virtual time.
+    SetTimer {
+        /// The timer.
+        timer: Timer,
+        /// Delay in virtual nanoseconds.
+        after_ns: u64,
+    },
+    /// Report a fact.
+    Observe(Observation),
+}
+
+/// A replica's parameters (from the scenario's `protocol` section).
+#[derive(Clone, Debug)]
+pub struct ReplicaConfig {
+    /// Number of replicas.
+    pub n: u32,
+    /// Fault bound.
+    pub f: u32,
+    /// Whether view change runs (false reproduces the seed's toy: a faulty primary stalls).
+    pub view_change: bool,
+    /// Base view-change timeout, doubled on each consecutive failed view change.
+    pub view_change_timeout_ns: u64,
+    /// A CHECKPOINT every this many sequence numbers.
+    pub checkpoint_interval: u64,
+    /// H - h: how far above the last stable checkpoint sequence numbers are accepted.
+    pub log_window: u64,
+    /// Requests per pre-prepare at most.
+    pub batch_size: usize,
+    /// How long the primary holds a partial batch.
+    pub batch_timeout_ns: u64,
+    /// Sequence numbers assigned but not yet executed, at most.
+    pub window: u64,
+}
+
+impl ReplicaConfig {
+    /// Quorum size q = ceil((n + f + 1) / 2).
+    pub fn quorum(&self) -> usize {
+        quorum::quorum(self.n, self.f) as usize
+    }
+
+    /// The primary of view `v` (§4.1).
+    pub fn primary(&self, view: View) -> ReplicaId {
+        (view % u64::from(self.n)) as ReplicaId
+    }
+}

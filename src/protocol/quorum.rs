@@ -1,0 +1,138 @@
+//! Quorum arithmetic and vote tallies (Castro & Liskov §4.1-4.3; TOCS'02 §4 for n > 3f+1).
+//!
+//! A certificate is a set of matching votes from distinct replicas. `Tally` counts votes per key
+//! (a view and digest, a checkpoint digest, ...) and reports a certificate exactly once, the
+//! first time its key reaches the threshold; a replica voting twice counts once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::message::ReplicaId;
+
+/// The quorum size `q = ceil((n + f + 1) / 2)`: any two quorums share at least f+1 replicas,
+/// one of them honest. It is `2f + 1` when `n = 3f + 1`.
+pub fn quorum(n: u32, f: u32) -> u32 {
+    (n + f + 1).div_ceil(2)
+}
+
+/// The default fault bound `f = floor((n - 1) / 3)`.
+pub fn default_f(n: u32) -> u32 {
+    n.saturating_sub(1) / 3
+}
+
+/// Votes per key from distinct replicas, each certificate reported once.
+#[derive(Clone, Debug)]
+pub struct Tally<K: Ord + Clone> {
+    votes: BTreeMap<K, BTreeSet<ReplicaId>>,
+    reported: BTreeSet<K>,
+}
+
+impl<K: Ord + Clone> Default for Tally<K> {
+    fn default() -> Self {
+        Tally {
+            votes: BTreeMap::new(),
+            reported: BTreeSet::new(),
+        }
+    }
+}
+
+impl<K: Ord + Clone> Tally<K> {
+    /// Records `voter`'s vote for `key`; returns the number of distinct voters for `key`.
+    pub fn add(&mut self, key: K, voter: ReplicaId) -> usize {
+        let voters = self.votes.entry(key).or_default();
+        voters.insert(voter);
+        voters.len()
+    }
+
+    /// Number of distinct voters for `key`.
+    pub fn count(&self, key: &K) -> usize {
+        self.votes.get(key).map_or(0, BTreeSet::len)
+    }
+
+    /// The voters for `key`, in id order.
+    pub fn voters(&self, key: &K) -> Vec<ReplicaId> {
+        self.votes
+            .get(key)
+            .map(|v| v.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// True exactly once: the first call at which `key` has at least `threshold` voters.
+    pub fn certify(&mut self, key: &K, threshold: usize) -> bool {
+        if self.count(key) >= threshold && !self.reported.contains(key) {
+            self.reported.insert(key.clone());
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Forgets every key below `bound` (garbage collection after a stable checkpoint).
+    pub fn retain_from(&mut self, bound: &K) {
+        self.votes = self.votes.split_off(bound);
+        self.reported = self.reported.split_off(bound);
+    }
+
+    /// The keys with at least one vote, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &K> {
+        self.votes.keys()
+    }
+
+    /// Number of keys held (for memory accounting in tests).
+    pub fn len(&self) -> usize {
+        self.votes.len()
+    }
+
+    /// Whether no vote is held.
+    pub fn is_empty(&self) -> bool {
+        self.votes.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quorum_sizes() {
+        // (n, f, q)
+        let table = [
+            (1, 0, 1),
+            (4, 1, 3),
+            (5, 1, 4),
+            (6, 1, 4),
+            (7, 2, 5),
+            (10, 3, 7),
+            (100, 33, 67),
+        ];
+        for (n, f, q) in table {
+            assert_eq!(default_f(n), f, "f for n={n}");
+            assert_eq!(quorum(n, f), q, "q for n={n}");
+            // Two quorums intersect in at least f+1 replicas.
+            assert!(2 * q - n > f, "intersection for n={n}");
+        }
+    }
+
+    #[test]
+    fn certificate_reported_once_and_duplicates_ignored() {
+        let mut t: Tally<(u64, u8)> = Tally::default();
+        assert_eq!(t.add((1, 7), 0), 1);
+        assert_eq!(t.add((1, 7), 0), 1, "same voter twice counts once");
+        assert!(!t.certify(&(1, 7), 2));
+        t.add((1, 7), 3);
+        t.add((1, 9), 2);
+        assert!(t.certify(&(1, 7), 2));
+        assert!(!t.certify(&(1, 7), 2), "reported only once");
+        assert_eq!(t.count(&(1, 9)), 1);
+        assert_eq!(t.voters(&(1, 7)), vec![0, 3]);
+    }
+
+    #[test]
+    fn retain_from_drops_lower_keys() {
+        let mut t: Tally<u64> = Tally::default();
+        for k in 0..10 {
+            t.add(k, 1);
+        }
+        t.retain_from(&6);
+        assert_eq!(t.keys().copied().collect::<Vec<_>>(), vec![6, 7, 8, 9]);
+    }
+}

@@ -1,0 +1,828 @@
+//! An honest PBFT replica: the normal case, checkpoints and state transfer (Castro & Liskov
+//! §4.2-4.3; TOCS'02 §5-6). View change lives in `view_change.rs`, as a second `impl Replica`.
+//!
+//! `Replica::handle(Input) -> Vec<Action>` is the whole interface. A replica's messages to itself
+//! never cross the network: its own PREPARE, COMMIT, CHECKPOINT and VIEW-CHANGE are counted
+//! directly, at once. Byzantine input is data: anything malformed, unauthenticated or out of
+//! place is dropped and the replica goes on.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use super::auth::{Keyring, Signed, VoteKind};
+use super::log::{Log, StableCheckpoint};
+use super::message::{
+    Batch, Checkpoint, ClientId, Message, NewView, NodeId, PrePrepare, ReplicaId, Reply, Request,
+    SeqNum, Snapshot, Timestamp, View, ViewChange, Vote,
+};
+use super::service::{Execution, ServiceState};
+use super::{Action, Input, Observation, ReplicaConfig, Timer, TimerKind};
+
+/// At most this many keys (view, digest) per slot are tallied; honest traffic makes one or two.
+pub(crate) const MAX_VOTE_KEYS_PER_SLOT: usize = 16;
+
+/// Normal operation, or between views (§4.4: only CHECKPOINT, VIEW-CHANGE and NEW-VIEW count).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Status {
+    /// Processing requests in `view`.
+    Normal,
+    /// Waiting for NEW-VIEW of `view`.
+    ViewChanging,
+}
+
+/// An ongoing state transfer.
+#[derive(Clone, Debug)]
+pub(crate) struct Fetch {
+    pub(crate) seq: SeqNum,
+    pub(crate) state: super::message::Digest,
+    pub(crate) candidates: Vec<ReplicaId>,
+    pub(crate) next: usize,
+}
+
+/// A live timer: its generation, and whether it is armed.
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct TimerSlot {
+    pub(crate) generation: u64,
+    pub(crate) armed: bool,
+}
+
+/// An honest replica.
+#[derive(Debug)]
+pub struct Replica {
+    pub(crate) id: ReplicaId,
+    pub(crate) cfg: ReplicaConfig,
+    pub(crate) keys: Keyring,
+    pub(crate) view: View,
+    pub(crate) status: Status,
+    pub(crate) log: Log,
+    pub(crate) service: ServiceState,
+    pub(crate) last_executed: SeqNum,
+    // Primary: the last sequence number assigned, requests not yet assigned, a partial batch due.
+    pub(crate) next_seq: SeqNum,
+    pub(crate) pending: VecDeque<Request>,
+    pub(crate) assigned: BTreeMap<(ClientId, Timestamp), SeqNum>,
+    pub(crate) batch_timer: TimerSlot,
+    pub(crate) partial_batch_due: bool,
+    // Requests known and not yet executed; the view-change timer runs while there are some.
+    pub(crate) waiting: BTreeMap<(ClientId, Timestamp), Request>,
+    pub(crate) view_change_timer: TimerSlot,
+    // View change: the latest VIEW-CHANGE from each replica, consecutive failures, buffered
+    // pre-prepares for a view not yet entered, and the NEW-VIEW sent as primary.
+    pub(crate) view_changes: BTreeMap<ReplicaId, Arc<Signed<ViewChange>>>,
+    pub(crate) failed_view_changes: u32,
+    pub(crate) future_pre_prepares: Vec<(ReplicaId, PrePrepare)>,
+    pub(crate) last_new_view: Option<Arc<NewView>>,
+    // State transfer.
+    pub(crate) fetch: Option<Fetch>,
+    pub(crate) fetch_timer: TimerSlot,
+    pub(crate) out: Vec<Action>,
+}
+
+impl Replica {
+    /// A replica in view 0 with the initial state.
+    pub fn new(id: ReplicaId, cfg: ReplicaConfig, keys: Keyring) -> Replica {
+        let service = ServiceState::default();
+        Replica {
+            id,
+            log: Log::new(cfg.log_window, &service),
+            cfg,
+            keys,
+            view: 0,
+            status: Status::Normal,
+            service,
+            last_executed: 0,
+            next_seq: 0,
+            pending: VecDeque::new(),
+            assigned: BTreeMap::new(),
+            batch_timer: TimerSlot::default(),
+            partial_batch_due: false,
+            waiting: BTreeMap::new(),
+            view_change_timer: TimerSlot::default(),
+            view_changes: BTreeMap::new(),
+            failed_view_changes: 0,
+            future_pre_prepares: Vec::new(),
+            last_new_view: None,
+            fetch: None,
+            fetch_timer: TimerSlot::default(),
+            out: Vec::new(),
+        }
+    }
+
+    /// This replica's id.
+    pub fn id(&self) -> ReplicaId {
+        self.id
+    }
+
+    /// The current view (the target view while changing views).
+    pub fn view(&self) -> View {
+        self.view
+    }
+
+    /// Normal operation or view change.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// The last sequence number executed.
+    pub fn last_executed(&self) -> SeqNum {
+        self.last_executed
+    }
+
+    /// The message log.
+    pub fn log(&self) -> &Log {
+        &self.log
+    }
+
+    /// The parameters.
+    pub fn config(&self) -> &ReplicaConfig {
+        &self.cfg
+    }
+
+    /// This replica's keyring (signs only as this replica).
+    pub fn keyring(&self) -> &Keyring {
+        &self.keys
+    }
+
+    /// Whether this replica is the primary of its current view.
+    pub fn is_primary(&self) -> bool {
+        self.cfg.primary(self.view) == self.id
+    }
+
+    /// Handles one input and returns the actions it causes.
+    pub fn handle(&mut self, input: Input) -> Vec<Action> {
+        match input {
+            Input::Start => {}
+            Input::Message { from, message } => self.on_message(from, message),
+            Input::Timeout(timer) => self.on_timeout(timer),
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    fn on_message(&mut self, from: NodeId, message: Message) {
+        let j = match from {
+            NodeId::Replica(j) => j,
+            NodeId::Client(_) => {
+                // Clients only send requests; anything else from a client is ignored.
+                if let Message::Request(request) = message {
+                    self.on_request(from, request);
+                }
+                return;
+            }
+        };
+        match message {
+            Message::Request(request) => self.on_request(from, request),
+            Message::PrePrepare(pp) => self.on_pre_prepare(j, pp),
+            Message::Prepare(signed) => self.on_prepare(j, signed),
+            Message::Commit(vote) => self.on_commit(j, vote),
+            Message::Checkpoint(signed) => self.on_checkpoint(j, signed),
+            Message::ViewChange(signed) => self.on_view_change(j, signed),
+            Message::NewView(new_view) => self.on_new_view(j, new_view),
+            Message::FetchState { seq } => self.on_fetch_state(j, seq),
+            Message::State(snapshot) => self.on_state(snapshot),
+            Message::FetchBatch { seq, digest } => self.on_fetch_batch(j, seq, digest),
+            Message::Batch { seq, batch } => self.on_batch(seq, batch),
+            Message::Reply(_) => {} // replicas do not act on replies
+        }
+    }
+
+    fn on_timeout(&mut self, timer: Timer) {
+        match timer.kind {
+            TimerKind::Batch => {
+                if Self::fires(&mut self.batch_timer, timer) {
+                    self.partial_batch_due = true;
+                    self.try_propose();
+                }
+            }
+            TimerKind::ViewChange => {
+                if Self::fires(&mut self.view_change_timer, timer) {
+                    self.on_view_change_timeout();
+                }
+            }
+            TimerKind::Fetch => {
+                if Self::fires(&mut self.fetch_timer, timer) {
+                    self.ask_for_state();
+                }
+            }
+            TimerKind::Retransmit => {} // a client's timer; never set by a replica
+        }
+    }
+
+    /// Whether `timer` is the live setting of `slot` (stale timers are ignored, §6.3 of DESIGN).
+    fn fires(slot: &mut TimerSlot, timer: Timer) -> bool {
+        let live = slot.armed && slot.generation == timer.generation;
+        if live {
+            slot.armed = false;
+        }
+        live
+    }
+
+    /// Arms `slot` anew (any earlier setting becomes stale) for `after_ns`.
+    pub(crate) fn arm(&mut self, kind: TimerKind, after_ns: u64) {
+        let slot = self.timer_slot(kind);
+        slot.generation += 1;
+        slot.armed = true;
+        let timer = Timer {
+            kind,
+            generation: slot.generation,
+        };
+        self.out.push(Action::SetTimer { timer, after_ns });
+    }
+
+    /// Disarms a timer: its pending firing becomes stale.
+    pub(crate) fn disarm(&mut self, kind: TimerKind) {
+        let slot = self.timer_slot(kind);
+        slot.generation += 1;
+        slot.armed = false;
+    }
+
+    fn timer_slot(&mut self, kind: TimerKind) -> &mut TimerSlot {
+        match kind {
+            TimerKind::Batch => &mut self.batch_timer,
+            TimerKind::ViewChange | TimerKind::Retransmit => &mut self.view_change_timer,
+            TimerKind::Fetch => &mut self.fetch_timer,
+        }
+    }
+
+    pub(crate) fn broadcast(&mut self, message: Message) {
+        self.out.push(Action::Broadcast(message));
+    }
+
+    pub(crate) fn send(&mut self, to: NodeId, message: Message) {
+        self.out.push(Action::Send { to, message });
+    }
+
+    pub(crate) fn observe(&mut self, observation: Observation) {
+        self.out.push(Action::Observe(observation));
+    }
+
+    // §4.1: a request. Executed already: reply again. Primary: order it. Backup: relay it to the
+    // primary and start waiting for it to execute (the view-change timer).
+    fn on_request(&mut self, from: NodeId, request: Request) {
+        if let Some(last) = self.service.last_reply(request.client) {
+            if request.timestamp < last.timestamp {
+                return;
+            }
+            if request.timestamp == last.timestamp {
+                let reply = Reply {
+                    view: self.view,
+                    timestamp: last.timestamp,
+                    result: last.result,
+                };
+                self.send(NodeId::Client(request.client), Message::Reply(reply));
+                return;
+            }
+        }
+        let key = (request.client, request.timestamp);
+        let from_client = matches!(from, NodeId::Client(_));
+        if from_client {
+            // A client that reached us directly is retransmitting: resend what we said about it.
+            self.retransmit_votes_for(key);
+        }
+        if self.status == Status::Normal && self.is_primary() {
+            if !self.assigned.contains_key(&key) && !self.pending.contains(&request) {
+                self.pending.push_back(request);
+                self.try_propose();
+            }
+            return;
+        }
+        if from_client && self.status == Status::Normal {
+            let primary = self.cfg.primary(self.view);
+            self.send(NodeId::Replica(primary), Message::Request(request));
+        }
+        if from_client {
+            self.wait_for(request);
+        }
+    }
+
+    /// Starts waiting for `request` to execute (§4.4: the view-change timer).
+    pub(crate) fn wait_for(&mut self, request: Request) {
+        if !self.cfg.view_change || (self.is_primary() && self.status == Status::Normal) {
+            return;
+        }
+        self.waiting
+            .entry((request.client, request.timestamp))
+            .or_insert(request);
+        if self.status == Status::Normal && !self.view_change_timer.armed {
+            self.arm(TimerKind::ViewChange, self.cfg.view_change_timeout_ns);
+        }
+    }
+
+    /// The client's retransmission: resend this replica's protocol messages for the slot that
+    /// holds the request, so that peers that lost them can complete it.
+    fn retransmit_votes_for(&mut self, key: (ClientId, Timestamp)) {
+        let Some(&seq) = self.assigned.get(&key) else {
+            let found = self.log.slots().find(|(_, slot)| {
+                slot.pre_prepare.as_ref().is_some_and(|pp| {
+                    pp.batch
+                        .requests()
+                        .iter()
+                        .any(|r| (r.client, r.timestamp) == key)
+                })
+            });
+            if let Some((&seq, _)) = found {
+                self.resend_slot(seq);
+            }
+            return;
+        };
+        self.resend_slot(seq);
+    }
+
+    fn resend_slot(&mut self, seq: SeqNum) {
+        let view = self.view;
+        let Some(slot) = self.log.slot(seq) else {
+            return;
+        };
+        let Some(pp) = slot.pre_prepare.clone() else {
+            return;
+        };
+        let vote = pp.vote();
+        if vote.view != view || self.status != Status::Normal {
+            return;
+        }
+        let mut resend = Vec::new();
+        if self.cfg.primary(view) == self.id {
+            resend.push(Message::PrePrepare(pp));
+        } else if let Some(mine) = slot
+            .prepares
+            .get(&(view, vote.digest))
+            .and_then(|p| p.get(&self.id))
+        {
+            resend.push(Message::Prepare(mine.clone()));
+        }
+        if slot.voted_commit == Some(view) {
+            resend.push(Message::Commit(vote));
+        }
+        for message in resend {
+            self.broadcast(message);
+        }
+    }
+
+    /// Primary (§4.2, batching TOCS'02 §5.1): assign sequence numbers to pending requests, up to
+    /// `batch_size` per pre-prepare, within the window and the high watermark.
+    pub(crate) fn try_propose(&mut self) {
+        while self.status == Status::Normal && self.is_primary() && !self.pending.is_empty() {
+            let seq = self.next_seq + 1;
+            if seq > self.log.high() || seq > self.last_executed + self.cfg.window {
+                return;
+            }
+            if self.pending.len() < self.cfg.batch_size && !self.partial_batch_due {
+                if !self.batch_timer.armed {
+                    self.arm(TimerKind::Batch, self.cfg.batch_timeout_ns);
+                }
+                return;
+            }
+            self.partial_batch_due = false;
+            let take = self.pending.len().min(self.cfg.batch_size);
+            let requests: Vec<Request> = self.pending.drain(..take).collect();
+            for r in &requests {
+                self.assigned.insert((r.client, r.timestamp), seq);
+            }
+            self.next_seq = seq;
+            let pp = self.make_pre_prepare(seq, Batch::new(requests));
+            self.log.slot_mut(seq).pre_prepare = Some(pp.clone());
+            self.log.slot_mut(seq).voted_prepare = Some(self.view);
+            self.broadcast(Message::PrePrepare(pp));
+            self.check_prepared(seq);
+        }
+        if self.pending.is_empty() && self.batch_timer.armed {
+            self.disarm(TimerKind::Batch);
+        }
+    }
+
+    pub(crate) fn make_pre_prepare(&self, seq: SeqNum, batch: Arc<Batch>) -> PrePrepare {
+        let vote = Vote {
+            view: self.view,
+            seq,
+            digest: batch.digest(),
+        };
+        PrePrepare {
+            signed: self.keys.sign((VoteKind::PrePrepare, vote)),
+            batch,
+        }
+    }
+
+    // §4.2: a backup accepts a pre-prepare if it is the primary's, in its view, inside the
+    // watermarks, with the right digest, and it has not accepted another for (v, n).
+    fn on_pre_prepare(&mut self, j: ReplicaId, pp: PrePrepare) {
+        let vote = pp.vote();
+        if pp.signed.signer() != j
+            || pp.signed.value().0 != VoteKind::PrePrepare
+            || !self.keys.verify(&pp.signed)
+            || vote.digest != pp.batch.digest()
+            || j != self.cfg.primary(vote.view)
+            || j == self.id
+        {
+            return;
+        }
+        if vote.view > self.view || (vote.view == self.view && self.status != Status::Normal) {
+            if self.future_pre_prepares.len() < self.cfg.log_window as usize {
+                self.future_pre_prepares.push((j, pp));
+            }
+            return;
+        }
+        if vote.view < self.view {
+            return;
+        }
+        self.accept_pre_prepare(pp);
+    }
+
+    /// Logs a pre-prepare of the current view and prepares it (backups), §4.2.
+    pub(crate) fn accept_pre_prepare(&mut self, pp: PrePrepare) {
+        let vote = pp.vote();
+        if !self.log.in_window(vote.seq) {
+            return;
+        }
+        let primary = self.is_primary();
+        let slot = self.log.slot_mut(vote.seq);
+        if slot
+            .pre_prepare
+            .as_ref()
+            .is_some_and(|old| old.vote().view == vote.view)
+        {
+            return; // at most one pre-prepare per (v, n)
+        }
+        let requests: Vec<Request> = pp.batch.requests().to_vec();
+        slot.pre_prepare = Some(pp);
+        if primary {
+            slot.voted_prepare = Some(vote.view);
+        } else {
+            let signed = self.keys.sign((VoteKind::Prepare, vote));
+            slot.voted_prepare = Some(vote.view);
+            slot.prepares
+                .entry((vote.view, vote.digest))
+                .or_default()
+                .insert(self.id, signed.clone());
+            self.broadcast(Message::Prepare(signed));
+            for request in requests {
+                if self.service.last_reply(request.client).map_or(true, |l| l.timestamp < request.timestamp) {
+                    self.wait_for(request);
+                }
+            }
+        }
+        self.check_prepared(vote.seq);
+        self.check_committed(vote.seq);
+    }
+
+    fn on_prepare(&mut self, j: ReplicaId, signed: super::message::SignedVote) {
+        let (kind, vote) = *signed.value();
+        if signed.signer() != j
+            || kind != VoteKind::Prepare
+            || j == self.cfg.primary(vote.view)
+            || vote.view < self.view
+            || !self.log.in_window(vote.seq)
+            || !self.keys.verify(&signed)
+        {
+            return;
+        }
+        let slot = self.log.slot_mut(vote.seq);
+        let equivocates = slot
+            .prepares
+            .iter()
+            .any(|((v, d), by)| *v == vote.view && *d != vote.digest && by.contains_key(&j));
+        if equivocates || (slot.prepares.len() >= MAX_VOTE_KEYS_PER_SLOT
+            && !slot.prepares.contains_key(&(vote.view, vote.digest)))
+        {
+            return;
+        }
+        slot.prepares
+            .entry((vote.view, vote.digest))
+            .or_default()
+            .insert(j, signed);
+        self.check_prepared(vote.seq);
+    }
+
+    // §4.2 prepared(m, v, n, i): the pre-prepare plus q-1 matching PREPAREs from distinct
+    // backups (2f when n = 3f+1); then multicast COMMIT.
+    pub(crate) fn check_prepared(&mut self, seq: SeqNum) {
+        if self.status != Status::Normal {
+            return;
+        }
+        let view = self.view;
+        let needed = self.cfg.quorum() - 1;
+        let Some(slot) = self.log.slot(seq) else {
+            return;
+        };
+        let Some(pp) = slot.pre_prepare.as_ref().filter(|pp| pp.vote().view == view) else {
+            return;
+        };
+        if slot.voted_commit == Some(view) {
+            return;
+        }
+        let vote = pp.vote();
+        let Some(prepares) = slot.prepares.get(&(view, vote.digest)) else {
+            if needed > 0 {
+                return;
+            }
+            return self.prepared(seq, Vec::new());
+        };
+        if prepares.len() < needed {
+            return;
+        }
+        let proof: Vec<_> = prepares.values().cloned().collect();
+        self.prepared(seq, proof);
+    }
+
+    fn prepared(&mut self, seq: SeqNum, prepares: Vec<super::message::SignedVote>) {
+        let view = self.view;
+        let id = self.id;
+        let slot = self.log.slot_mut(seq);
+        let Some(pp) = slot.pre_prepare.clone() else {
+            return;
+        };
+        let vote = pp.vote();
+        slot.prepared = Some(super::message::PreparedProof {
+            pre_prepare: pp.signed,
+            batch: pp.batch,
+            prepares,
+        });
+        slot.voted_commit = Some(view);
+        slot.commits.add((view, vote.digest), id);
+        self.broadcast(Message::Commit(vote));
+        self.check_committed(seq);
+    }
+
+    // Commits count in any view: q matching COMMITs certify the batch (at least f+1 honest
+    // replicas prepared it, so no other batch can commit at n, §4.4 invariant).
+    fn on_commit(&mut self, j: ReplicaId, vote: Vote) {
+        if !self.log.in_window(vote.seq) || vote.seq <= self.last_executed {
+            return;
+        }
+        let slot = self.log.slot_mut(vote.seq);
+        if slot.commits.len() >= MAX_VOTE_KEYS_PER_SLOT
+            && slot.commits.count(&(vote.view, vote.digest)) == 0
+        {
+            return;
+        }
+        slot.commits.add((vote.view, vote.digest), j);
+        self.check_committed(vote.seq);
+    }
+
+    // §4.2 committed-local: q matching commits and the batch known. If the batch is missing
+    // (a faulty primary left us out), fetch it from f+1 of the committers.
+    pub(crate) fn check_committed(&mut self, seq: SeqNum) {
+        let quorum = self.cfg.quorum();
+        let f = self.cfg.f as usize;
+        let id = self.id;
+        let Some(slot) = self.log.slot(seq) else {
+            return;
+        };
+        if slot.committed.is_some() || seq <= self.last_executed {
+            return;
+        }
+        let certified = slot
+            .commits
+            .keys()
+            .find(|key| slot.commits.count(key) >= quorum)
+            .copied();
+        let Some((_, digest)) = certified else {
+            return;
+        };
+        if let Some(batch) = slot.batch_with(digest) {
+            let slot = self.log.slot_mut(seq);
+            slot.committed = Some(batch.clone());
+            self.observe(Observation::Committed { seq, batch });
+            self.try_execute();
+        } else if !slot.fetch_asked {
+            let key = slot
+                .commits
+                .keys()
+                .find(|k| k.1 == digest)
+                .copied()
+                .unwrap_or((0, digest));
+            let ask: Vec<ReplicaId> = slot
+                .commits
+                .voters(&key)
+                .into_iter()
+                .filter(|&r| r != id)
+                .take(f + 1)
+                .collect();
+            self.log.slot_mut(seq).fetch_asked = true;
+            for r in ask {
+                self.send(NodeId::Replica(r), Message::FetchBatch { seq, digest });
+            }
+        }
+    }
+
+    fn on_fetch_batch(&mut self, j: ReplicaId, seq: SeqNum, digest: super::message::Digest) {
+        let committed = self
+            .log
+            .slot(seq)
+            .and_then(|s| s.committed.clone())
+            .filter(|b| b.digest() == digest);
+        if let Some(batch) = committed {
+            self.send(NodeId::Replica(j), Message::Batch { seq, batch });
+        }
+    }
+
+    fn on_batch(&mut self, seq: SeqNum, batch: Arc<Batch>) {
+        let Some(slot) = self.log.slot(seq) else {
+            return;
+        };
+        let certified = slot
+            .commits
+            .keys()
+            .any(|k| k.1 == batch.digest() && slot.commits.count(k) >= self.cfg.quorum());
+        if certified && slot.committed.is_none() {
+            self.log.slot_mut(seq).fetched = Some(batch);
+            self.check_committed(seq);
+        }
+    }
+
+    /// Executes committed batches in sequence order (§4.2), replying to clients, exactly once
+    /// per request (§4.1), and checkpoints every `checkpoint_interval` (§4.3).
+    pub(crate) fn try_execute(&mut self) {
+        let mut progressed = false;
+        loop {
+            let seq = self.last_executed + 1;
+            let Some(batch) = self.log.slot(seq).and_then(|s| s.committed.clone()) else {
+                break;
+            };
+            self.last_executed = seq;
+            let mut executed = Vec::new();
+            for request in batch.requests() {
+                let result = match self.service.execute(request) {
+                    Execution::Executed(result) => {
+                        executed.push((*request, result));
+                        result
+                    }
+                    Execution::Duplicate(result) => result,
+                    Execution::Stale => continue,
+                };
+                let reply = Reply {
+                    view: self.view,
+                    timestamp: request.timestamp,
+                    result,
+                };
+                self.send(NodeId::Client(request.client), Message::Reply(reply));
+                progressed |= self.forget_request(request.client, request.timestamp);
+            }
+            self.observe(Observation::Executed {
+                seq,
+                digest: batch.digest(),
+                executed,
+            });
+            if seq % self.cfg.checkpoint_interval == 0 {
+                self.checkpoint(seq);
+            }
+        }
+        self.restart_request_timer(progressed);
+        self.try_propose();
+    }
+
+    /// Drops a client's requests up to `timestamp` from the waiting and assigned sets.
+    fn forget_request(&mut self, client: ClientId, timestamp: Timestamp) -> bool {
+        let done: Vec<_> = self
+            .waiting
+            .range((client, 0)..=(client, timestamp))
+            .map(|(k, _)| *k)
+            .collect();
+        for key in &done {
+            self.waiting.remove(key);
+        }
+        let assigned: Vec<_> = self
+            .assigned
+            .range((client, 0)..=(client, timestamp))
+            .map(|(k, _)| *k)
+            .collect();
+        for key in assigned {
+            self.assigned.remove(&key);
+        }
+        !done.is_empty()
+    }
+
+    /// §4.4: stop the timer when no request is waiting; restart it when one executed and
+    /// others still wait.
+    pub(crate) fn restart_request_timer(&mut self, progressed: bool) {
+        if self.status != Status::Normal || !self.cfg.view_change {
+            return;
+        }
+        if self.waiting.is_empty() {
+            if self.view_change_timer.armed {
+                self.disarm(TimerKind::ViewChange);
+            }
+        } else if progressed || !self.view_change_timer.armed {
+            self.arm(TimerKind::ViewChange, self.cfg.view_change_timeout_ns);
+        }
+    }
+
+    // §4.3: CHECKPOINT(n, d, i) with the digest of the state after executing n.
+    fn checkpoint(&mut self, seq: SeqNum) {
+        let cp = Checkpoint {
+            seq,
+            state: self.service.digest(),
+        };
+        self.log.keep_snapshot(seq, self.service.clone());
+        let signed = self.keys.sign(cp);
+        self.broadcast(Message::Checkpoint(signed.clone()));
+        self.add_checkpoint(signed);
+    }
+
+    fn on_checkpoint(&mut self, j: ReplicaId, signed: Signed<Checkpoint>) {
+        if signed.signer() != j || !self.keys.verify(&signed) {
+            return;
+        }
+        self.add_checkpoint(signed);
+    }
+
+    fn add_checkpoint(&mut self, signed: Signed<Checkpoint>) {
+        if let Some(stable) = self.log.add_checkpoint(signed, self.cfg.quorum()) {
+            self.install_stable(stable);
+        }
+    }
+
+    /// A checkpoint became stable (§4.3): garbage-collect, and fetch the state if this replica
+    /// has not executed that far (state transfer).
+    pub(crate) fn install_stable(&mut self, stable: StableCheckpoint) {
+        if stable.seq <= self.log.low() {
+            return;
+        }
+        let seq = stable.seq;
+        self.log.make_stable(stable);
+        self.next_seq = self.next_seq.max(seq);
+        if self.last_executed < seq {
+            self.begin_state_transfer();
+        } else {
+            self.try_propose();
+        }
+    }
+
+    fn begin_state_transfer(&mut self) {
+        let stable = self.log.stable();
+        let candidates: Vec<ReplicaId> = stable
+            .proof
+            .iter()
+            .map(Signed::signer)
+            .filter(|&r| r != self.id)
+            .collect();
+        self.fetch = Some(Fetch {
+            seq: stable.seq,
+            state: stable.state,
+            candidates,
+            next: 0,
+        });
+        self.ask_for_state();
+    }
+
+    /// Asks the next replica that vouched for the stable checkpoint for its state.
+    fn ask_for_state(&mut self) {
+        let Some(fetch) = self.fetch.as_mut() else {
+            return;
+        };
+        if fetch.candidates.is_empty() {
+            return;
+        }
+        let target = fetch.candidates[fetch.next % fetch.candidates.len()];
+        fetch.next += 1;
+        let seq = fetch.seq;
+        self.send(NodeId::Replica(target), Message::FetchState { seq });
+        self.arm(TimerKind::Fetch, self.cfg.view_change_timeout_ns / 2);
+    }
+
+    fn on_fetch_state(&mut self, j: ReplicaId, seq: SeqNum) {
+        if let Some(service) = self.log.snapshot(seq) {
+            let snapshot = Snapshot {
+                seq,
+                service: service.clone(),
+            };
+            self.send(NodeId::Replica(j), Message::State(Arc::new(snapshot)));
+        }
+    }
+
+    // State transfer: install a state only if it matches the digest q replicas vouched for.
+    fn on_state(&mut self, snapshot: Arc<Snapshot>) {
+        let Some(fetch) = &self.fetch else {
+            return;
+        };
+        if snapshot.seq != fetch.seq
+            || snapshot.service.digest() != fetch.state
+            || self.last_executed >= snapshot.seq
+        {
+            return;
+        }
+        self.fetch = None;
+        self.disarm(TimerKind::Fetch);
+        self.service = snapshot.service.clone();
+        self.last_executed = snapshot.seq;
+        self.log.keep_snapshot(snapshot.seq, self.service.clone());
+        let mut last_timestamps = Vec::new();
+        let clients: Vec<ClientId> = self
+            .waiting
+            .keys()
+            .chain(self.assigned.keys())
+            .map(|k| k.0)
+            .collect();
+        for client in clients {
+            if let Some(last) = self.service.last_reply(client) {
+                self.forget_request(client, last.timestamp);
+            }
+        }
+        for (client, last) in self.service.reply_table() {
+            last_timestamps.push((client, last.timestamp));
+        }
+        self.observe(Observation::StateTransferred {
+            seq: snapshot.seq,
+            last_timestamps,
+        });
+        self.try_execute();
+    }
+}

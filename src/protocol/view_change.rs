@@ -1,0 +1,402 @@
+//! View change (Castro & Liskov §4.4-4.5; TOCS'02 §4.4): VIEW-CHANGE and NEW-VIEW.
+//!
+//! When a backup's timer expires it moves to view v+1 and multicasts VIEW-CHANGE(v+1, n, C, P, i):
+//! its stable checkpoint with the q signed CHECKPOINTs that prove it, and a prepared certificate
+//! for every request prepared above it. The primary of v+1, holding q valid view-changes (V),
+//! multicasts NEW-VIEW(v+1, V, O), where O re-issues, for every n in (min-s, max-s], the batch
+//! prepared in the highest view, or the null request where no certificate names n. Backups
+//! recompute O from V and reject a NEW-VIEW that differs. Liveness (§4.5.2): the new-view timer
+//! starts once q view-changes are in and doubles with each consecutive failure; a replica joins
+//! a view change as soon as f+1 others ask for higher views.
+//!
+//! The checks and the computation of O are pure functions, table-tested below; the replica's
+//! part is a second `impl Replica`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use super::auth::{Keyring, Signed, VoteKind};
+use super::log::StableCheckpoint;
+use super::message::{
+    Batch, Checkpoint, Digest, NewView, NodeId, PrePrepare, ReplicaId, SeqNum, View, ViewChange,
+};
+use super::replica::{Replica, Status};
+use super::service::ServiceState;
+use super::{Message, Observation, ReplicaConfig, TimerKind};
+
+/// Why a VIEW-CHANGE or NEW-VIEW was rejected.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ViewChangeError {
+    /// C does not prove the claimed stable checkpoint.
+    #[error("checkpoint proof does not prove checkpoint {0}")]
+    CheckpointProof(SeqNum),
+    /// A certificate in P is malformed, forged or out of range.
+    #[error("invalid prepared certificate at sequence number {0}")]
+    PreparedProof(SeqNum),
+    /// V is not q valid view-changes for the new view from distinct replicas.
+    #[error("the view-change set V is not a valid quorum for view {0}")]
+    ViewChangeSet(View),
+    /// O differs from the recomputation from V.
+    #[error("O does not match the pre-prepares recomputed from V")]
+    Proposals,
+}
+
+/// What a new view starts from, computed from V (§4.4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewViewPlan {
+    /// min-s: the latest stable checkpoint in V.
+    pub min_s: SeqNum,
+    /// Its state digest.
+    pub stable_state: Digest,
+    /// Its proof.
+    pub stable_proof: Vec<Signed<Checkpoint>>,
+    /// For each n in (min-s, max-s], the batch to re-propose (null where none prepared).
+    pub proposals: Vec<(SeqNum, Arc<Batch>)>,
+}
+
+/// Checks a VIEW-CHANGE's C and P (§4.4): C holds q signed matching CHECKPOINTs (or names the
+/// initial state), and each certificate in P is a pre-prepare signed by its view's primary with
+/// q-1 signed matching PREPAREs from distinct backups, in a view below the new one, above the
+/// checkpoint and inside the window.
+pub fn check_view_change(
+    vc: &ViewChange,
+    cfg: &ReplicaConfig,
+    keys: &Keyring,
+) -> Result<(), ViewChangeError> {
+    let quorum = cfg.quorum();
+    if vc.stable_seq == 0 {
+        if vc.stable_state != ServiceState::default().digest() {
+            return Err(ViewChangeError::CheckpointProof(0));
+        }
+    } else {
+        let expected = Checkpoint {
+            seq: vc.stable_seq,
+            state: vc.stable_state,
+        };
+        let signers: BTreeSet<ReplicaId> = vc
+            .checkpoint_proof
+            .iter()
+            .filter(|c| *c.value() == expected && keys.verify(*c))
+            .map(Signed::signer)
+            .collect();
+        if signers.len() < quorum {
+            return Err(ViewChangeError::CheckpointProof(vc.stable_seq));
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for proof in &vc.prepared {
+        let vote = proof.vote();
+        let primary = cfg.primary(vote.view);
+        let bad = Err(ViewChangeError::PreparedProof(vote.seq));
+        if proof.pre_prepare.value().0 != VoteKind::PrePrepare
+            || proof.pre_prepare.signer() != primary
+            || !keys.verify(&proof.pre_prepare)
+            || vote.view >= vc.new_view
+            || vote.seq <= vc.stable_seq
+            || vote.seq > vc.stable_seq + cfg.log_window
+            || proof.batch.digest() != vote.digest
+            || !seen.insert(vote.seq)
+        {
+            return bad;
+        }
+        let backups: BTreeSet<ReplicaId> = proof
+            .prepares
+            .iter()
+            .filter(|p| {
+                *p.value() == (VoteKind::Prepare, vote) && p.signer() != primary && keys.verify(*p)
+            })
+            .map(Signed::signer)
+            .collect();
+        if backups.len() + 1 < quorum {
+            return bad;
+        }
+    }
+    Ok(())
+}
+
+/// Computes min-s, the stable checkpoint and O's batches from V (§4.4): for each n in
+/// (min-s, max-s], the batch of the certificate with the highest view, or the null request.
+/// Ties (two certificates of one view, possible only beyond f faults) go to the first in V.
+pub fn plan_new_view(view_changes: &[&ViewChange]) -> NewViewPlan {
+    let mut best: Option<&ViewChange> = None;
+    for vc in view_changes {
+        if best.is_none_or(|b| vc.stable_seq > b.stable_seq) {
+            best = Some(vc);
+        }
+    }
+    let (min_s, stable_state, stable_proof) = match best {
+        Some(vc) => (vc.stable_seq, vc.stable_state, vc.checkpoint_proof.clone()),
+        None => (0, ServiceState::default().digest(), Vec::new()),
+    };
+    let mut chosen: BTreeMap<SeqNum, (View, Arc<Batch>)> = BTreeMap::new();
+    for vc in view_changes {
+        for proof in &vc.prepared {
+            let vote = proof.vote();
+            if vote.seq <= min_s {
+                continue;
+            }
+            let higher = chosen.get(&vote.seq).is_none_or(|(v, _)| vote.view > *v);
+            if higher {
+                chosen.insert(vote.seq, (vote.view, proof.batch.clone()));
+            }
+        }
+    }
+    let max_s = chosen.keys().next_back().copied().unwrap_or(min_s);
+    let proposals = (min_s + 1..=max_s)
+        .map(|n| {
+            let batch = chosen.get(&n).map_or_else(Batch::null, |(_, b)| b.clone());
+            (n, batch)
+        })
+        .collect();
+    NewViewPlan {
+        min_s,
+        stable_state,
+        stable_proof,
+        proposals,
+    }
+}
+
+/// Checks a NEW-VIEW (§4.4): V is q valid VIEW-CHANGEs for its view from distinct replicas, and
+/// O equals what V yields, each pre-prepare signed by the new primary.
+pub fn check_new_view(
+    new_view: &NewView,
+    cfg: &ReplicaConfig,
+    keys: &Keyring,
+) -> Result<NewViewPlan, ViewChangeError> {
+    let view = new_view.view;
+    let mut senders = BTreeSet::new();
+    let mut valid = Vec::new();
+    for signed in &new_view.view_changes {
+        let vc = signed.value();
+        if vc.new_view == view
+            && keys.verify(signed.as_ref())
+            && senders.insert(signed.signer())
+            && check_view_change(vc, cfg, keys).is_ok()
+        {
+            valid.push(vc);
+        }
+    }
+    if valid.len() != new_view.view_changes.len() || valid.len() < cfg.quorum() {
+        return Err(ViewChangeError::ViewChangeSet(view));
+    }
+    let plan = plan_new_view(&valid);
+    let primary = cfg.primary(view);
+    let matches = plan.proposals.len() == new_view.pre_prepares.len()
+        && plan
+            .proposals
+            .iter()
+            .zip(&new_view.pre_prepares)
+            .all(|((seq, batch), pp)| {
+                let vote = pp.vote();
+                vote.view == view
+                    && vote.seq == *seq
+                    && vote.digest == batch.digest()
+                    && pp.batch.digest() == batch.digest()
+                    && pp.signed.signer() == primary
+                    && pp.signed.value().0 == VoteKind::PrePrepare
+                    && keys.verify(&pp.signed)
+            });
+    if matches {
+        Ok(plan)
+    } else {
+        Err(ViewChangeError::Proposals)
+    }
+}
+
+impl Replica {
+    /// The view-change timer fired: a request waited too long (normal case), or the new view
+    /// did not start in time (view change); move to the next view (§4.4, §4.5.2).
+    pub(crate) fn on_view_change_timeout(&mut self) {
+        if !self.cfg.view_change {
+            return;
+        }
+        if self.status == Status::ViewChanging {
+            self.failed_view_changes += 1;
+        }
+        self.start_view_change(self.view + 1);
+    }
+
+    /// Moves to `new_view` and multicasts VIEW-CHANGE(new_view, n, C, P, i).
+    pub(crate) fn start_view_change(&mut self, new_view: View) {
+        if new_view <= self.view || !self.cfg.view_change {
+            return;
+        }
+        self.view = new_view;
+        self.status = Status::ViewChanging;
+        self.disarm(TimerKind::ViewChange);
+        self.disarm(TimerKind::Batch);
+        self.partial_batch_due = false;
+        for request in std::mem::take(&mut self.pending) {
+            self.waiting
+                .insert((request.client, request.timestamp), request);
+        }
+        self.assigned.clear();
+        let stable = self.log.stable().clone();
+        let prepared = self
+            .log
+            .slots()
+            .filter_map(|(_, slot)| slot.prepared.clone())
+            .collect();
+        let vc = ViewChange {
+            new_view,
+            stable_seq: stable.seq,
+            stable_state: stable.state,
+            checkpoint_proof: stable.proof,
+            prepared,
+        };
+        let signed = Arc::new(self.keys.sign(vc));
+        self.broadcast(Message::ViewChange(signed.clone()));
+        self.view_changes.insert(self.id, signed);
+        self.check_view_change_quorum();
+    }
+
+    pub(crate) fn on_view_change(&mut self, j: ReplicaId, signed: Arc<Signed<ViewChange>>) {
+        if !self.cfg.view_change || signed.signer() != j || !self.keys.verify(signed.as_ref()) {
+            return;
+        }
+        let asked = signed.value().new_view;
+        if self.status == Status::Normal && asked == self.view {
+            // The sender missed the NEW-VIEW of the view we are in: send it again.
+            if let Some(nv) = self.last_new_view.clone().filter(|nv| nv.view == asked) {
+                self.send(NodeId::Replica(j), Message::NewView(nv));
+            }
+            return;
+        }
+        if asked < self.view || (asked == self.view && self.status == Status::Normal) {
+            return;
+        }
+        if self
+            .view_changes
+            .get(&j)
+            .is_some_and(|old| old.value().new_view >= asked)
+            || check_view_change(signed.value(), &self.cfg, &self.keys).is_err()
+        {
+            return;
+        }
+        self.view_changes.insert(j, signed);
+        // §4.5.2: f+1 view-changes for higher views: join, for the smallest of them.
+        let higher: Vec<View> = self
+            .view_changes
+            .iter()
+            .filter(|(r, vc)| **r != self.id && vc.value().new_view > self.view)
+            .map(|(_, vc)| vc.value().new_view)
+            .collect();
+        if higher.len() > self.cfg.f as usize {
+            if let Some(&smallest) = higher.iter().min() {
+                self.start_view_change(smallest);
+            }
+        }
+        self.check_view_change_quorum();
+    }
+
+    /// With q view-changes for the view being entered: start the new-view timer (doubling with
+    /// each consecutive failure) and, as its primary, send NEW-VIEW.
+    fn check_view_change_quorum(&mut self) {
+        if self.status != Status::ViewChanging {
+            return;
+        }
+        let view = self.view;
+        let vcs: Vec<Arc<Signed<ViewChange>>> = self
+            .view_changes
+            .values()
+            .filter(|vc| vc.value().new_view == view)
+            .cloned()
+            .collect();
+        if vcs.len() < self.cfg.quorum() {
+            return;
+        }
+        if !self.view_change_timer.armed {
+            let backoff = self.failed_view_changes.min(16);
+            self.arm(
+                TimerKind::ViewChange,
+                self.cfg.view_change_timeout_ns << backoff,
+            );
+        }
+        if self.cfg.primary(view) != self.id {
+            return;
+        }
+        let plan = plan_new_view(&vcs.iter().map(|s| s.value()).collect::<Vec<_>>());
+        let pre_prepares: Vec<PrePrepare> = plan
+            .proposals
+            .iter()
+            .map(|(seq, batch)| self.make_pre_prepare(*seq, batch.clone()))
+            .collect();
+        let new_view = Arc::new(NewView {
+            view,
+            view_changes: vcs,
+            pre_prepares: pre_prepares.clone(),
+        });
+        self.broadcast(Message::NewView(new_view.clone()));
+        self.last_new_view = Some(new_view);
+        self.enter_view(plan, pre_prepares);
+    }
+
+    pub(crate) fn on_new_view(&mut self, j: ReplicaId, new_view: Arc<NewView>) {
+        let view = new_view.view;
+        if !self.cfg.view_change
+            || j != self.cfg.primary(view)
+            || view < self.view
+            || (view == self.view && self.status == Status::Normal)
+        {
+            return;
+        }
+        match check_new_view(&new_view, &self.cfg, &self.keys) {
+            Ok(plan) => {
+                self.view = view;
+                self.enter_view(plan, new_view.pre_prepares.clone());
+            }
+            // §4.4: a NEW-VIEW that does not check out means a faulty primary: move on.
+            Err(_) => self.start_view_change(view + 1),
+        }
+    }
+
+    /// Enters `self.view` in normal operation with the NEW-VIEW's checkpoint and O.
+    fn enter_view(&mut self, plan: NewViewPlan, pre_prepares: Vec<PrePrepare>) {
+        let view = self.view;
+        self.status = Status::Normal;
+        self.failed_view_changes = 0;
+        self.disarm(TimerKind::ViewChange);
+        self.view_changes.retain(|_, vc| vc.value().new_view > view);
+        let max_s = pre_prepares
+            .last()
+            .map_or(plan.min_s, |pp| pp.vote().seq)
+            .max(plan.min_s);
+        self.next_seq = max_s.max(self.log.low());
+        self.assigned.clear();
+        for pp in &pre_prepares {
+            for r in pp.batch.requests() {
+                self.assigned.insert((r.client, r.timestamp), pp.vote().seq);
+            }
+        }
+        self.observe(Observation::ViewEntered { view });
+        if plan.min_s > self.log.low() {
+            self.install_stable(StableCheckpoint {
+                seq: plan.min_s,
+                state: plan.stable_state,
+                proof: plan.stable_proof,
+            });
+        }
+        for pp in pre_prepares {
+            self.accept_pre_prepare(pp);
+        }
+        let buffered = std::mem::take(&mut self.future_pre_prepares);
+        for (j, pp) in buffered {
+            match pp.vote().view.cmp(&view) {
+                std::cmp::Ordering::Equal => self.accept_pre_prepare(pp),
+                std::cmp::Ordering::Greater => self.future_pre_prepares.push((j, pp)),
+                std::cmp::Ordering::Less => {}
+            }
+        }
+        if self.is_primary() {
+            let waiting = std::mem::take(&mut self.waiting);
+            for (key, request) in waiting {
+                if !self.assigned.contains_key(&key) {
+                    self.pending.push_back(request);
+                }
+            }
+            self.try_propose();
+        } else {
+            self.restart_request_timer(false);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! The reporting stage of the simulator: it turns a finished [`RunResult`] into tidy files and
+//! text. `trials.csv` has one row per trial, `summary.csv` one row per sweep point (pooled
+//! latency percentiles, success and safety rates), `run.json` the run's totals and metadata,
+//! and `latency.{png,svg}` / `success.{png,svg}` chart the sweep. A compact table and a
+//! throughput line are produced for stdout.
+//!
+//! Every file is written to a temporary name in its destination directory and renamed into
+//! place, so an interrupted run never leaves a half-written file under the final name.
+//! Identical inputs give byte-identical CSV files (fixed float formatting).
+//!
+//! [`RunResult`]: crate::runner::record::RunResult
+
+mod atomic;
+mod chart_data;
+mod charts;
+mod fonts;
+mod run_json;
+mod summary;
+mod table;
+mod tidy_csv;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+
+pub use atomic::write_bytes_atomically;
+pub use charts::draw_charts;
+pub use run_json::write_run_json;
+pub use summary::{nearest_rank_percentile, summarize, PointSummary};
+pub use table::{summary_table, throughput_line};
+pub use tidy_csv::{write_summary_csv, write_trials_csv};
+
+/// Why a report file could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// Creating, writing or renaming the file failed.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The file being written.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// The CSV encoder failed.
+    #[error("cannot encode CSV {path}: {source}")]
+    Csv {
+        /// The file being written.
+        path: PathBuf,
+        /// The underlying CSV error.
+        source: csv::Error,
+    },
+    /// The JSON encoder failed.
+    #[error("cannot encode JSON {path}: {source}")]
+    Json {
+        /// The file being written.
+        path: PathBuf,
+        /// The underlying JSON error.
+        source: serde_json::Error,
+    },
+    /// Plotters failed to draw or save a chart.
+    #[error("cannot draw chart {path}: {message}")]
+    Chart {
+        /// The chart file being drawn.
+        path: PathBuf,
+        /// The drawing error, described.
+        message: String,
+    },
+    /// The embedded chart font could not be registered.
+    #[error("cannot register the chart font for {path}: {message}")]
+    Font {
+        /// The chart file that needed the font.
+        path: PathBuf,
+        /// The registration error, described.
+        message: String,
+    },
+}

@@ -1,0 +1,178 @@
+//! The runner: every trial of a plan, spread over worker threads, each thread with its own
+//! actix System. A trial's seed depends only on (scenario seed, point, trial), and results are
+//! put back in (point, trial) order, so the output is the same at any thread count.
+
+pub mod record;
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::scenario::{trial_spec, Plan};
+use crate::sim::seeds::trial_seed;
+use crate::sim::{run_trial, SimError};
+pub use record::{RunResult, TrialRecord};
+
+/// How to run.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Worker threads (at least 1).
+    pub threads: usize,
+    /// Show a progress bar on stderr (only drawn when stderr is a terminal).
+    pub progress: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            threads: default_threads(),
+            progress: false,
+        }
+    }
+}
+
+/// All cores.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// A run that could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The engine failed in some trial.
+    #[error("trial {trial} of point {point} failed in the engine: {source}")]
+    Trial {
+        /// Point index.
+        point: usize,
+        /// Trial index.
+        trial: usize,
+        /// Why.
+        source: SimError,
+    },
+    /// A worker thread died.
+    #[error("a worker thread failed: {0}")]
+    Worker(String),
+}
+
+/// A progress bar on stderr when asked for and stderr is a terminal; hidden otherwise.
+pub fn progress_bar(total: u64, wanted: bool, label: &str) -> ProgressBar {
+    let target = if wanted && std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(total), target);
+    if let Ok(style) =
+        ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} trials {elapsed_precise}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(label.to_string());
+    bar
+}
+
+/// The (point, trial) pairs of a plan, in output order.
+fn jobs(plan: &Plan) -> Vec<(usize, usize)> {
+    let trials = plan.trials() as usize;
+    (0..plan.points.len())
+        .flat_map(|p| (0..trials).map(move |t| (p, t)))
+        .collect()
+}
+
+fn run_job(plan: &Plan, point: usize, trial: usize) -> impl std::future::Future<Output = Result<TrialRecord, RunError>> + '_ {
+    async move {
+        let p = &plan.points[point];
+        let seed = trial_seed(p.scenario.seed, point, trial);
+        let spec = trial_spec(&p.scenario, seed);
+        let outcome = run_trial(&spec)
+            .await
+            .map_err(|source| RunError::Trial {
+                point,
+                trial,
+                source,
+            })?;
+        let byzantine = p.scenario.byzantine.iter().map(|g| g.count).sum::<u32>();
+        Ok(TrialRecord {
+            point,
+            trial,
+            seed,
+            axis_values: p.values.iter().map(|v| v.label()).collect(),
+            n: spec.replica.n,
+            f: spec.replica.f,
+            byzantine: byzantine.min(spec.replica.n),
+            outcome,
+        })
+    }
+}
+
+/// Runs every trial of `plan`; `bar` is advanced as trials finish.
+pub fn run(plan: &Plan, options: &RunOptions, bar: &ProgressBar) -> Result<RunResult, RunError> {
+    let started = Instant::now();
+    let jobs = jobs(plan);
+    let next = AtomicUsize::new(0);
+    let threads = options.threads.clamp(1, jobs.len().max(1));
+    let (tx, rx) = mpsc::channel::<(usize, Result<TrialRecord, RunError>)>();
+    let mut slots: Vec<Option<TrialRecord>> = vec![None; jobs.len()];
+    let mut failure = None;
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (jobs, next) = (&jobs, &next);
+            scope.spawn(move || {
+                let system = actix::System::new();
+                system.block_on(async {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&(point, trial)) = jobs.get(i) else {
+                            break;
+                        };
+                        let result = run_job(plan, point, trial).await;
+                        let failed = result.is_err();
+                        if tx.send((i, result)).is_err() || failed {
+                            break;
+                        }
+                    }
+                });
+            });
+        }
+        drop(tx);
+        for (i, result) in rx {
+            match result {
+                Ok(record) => {
+                    slots[i] = Some(record);
+                    bar.inc(1);
+                }
+                Err(e) => {
+                    failure.get_or_insert(e);
+                    next.store(usize::MAX / 2, Ordering::Relaxed);
+                }
+            }
+        }
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let records: Vec<TrialRecord> = slots.into_iter().flatten().collect();
+    if records.len() != jobs.len() {
+        return Err(RunError::Worker(format!(
+            "{} of {} trials returned",
+            records.len(),
+            jobs.len()
+        )));
+    }
+    Ok(RunResult {
+        name: plan.scenario.name.clone(),
+        axes: plan.axes.clone(),
+        axis_numbers: plan
+            .points
+            .iter()
+            .map(|p| p.values.iter().map(|v| v.number()).collect())
+            .collect(),
+        records,
+        points: plan.points.len(),
+        wall_s: started.elapsed().as_secs_f64(),
+    })
+}

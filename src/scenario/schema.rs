@@ -1,0 +1,215 @@
+//! The RON scenario schema. Field names are a contract (see the issues); every optional field
+//! has a serde default, and unknown fields are errors.
+
+use serde::{Deserialize, Serialize};
+
+use crate::adversary::ByzantineGroup;
+use crate::net::NetworkConfig;
+
+/// A scenario: a PBFT deployment, its faults and workload, and what to sweep.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Name; the default output folder is `results/<name>/`.
+    pub name: String,
+    /// What the scenario shows.
+    #[serde(default)]
+    pub description: String,
+    /// Scenario seed; trial seeds derive from it.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Trials per sweep point.
+    #[serde(default = "default_trials")]
+    pub trials: u32,
+    /// Number of replicas n.
+    pub replicas: u32,
+    /// Fault bound; default floor((n - 1) / 3).
+    #[serde(default)]
+    pub f: Option<u32>,
+    /// Clients and requests.
+    #[serde(default)]
+    pub workload: Workload,
+    /// Link model.
+    #[serde(default)]
+    pub network: NetworkConfig,
+    /// Byzantine replicas, in groups.
+    #[serde(default)]
+    pub byzantine: Vec<ByzantineGroup>,
+    /// Protocol parameters.
+    #[serde(default)]
+    pub protocol: ProtocolConfig,
+    /// Virtual time after which a trial stops, in ms.
+    #[serde(default = "default_time_limit_ms")]
+    pub time_limit_ms: f64,
+    /// Axes to sweep (cartesian product).
+    #[serde(default)]
+    pub sweep: Vec<SweepAxis>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+fn default_trials() -> u32 {
+    1
+}
+fn default_time_limit_ms() -> f64 {
+    10_000.0
+}
+
+/// Closed-loop clients, each with one outstanding request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Workload {
+    /// Number of clients.
+    pub clients: u32,
+    /// Requests per client.
+    pub requests: u64,
+}
+
+impl Default for Workload {
+    fn default() -> Self {
+        Workload {
+            clients: 1,
+            requests: 1,
+        }
+    }
+}
+
+/// PBFT parameters (Castro & Liskov §4.3-4.4, TOCS'02 §5.1).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProtocolConfig {
+    /// Whether view change runs; false reproduces the seed's toy (a faulty primary stalls).
+    pub view_change: bool,
+    /// A backup's timer for a waiting request, and the base new-view timeout, ms.
+    pub view_change_timeout_ms: f64,
+    /// A client's retransmission timeout, ms.
+    pub request_timeout_ms: f64,
+    /// A CHECKPOINT every this many sequence numbers.
+    pub checkpoint_interval: u64,
+    /// H - h.
+    pub log_window: u64,
+    /// Requests per pre-prepare at most.
+    pub batch_size: u32,
+    /// How long the primary holds a partial batch, ms.
+    pub batch_timeout_ms: f64,
+    /// Sequence numbers in flight (assigned, not executed) at most.
+    pub window: u64,
+}
+
+impl Default for ProtocolConfig {
+    fn default() -> Self {
+        ProtocolConfig {
+            view_change: true,
+            view_change_timeout_ms: 200.0,
+            request_timeout_ms: 300.0,
+            checkpoint_interval: 128,
+            log_window: 256,
+            batch_size: 1,
+            batch_timeout_ms: 1.0,
+            window: 64,
+        }
+    }
+}
+
+/// One sweep axis: a field path and its values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepAxis {
+    /// Field names joined by `.`, with `[i]` for list elements, e.g. `byzantine[0].count`.
+    pub path: String,
+    /// The values.
+    pub values: SweepValues,
+}
+
+/// The values of an axis.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum SweepValues {
+    /// Integers `from..=to`.
+    Range {
+        /// First value.
+        from: i64,
+        /// Last value (inclusive).
+        to: i64,
+    },
+    /// Any scalars, in order.
+    Values(Vec<Scalar>),
+    /// `steps` evenly spaced floats from `from` to `to`, both included (one step: `from`).
+    Linear {
+        /// First value.
+        from: f64,
+        /// Last value.
+        to: f64,
+        /// Number of values.
+        steps: u32,
+    },
+}
+
+/// A scalar sweep value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    /// true / false.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A string.
+    Str(String),
+}
+
+impl Scalar {
+    /// The value as written in CSV columns.
+    pub fn label(&self) -> String {
+        match self {
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::Int(i) => i.to_string(),
+            Scalar::Float(x) => format!("{x}"),
+            Scalar::Str(s) => s.clone(),
+        }
+    }
+
+    /// The value as a number, for chart positions.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Scalar::Int(i) => Some(*i as f64),
+            Scalar::Float(x) => Some(*x),
+            Scalar::Bool(_) | Scalar::Str(_) => None,
+        }
+    }
+
+    /// The value as JSON, to set into a scenario.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Scalar::Bool(b) => serde_json::Value::Bool(*b),
+            Scalar::Int(i) => serde_json::Value::from(*i),
+            Scalar::Float(x) => serde_json::Number::from_f64(*x)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            Scalar::Str(s) => serde_json::Value::String(s.clone()),
+        }
+    }
+}
+
+impl SweepValues {
+    /// The axis's values, in order.
+    pub fn expand(&self) -> Vec<Scalar> {
+        match self {
+            SweepValues::Range { from, to } => (*from..=*to).map(Scalar::Int).collect(),
+            SweepValues::Values(values) => values.clone(),
+            SweepValues::Linear { from, to, steps } => match *steps {
+                0 => Vec::new(),
+                1 => vec![Scalar::Float(*from)],
+                k => (0..k)
+                    .map(|i| {
+                        let t = f64::from(i) / f64::from(k - 1);
+                        // Round away float noise so labels read 0.05, not 0.05000000000000001.
+                        let x = from + (to - from) * t;
+                        Scalar::Float((x * 1e9).round() / 1e9)
+                    })
+                    .collect(),
+            },
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! Sweep expansion: the cartesian product of the axes (first axis slowest), each point a full
+//! scenario with the axis values set at their paths. Paths are resolved on the scenario's JSON
+//! form, so any field can be swept, including fields inside enum variants such as
+//! `network.delay.max_ms` (inside `Uniform(...)`).
+
+use serde_json::Value;
+
+use super::schema::{Scalar, Scenario};
+
+/// One step of a path: a field name, with list indices after it.
+#[derive(Debug, PartialEq)]
+struct Segment {
+    name: String,
+    indices: Vec<usize>,
+}
+
+fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
+    let mut segments = Vec::new();
+    for part in path.split('.') {
+        let (name, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!("`{path}` is not a field path (expected e.g. `byzantine[0].count`)"));
+        }
+        let mut indices = Vec::new();
+        while !rest.is_empty() {
+            let close = rest
+                .find(']')
+                .ok_or_else(|| format!("`{path}` has an unclosed `[`"))?;
+            let index = rest[1..close]
+                .parse::<usize>()
+                .map_err(|_| format!("`{path}` has a bad list index `{}`", &rest[1..close]))?;
+            indices.push(index);
+            rest = &rest[close + 1..];
+            if !rest.is_empty() && !rest.starts_with('[') {
+                return Err(format!("`{path}` has text after `]`"));
+            }
+        }
+        segments.push(Segment {
+            name: name.to_string(),
+            indices,
+        });
+    }
+    Ok(segments)
+}
+
+/// The field `name` of `value`, looking through one enum-variant wrapper (`{"Uniform": {..}}`).
+fn field_mut<'a>(value: &'a mut Value, name: &str) -> Option<&'a mut Value> {
+    let object = value.as_object_mut()?;
+    if object.contains_key(name) {
+        return object.get_mut(name);
+    }
+    if object.len() == 1 {
+        let inner = object.values_mut().next()?;
+        if let Some(inner) = inner.as_object_mut() {
+            return inner.get_mut(name);
+        }
+    }
+    None
+}
+
+/// The field names available at `value` (for error messages).
+fn field_names(value: &Value) -> Vec<String> {
+    match value.as_object() {
+        Some(o) if o.len() == 1 && o.values().all(Value::is_object) => o
+            .values()
+            .flat_map(|v| v.as_object().into_iter().flat_map(|m| m.keys().cloned()))
+            .collect(),
+        Some(o) => o.keys().cloned().collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Sets `path` in `root` to `new`; errors say which part of the path names nothing.
+pub fn set_path(root: &mut Value, path: &str, new: Value) -> Result<(), String> {
+    let segments = parse_path(path)?;
+    let mut here = root;
+    for segment in &segments {
+        let known = field_names(here);
+        here = field_mut(here, &segment.name).ok_or_else(|| {
+            format!(
+                "`{path}` names no field: no `{}` here (fields: {})",
+                segment.name,
+                known.join(", ")
+            )
+        })?;
+        for &i in &segment.indices {
+            let len = here.as_array().map_or(0, Vec::len);
+            here = here
+                .as_array_mut()
+                .and_then(|a| a.get_mut(i))
+                .ok_or_else(|| {
+                    format!("`{path}` names no field: `{}` has {len} elements, no [{i}]", segment.name)
+                })?;
+        }
+    }
+    if here.is_object() || here.is_array() {
+        return Err(format!("`{path}` names a structure, not a value"));
+    }
+    *here = new;
+    Ok(())
+}
+
+/// The scenario's JSON form.
+pub fn to_json(s: &Scenario) -> Result<Value, String> {
+    serde_json::to_value(s).map_err(|e| e.to_string())
+}
+
+/// The scenario with `values[i]` set at `paths[i]`, its own sweep removed.
+pub fn apply(base: &Value, paths: &[String], values: &[Scalar]) -> Result<Scenario, (String, String)> {
+    let mut json = base.clone();
+    for (path, value) in paths.iter().zip(values) {
+        set_path(&mut json, path, value.to_json()).map_err(|why| (path.clone(), why))?;
+    }
+    if let Some(object) = json.as_object_mut() {
+        object.insert("sweep".to_string(), Value::Array(Vec::new()));
+    }
+    serde_json::from_value(json).map_err(|e| {
+        let path = paths.join(", ");
+        (path, format!("value does not fit the field: {e}"))
+    })
+}
+
+/// The cartesian product of the axes' values, first axis slowest.
+pub fn product(axes: &[Vec<Scalar>]) -> Vec<Vec<Scalar>> {
+    let mut points: Vec<Vec<Scalar>> = vec![Vec::new()];
+    for values in axes {
+        let mut next = Vec::with_capacity(points.len() * values.len());
+        for point in &points {
+            for value in values {
+                let mut p = point.clone();
+                p.push(value.clone());
+                next.push(p);
+            }
+        }
+        points = next;
+    }
+    points
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn paths_reach_fields_lists_and_enum_variants() {
+        let mut v = json!({"replicas": 4, "byzantine": [{"count": 0}],
+                           "network": {"delay": {"Uniform": {"min_ms": 1.0, "max_ms": 2.0}}}});
+        set_path(&mut v, "replicas", json!(7)).expect("plain field");
+        set_path(&mut v, "byzantine[0].count", json!(2)).expect("list element");
+        set_path(&mut v, "network.delay.max_ms", json!(9.5)).expect("inside a variant");
+        assert_eq!(v["replicas"], 7);
+        assert_eq!(v["byzantine"][0]["count"], 2);
+        assert_eq!(v["network"]["delay"]["Uniform"]["max_ms"], 9.5);
+    }
+
+    #[test]
+    fn bad_paths_are_named() {
+        let mut v = json!({"replicas": 4, "byzantine": []});
+        for bad in ["replica", "byzantine[0].count", "replicas[", "a..b", "byzantine"] {
+            assert!(set_path(&mut v, bad, json!(1)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn product_is_first_axis_slowest() {
+        let a = vec![Scalar::Int(0), Scalar::Int(1)];
+        let b = vec![Scalar::Int(5), Scalar::Int(6), Scalar::Int(7)];
+        let p = product(&[a, b]);
+        assert_eq!(p.len(), 6);
+        assert_eq!(p[1], vec![Scalar::Int(0), Scalar::Int(6)]);
+        assert_eq!(p[3], vec![Scalar::Int(1), Scalar::Int(5)]);
+        assert_eq!(product(&[]), vec![Vec::<Scalar>::new()]);
+    }
+}

@@ -1,0 +1,61 @@
+//! The actix actors that carry the protocol: a Replica actor and a Client actor each own a pure
+//! state machine and answer every `Step` with the actions it produced. They hold no clock and no
+//! RNG of their own; the Network actor decides what happens when.
+
+use actix::{Actor, Context, Handler, Message, MessageResult};
+
+use crate::adversary::ReplicaNode;
+use crate::protocol::{Action, Client, Input};
+
+/// One input for a node; the answer is the node's actions.
+#[derive(Message)]
+#[rtype(result = "Vec<Action>")]
+pub struct Step(pub Input);
+
+/// A replica (honest, or wrapped by a byzantine behaviour) as an actor.
+pub struct ReplicaActor {
+    node: ReplicaNode,
+}
+
+impl ReplicaActor {
+    /// Wraps a replica node.
+    pub fn new(node: ReplicaNode) -> ReplicaActor {
+        ReplicaActor { node }
+    }
+}
+
+impl Actor for ReplicaActor {
+    type Context = Context<Self>;
+}
+
+impl Handler<Step> for ReplicaActor {
+    type Result = MessageResult<Step>;
+
+    fn handle(&mut self, step: Step, _ctx: &mut Context<Self>) -> Self::Result {
+        MessageResult(self.node.handle(step.0))
+    }
+}
+
+/// A client as an actor.
+pub struct ClientActor {
+    client: Client,
+}
+
+impl ClientActor {
+    /// Wraps a client.
+    pub fn new(client: Client) -> ClientActor {
+        ClientActor { client }
+    }
+}
+
+impl Actor for ClientActor {
+    type Context = Context<Self>;
+}
+
+impl Handler<Step> for ClientActor {
+    type Result = MessageResult<Step>;
+
+    fn handle(&mut self, step: Step, _ctx: &mut Context<Self>) -> Self::Result {
+        MessageResult(self.client.handle(step.0))
+    }
+}

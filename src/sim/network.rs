@@ -1,0 +1,347 @@
+//! The Network actor: the virtual clock and the event heap (DESIGN.md §2).
+//!
+//! Events are ordered by `(time, time created, creating node, that node's own counter)`, a key
+//! that does not depend on the order in which nodes were processed. The network pops the next
+//! event, hands it to its actor as a `Step`, and turns the returned actions into new events:
+//! `Send`/`Broadcast` into deliveries whose fate (loss, delay, duplication, reordering) is drawn
+//! from the sender's own RNG stream, `SetTimer` into a timer event, and `Observe` into oracle
+//! and metric updates. No real time passes anywhere; a trial ends when every request is done,
+//! when nothing is left to happen, or at the time limit.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+
+use actix::{Actor, Addr, Context, Handler, Message as ActixMessage, ResponseFuture};
+
+use super::actors::{ClientActor, ReplicaActor, Step};
+use super::metrics::Metrics;
+use super::outcome::TrialOutcome;
+use super::SimError;
+use crate::net::{NetworkConfig, SimRng};
+use crate::oracle::Oracle;
+use crate::protocol::message::{Message, NodeId};
+use crate::protocol::{Action, Input, Observation, Timer};
+
+/// What an event does when its time comes.
+enum Payload {
+    Deliver { from: NodeId, message: Message },
+    Fire(Timer),
+}
+
+struct Event {
+    time: u64,
+    created: u64,
+    creator: u32,
+    counter: u64,
+    target: u32,
+    payload: Payload,
+}
+
+impl Event {
+    fn key(&self) -> (u64, u64, u32, u64) {
+        (self.time, self.created, self.creator, self.counter)
+    }
+}
+
+impl PartialEq for Event {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl Eq for Event {}
+impl PartialOrd for Event {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Event {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+/// Everything one trial's network owns. Nodes are indexed replicas first (0..n), then clients.
+pub struct Engine {
+    pub(crate) replicas: Vec<Addr<ReplicaActor>>,
+    pub(crate) clients: Vec<Addr<ClientActor>>,
+    pub(crate) links: Vec<SimRng>,
+    pub(crate) network: NetworkConfig,
+    pub(crate) oracle: Oracle,
+    pub(crate) metrics: Metrics,
+    pub(crate) time_limit_ns: u64,
+    pub(crate) requests: u64,
+    now: u64,
+    heap: BinaryHeap<Reverse<Event>>,
+    counters: Vec<u64>,
+    messages: u64,
+    events: u64,
+    copies: Vec<u64>,
+}
+
+impl Engine {
+    /// An engine over started actors; `links[i]` is node i's link stream.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        replicas: Vec<Addr<ReplicaActor>>,
+        clients: Vec<Addr<ClientActor>>,
+        links: Vec<SimRng>,
+        network: NetworkConfig,
+        oracle: Oracle,
+        metrics: Metrics,
+        time_limit_ns: u64,
+        requests: u64,
+    ) -> Engine {
+        let nodes = replicas.len() + clients.len();
+        Engine {
+            replicas,
+            clients,
+            links,
+            network,
+            oracle,
+            metrics,
+            time_limit_ns,
+            requests,
+            now: 0,
+            heap: BinaryHeap::new(),
+            counters: vec![0; nodes],
+            messages: 0,
+            events: 0,
+            copies: Vec::with_capacity(2),
+        }
+    }
+
+    fn n(&self) -> u32 {
+        self.replicas.len() as u32
+    }
+
+    fn index(&self, node: NodeId) -> u32 {
+        match node {
+            NodeId::Replica(r) => r,
+            NodeId::Client(c) => self.n() + c,
+        }
+    }
+
+    fn node(&self, index: u32) -> NodeId {
+        if index < self.n() {
+            NodeId::Replica(index)
+        } else {
+            NodeId::Client(index - self.n())
+        }
+    }
+
+    fn schedule(&mut self, creator: u32, delay_ns: u64, target: u32, payload: Payload) {
+        let counter = &mut self.counters[creator as usize];
+        *counter += 1;
+        self.heap.push(Reverse(Event {
+            time: self.now.saturating_add(delay_ns),
+            created: self.now,
+            creator,
+            counter: *counter,
+            target,
+            payload,
+        }));
+    }
+
+    async fn step(&self, target: u32, input: Input) -> Result<Vec<Action>, SimError> {
+        let actions = match self.node(target) {
+            NodeId::Replica(r) => self.replicas[r as usize].send(Step(input)).await,
+            NodeId::Client(c) => self.clients[c as usize].send(Step(input)).await,
+        };
+        actions.map_err(|e| SimError::Mailbox(e.to_string()))
+    }
+
+    /// Runs the trial to its end.
+    pub async fn run(mut self) -> Result<TrialOutcome, SimError> {
+        for c in 0..self.clients.len() as u32 {
+            let target = self.n() + c;
+            let actions = self.step(target, Input::Start).await?;
+            self.apply(target, actions);
+        }
+        let mut ended_at = 0;
+        while !self.metrics.all_done() {
+            let Some(Reverse(event)) = self.heap.pop() else {
+                break;
+            };
+            if event.time > self.time_limit_ns {
+                ended_at = self.time_limit_ns;
+                break;
+            }
+            self.now = event.time;
+            ended_at = self.now;
+            self.events += 1;
+            let input = match event.payload {
+                Payload::Deliver { from, message } => Input::Message { from, message },
+                Payload::Fire(timer) => Input::Timeout(timer),
+            };
+            let actions = self.step(event.target, input).await?;
+            self.apply(event.target, actions);
+        }
+        Ok(self.outcome(ended_at))
+    }
+
+    fn apply(&mut self, source: u32, actions: Vec<Action>) {
+        for action in actions {
+            match action {
+                Action::Send { to, message } => {
+                    let target = self.index(to);
+                    self.transmit(source, target, message);
+                }
+                Action::Broadcast(message) => {
+                    for r in 0..self.n() {
+                        if r != source {
+                            self.transmit(source, r, message.clone());
+                        }
+                    }
+                }
+                Action::SetTimer { timer, after_ns } => {
+                    self.schedule(source, after_ns, source, Payload::Fire(timer));
+                }
+                Action::Observe(observation) => self.observe(source, observation),
+            }
+        }
+    }
+
+    /// One point-to-point message: counted, then lost, delayed or duplicated by the link model,
+    /// drawing from the sender's stream. A node's message to itself arrives at once, uncounted.
+    fn transmit(&mut self, source: u32, target: u32, message: Message) {
+        let from = self.node(source);
+        if source == target {
+            self.schedule(source, 0, target, Payload::Deliver { from, message });
+            return;
+        }
+        self.messages += 1;
+        if let (NodeId::Replica(r), Message::Reply(reply)) = (from, &message) {
+            if let NodeId::Client(c) = self.node(target) {
+                self.oracle
+                    .on_reply_sent(r, c, reply.timestamp, reply.result);
+            }
+        }
+        let mut copies = std::mem::take(&mut self.copies);
+        self.network
+            .transmit(&mut self.links[source as usize], &mut copies);
+        let mut message = Some(message);
+        for (i, delay) in copies.iter().enumerate() {
+            // The last copy takes the message itself; a duplicate before it is a clone.
+            let copy = if i + 1 == copies.len() {
+                message.take()
+            } else {
+                message.clone()
+            };
+            if let Some(message) = copy {
+                self.schedule(source, *delay, target, Payload::Deliver { from, message });
+            }
+        }
+        self.copies = copies;
+    }
+
+    fn observe(&mut self, source: u32, observation: Observation) {
+        let now = self.now;
+        let at_ms = now as f64 / 1e6;
+        match (self.node(source), observation) {
+            (NodeId::Replica(r), Observation::Committed { batch, .. }) => {
+                self.metrics.committed(r, &batch, now);
+            }
+            (
+                NodeId::Replica(r),
+                Observation::Executed {
+                    seq,
+                    digest,
+                    executed,
+                },
+            ) => {
+                self.oracle.on_executed(r, seq, digest, &executed, at_ms);
+            }
+            (
+                NodeId::Replica(r),
+                Observation::StateTransferred {
+                    seq,
+                    last_timestamps,
+                },
+            ) => {
+                self.oracle.on_state_transferred(r, seq, &last_timestamps);
+                self.metrics.transferred(r, &last_timestamps, now);
+            }
+            (NodeId::Replica(r), Observation::ViewEntered { view }) => {
+                self.metrics.view_entered(r, view);
+            }
+            (NodeId::Client(_), Observation::RequestIssued { request }) => {
+                self.oracle.on_issued(&request);
+                self.metrics.issued(&request, now);
+            }
+            (NodeId::Client(c), Observation::Accepted { timestamp, result }) => {
+                self.oracle.on_accepted(c, timestamp, result, at_ms);
+                self.metrics.accepted(c, timestamp, now);
+            }
+            // A replica cannot issue or accept requests, nor a client commit: ignore such claims.
+            (NodeId::Replica(_), Observation::RequestIssued { .. })
+            | (NodeId::Replica(_), Observation::Accepted { .. })
+            | (NodeId::Client(_), Observation::Committed { .. })
+            | (NodeId::Client(_), Observation::Executed { .. })
+            | (NodeId::Client(_), Observation::StateTransferred { .. })
+            | (NodeId::Client(_), Observation::ViewEntered { .. }) => {}
+        }
+    }
+
+    fn outcome(&self, ended_at_ns: u64) -> TrialOutcome {
+        let latencies_ms = self.metrics.latencies_ms();
+        let latency_ms = (!latencies_ms.is_empty())
+            .then(|| latencies_ms.iter().sum::<f64>() / latencies_ms.len() as f64);
+        TrialOutcome {
+            success: self.metrics.all_done(),
+            safety_ok: self.oracle.safe(),
+            requests: self.requests,
+            completed: self.metrics.completed(),
+            latencies_ms,
+            latency_ms,
+            commit_ms: self.metrics.commit_mean_ms(),
+            messages: self.messages,
+            events: self.events,
+            time_ms: ended_at_ns as f64 / 1e6,
+            view_changes: self.metrics.view_changes(),
+            final_view: self.metrics.final_view(),
+            violations: self
+                .oracle
+                .violations()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        }
+    }
+}
+
+/// Asks the Network actor to run its trial.
+#[derive(ActixMessage)]
+#[rtype(result = "Result<TrialOutcome, SimError>")]
+pub struct RunTrial;
+
+/// The Network actor: owns one trial's engine and runs it when asked.
+pub struct Network {
+    engine: Option<Engine>,
+}
+
+impl Network {
+    /// A network actor for `engine`.
+    pub fn new(engine: Engine) -> Network {
+        Network {
+            engine: Some(engine),
+        }
+    }
+}
+
+impl Actor for Network {
+    type Context = Context<Self>;
+}
+
+impl Handler<RunTrial> for Network {
+    type Result = ResponseFuture<Result<TrialOutcome, SimError>>;
+
+    fn handle(&mut self, _msg: RunTrial, _ctx: &mut Context<Self>) -> Self::Result {
+        let engine = self.engine.take();
+        Box::pin(async move {
+            match engine {
+                Some(engine) => engine.run().await,
+                None => Err(SimError::AlreadyRun),
+            }
+        })
+    }
+}
