@@ -28,8 +28,9 @@ pub struct Slot {
     pub commits: Tally<(View, Digest)>,
     /// The view in which this replica sent its PREPARE (or, as primary, its PRE-PREPARE).
     pub voted_prepare: Option<View>,
-    /// The view in which this replica sent its COMMIT.
-    pub voted_commit: Option<View>,
+    /// This replica's COMMITs for this sequence number, one per view, oldest first (a few
+    /// views at most): a lagging replica may need the ones of an earlier view.
+    pub voted_commits: Vec<super::message::Vote>,
     /// The prepared certificate of the highest view in which this replica prepared.
     pub prepared: Option<PreparedProof>,
     /// The batch once committed (q matching commits and the batch known).
@@ -40,7 +41,23 @@ pub struct Slot {
     pub fetch_asked: bool,
 }
 
+/// How many of its own COMMITs per slot a replica keeps for retransmission.
+pub const KEPT_COMMITS: usize = 4;
+
 impl Slot {
+    /// Whether this replica sent a COMMIT for this slot in `view`.
+    pub fn committed_in(&self, view: View) -> bool {
+        self.voted_commits.iter().any(|v| v.view == view)
+    }
+
+    /// Records this replica's COMMIT.
+    pub fn record_commit(&mut self, vote: super::message::Vote) {
+        self.voted_commits.push(vote);
+        if self.voted_commits.len() > KEPT_COMMITS {
+            self.voted_commits.remove(0);
+        }
+    }
+
     /// The batch with digest `digest`, if this slot holds one.
     pub fn batch_with(&self, digest: Digest) -> Option<Arc<Batch>> {
         let from_pp = self
@@ -137,6 +154,11 @@ impl Log {
         self.slots.get(&seq)
     }
 
+    /// The highest sequence number with a slot.
+    pub fn last_slot(&self) -> Option<SeqNum> {
+        self.slots.keys().next_back().copied()
+    }
+
     /// Slots in order.
     pub fn slots(&self) -> impl Iterator<Item = (&SeqNum, &Slot)> {
         self.slots.iter()
@@ -150,6 +172,17 @@ impl Log {
     /// Keeps this replica's own state at a checkpoint, to serve state transfer.
     pub fn keep_snapshot(&mut self, seq: SeqNum, state: ServiceState) {
         self.snapshots.insert(seq, state);
+    }
+
+    /// This replica's own checkpoints above `seq`: (sequence number, state digest).
+    pub fn checkpoints_above(&self, seq: SeqNum) -> Vec<Checkpoint> {
+        self.snapshots
+            .range(seq + 1..)
+            .map(|(&seq, state)| Checkpoint {
+                seq,
+                state: state.digest(),
+            })
+            .collect()
     }
 
     /// This replica's own state at checkpoint `seq`, if still kept.

@@ -289,6 +289,19 @@ pub enum Message {
         /// Digest certified by q matching commits.
         digest: Digest,
     },
+    /// "I have executed up to `last_executed` in `view`": sent by a replica that made no
+    /// progress for a while; others resend what it is missing (the BFT library's status
+    /// messages, TOCS'02 §5.2).
+    Status {
+        /// The sender's view.
+        view: View,
+        /// Whether the sender is in normal operation (not between views).
+        normal: bool,
+        /// The sender's last executed sequence number.
+        last_executed: SeqNum,
+        /// The sender's last stable checkpoint.
+        stable: SeqNum,
+    },
     /// Answer to `FetchBatch`.
     Batch {
         /// Sequence number.
@@ -313,6 +326,7 @@ impl Message {
             Message::FetchState { .. } => "fetch-state",
             Message::State(_) => "state",
             Message::FetchBatch { .. } => "fetch-batch",
+            Message::Status { .. } => "status",
             Message::Batch { .. } => "batch",
         }
     }

@@ -34,6 +34,8 @@ pub enum TimerKind {
     Fetch,
     /// Client: retransmit the outstanding request to all replicas (§4.1).
     Retransmit,
+    /// Replica: no progress for a while; ask the others for what it is missing.
+    Status,
 }
 
 /// A timer as set and as fired.

@@ -68,13 +68,18 @@ pub struct Replica {
     pub(crate) view_change_timer: TimerSlot,
     // View change: the latest VIEW-CHANGE from each replica, consecutive failures, buffered
     // pre-prepares for a view not yet entered, and the NEW-VIEW sent as primary.
-    pub(crate) view_changes: BTreeMap<ReplicaId, Arc<Signed<ViewChange>>>,
+    pub(crate) view_changes: BTreeMap<(View, ReplicaId), Arc<Signed<ViewChange>>>,
+    pub(crate) own_view_changes: BTreeMap<View, Arc<Signed<ViewChange>>>,
     pub(crate) failed_view_changes: u32,
     pub(crate) future_pre_prepares: Vec<(ReplicaId, PrePrepare)>,
     pub(crate) last_new_view: Option<Arc<NewView>>,
     // State transfer.
     pub(crate) fetch: Option<Fetch>,
     pub(crate) fetch_timer: TimerSlot,
+    // Stall detection: the status timer, and how far execution was at its last firing.
+    pub(crate) status_timer: TimerSlot,
+    pub(crate) status_mark: SeqNum,
+    pub(crate) status_backoff: u32,
     pub(crate) out: Vec<Action>,
 }
 
@@ -99,11 +104,15 @@ impl Replica {
             waiting: BTreeMap::new(),
             view_change_timer: TimerSlot::default(),
             view_changes: BTreeMap::new(),
+            own_view_changes: BTreeMap::new(),
             failed_view_changes: 0,
             future_pre_prepares: Vec::new(),
             last_new_view: None,
             fetch: None,
             fetch_timer: TimerSlot::default(),
+            status_timer: TimerSlot::default(),
+            status_mark: 0,
+            status_backoff: 0,
             out: Vec::new(),
         }
     }
@@ -155,7 +164,27 @@ impl Replica {
             Input::Message { from, message } => self.on_message(from, message),
             Input::Timeout(timer) => self.on_timeout(timer),
         }
+        if !self.status_timer.armed && self.unfinished() {
+            // Half the view-change timeout, doubling while nothing moves.
+            let period = (self.cfg.view_change_timeout_ns / 2) << self.status_backoff.min(6);
+            self.arm(TimerKind::Status, period);
+        }
         std::mem::take(&mut self.out)
+    }
+
+    /// Whether this replica knows of work it has not finished: requests waiting, slots above
+    /// its last executed sequence number, a state transfer under way, a view change, or
+    /// executed requests not yet covered by a stable checkpoint (others may lack them).
+    fn unfinished(&self) -> bool {
+        self.status == Status::ViewChanging
+            || self.last_executed > self.log.low()
+            || !self.waiting.is_empty()
+            || !self.pending.is_empty()
+            || self.fetch.is_some()
+            || self
+                .log
+                .last_slot()
+                .is_some_and(|seq| seq > self.last_executed)
     }
 
     fn on_message(&mut self, from: NodeId, message: Message) {
@@ -181,6 +210,12 @@ impl Replica {
             Message::State(snapshot) => self.on_state(snapshot),
             Message::FetchBatch { seq, digest } => self.on_fetch_batch(j, seq, digest),
             Message::Batch { seq, batch } => self.on_batch(seq, batch),
+            Message::Status {
+                view,
+                normal,
+                last_executed,
+                stable,
+            } => self.on_status(j, view, normal, last_executed, stable),
             Message::Reply(_) => {} // replicas do not act on replies
         }
     }
@@ -201,6 +236,11 @@ impl Replica {
             TimerKind::Fetch => {
                 if Self::fires(&mut self.fetch_timer, timer) {
                     self.ask_for_state();
+                }
+            }
+            TimerKind::Status => {
+                if Self::fires(&mut self.status_timer, timer) {
+                    self.on_status_timeout();
                 }
             }
             TimerKind::Retransmit => {} // a client's timer; never set by a replica
@@ -240,6 +280,7 @@ impl Replica {
             TimerKind::Batch => &mut self.batch_timer,
             TimerKind::ViewChange | TimerKind::Retransmit => &mut self.view_change_timer,
             TimerKind::Fetch => &mut self.fetch_timer,
+            TimerKind::Status => &mut self.status_timer,
         }
     }
 
@@ -320,40 +361,122 @@ impl Replica {
                 })
             });
             if let Some((&seq, _)) = found {
-                self.resend_slot(seq);
+                self.resend_slot(seq, None);
             }
             return;
         };
-        self.resend_slot(seq);
+        self.resend_slot(seq, None);
     }
 
-    fn resend_slot(&mut self, seq: SeqNum) {
+    /// Resends this replica's own messages for `seq` in the current view (pre-prepare as
+    /// primary, prepare and commit as sent) to `to`, or to all replicas.
+    fn resend_slot(&mut self, seq: SeqNum, to: Option<ReplicaId>) {
         let view = self.view;
         let Some(slot) = self.log.slot(seq) else {
             return;
         };
-        let Some(pp) = slot.pre_prepare.clone() else {
-            return;
-        };
-        let vote = pp.vote();
-        if vote.view != view || self.status != Status::Normal {
-            return;
-        }
         let mut resend = Vec::new();
-        if self.cfg.primary(view) == self.id {
-            resend.push(Message::PrePrepare(pp));
-        } else if let Some(mine) = slot
-            .prepares
-            .get(&(view, vote.digest))
-            .and_then(|p| p.get(&self.id))
-        {
-            resend.push(Message::Prepare(mine.clone()));
+        let current = slot
+            .pre_prepare
+            .clone()
+            .filter(|pp| pp.vote().view == view && self.status == Status::Normal);
+        if let Some(pp) = current {
+            let digest = pp.vote().digest;
+            if self.cfg.primary(view) == self.id {
+                resend.push(Message::PrePrepare(pp));
+            } else if let Some(mine) = slot
+                .prepares
+                .get(&(view, digest))
+                .and_then(|p| p.get(&self.id))
+            {
+                resend.push(Message::Prepare(mine.clone()));
+            }
         }
-        if slot.voted_commit == Some(view) {
-            resend.push(Message::Commit(vote));
+        // A COMMIT stays evidence in any later view (q of them certify the batch), so it is
+        // resent whatever view this replica is in now.
+        for vote in &slot.voted_commits {
+            resend.push(Message::Commit(*vote));
         }
         for message in resend {
-            self.broadcast(message);
+            match to {
+                Some(r) => self.send(NodeId::Replica(r), message),
+                None => self.broadcast(message),
+            }
+        }
+    }
+
+    /// The status timer fired: if execution has not moved since the last firing, tell the
+    /// others where this replica stands so that they resend what it lacks.
+    fn on_status_timeout(&mut self) {
+        if self.last_executed != self.status_mark {
+            self.status_backoff = 0;
+        } else if self.unfinished() {
+            let status = self.status_message();
+            self.broadcast(status);
+            self.status_backoff += 1;
+        }
+        self.status_mark = self.last_executed;
+    }
+
+    fn status_message(&self) -> Message {
+        Message::Status {
+            view: self.view,
+            normal: self.status == Status::Normal,
+            last_executed: self.last_executed,
+            stable: self.log.low(),
+        }
+    }
+
+    /// Another replica is stuck at `last_executed`: resend it the commits of batches committed
+    /// above that (and this replica's messages for slots still open), its own CHECKPOINT if the
+    /// sender is behind the stable checkpoint, and, as primary, a NEW-VIEW it may have missed.
+    fn on_status(
+        &mut self,
+        j: ReplicaId,
+        view: View,
+        normal: bool,
+        last_executed: SeqNum,
+        stable: SeqNum,
+    ) {
+        if j == self.id {
+            return;
+        }
+        if last_executed > self.last_executed || stable > self.log.low() {
+            // The sender is ahead: tell it where we stand so that it sends what we lack.
+            let status = self.status_message();
+            self.send(NodeId::Replica(j), status);
+        }
+        let missed_new_view = view < self.view || (view == self.view && !normal);
+        if self.status == Status::Normal && missed_new_view {
+            if let Some(nv) = self.last_new_view.clone().filter(|nv| nv.view == self.view) {
+                self.send(NodeId::Replica(j), Message::NewView(nv));
+            }
+        }
+        if self.status == Status::ViewChanging && view <= self.view {
+            // The sender may have lost our VIEW-CHANGEs: send again the one for its view (if we
+            // sent one) and the one for ours.
+            let mine: Vec<_> = [view, self.view]
+                .iter()
+                .filter_map(|v| self.own_view_changes.get(v).cloned())
+                .collect();
+            for vc in mine {
+                self.send(NodeId::Replica(j), Message::ViewChange(vc));
+            }
+        }
+        // Our CHECKPOINTs above the sender's stable one, signed anew from the kept states, so
+        // that it can see q of them agree and fetch the state.
+        for cp in self.log.checkpoints_above(stable) {
+            let signed = self.keys.sign(cp);
+            self.send(NodeId::Replica(j), Message::Checkpoint(signed));
+        }
+        let above: Vec<SeqNum> = self
+            .log
+            .slots()
+            .map(|(seq, _)| *seq)
+            .filter(|seq| *seq > last_executed)
+            .collect();
+        for seq in above {
+            self.resend_slot(seq, Some(j));
         }
     }
 
@@ -505,7 +628,7 @@ impl Replica {
         let Some(pp) = slot.pre_prepare.as_ref().filter(|pp| pp.vote().view == view) else {
             return;
         };
-        if slot.voted_commit == Some(view) {
+        if slot.committed_in(view) {
             return;
         }
         let vote = pp.vote();
@@ -535,7 +658,7 @@ impl Replica {
             batch: pp.batch,
             prepares,
         });
-        slot.voted_commit = Some(view);
+        slot.record_commit(vote);
         slot.commits.add((view, vote.digest), id);
         self.broadcast(Message::Commit(vote));
         self.check_committed(seq);

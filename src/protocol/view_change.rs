@@ -24,6 +24,9 @@ use super::replica::{Replica, Status};
 use super::service::ServiceState;
 use super::{Message, Observation, ReplicaConfig, TimerKind};
 
+/// How many views' VIEW-CHANGEs are kept per replica (own ones, for retransmission, included).
+const KEPT_VIEW_CHANGES: usize = 4;
+
 /// Why a VIEW-CHANGE or NEW-VIEW was rejected.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ViewChangeError {
@@ -246,7 +249,12 @@ impl Replica {
         };
         let signed = Arc::new(self.keys.sign(vc));
         self.broadcast(Message::ViewChange(signed.clone()));
-        self.view_changes.insert(self.id, signed);
+        self.view_changes.retain(|(v, _), _| *v >= new_view);
+        self.view_changes.insert((new_view, self.id), signed.clone());
+        self.own_view_changes.insert(new_view, signed);
+        while self.own_view_changes.len() > KEPT_VIEW_CHANGES {
+            self.own_view_changes.pop_first();
+        }
         self.check_view_change_quorum();
     }
 
@@ -265,22 +273,31 @@ impl Replica {
         if asked < self.view || (asked == self.view && self.status == Status::Normal) {
             return;
         }
-        if self
-            .view_changes
-            .get(&j)
-            .is_some_and(|old| old.value().new_view >= asked)
+        if self.view_changes.contains_key(&(asked, j))
             || check_view_change(signed.value(), &self.cfg, &self.keys).is_err()
         {
             return;
         }
-        self.view_changes.insert(j, signed);
-        // §4.5.2: f+1 view-changes for higher views: join, for the smallest of them.
-        let higher: Vec<View> = self
+        self.view_changes.insert((asked, j), signed);
+        // Keep a few views per sender, so that a faulty one cannot fill memory.
+        let from_j: Vec<(View, ReplicaId)> = self
             .view_changes
-            .iter()
-            .filter(|(r, vc)| **r != self.id && vc.value().new_view > self.view)
-            .map(|(_, vc)| vc.value().new_view)
+            .keys()
+            .filter(|(_, r)| *r == j)
+            .copied()
             .collect();
+        for key in from_j.iter().take(from_j.len().saturating_sub(KEPT_VIEW_CHANGES)) {
+            self.view_changes.remove(key);
+        }
+        // §4.5.2: f+1 other replicas ask for higher views: join, for the smallest of them
+        // (each replica counted once, at the highest view it asked for).
+        let mut highest: BTreeMap<ReplicaId, View> = BTreeMap::new();
+        for (v, r) in self.view_changes.keys() {
+            if *r != self.id && *v > self.view {
+                highest.insert(*r, *v);
+            }
+        }
+        let higher: Vec<View> = highest.into_values().collect();
         if higher.len() > self.cfg.f as usize {
             if let Some(&smallest) = higher.iter().min() {
                 self.start_view_change(smallest);
@@ -298,9 +315,8 @@ impl Replica {
         let view = self.view;
         let vcs: Vec<Arc<Signed<ViewChange>>> = self
             .view_changes
-            .values()
-            .filter(|vc| vc.value().new_view == view)
-            .cloned()
+            .range((view, 0)..=(view, ReplicaId::MAX))
+            .map(|(_, vc)| vc.clone())
             .collect();
         if vcs.len() < self.cfg.quorum() {
             return;
@@ -356,7 +372,7 @@ impl Replica {
         self.status = Status::Normal;
         self.failed_view_changes = 0;
         self.disarm(TimerKind::ViewChange);
-        self.view_changes.retain(|_, vc| vc.value().new_view > view);
+        self.view_changes.retain(|(v, _), _| *v > view);
         let max_s = pre_prepares
             .last()
             .map_or(plan.min_s, |pp| pp.vote().seq)
