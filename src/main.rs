@@ -66,10 +66,17 @@ impl From<anyhow::Error> for Failure {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // A usage error: one line, like every other bad input.
+            let rendered = e.render().to_string();
+            let first = rendered.lines().next().unwrap_or("error: bad arguments");
+            eprintln!("{first} (see --help)");
+            return ExitCode::from(2);
+        }
         Err(e) => {
-            let code = e.exit_code();
+            // --help and --version.
             let _ = e.print();
-            return ExitCode::from(u8::try_from(code).unwrap_or(2));
+            return ExitCode::SUCCESS;
         }
     };
     let result = match cli.command {
@@ -155,6 +162,8 @@ fn run(
             return Err(Failure::Input("--trials: must be at least 1".into()));
         }
         plan.set_trials(trials);
+        scenario::check_trial_count(plan.total_trials())
+            .map_err(|m| Failure::Input(format!("--trials: {m}")))?;
     }
     if let Some(seed) = seed {
         plan.set_seed(seed);

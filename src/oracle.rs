@@ -251,7 +251,14 @@ impl Oracle {
         }
     }
 
-    fn result_mismatch(&mut self, client: ClientId, ts: Timestamp, got: u64, honest: u64, at_ms: f64) {
+    fn result_mismatch(
+        &mut self,
+        client: ClientId,
+        ts: Timestamp,
+        got: u64,
+        honest: u64,
+        at_ms: f64,
+    ) {
         let what = format!(
             "client {client} accepted result {got} for timestamp {ts}; honest replicas computed {honest}"
         );
@@ -385,7 +392,11 @@ mod tests {
         let mut o = oracle();
         o.on_reply_sent(3, 1, 1, 77);
         o.on_accepted(1, 1, 77, 5.0);
-        assert_eq!(o.violations()[0].property, Property::Integrity, "one sender");
+        assert_eq!(
+            o.violations()[0].property,
+            Property::Integrity,
+            "one sender"
+        );
 
         let mut o = oracle();
         o.on_reply_sent(3, 1, 1, 77);
@@ -393,6 +404,10 @@ mod tests {
         o.on_accepted(1, 1, 77, 5.0);
         assert!(o.safe(), "f+1 senders, no honest result known yet");
         o.on_executed(0, 1, Digest([1; 32]), &[(req(1, 1), 5)], 6.0);
-        assert_eq!(o.violations()[0].property, Property::Integrity, "honest said 5");
+        assert_eq!(
+            o.violations()[0].property,
+            Property::Integrity,
+            "honest said 5"
+        );
     }
 }

@@ -561,12 +561,10 @@ fn check_reports_the_bad_file_and_still_prints_the_good_ones() {
     }
 }
 
-// The tests below document bugs found in src/ (see each reason); run them with
-// `cargo test --release --test cli_bad_input -- --ignored`.
+// Limits, list locations and usage errors.
 
 /// A sweep axis with billions of values is bad input, not an out-of-memory abort.
 #[test]
-#[ignore = "src bug: SweepValues::expand allocates the whole axis before the MAX_TRIALS check; aborts with SIGABRT"]
 fn huge_sweep_axes_are_bad_input() {
     let huge = |name: &'static str, axis: &'static str| {
         edited(name, move |s| {
@@ -590,7 +588,6 @@ fn huge_sweep_axes_are_bad_input() {
 
 /// `--trials` beyond the per-run limit is bad input, like a scenario asking for as many.
 #[test]
-#[ignore = "src bug: main.rs applies --trials with Plan::set_trials after the MAX_TRIALS check; aborts with SIGABRT"]
 fn run_rejects_trials_beyond_the_limit() {
     let scratch = Scratch::new("bad-many-trials");
     let file = scratch.write("base.ron", &Lines::base().text());
@@ -617,7 +614,6 @@ fn run_rejects_trials_beyond_the_limit() {
 /// The field locator points at the right element of a list whose earlier elements leave the
 /// field out.
 #[test]
-#[ignore = "src bug: scenario/locate.rs counts `[i]` as the i-th `field:` after the list, wrong when an earlier element omits it"]
 fn locator_finds_the_right_list_element() {
     let case = edited("locate_list_element", |s| {
         s.replace("    replicas: 4,", "    replicas: 8,");
@@ -642,7 +638,6 @@ fn locator_finds_the_right_list_element() {
 
 /// Command-line usage errors are bad input too: exit 2 and one line.
 #[test]
-#[ignore = "contract deviation (arguably): clap's usage errors print 3+ lines (usage, --help hint)"]
 fn usage_errors_are_one_line() {
     let scratch = Scratch::new("bad-usage");
     let file = scratch.write("base.ron", &Lines::base().text());

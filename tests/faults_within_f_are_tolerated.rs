@@ -3,17 +3,11 @@
 //! safety violation (Castro & Liskov §4.5: safety always, liveness under eventual timeliness).
 //! More than 500 trials, built from RON scenarios; a proptest draws seeds and placements.
 
-use pbft_sim::runner::{self, RunOptions, TrialRecord};
-use pbft_sim::scenario;
-use proptest::prelude::*;
+mod common;
 
-fn run(ron: &str) -> Vec<TrialRecord> {
-    let plan = scenario::parse("test.ron", ron).expect("valid scenario");
-    let bar = runner::progress_bar(plan.total_trials(), false, "test");
-    runner::run(&plan, &RunOptions::default(), &bar)
-        .expect("run completes")
-        .records
-}
+use common::run_scenario_text as run;
+use pbft_sim::runner::TrialRecord;
+use proptest::prelude::*;
 
 fn scenario(n: u32, behaviour: &str, placement: &str, trials: u32, seed: u64) -> String {
     format!(

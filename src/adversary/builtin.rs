@@ -61,7 +61,8 @@ impl Behaviour for SeedAdversary {
                 Action::Broadcast(Message::PrePrepare(pp)) => {
                     for to in (0..n).filter(|&r| r != me) {
                         let mut vote = pp.vote();
-                        vote.digest = fake_digest(vote.digest, ctx.rng.random::<u64>() ^ u64::from(to));
+                        vote.digest =
+                            fake_digest(vote.digest, ctx.rng.random::<u64>() ^ u64::from(to));
                         let forged = PrePrepare {
                             signed: keys.sign((VoteKind::PrePrepare, vote)),
                             batch: pp.batch.clone(),

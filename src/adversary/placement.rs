@@ -94,11 +94,18 @@ mod tests {
     fn placements() {
         assert_eq!(taken(&[group(2, Placement::Primary)], 7, 1), vec![0, 1]);
         assert_eq!(taken(&[group(2, Placement::Backups)], 7, 1), vec![5, 6]);
-        assert_eq!(taken(&[group(1, Placement::Ids(vec![4, 2]))], 7, 1), vec![4]);
+        assert_eq!(
+            taken(&[group(1, Placement::Ids(vec![4, 2]))], 7, 1),
+            vec![4]
+        );
         let both = [group(1, Placement::Primary), group(1, Placement::Primary)];
         assert_eq!(taken(&both, 7, 1), vec![0, 1], "groups do not overlap");
         let random = taken(&[group(3, Placement::Random)], 10, 5);
         assert_eq!(random.len(), 3);
-        assert_eq!(random, taken(&[group(3, Placement::Random)], 10, 5), "deterministic");
+        assert_eq!(
+            random,
+            taken(&[group(3, Placement::Random)], 10, 5),
+            "deterministic"
+        );
     }
 }

@@ -120,14 +120,20 @@ impl DelayProfile {
             if v.is_finite() && v >= 0.0 {
                 Ok(())
             } else {
-                Err((name.to_string(), format!("must be a finite number >= 0, got {v}")))
+                Err((
+                    name.to_string(),
+                    format!("must be a finite number >= 0, got {v}"),
+                ))
             }
         };
         let positive = |name: &str, v: f64| {
             if v.is_finite() && v > 0.0 {
                 Ok(())
             } else {
-                Err((name.to_string(), format!("must be a finite number > 0, got {v}")))
+                Err((
+                    name.to_string(),
+                    format!("must be a finite number > 0, got {v}"),
+                ))
             }
         };
         match self {
@@ -198,23 +204,46 @@ mod tests {
         let s2: f64 = 0.5f64 * 0.5;
         let table: Vec<(DelayProfile, f64, Option<f64>)> = vec![
             (Constant { ms: 10.0 }, 10.0, Some(0.0)),
-            (Uniform { min_ms: 5.0, max_ms: 35.0 }, 20.0, Some(900.0 / 12.0)),
-            // Far from 0, truncation is negligible.
-            (Normal { mean_ms: 50.0, std_ms: 5.0 }, 50.0, Some(25.0)),
             (
-                LogNormal { median_ms: 20.0, sigma: 0.5 },
+                Uniform {
+                    min_ms: 5.0,
+                    max_ms: 35.0,
+                },
+                20.0,
+                Some(900.0 / 12.0),
+            ),
+            // Far from 0, truncation is negligible.
+            (
+                Normal {
+                    mean_ms: 50.0,
+                    std_ms: 5.0,
+                },
+                50.0,
+                Some(25.0),
+            ),
+            (
+                LogNormal {
+                    median_ms: 20.0,
+                    sigma: 0.5,
+                },
                 20.0 * e.powf(s2 / 2.0),
                 Some(400.0 * (e.powf(s2) - 1.0) * e.powf(s2)),
             ),
             (Exponential { mean_ms: 8.0 }, 8.0, Some(64.0)),
             // Pareto: mean a*x/(a-1); variance finite for a > 2.
             (
-                Pareto { scale_ms: 10.0, shape: 5.0 },
+                Pareto {
+                    scale_ms: 10.0,
+                    shape: 5.0,
+                },
                 12.5,
                 Some(100.0 * 5.0 / (16.0 * 3.0)),
             ),
             (
-                Shifted { base_ms: 30.0, profile: Box::new(Exponential { mean_ms: 2.0 }) },
+                Shifted {
+                    base_ms: 30.0,
+                    profile: Box::new(Exponential { mean_ms: 2.0 }),
+                },
                 32.0,
                 Some(4.0),
             ),
@@ -234,7 +263,10 @@ mod tests {
 
     #[test]
     fn validation_names_the_field() {
-        let bad = DelayProfile::Uniform { min_ms: 9.0, max_ms: 1.0 };
+        let bad = DelayProfile::Uniform {
+            min_ms: 9.0,
+            max_ms: 1.0,
+        };
         assert_eq!(bad.validate().unwrap_err().0, "min_ms");
         let nested = DelayProfile::Shifted {
             base_ms: 1.0,

@@ -93,7 +93,10 @@ impl NetworkConfig {
             if (0.0..=1.0).contains(&p) {
                 Ok(())
             } else {
-                Err((name.to_string(), format!("must be a probability in [0, 1], got {p}")))
+                Err((
+                    name.to_string(),
+                    format!("must be a probability in [0, 1], got {p}"),
+                ))
             }
         };
         probability("drop", self.drop)?;

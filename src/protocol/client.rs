@@ -201,11 +201,19 @@ mod tests {
             }
         )));
         assert_eq!(accepted(&reply(&mut c, 1, 1, 10)), None);
-        assert_eq!(accepted(&reply(&mut c, 1, 1, 10)), None, "same replica twice");
+        assert_eq!(
+            accepted(&reply(&mut c, 1, 1, 10)),
+            None,
+            "same replica twice"
+        );
         assert_eq!(accepted(&reply(&mut c, 2, 1, 99)), None, "mismatch");
         assert_eq!(accepted(&reply(&mut c, 3, 1, 10)), Some(10));
         assert_eq!(c.accepted(), 1);
-        assert_eq!(accepted(&reply(&mut c, 0, 1, 10)), None, "late reply ignored");
+        assert_eq!(
+            accepted(&reply(&mut c, 0, 1, 10)),
+            None,
+            "late reply ignored"
+        );
     }
 
     #[test]

@@ -278,14 +278,22 @@ mod tests {
             log.slot_mut(seq);
         }
         assert!(log.add_checkpoint(signed_cp(0, 4, 1), 3).is_none());
-        assert!(log.add_checkpoint(signed_cp(1, 4, 2), 3).is_none(), "digest differs");
+        assert!(
+            log.add_checkpoint(signed_cp(1, 4, 2), 3).is_none(),
+            "digest differs"
+        );
         assert!(log.add_checkpoint(signed_cp(2, 4, 1), 3).is_none());
-        let stable = log.add_checkpoint(signed_cp(3, 4, 1), 3).expect("q matching");
+        let stable = log
+            .add_checkpoint(signed_cp(3, 4, 1), 3)
+            .expect("q matching");
         assert_eq!(stable.proof.len(), 3);
         log.make_stable(stable);
         assert_eq!((log.low(), log.high()), (4, 12));
         assert_eq!(log.len(), 4, "slots 1..=4 discarded");
-        assert!(log.add_checkpoint(signed_cp(0, 4, 1), 1).is_none(), "at h: ignored");
+        assert!(
+            log.add_checkpoint(signed_cp(0, 4, 1), 1).is_none(),
+            "at h: ignored"
+        );
     }
 
     #[test]

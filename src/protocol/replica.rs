@@ -577,7 +577,11 @@ impl Replica {
                 .insert(self.id, signed.clone());
             self.broadcast(Message::Prepare(signed));
             for request in requests {
-                if self.service.last_reply(request.client).map_or(true, |l| l.timestamp < request.timestamp) {
+                if self
+                    .service
+                    .last_reply(request.client)
+                    .is_none_or(|l| l.timestamp < request.timestamp)
+                {
                     self.wait_for(request);
                 }
             }
@@ -602,8 +606,9 @@ impl Replica {
             .prepares
             .iter()
             .any(|((v, d), by)| *v == vote.view && *d != vote.digest && by.contains_key(&j));
-        if equivocates || (slot.prepares.len() >= MAX_VOTE_KEYS_PER_SLOT
-            && !slot.prepares.contains_key(&(vote.view, vote.digest)))
+        if equivocates
+            || (slot.prepares.len() >= MAX_VOTE_KEYS_PER_SLOT
+                && !slot.prepares.contains_key(&(vote.view, vote.digest)))
         {
             return;
         }
@@ -625,7 +630,11 @@ impl Replica {
         let Some(slot) = self.log.slot(seq) else {
             return;
         };
-        let Some(pp) = slot.pre_prepare.as_ref().filter(|pp| pp.vote().view == view) else {
+        let Some(pp) = slot
+            .pre_prepare
+            .as_ref()
+            .filter(|pp| pp.vote().view == view)
+        else {
             return;
         };
         if slot.committed_in(view) {
@@ -784,7 +793,7 @@ impl Replica {
                 digest: batch.digest(),
                 executed,
             });
-            if seq % self.cfg.checkpoint_interval == 0 {
+            if seq.is_multiple_of(self.cfg.checkpoint_interval) {
                 self.checkpoint(seq);
             }
         }

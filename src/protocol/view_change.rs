@@ -250,7 +250,8 @@ impl Replica {
         let signed = Arc::new(self.keys.sign(vc));
         self.broadcast(Message::ViewChange(signed.clone()));
         self.view_changes.retain(|(v, _), _| *v >= new_view);
-        self.view_changes.insert((new_view, self.id), signed.clone());
+        self.view_changes
+            .insert((new_view, self.id), signed.clone());
         self.own_view_changes.insert(new_view, signed);
         while self.own_view_changes.len() > KEPT_VIEW_CHANGES {
             self.own_view_changes.pop_first();
@@ -286,7 +287,10 @@ impl Replica {
             .filter(|(_, r)| *r == j)
             .copied()
             .collect();
-        for key in from_j.iter().take(from_j.len().saturating_sub(KEPT_VIEW_CHANGES)) {
+        for key in from_j
+            .iter()
+            .take(from_j.len().saturating_sub(KEPT_VIEW_CHANGES))
+        {
             self.view_changes.remove(key);
         }
         // §4.5.2: f+1 other replicas ask for higher views: join, for the smallest of them

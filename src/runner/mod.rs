@@ -82,30 +82,26 @@ fn jobs(plan: &Plan) -> Vec<(usize, usize)> {
         .collect()
 }
 
-fn run_job(plan: &Plan, point: usize, trial: usize) -> impl std::future::Future<Output = Result<TrialRecord, RunError>> + '_ {
-    async move {
-        let p = &plan.points[point];
-        let seed = trial_seed(p.scenario.seed, point, trial);
-        let spec = trial_spec(&p.scenario, seed);
-        let outcome = run_trial(&spec)
-            .await
-            .map_err(|source| RunError::Trial {
-                point,
-                trial,
-                source,
-            })?;
-        let byzantine = p.scenario.byzantine.iter().map(|g| g.count).sum::<u32>();
-        Ok(TrialRecord {
-            point,
-            trial,
-            seed,
-            axis_values: p.values.iter().map(|v| v.label()).collect(),
-            n: spec.replica.n,
-            f: spec.replica.f,
-            byzantine: byzantine.min(spec.replica.n),
-            outcome,
-        })
-    }
+async fn run_job(plan: &Plan, point: usize, trial: usize) -> Result<TrialRecord, RunError> {
+    let p = &plan.points[point];
+    let seed = trial_seed(p.scenario.seed, point, trial);
+    let spec = trial_spec(&p.scenario, seed);
+    let outcome = run_trial(&spec).await.map_err(|source| RunError::Trial {
+        point,
+        trial,
+        source,
+    })?;
+    let byzantine = p.scenario.byzantine.iter().map(|g| g.count).sum::<u32>();
+    Ok(TrialRecord {
+        point,
+        trial,
+        seed,
+        axis_values: p.values.iter().map(|v| v.label()).collect(),
+        n: spec.replica.n,
+        f: spec.replica.f,
+        byzantine: byzantine.min(spec.replica.n),
+        outcome,
+    })
 }
 
 /// Runs every trial of `plan`; `bar` is advanced as trials finish.

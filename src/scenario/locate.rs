@@ -23,8 +23,8 @@ fn blank_comments_and_strings(source: &str) -> Vec<u8> {
                     }
                     i += 1;
                 }
-                for j in i..(i + 2).min(bytes.len()) {
-                    out[j] = b' ';
+                for byte in out.iter_mut().skip(i).take(2) {
+                    *byte = b' ';
                 }
                 i += 2;
             }
@@ -52,19 +52,26 @@ fn is_ident(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// The position of the next `name:` at or after `from`.
-fn find_field(text: &[u8], name: &str, from: usize) -> Option<usize> {
+/// The position of the next `name:` in `from..to` at the top level of that span (not inside a
+/// nested `(..)`, `[..]` or `{..}` opened within it).
+fn find_field(text: &[u8], name: &str, from: usize, to: usize) -> Option<usize> {
     let needle = name.as_bytes();
+    let mut depth = 0usize;
     let mut i = from;
-    while i + needle.len() <= text.len() {
-        if &text[i..i + needle.len()] == needle
+    while i < to {
+        match text[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth == 0
+            && i + needle.len() <= to
+            && &text[i..i + needle.len()] == needle
             && (i == 0 || !is_ident(text[i - 1]))
-            && text
-                .get(i + needle.len())
-                .is_none_or(|b| !is_ident(*b))
+            && text.get(i + needle.len()).is_none_or(|b| !is_ident(*b))
         {
             let mut j = i + needle.len();
-            while j < text.len() && text[j].is_ascii_whitespace() {
+            while j < to && text[j].is_ascii_whitespace() {
                 j += 1;
             }
             if text.get(j) == Some(&b':') {
@@ -76,27 +83,88 @@ fn find_field(text: &[u8], name: &str, from: usize) -> Option<usize> {
     None
 }
 
-/// 1-based (line, column) of the field at `path` (e.g. `byzantine[1].count`), if written.
+/// The span of the value that starts after `pos` (skipping blanks and an optional struct or
+/// variant name): up to the matching close bracket, or the next top-level `,` or `)`.
+fn value_span(text: &[u8], pos: usize, to: usize) -> (usize, usize) {
+    let mut start = pos;
+    while start < to && (text[start].is_ascii_whitespace() || text[start] == b':') {
+        start += 1;
+    }
+    let mut depth = 0usize;
+    let mut i = start;
+    while i < to {
+        match text[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                if depth == 0 {
+                    return (start, i);
+                }
+                depth -= 1;
+                if depth == 0 {
+                    return (start, i + 1);
+                }
+            }
+            b',' if depth == 0 => return (start, i),
+            _ => {}
+        }
+        i += 1;
+    }
+    (start, to)
+}
+
+/// Inside the list value at `span`, the span of element `index`.
+fn element_span(text: &[u8], span: (usize, usize), index: usize) -> Option<(usize, usize)> {
+    let open = (span.0..span.1).find(|&i| text[i] == b'[')?;
+    let mut i = open + 1;
+    for _ in 0..index {
+        let (_, end) = value_span(text, i, span.1);
+        if end >= span.1 || text[end] != b',' {
+            // The element ended on its own closing bracket: step past it to the comma.
+            let comma = (end..span.1).find(|&k| text[k] == b',' || text[k] == b']')?;
+            if text[comma] == b']' {
+                return None;
+            }
+            i = comma + 1;
+        } else {
+            i = end + 1;
+        }
+    }
+    let (start, end) = value_span(text, i, span.1);
+    (start < end).then_some((start, end))
+}
+
+/// 1-based (line, column in characters) of the field at `path` (e.g. `byzantine[1].count`),
+/// if it is written in the file.
 pub fn locate(source: &str, path: &str) -> Option<(usize, usize)> {
     let text = blank_comments_and_strings(source);
-    let mut pos = 0;
-    let mut skip = 0;
+    // The top-level struct's body: inside the first `(`.
+    let open = text.iter().position(|b| *b == b'(')?;
+    let mut span = (open + 1, text.len());
+    let mut found = None;
     for part in path.split('.') {
-        let (name, index) = match part.find('[') {
-            Some(i) => (&part[..i], part[i + 1..].trim_end_matches(']').parse::<usize>().ok()),
-            None => (part, None),
+        let (name, indices) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
         };
-        let mut found = find_field(&text, name, pos)?;
-        for _ in 0..skip {
-            found = find_field(&text, name, found + 1)?;
+        // Step into a struct or variant body: `Name(`... or `(`...
+        let body_start = (span.0..span.1)
+            .find(|&i| text[i] == b'(')
+            .filter(|_| found.is_some())
+            .map_or(span.0, |i| i + 1);
+        let at = find_field(&text, name, body_start, span.1)?;
+        found = Some(at);
+        span = value_span(&text, at + name.len(), span.1);
+        for index in indices
+            .split(']')
+            .filter_map(|s| s.trim_start_matches('[').parse::<usize>().ok())
+        {
+            span = element_span(&text, span, index)?;
         }
-        pos = found + name.len();
-        skip = index.unwrap_or(0);
     }
-    let start = pos - path.rsplit('.').next().map_or(0, |p| p.split('[').next().map_or(0, str::len));
-    let before = &source.as_bytes()[..start];
-    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let col = start - before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
+    let at = found?;
+    let line_start = source[..at].rfind('\n').map_or(0, |p| p + 1);
+    let line = source[..at].matches('\n').count() + 1;
+    let col = source[line_start..at].chars().count() + 1;
     Some((line, col))
 }
 
@@ -113,5 +181,20 @@ mod tests {
         assert_eq!(locate(SRC, "byzantine[1].count"), Some((5, 47)));
         assert_eq!(locate(SRC, "byzantine[0].count"), Some((5, 16)));
         assert_eq!(locate(SRC, "time_limit_ms"), None);
+        assert_eq!(locate(SRC, "byzantine[2].count"), None);
+    }
+
+    #[test]
+    fn list_elements_that_omit_the_field_are_counted() {
+        let src = "Scenario(\n  byzantine: [\n    (count: 0, behaviour: Silent),\n    (count: 1, placement: Ids([9]), behaviour: Silent),\n    (count: 1, placement: Ids([2]), behaviour: Silent),\n  ],\n  network: (delay: Uniform(min_ms: 3.0, max_ms: 1.0)),\n)";
+        assert_eq!(locate(src, "byzantine[1].placement"), Some((4, 16)));
+        assert_eq!(locate(src, "byzantine[2].placement"), Some((5, 16)));
+        assert_eq!(locate(src, "network.delay.min_ms"), Some((7, 28)));
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        let src = "Scenario(name: \"x\", description: \"ééééé\", replicas: 0)";
+        assert_eq!(locate(src, "replicas"), Some((1, 43)));
     }
 }

@@ -142,29 +142,23 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
     };
     validate::validate(&scenario).map_err(|(p, m)| field_error(p, m))?;
     let json = sweep::to_json(&scenario).map_err(|m| field_error("sweep".into(), m))?;
-    let mut axes_values = Vec::new();
+    let mut count = u64::from(scenario.trials);
     for (i, axis) in scenario.sweep.iter().enumerate() {
-        let values = axis.values.expand();
-        if values.is_empty() {
+        if axis.values.is_empty() {
             return Err(field_error(
                 format!("sweep[{i}].values"),
                 "the axis has no values".into(),
             ));
         }
+        count = count.saturating_mul(axis.values.len());
+    }
+    check_trial_count(count).map_err(|m| field_error("sweep".into(), m))?;
+    let mut axes_values = Vec::new();
+    for (i, axis) in scenario.sweep.iter().enumerate() {
+        let values = axis.values.expand();
         sweep::set_path(&mut json.clone(), &axis.path, values[0].to_json())
             .map_err(|m| field_error(format!("sweep[{i}].path"), m))?;
         axes_values.push(values);
-    }
-    let count: u64 = axes_values
-        .iter()
-        .map(|v| v.len() as u64)
-        .product::<u64>()
-        .saturating_mul(u64::from(scenario.trials));
-    if count > MAX_TRIALS {
-        return Err(field_error(
-            "sweep".into(),
-            format!("{count} trials requested; at most {MAX_TRIALS} per run"),
-        ));
     }
     let axes: Vec<String> = scenario.sweep.iter().map(|a| a.path.clone()).collect();
     let mut points = Vec::new();
@@ -186,6 +180,17 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
         axes,
         points,
     })
+}
+
+/// Checks a run's size (points x trials) against `MAX_TRIALS`.
+pub fn check_trial_count(count: u64) -> Result<(), String> {
+    if count > MAX_TRIALS {
+        Err(format!(
+            "{count} trials requested (points x trials); at most {MAX_TRIALS} per run"
+        ))
+    } else {
+        Ok(())
+    }
 }
 
 /// `path = value, ...` for one point.

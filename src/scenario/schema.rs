@@ -193,7 +193,27 @@ impl Scalar {
 }
 
 impl SweepValues {
-    /// The axis's values, in order.
+    /// How many values the axis has, computed without building them.
+    pub fn len(&self) -> u64 {
+        match self {
+            SweepValues::Range { from, to } => {
+                if to < from {
+                    0
+                } else {
+                    (i128::from(*to) - i128::from(*from) + 1).min(i128::from(u64::MAX)) as u64
+                }
+            }
+            SweepValues::Values(values) => values.len() as u64,
+            SweepValues::Linear { steps, .. } => u64::from(*steps),
+        }
+    }
+
+    /// Whether the axis has no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The axis's values, in order. Call only after checking `len` against a limit.
     pub fn expand(&self) -> Vec<Scalar> {
         match self {
             SweepValues::Range { from, to } => (*from..=*to).map(Scalar::Int).collect(),

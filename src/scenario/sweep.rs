@@ -22,7 +22,9 @@ fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
             None => (part, ""),
         };
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(format!("`{path}` is not a field path (expected e.g. `byzantine[0].count`)"));
+            return Err(format!(
+                "`{path}` is not a field path (expected e.g. `byzantine[0].count`)"
+            ));
         }
         let mut indices = Vec::new();
         while !rest.is_empty() {
@@ -92,7 +94,10 @@ pub fn set_path(root: &mut Value, path: &str, new: Value) -> Result<(), String> 
                 .as_array_mut()
                 .and_then(|a| a.get_mut(i))
                 .ok_or_else(|| {
-                    format!("`{path}` names no field: `{}` has {len} elements, no [{i}]", segment.name)
+                    format!(
+                        "`{path}` names no field: `{}` has {len} elements, no [{i}]",
+                        segment.name
+                    )
                 })?;
         }
     }
@@ -109,7 +114,11 @@ pub fn to_json(s: &Scenario) -> Result<Value, String> {
 }
 
 /// The scenario with `values[i]` set at `paths[i]`, its own sweep removed.
-pub fn apply(base: &Value, paths: &[String], values: &[Scalar]) -> Result<Scenario, (String, String)> {
+pub fn apply(
+    base: &Value,
+    paths: &[String],
+    values: &[Scalar],
+) -> Result<Scenario, (String, String)> {
     let mut json = base.clone();
     for (path, value) in paths.iter().zip(values) {
         set_path(&mut json, path, value.to_json()).map_err(|why| (path.clone(), why))?;
@@ -160,7 +169,13 @@ mod tests {
     #[test]
     fn bad_paths_are_named() {
         let mut v = json!({"replicas": 4, "byzantine": []});
-        for bad in ["replica", "byzantine[0].count", "replicas[", "a..b", "byzantine"] {
+        for bad in [
+            "replica",
+            "byzantine[0].count",
+            "replicas[",
+            "a..b",
+            "byzantine",
+        ] {
             assert!(set_path(&mut v, bad, json!(1)).is_err(), "{bad}");
         }
     }

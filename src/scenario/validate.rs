@@ -15,7 +15,10 @@ fn positive_ms(path: &str, v: f64) -> Result<(), Problem> {
     if v.is_finite() && v > 0.0 {
         Ok(())
     } else {
-        Err(problem(path, format!("must be a finite number of ms > 0, got {v}")))
+        Err(problem(
+            path,
+            format!("must be a finite number of ms > 0, got {v}"),
+        ))
     }
 }
 
@@ -31,7 +34,10 @@ pub fn validate(s: &Scenario) -> Result<(), Problem> {
         return Err(problem("replicas", "must be at least 1, got 0"));
     }
     if s.replicas > 4096 {
-        return Err(problem("replicas", format!("at most 4096 are supported, got {}", s.replicas)));
+        return Err(problem(
+            "replicas",
+            format!("at most 4096 are supported, got {}", s.replicas),
+        ));
     }
     if let Some(f) = s.f {
         if f >= s.replicas {
@@ -60,7 +66,10 @@ pub fn validate(s: &Scenario) -> Result<(), Problem> {
     positive_ms("protocol.request_timeout_ms", p.request_timeout_ms)?;
     positive_ms("protocol.batch_timeout_ms", p.batch_timeout_ms)?;
     if p.checkpoint_interval == 0 {
-        return Err(problem("protocol.checkpoint_interval", "must be at least 1, got 0"));
+        return Err(problem(
+            "protocol.checkpoint_interval",
+            "must be at least 1, got 0",
+        ));
     }
     if p.log_window < p.checkpoint_interval {
         return Err(problem(
@@ -104,7 +113,11 @@ fn validate_byzantine(s: &Scenario) -> Result<(), Problem> {
             if group.count as usize > ids.len() {
                 return Err(problem(
                     &format!("byzantine[{i}].count"),
-                    format!("{} requested but only {} ids listed", group.count, ids.len()),
+                    format!(
+                        "{} requested but only {} ids listed",
+                        group.count,
+                        ids.len()
+                    ),
                 ));
             }
         }

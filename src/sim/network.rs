@@ -282,8 +282,8 @@ impl Engine {
         }
     }
 
-    fn outcome(&self, ended_at_ns: u64) -> TrialOutcome {
-        let latencies_ms = self.metrics.latencies_ms();
+    fn outcome(&mut self, ended_at_ns: u64) -> TrialOutcome {
+        let latencies_ms = self.metrics.take_latencies_ms();
         let latency_ms = (!latencies_ms.is_empty())
             .then(|| latencies_ms.iter().sum::<f64>() / latencies_ms.len() as f64);
         TrialOutcome {

@@ -131,3 +131,24 @@ where
 pub fn shown(path: &Path) -> String {
     path.display().to_string()
 }
+
+/// Runs scenario text through the library (parse, expand, run on all cores) and returns the
+/// trial rows in (point, trial) order.
+pub fn run_scenario_text(text: &str) -> Vec<pbft_sim::runner::TrialRecord> {
+    let plan = pbft_sim::scenario::parse("test.ron", text).expect("a valid scenario");
+    run_plan(&plan)
+}
+
+/// Runs a scenario file of the repository (e.g. `scenarios/silent-primary.ron`).
+pub fn run_scenario_file(path: &str) -> Vec<pbft_sim::runner::TrialRecord> {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    let plan = pbft_sim::scenario::load(&full).expect("a valid scenario file");
+    run_plan(&plan)
+}
+
+fn run_plan(plan: &pbft_sim::scenario::Plan) -> Vec<pbft_sim::runner::TrialRecord> {
+    let bar = pbft_sim::runner::progress_bar(plan.total_trials(), false, "test");
+    pbft_sim::runner::run(plan, &pbft_sim::runner::RunOptions::default(), &bar)
+        .expect("the run completes")
+        .records
+}

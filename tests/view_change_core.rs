@@ -1,0 +1,369 @@
+//! Table-driven tests of the view-change core (Castro & Liskov §4.4): which batch NEW-VIEW
+//! re-proposes at each sequence number, how gaps are filled, which VIEW-CHANGE and NEW-VIEW
+//! messages are rejected, and that a stale view-change timer changes nothing.
+
+use std::sync::Arc;
+
+use pbft_sim::protocol::message::{
+    Batch, Checkpoint, Message, NewView, NodeId, PrePrepare, PreparedProof, Request, SeqNum, View,
+    ViewChange, Vote,
+};
+use pbft_sim::protocol::service::ServiceState;
+use pbft_sim::protocol::view_change::{
+    check_new_view, check_view_change, plan_new_view, ViewChangeError,
+};
+use pbft_sim::protocol::{
+    Action, Input, Keyring, Replica, ReplicaConfig, Timer, TimerKind, VoteKind,
+};
+
+const SECRET: u64 = 99;
+
+fn cfg() -> ReplicaConfig {
+    ReplicaConfig {
+        n: 4,
+        f: 1,
+        view_change: true,
+        view_change_timeout_ns: 1_000,
+        checkpoint_interval: 10,
+        log_window: 20,
+        batch_size: 1,
+        batch_timeout_ns: 1,
+        window: 20,
+    }
+}
+
+fn keys(r: u32) -> Keyring {
+    Keyring::issue(r, SECRET)
+}
+
+fn batch(op: u64) -> Arc<Batch> {
+    Batch::new(vec![Request {
+        client: 0,
+        timestamp: op,
+        operation: op,
+    }])
+}
+
+/// A valid prepared certificate for `batch` at (view, seq): the primary's pre-prepare and the
+/// prepares of the two other backups.
+fn proof(view: View, seq: SeqNum, batch: &Arc<Batch>) -> PreparedProof {
+    let c = cfg();
+    let vote = Vote {
+        view,
+        seq,
+        digest: batch.digest(),
+    };
+    let primary = c.primary(view);
+    let backups: Vec<u32> = (0..c.n).filter(|&r| r != primary).take(2).collect();
+    PreparedProof {
+        pre_prepare: keys(primary).sign((VoteKind::PrePrepare, vote)),
+        batch: batch.clone(),
+        prepares: backups
+            .iter()
+            .map(|&r| keys(r).sign((VoteKind::Prepare, vote)))
+            .collect(),
+    }
+}
+
+fn view_change(new_view: View, prepared: Vec<PreparedProof>) -> ViewChange {
+    ViewChange {
+        new_view,
+        stable_seq: 0,
+        stable_state: ServiceState::default().digest(),
+        checkpoint_proof: Vec::new(),
+        prepared,
+    }
+}
+
+fn digests(vcs: &[ViewChange]) -> Vec<(SeqNum, bool, u64)> {
+    let refs: Vec<&ViewChange> = vcs.iter().collect();
+    plan_new_view(&refs)
+        .proposals
+        .iter()
+        .map(|(seq, b)| {
+            (
+                *seq,
+                b.is_null(),
+                b.requests().first().map_or(0, |r| r.operation),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn new_view_reproposes_the_highest_view_and_fills_gaps_with_null() {
+    let (a, b, c) = (batch(1), batch(2), batch(3));
+    // (case, view-changes, expected (seq, null?, operation))
+    let table: Vec<(&str, Vec<ViewChange>, Vec<(SeqNum, bool, u64)>)> = vec![
+        (
+            "nothing prepared: O is empty",
+            vec![view_change(5, vec![]), view_change(5, vec![])],
+            vec![],
+        ),
+        (
+            "conflicting certificates at n=1: view 3 beats view 1",
+            vec![
+                view_change(5, vec![proof(1, 1, &a)]),
+                view_change(5, vec![proof(3, 1, &b)]),
+                view_change(5, vec![]),
+            ],
+            vec![(1, false, 2)],
+        ),
+        (
+            "the order of V does not matter",
+            vec![
+                view_change(5, vec![proof(3, 1, &b)]),
+                view_change(5, vec![proof(1, 1, &a)]),
+            ],
+            vec![(1, false, 2)],
+        ),
+        (
+            "a gap at n=2 is filled with the null request",
+            vec![
+                view_change(5, vec![proof(1, 1, &a), proof(2, 3, &c)]),
+                view_change(5, vec![proof(1, 1, &a)]),
+            ],
+            vec![(1, false, 1), (2, true, 0), (3, false, 3)],
+        ),
+        (
+            "different sequence numbers from different replicas combine",
+            vec![
+                view_change(5, vec![proof(4, 2, &b)]),
+                view_change(5, vec![proof(2, 1, &a), proof(1, 2, &c)]),
+            ],
+            vec![(1, false, 1), (2, false, 2)],
+        ),
+    ];
+    for (case, vcs, expected) in table {
+        assert_eq!(digests(&vcs), expected, "{case}");
+    }
+}
+
+#[test]
+fn certificates_at_or_below_the_latest_stable_checkpoint_are_dropped() {
+    let c = cfg();
+    let state = Checkpoint {
+        seq: 10,
+        state: ServiceState::default().digest(),
+    };
+    let mut stable = view_change(5, vec![]);
+    stable.stable_seq = 10;
+    stable.checkpoint_proof = (0..3).map(|r| keys(r).sign(state)).collect();
+    assert!(check_view_change(&stable, &c, &keys(0)).is_ok());
+    let old = view_change(5, vec![proof(1, 9, &batch(1)), proof(1, 12, &batch(2))]);
+    let plan = plan_new_view(&[&stable, &old]);
+    assert_eq!(plan.min_s, 10);
+    let seqs: Vec<SeqNum> = plan.proposals.iter().map(|(s, _)| *s).collect();
+    assert_eq!(seqs, vec![11, 12], "9 is below min-s; 11 is a null gap");
+    assert!(plan.proposals[0].1.is_null());
+}
+
+#[test]
+fn forged_or_malformed_view_changes_are_rejected() {
+    let c = cfg();
+    let a = batch(1);
+    let good = proof(1, 1, &a);
+    let mut wrong_primary = good.clone();
+    wrong_primary.pre_prepare = keys(2).sign((VoteKind::PrePrepare, good.vote()));
+    let mut too_few = good.clone();
+    too_few.prepares.truncate(1);
+    let mut duplicated = good.clone();
+    duplicated.prepares = vec![good.prepares[0].clone(), good.prepares[0].clone()];
+    let mut other_batch = good.clone();
+    other_batch.batch = batch(2);
+    let mut primary_prepares = good.clone();
+    primary_prepares.prepares[0] = keys(1).sign((VoteKind::Prepare, good.vote()));
+    let mut other_trial = good.clone();
+    other_trial.prepares[0] = Keyring::issue(0, SECRET + 1).sign((VoteKind::Prepare, good.vote()));
+    let table = [
+        ("valid", view_change(2, vec![good.clone()]), true),
+        (
+            "pre-prepare not by the view's primary",
+            view_change(2, vec![wrong_primary]),
+            false,
+        ),
+        ("only one prepare", view_change(2, vec![too_few]), false),
+        (
+            "the same prepare twice",
+            view_change(2, vec![duplicated]),
+            false,
+        ),
+        (
+            "batch does not match the digest",
+            view_change(2, vec![other_batch]),
+            false,
+        ),
+        (
+            "a prepare by the primary",
+            view_change(2, vec![primary_prepares]),
+            false,
+        ),
+        (
+            "a signature from another trial's key",
+            view_change(2, vec![other_trial]),
+            false,
+        ),
+        (
+            "certificate not below the new view",
+            view_change(1, vec![good.clone()]),
+            false,
+        ),
+        (
+            "two certificates for one number",
+            view_change(2, vec![good.clone(), good]),
+            false,
+        ),
+    ];
+    for (case, vc, ok) in table {
+        assert_eq!(check_view_change(&vc, &c, &keys(3)).is_ok(), ok, "{case}");
+    }
+    let mut no_proof = view_change(2, vec![]);
+    no_proof.stable_seq = 10;
+    assert_eq!(
+        check_view_change(&no_proof, &c, &keys(3)),
+        Err(ViewChangeError::CheckpointProof(10))
+    );
+}
+
+/// A NEW-VIEW for view 1 (primary 1) from the view-changes of replicas 0, 2, 3, with `o`.
+fn new_view(o: Vec<PrePrepare>) -> NewView {
+    let vcs = vec![
+        view_change(1, vec![proof(0, 1, &batch(1))]),
+        view_change(1, vec![]),
+        view_change(1, vec![]),
+    ];
+    NewView {
+        view: 1,
+        view_changes: [0, 2, 3]
+            .iter()
+            .zip(vcs)
+            .map(|(&r, vc)| Arc::new(keys(r).sign(vc)))
+            .collect(),
+        pre_prepares: o,
+    }
+}
+
+fn pre_prepare(signer: u32, view: View, seq: SeqNum, batch: &Arc<Batch>) -> PrePrepare {
+    let vote = Vote {
+        view,
+        seq,
+        digest: batch.digest(),
+    };
+    PrePrepare {
+        signed: keys(signer).sign((VoteKind::PrePrepare, vote)),
+        batch: batch.clone(),
+    }
+}
+
+#[test]
+fn a_new_view_whose_o_differs_from_the_recomputation_is_rejected() {
+    let c = cfg();
+    let right = pre_prepare(1, 1, 1, &batch(1));
+    let table = [
+        ("O as recomputed", vec![right.clone()], true),
+        ("O empty: drops a prepared request", vec![], false),
+        (
+            "another batch at n=1",
+            vec![pre_prepare(1, 1, 1, &batch(7))],
+            false,
+        ),
+        (
+            "null instead of the prepared batch",
+            vec![pre_prepare(1, 1, 1, &Batch::null())],
+            false,
+        ),
+        (
+            "an extra entry",
+            vec![right.clone(), pre_prepare(1, 1, 2, &batch(2))],
+            false,
+        ),
+        (
+            "signed by a backup",
+            vec![pre_prepare(2, 1, 1, &batch(1))],
+            false,
+        ),
+        (
+            "for the wrong view",
+            vec![pre_prepare(1, 0, 1, &batch(1))],
+            false,
+        ),
+    ];
+    for (case, o, ok) in table {
+        let result = check_new_view(&new_view(o), &c, &keys(0));
+        assert_eq!(result.is_ok(), ok, "{case}: {result:?}");
+    }
+    let mut short = new_view(vec![right]);
+    short.view_changes.pop();
+    assert_eq!(
+        check_new_view(&short, &c, &keys(0)),
+        Err(ViewChangeError::ViewChangeSet(1)),
+        "V below a quorum"
+    );
+}
+
+fn sends_view_change(actions: &[Action]) -> bool {
+    actions
+        .iter()
+        .any(|a| matches!(a, Action::Broadcast(Message::ViewChange(_))))
+}
+
+#[test]
+fn a_replica_rejecting_a_bad_new_view_moves_to_the_next_view() {
+    let mut backup = Replica::new(2, cfg(), keys(2));
+    // Join view 1 by the f+1 rule: view-changes from replicas 0 and 3.
+    for r in [0, 3] {
+        let vc = Arc::new(keys(r).sign(view_change(1, vec![])));
+        backup.handle(Input::Message {
+            from: NodeId::Replica(r),
+            message: Message::ViewChange(vc),
+        });
+    }
+    assert_eq!(backup.view(), 1);
+    let bad = Arc::new(new_view(vec![]));
+    let actions = backup.handle(Input::Message {
+        from: NodeId::Replica(1),
+        message: Message::NewView(bad),
+    });
+    assert!(sends_view_change(&actions), "{actions:?}");
+    assert_eq!(backup.view(), 2, "suspects the primary of view 1");
+}
+
+#[test]
+fn a_stale_view_change_timer_is_ignored() {
+    let mut backup = Replica::new(1, cfg(), keys(1));
+    let request = Request {
+        client: 0,
+        timestamp: 1,
+        operation: 1,
+    };
+    let arm = backup.handle(Input::Message {
+        from: NodeId::Client(0),
+        message: Message::Request(request),
+    });
+    let timer = arm
+        .iter()
+        .find_map(|a| match a {
+            Action::SetTimer { timer, .. } if timer.kind == TimerKind::ViewChange => Some(*timer),
+            _ => None,
+        })
+        .expect("waiting for a request arms the view-change timer");
+    // A second request restarts nothing; an earlier generation is stale.
+    let stale = Timer {
+        generation: timer.generation - 1,
+        ..timer
+    };
+    assert!(!sends_view_change(&backup.handle(Input::Timeout(stale))));
+    assert_eq!(backup.view(), 0);
+    // Another timer kind with the live generation does not trigger a view change either.
+    let other = Timer {
+        kind: TimerKind::Batch,
+        ..timer
+    };
+    assert!(!sends_view_change(&backup.handle(Input::Timeout(other))));
+    // The live one does.
+    assert!(sends_view_change(&backup.handle(Input::Timeout(timer))));
+    assert_eq!(backup.view(), 1);
+    // Firing it again (a duplicate) does nothing more.
+    assert!(!sends_view_change(&backup.handle(Input::Timeout(timer))));
+    assert_eq!(backup.view(), 1);
+}
