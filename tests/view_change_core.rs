@@ -75,7 +75,10 @@ fn view_change(new_view: View, prepared: Vec<PreparedProof>) -> ViewChange {
     }
 }
 
-fn digests(vcs: &[ViewChange]) -> Vec<(SeqNum, bool, u64)> {
+/// O as (sequence number, null request?, the operation of its request).
+type Proposals = Vec<(SeqNum, bool, u64)>;
+
+fn digests(vcs: &[ViewChange]) -> Proposals {
     let refs: Vec<&ViewChange> = vcs.iter().collect();
     plan_new_view(&refs)
         .proposals
@@ -94,7 +97,7 @@ fn digests(vcs: &[ViewChange]) -> Vec<(SeqNum, bool, u64)> {
 fn new_view_reproposes_the_highest_view_and_fills_gaps_with_null() {
     let (a, b, c) = (batch(1), batch(2), batch(3));
     // (case, view-changes, expected (seq, null?, operation))
-    let table: Vec<(&str, Vec<ViewChange>, Vec<(SeqNum, bool, u64)>)> = vec![
+    let table: Vec<(&str, Vec<ViewChange>, Proposals)> = vec![
         (
             "nothing prepared: O is empty",
             vec![view_change(5, vec![]), view_change(5, vec![])],
