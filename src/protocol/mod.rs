@@ -131,6 +131,14 @@ pub enum Action {
     },
     /// Report a fact.
     Observe(Observation),
+    /// Perform `action` after `after_ns` of virtual time. Honest nodes never use it; byzantine
+    /// behaviours do, to hold messages back (e.g. a primary that stalls on purpose).
+    Delayed {
+        /// The delay.
+        after_ns: u64,
+        /// What to do then.
+        action: Box<Action>,
+    },
 }
 
 /// A replica's parameters (from the scenario's `protocol` section).

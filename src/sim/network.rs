@@ -8,7 +8,7 @@
 //! and metric updates. No real time passes anywhere; a trial ends when every request is done,
 //! when nothing is left to happen, or at the time limit.
 
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use actix::{Actor, Addr, Context, Handler, Message as ActixMessage, ResponseFuture};
@@ -24,39 +24,52 @@ use crate::protocol::{Action, Input, Observation, Timer};
 
 /// What an event does when its time comes.
 enum Payload {
-    Deliver { from: NodeId, message: Message },
+    Deliver {
+        from: NodeId,
+        message: Message,
+    },
     Fire(Timer),
+    /// An action a node asked to perform later (`Action::Delayed`).
+    Perform(Action),
 }
 
+/// An entry of the event heap: the ordering key and where its payload waits. Payloads live in
+/// a slab beside the heap, so that sifting moves 40 bytes, not whole messages.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Event {
     time: u64,
     created: u64,
     creator: u32,
     counter: u64,
     target: u32,
-    payload: Payload,
+    slot: u32,
 }
 
-impl Event {
-    fn key(&self) -> (u64, u64, u32, u64) {
-        (self.time, self.created, self.creator, self.counter)
-    }
+/// Payloads by slot, with a free list.
+#[derive(Default)]
+struct Slab {
+    payloads: Vec<Option<Payload>>,
+    free: Vec<u32>,
 }
 
-impl PartialEq for Event {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
+impl Slab {
+    fn insert(&mut self, payload: Payload) -> u32 {
+        match self.free.pop() {
+            Some(slot) => {
+                self.payloads[slot as usize] = Some(payload);
+                slot
+            }
+            None => {
+                self.payloads.push(Some(payload));
+                (self.payloads.len() - 1) as u32
+            }
+        }
     }
-}
-impl Eq for Event {}
-impl PartialOrd for Event {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Event {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.key().cmp(&other.key())
+
+    fn take(&mut self, slot: u32) -> Option<Payload> {
+        let payload = self.payloads.get_mut(slot as usize)?.take();
+        self.free.push(slot);
+        payload
     }
 }
 
@@ -72,6 +85,7 @@ pub struct Engine {
     pub(crate) requests: u64,
     now: u64,
     heap: BinaryHeap<Reverse<Event>>,
+    slab: Slab,
     counters: Vec<u64>,
     messages: u64,
     events: u64,
@@ -103,6 +117,7 @@ impl Engine {
             requests,
             now: 0,
             heap: BinaryHeap::new(),
+            slab: Slab::default(),
             counters: vec![0; nodes],
             messages: 0,
             events: 0,
@@ -132,13 +147,15 @@ impl Engine {
     fn schedule(&mut self, creator: u32, delay_ns: u64, target: u32, payload: Payload) {
         let counter = &mut self.counters[creator as usize];
         *counter += 1;
+        let counter = *counter;
+        let slot = self.slab.insert(payload);
         self.heap.push(Reverse(Event {
             time: self.now.saturating_add(delay_ns),
             created: self.now,
             creator,
-            counter: *counter,
+            counter,
             target,
-            payload,
+            slot,
         }));
     }
 
@@ -169,9 +186,14 @@ impl Engine {
             self.now = event.time;
             ended_at = self.now;
             self.events += 1;
-            let input = match event.payload {
-                Payload::Deliver { from, message } => Input::Message { from, message },
-                Payload::Fire(timer) => Input::Timeout(timer),
+            let input = match self.slab.take(event.slot) {
+                Some(Payload::Deliver { from, message }) => Input::Message { from, message },
+                Some(Payload::Fire(timer)) => Input::Timeout(timer),
+                Some(Payload::Perform(action)) => {
+                    self.apply(event.target, vec![action]);
+                    continue;
+                }
+                None => continue,
             };
             let actions = self.step(event.target, input).await?;
             self.apply(event.target, actions);
@@ -197,6 +219,9 @@ impl Engine {
                     self.schedule(source, after_ns, source, Payload::Fire(timer));
                 }
                 Action::Observe(observation) => self.observe(source, observation),
+                Action::Delayed { after_ns, action } => {
+                    self.schedule(source, after_ns, source, Payload::Perform(*action));
+                }
             }
         }
     }
