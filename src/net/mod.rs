@@ -3,10 +3,26 @@
 //! which the simulator keys per sending actor so that processing order never changes a draw.
 
 pub mod delay;
+pub mod faults;
+pub mod topology;
 
 use serde::{Deserialize, Serialize};
 
 pub use delay::DelayProfile;
+pub use faults::{Fault, FaultPlan};
+pub use topology::{Link, Region, Topology};
+
+/// What applies to one message besides the global model: its link's delay profile, extra loss
+/// from a burst, and a slowdown factor.
+#[derive(Clone, Copy, Debug)]
+pub struct LinkConditions<'a> {
+    /// The delay profile of this link.
+    pub profile: &'a DelayProfile,
+    /// Extra loss probability (timed `Loss` faults).
+    pub extra_loss: f64,
+    /// Delay multiplier (timed `Slow` faults).
+    pub slowdown: f64,
+}
 
 /// The simulator's RNG: ChaCha8, seeded per trial and per stream.
 pub type SimRng = rand_chacha::ChaCha8Rng;
@@ -64,23 +80,36 @@ pub fn ms_to_ns(ms: f64) -> u64 {
 }
 
 impl NetworkConfig {
+    /// The conditions of a link with no topology and no timed fault.
+    pub fn plain(&self) -> LinkConditions<'_> {
+        LinkConditions {
+            profile: &self.delay,
+            extra_loss: 0.0,
+            slowdown: 1.0,
+        }
+    }
+
     /// Decides the fate of one message: the delays (in ns) of the copies that arrive; empty
-    /// when it is lost. Draw order is fixed: loss, delay, reorder, duplication.
-    pub fn transmit(&self, rng: &mut SimRng, copies: &mut Vec<u64>) {
+    /// when it is lost. Draw order is fixed: loss, burst loss, delay, reorder, duplication
+    /// (a draw is skipped only when its probability is 0, identically in every run).
+    pub fn transmit(&self, rng: &mut SimRng, link: LinkConditions<'_>, copies: &mut Vec<u64>) {
         use rand::RngExt;
         copies.clear();
         if self.drop > 0.0 && rng.random_bool(self.drop.min(1.0)) {
             return;
         }
-        copies.push(self.one_delay_ns(rng));
+        if link.extra_loss > 0.0 && rng.random_bool(link.extra_loss.min(1.0)) {
+            return;
+        }
+        copies.push(self.one_delay_ns(rng, link));
         if self.duplicate > 0.0 && rng.random_bool(self.duplicate.min(1.0)) {
-            copies.push(self.one_delay_ns(rng));
+            copies.push(self.one_delay_ns(rng, link));
         }
     }
 
-    fn one_delay_ns(&self, rng: &mut SimRng) -> u64 {
+    fn one_delay_ns(&self, rng: &mut SimRng, link: LinkConditions<'_>) -> u64 {
         use rand::RngExt;
-        let mut ms = self.delay.sample_ms(rng);
+        let mut ms = link.profile.sample_ms(rng) * link.slowdown;
         if self.reorder.probability > 0.0 && rng.random_bool(self.reorder.probability.min(1.0)) {
             ms += self.reorder.extra.sample_ms(rng);
         }

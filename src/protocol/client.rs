@@ -75,6 +75,8 @@ impl Client {
             // A client only listens to replicas' replies.
             Input::Message { .. } => {}
             Input::Timeout(timer) => self.on_timeout(timer, &mut out),
+            // Clients do not crash in this model.
+            Input::Recover => {}
         }
         out
     }

@@ -61,6 +61,8 @@ pub enum Input {
     },
     /// A timer fired.
     Timeout(Timer),
+    /// The node restarts after a crash with its durable state; timers set before were lost.
+    Recover,
 }
 
 /// Facts a node reports for the oracle and the metrics; they never change the protocol.

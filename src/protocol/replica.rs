@@ -163,6 +163,7 @@ impl Replica {
             Input::Start => {}
             Input::Message { from, message } => self.on_message(from, message),
             Input::Timeout(timer) => self.on_timeout(timer),
+            Input::Recover => self.on_recover(),
         }
         if !self.status_timer.armed && self.unfinished() {
             // Half the view-change timeout, doubling while nothing moves.
@@ -218,6 +219,32 @@ impl Replica {
             } => self.on_status(j, view, normal, last_executed, stable),
             Message::Reply(_) => {} // replicas do not act on replies
         }
+    }
+
+    /// Back from a crash: every timer was lost. Ask the others where they stand (their answers
+    /// bring missing commits, checkpoints and new views), and wait for requests again.
+    fn on_recover(&mut self) {
+        for kind in [
+            TimerKind::Batch,
+            TimerKind::ViewChange,
+            TimerKind::Fetch,
+            TimerKind::Status,
+        ] {
+            self.disarm(kind);
+        }
+        self.status_backoff = 0;
+        let status = self.status_message();
+        self.broadcast(status);
+        if self.status == Status::ViewChanging {
+            self.arm(TimerKind::ViewChange, self.cfg.view_change_timeout_ns);
+        } else {
+            self.restart_request_timer(false);
+        }
+        if self.fetch.is_some() {
+            self.ask_for_state();
+        }
+        self.partial_batch_due = true;
+        self.try_propose();
     }
 
     fn on_timeout(&mut self, timer: Timer) {

@@ -15,7 +15,7 @@ use std::path::Path;
 
 pub use schema::{ProtocolConfig, Scalar, Scenario, SweepAxis, SweepValues, Workload};
 
-use crate::net::ms_to_ns;
+use crate::net::{ms_to_ns, FaultPlan, Topology};
 use crate::protocol::ReplicaConfig;
 use crate::sim::TrialSpec;
 
@@ -226,6 +226,8 @@ pub fn trial_spec(s: &Scenario, seed: u64) -> TrialSpec {
         requests_per_client: s.workload.requests,
         retransmit_ns: ms_to_ns(p.request_timeout_ms),
         network: s.network.clone(),
+        topology: Topology::resolve(&s.regions, &s.links, s.replicas, s.workload.clients),
+        faults: FaultPlan::new(s.faults.clone()),
         byzantine: s.byzantine.clone(),
         time_limit_ns: ms_to_ns(s.time_limit_ms),
     }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::adversary::ByzantineGroup;
-use crate::net::NetworkConfig;
+use crate::net::{Fault, Link, NetworkConfig, Region};
 
 /// A scenario: a PBFT deployment, its faults and workload, and what to sweep.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -32,6 +32,15 @@ pub struct Scenario {
     /// Link model.
     #[serde(default)]
     pub network: NetworkConfig,
+    /// Regions replicas and clients are placed in (default: none, every link global).
+    #[serde(default)]
+    pub regions: Vec<Region>,
+    /// One-way delays between regions (a link given once serves both ways).
+    #[serde(default)]
+    pub links: Vec<Link>,
+    /// Timed faults: crashes, partitions, slow replicas, loss bursts.
+    #[serde(default)]
+    pub faults: Vec<Fault>,
     /// Byzantine replicas, in groups.
     #[serde(default)]
     pub byzantine: Vec<ByzantineGroup>,

@@ -60,6 +60,8 @@ pub fn validate(s: &Scenario) -> Result<(), Problem> {
         .validate()
         .map_err(|(field, why)| (format!("network.{field}"), why))?;
     validate_byzantine(s)?;
+    validate_topology(s)?;
+    crate::net::FaultPlan::validate(&s.faults, s.replicas)?;
     positive_ms("time_limit_ms", s.time_limit_ms)?;
     let p = &s.protocol;
     positive_ms("protocol.view_change_timeout_ms", p.view_change_timeout_ms)?;
@@ -127,6 +129,71 @@ fn validate_byzantine(s: &Scenario) -> Result<(), Problem> {
             "byzantine",
             format!("{total} byzantine replicas requested but there are only {n} replicas"),
         ));
+    }
+    Ok(())
+}
+
+fn validate_topology(s: &Scenario) -> Result<(), Problem> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut placed_replicas = std::collections::BTreeSet::new();
+    let mut placed_clients = std::collections::BTreeSet::new();
+    for (i, region) in s.regions.iter().enumerate() {
+        let at = |field: &str| format!("regions[{i}].{field}");
+        if !names.insert(region.name.as_str()) {
+            return Err(problem(
+                &at("name"),
+                format!("region `{}` is defined twice", region.name),
+            ));
+        }
+        for r in &region.replicas {
+            if *r >= s.replicas {
+                return Err(problem(
+                    &at("replicas"),
+                    format!("replica id {r} does not exist (replicas: {})", s.replicas),
+                ));
+            }
+            if !placed_replicas.insert(*r) {
+                return Err(problem(
+                    &at("replicas"),
+                    format!("replica {r} is placed in two regions"),
+                ));
+            }
+        }
+        for c in &region.clients {
+            if *c >= s.workload.clients {
+                return Err(problem(
+                    &at("clients"),
+                    format!(
+                        "client id {c} does not exist (clients: {})",
+                        s.workload.clients
+                    ),
+                ));
+            }
+            if !placed_clients.insert(*c) {
+                return Err(problem(
+                    &at("clients"),
+                    format!("client {c} is placed in two regions"),
+                ));
+            }
+        }
+        if let Some(delay) = &region.delay {
+            delay
+                .validate()
+                .map_err(|(f, why)| (at(&format!("delay.{f}")), why))?;
+        }
+    }
+    for (i, link) in s.links.iter().enumerate() {
+        for (field, name) in [("from", &link.from), ("to", &link.to)] {
+            if !names.contains(name.as_str()) {
+                return Err(problem(
+                    &format!("links[{i}].{field}"),
+                    format!("no region is named `{name}`"),
+                ));
+            }
+        }
+        link.delay
+            .validate()
+            .map_err(|(f, why)| (format!("links[{i}].delay.{f}"), why))?;
     }
     Ok(())
 }

@@ -27,6 +27,7 @@ pub struct Metrics {
     fully_committed: u64,
     commit_sum_ns: u128,
     views_entered: BTreeSet<View>,
+    state_transfers: u64,
     replica_view: Vec<View>,
 }
 
@@ -48,6 +49,7 @@ impl Metrics {
             fully_committed: 0,
             commit_sum_ns: 0,
             views_entered: BTreeSet::new(),
+            state_transfers: 0,
             replica_view: vec![0; n],
         }
     }
@@ -96,6 +98,9 @@ impl Metrics {
     /// Honest replica `replica` installed a state holding, per client, requests up to the
     /// given timestamp.
     pub fn transferred(&mut self, replica: ReplicaId, last: &[(ClientId, Timestamp)], now: u64) {
+        if self.honest.get(replica as usize).copied().unwrap_or(false) {
+            self.state_transfers += 1;
+        }
         for (client, ts) in last {
             let keys: Vec<_> = self
                 .in_flight
@@ -168,6 +173,11 @@ impl Metrics {
     pub fn commit_mean_ms(&self) -> Option<f64> {
         (self.total_requests > 0 && self.fully_committed == self.total_requests)
             .then(|| self.commit_sum_ns as f64 / 1e6 / self.total_requests as f64)
+    }
+
+    /// State transfers by honest replicas.
+    pub fn state_transfers(&self) -> u64 {
+        self.state_transfers
     }
 
     /// Distinct views (above 0) entered by honest replicas.

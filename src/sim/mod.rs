@@ -8,12 +8,13 @@
 pub mod actors;
 pub mod metrics;
 pub mod network;
+pub mod nodes;
 pub mod outcome;
 pub mod seeds;
 pub mod trial;
 
 pub use outcome::TrialOutcome;
-pub use trial::{run_trial, run_trial_blocking, TrialSpec};
+pub use trial::{run_trial, run_trial_blocking, run_trial_reference, TrialSpec};
 
 /// What can go wrong inside the engine itself (never the protocol: that is data).
 #[derive(Debug, thiserror::Error)]

@@ -11,13 +11,15 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use actix::{Actor, Addr, Context, Handler, Message as ActixMessage, ResponseFuture};
+use actix::{Actor, Context, Handler, Message as ActixMessage, ResponseFuture};
 
-use super::actors::{ClientActor, ReplicaActor, Step};
 use super::metrics::Metrics;
+use super::nodes::ActorNodes;
+use super::nodes::Nodes;
 use super::outcome::TrialOutcome;
+use super::seeds::splitmix64;
 use super::SimError;
-use crate::net::{NetworkConfig, SimRng};
+use crate::net::{FaultPlan, LinkConditions, NetworkConfig, SimRng, Topology};
 use crate::oracle::Oracle;
 use crate::protocol::message::{Message, NodeId};
 use crate::protocol::{Action, Input, Observation, Timer};
@@ -31,6 +33,8 @@ enum Payload {
     Fire(Timer),
     /// An action a node asked to perform later (`Action::Delayed`).
     Perform(Action),
+    /// A crashed replica restarts.
+    Recover,
 }
 
 /// An entry of the event heap: the ordering key and where its payload waits. Payloads live in
@@ -74,11 +78,14 @@ impl Slab {
 }
 
 /// Everything one trial's network owns. Nodes are indexed replicas first (0..n), then clients.
-pub struct Engine {
-    pub(crate) replicas: Vec<Addr<ReplicaActor>>,
-    pub(crate) clients: Vec<Addr<ClientActor>>,
+/// `N` carries the nodes: actix actors (the engine) or the bare state machines (the reference
+/// driver); everything else, and so the event trace, is the same code.
+pub struct Engine<N: Nodes> {
+    pub(crate) nodes: N,
     pub(crate) links: Vec<SimRng>,
     pub(crate) network: NetworkConfig,
+    pub(crate) topology: Topology,
+    pub(crate) faults: FaultPlan,
     pub(crate) oracle: Oracle,
     pub(crate) metrics: Metrics,
     pub(crate) time_limit_ns: u64,
@@ -90,27 +97,27 @@ pub struct Engine {
     messages: u64,
     events: u64,
     copies: Vec<u64>,
+    trace: u64,
 }
 
-impl Engine {
-    /// An engine over started actors; `links[i]` is node i's link stream.
-    #[allow(clippy::too_many_arguments)]
+impl<N: Nodes> Engine<N> {
+    /// An engine over `nodes`; `links[i]` is node i's link stream.
     pub fn new(
-        replicas: Vec<Addr<ReplicaActor>>,
-        clients: Vec<Addr<ClientActor>>,
+        nodes: N,
         links: Vec<SimRng>,
-        network: NetworkConfig,
+        (network, topology, faults): (NetworkConfig, Topology, FaultPlan),
         oracle: Oracle,
         metrics: Metrics,
         time_limit_ns: u64,
         requests: u64,
-    ) -> Engine {
-        let nodes = replicas.len() + clients.len();
+    ) -> Engine<N> {
+        let count = (nodes.replicas() + nodes.clients()) as usize;
         Engine {
-            replicas,
-            clients,
+            nodes,
             links,
             network,
+            topology,
+            faults,
             oracle,
             metrics,
             time_limit_ns,
@@ -118,7 +125,8 @@ impl Engine {
             now: 0,
             heap: BinaryHeap::new(),
             slab: Slab::default(),
-            counters: vec![0; nodes],
+            counters: vec![0; count],
+            trace: 0,
             messages: 0,
             events: 0,
             copies: Vec::with_capacity(2),
@@ -126,7 +134,7 @@ impl Engine {
     }
 
     fn n(&self) -> u32 {
-        self.replicas.len() as u32
+        self.nodes.replicas()
     }
 
     fn index(&self, node: NodeId) -> u32 {
@@ -159,17 +167,17 @@ impl Engine {
         }));
     }
 
-    async fn step(&self, target: u32, input: Input) -> Result<Vec<Action>, SimError> {
-        let actions = match self.node(target) {
-            NodeId::Replica(r) => self.replicas[r as usize].send(Step(input)).await,
-            NodeId::Client(c) => self.clients[c as usize].send(Step(input)).await,
-        };
-        actions.map_err(|e| SimError::Mailbox(e.to_string()))
+    async fn step(&mut self, target: u32, input: Input) -> Result<Vec<Action>, SimError> {
+        let node = self.node(target);
+        self.nodes.step(node, input).await
     }
 
     /// Runs the trial to its end.
     pub async fn run(mut self) -> Result<TrialOutcome, SimError> {
-        for c in 0..self.clients.len() as u32 {
+        for (at, replica) in self.faults.recoveries() {
+            self.schedule(replica, at, replica, Payload::Recover);
+        }
+        for c in 0..self.nodes.clients() {
             let target = self.n() + c;
             let actions = self.step(target, Input::Start).await?;
             self.apply(target, actions);
@@ -185,10 +193,21 @@ impl Engine {
             }
             self.now = event.time;
             ended_at = self.now;
+            self.trace = splitmix64(
+                self.trace
+                    ^ splitmix64(event.time ^ (u64::from(event.target) << 48))
+                    ^ (u64::from(event.creator) << 40)
+                    ^ event.counter,
+            );
+            let payload = self.slab.take(event.slot);
+            if self.is_down(event.target) {
+                continue; // a crashed replica receives nothing; its timers are lost
+            }
             self.events += 1;
-            let input = match self.slab.take(event.slot) {
+            let input = match payload {
                 Some(Payload::Deliver { from, message }) => Input::Message { from, message },
                 Some(Payload::Fire(timer)) => Input::Timeout(timer),
+                Some(Payload::Recover) => Input::Recover,
                 Some(Payload::Perform(action)) => {
                     self.apply(event.target, vec![action]);
                     continue;
@@ -242,8 +261,19 @@ impl Engine {
             }
         }
         let mut copies = std::mem::take(&mut self.copies);
-        self.network
-            .transmit(&mut self.links[source as usize], &mut copies);
+        if self.faults.is_empty() {
+            let link = LinkConditions {
+                profile: self
+                    .topology
+                    .profile(source, target)
+                    .unwrap_or(&self.network.delay),
+                ..self.network.plain()
+            };
+            self.network
+                .transmit(&mut self.links[source as usize], link, &mut copies);
+        } else {
+            self.transmit_under_faults(source, target, &mut copies);
+        }
         let mut message = Some(message);
         for (i, delay) in copies.iter().enumerate() {
             // The last copy takes the message itself; a duplicate before it is a clone.
@@ -257,6 +287,34 @@ impl Engine {
             }
         }
         self.copies = copies;
+    }
+
+    /// The link model with the timed faults active now: partitions cut, bursts lose, slow
+    /// replicas stretch delays. Messages to a crashed replica are lost on arrival.
+    fn transmit_under_faults(&mut self, source: u32, target: u32, copies: &mut Vec<u64>) {
+        let now = self.now;
+        let replica = |i: u32| (i < self.n()).then_some(i);
+        copies.clear();
+        if let (Some(a), Some(b)) = (replica(source), replica(target)) {
+            if self.faults.partitioned(a, b, now) {
+                return;
+            }
+        }
+        let link = LinkConditions {
+            profile: self
+                .topology
+                .profile(source, target)
+                .unwrap_or(&self.network.delay),
+            extra_loss: self.faults.extra_loss(now),
+            slowdown: self.faults.slowdown(replica(source), replica(target), now),
+        };
+        self.network
+            .transmit(&mut self.links[source as usize], link, copies);
+    }
+
+    /// Whether node `index` is a replica that is crashed now.
+    fn is_down(&self, index: u32) -> bool {
+        index < self.n() && !self.faults.is_empty() && self.faults.crashed(index, self.now)
     }
 
     fn observe(&mut self, source: u32, observation: Observation) {
@@ -324,6 +382,8 @@ impl Engine {
             time_ms: ended_at_ns as f64 / 1e6,
             view_changes: self.metrics.view_changes(),
             final_view: self.metrics.final_view(),
+            state_transfers: self.metrics.state_transfers(),
+            trace_hash: self.trace,
             violations: self
                 .oracle
                 .violations()
@@ -341,12 +401,12 @@ pub struct RunTrial;
 
 /// The Network actor: owns one trial's engine and runs it when asked.
 pub struct Network {
-    engine: Option<Engine>,
+    engine: Option<Engine<ActorNodes>>,
 }
 
 impl Network {
     /// A network actor for `engine`.
-    pub fn new(engine: Engine) -> Network {
+    pub fn new(engine: Engine<ActorNodes>) -> Network {
         Network {
             engine: Some(engine),
         }

@@ -29,6 +29,12 @@ pub struct TrialOutcome {
     pub view_changes: u64,
     /// The highest view an honest replica was in at the end.
     pub final_view: u64,
+    /// State transfers completed by honest replicas (a lagging or recovered replica fetching a
+    /// checkpointed state).
+    pub state_transfers: u64,
     /// The first violation of each kind, described.
     pub violations: Vec<String>,
+    /// A hash of the event trace (time, target, creator and creator's counter of every event
+    /// processed): equal traces give equal hashes, whatever drove them.
+    pub trace_hash: u64,
 }

@@ -5,14 +5,16 @@ use actix::Actor;
 use super::actors::{ClientActor, ReplicaActor};
 use super::metrics::Metrics;
 use super::network::{Engine, Network, RunTrial};
+use super::nodes::{ActorNodes, DirectNodes, Nodes};
 use super::outcome::TrialOutcome;
 use super::seeds::{stream, stream_seed, Stream};
 use super::SimError;
 use crate::adversary::{place, ByzantineGroup, ReplicaNode};
-use crate::net::NetworkConfig;
+use crate::net::{FaultPlan, NetworkConfig, Topology};
 use crate::oracle::Oracle;
 use crate::protocol::client::ClientConfig;
 use crate::protocol::{Client, Keyring, Replica, ReplicaConfig};
+use std::future::Future;
 
 /// Everything one trial needs, with every default resolved.
 #[derive(Clone, Debug)]
@@ -29,6 +31,10 @@ pub struct TrialSpec {
     pub retransmit_ns: u64,
     /// The link model.
     pub network: NetworkConfig,
+    /// Regions and the delays between them.
+    pub topology: Topology,
+    /// Timed faults.
+    pub faults: FaultPlan,
     /// Byzantine groups, placed per trial.
     pub byzantine: Vec<ByzantineGroup>,
     /// The trial ends at this virtual time at the latest.
@@ -42,14 +48,33 @@ impl TrialSpec {
     }
 }
 
-/// Runs one trial inside the current actix System.
-pub async fn run_trial(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
+/// A trial's nodes and everything the engine needs besides, built from the spec.
+struct Parts {
+    replicas: Vec<ReplicaNode>,
+    clients: Vec<Client>,
+    engine: EngineParts,
+}
+
+/// What the engine takes besides the nodes.
+struct EngineParts {
+    links: Vec<crate::net::SimRng>,
+    oracle: Oracle,
+    metrics: Metrics,
+}
+
+fn build(spec: &TrialSpec) -> Parts {
     let n = spec.replica.n;
     let mut placement_rng = stream(spec.seed, Stream::Placement);
     let behaviours = place(&spec.byzantine, n, &mut placement_rng);
     let secret = stream_seed(spec.seed, Stream::Keys);
     let honest: Vec<bool> = behaviours.iter().map(Option::is_none).collect();
-
+    // Replicas that crash for good are faulty for the success criterion, not for the oracle.
+    let mut expected = honest.clone();
+    for r in spec.faults.crashed_for_good() {
+        if let Some(e) = expected.get_mut(r as usize) {
+            *e = false;
+        }
+    }
     let mut replicas = Vec::with_capacity(n as usize);
     for (id, behaviour) in (0..n).zip(&behaviours) {
         let replica = Replica::new(id, spec.replica.clone(), Keyring::issue(id, secret));
@@ -59,7 +84,7 @@ pub async fn run_trial(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
                 ReplicaNode::byzantine(replica, b.build(), stream(spec.seed, Stream::Behaviour(id)))
             }
         };
-        replicas.push(ReplicaActor::new(node).start());
+        replicas.push(node);
     }
     let client_cfg = ClientConfig {
         n,
@@ -68,23 +93,55 @@ pub async fn run_trial(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
         retransmit_ns: spec.retransmit_ns,
     };
     let clients = (0..spec.clients)
-        .map(|c| ClientActor::new(Client::new(c, client_cfg.clone())).start())
+        .map(|c| Client::new(c, client_cfg.clone()))
         .collect();
-    let nodes = n + spec.clients;
-    let links = (0..nodes)
+    let links = (0..n + spec.clients)
         .map(|i| stream(spec.seed, Stream::Links(i)))
         .collect();
-    let engine = Engine::new(
+    Parts {
         replicas,
         clients,
-        links,
-        spec.network.clone(),
-        Oracle::new(honest.clone(), spec.clients as usize, spec.replica.f),
-        Metrics::new(honest, spec.total_requests()),
+        engine: EngineParts {
+            links,
+            oracle: Oracle::new(honest, spec.clients as usize, spec.replica.f),
+            metrics: Metrics::new(expected, spec.total_requests()),
+        },
+    }
+}
+
+fn engine<N: Nodes>(spec: &TrialSpec, nodes: N, parts: EngineParts) -> Engine<N> {
+    Engine::new(
+        nodes,
+        parts.links,
+        (
+            spec.network.clone(),
+            spec.topology.clone(),
+            spec.faults.clone(),
+        ),
+        parts.oracle,
+        parts.metrics,
         spec.time_limit_ns,
         spec.total_requests(),
-    );
-    let network = Network::new(engine).start();
+    )
+}
+
+/// Runs one trial inside the current actix System: replicas and clients as actors, driven by
+/// the Network actor.
+pub async fn run_trial(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
+    let parts = build(spec);
+    let nodes = ActorNodes {
+        replicas: parts
+            .replicas
+            .into_iter()
+            .map(|node| ReplicaActor::new(node).start())
+            .collect(),
+        clients: parts
+            .clients
+            .into_iter()
+            .map(|client| ClientActor::new(client).start())
+            .collect(),
+    };
+    let network = Network::new(engine(spec, nodes, parts.engine)).start();
     network
         .send(RunTrial)
         .await
@@ -94,4 +151,25 @@ pub async fn run_trial(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
 /// Runs one trial in a fresh actix System on the calling thread (for tests and examples).
 pub fn run_trial_blocking(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
     actix::System::new().block_on(run_trial(spec))
+}
+
+/// The reference driver: the same state machines, event heap and RNG streams, driven by a plain
+/// loop with no actix. It gives the identical event trace (`trace_hash`) and outcome, and is
+/// the lower bound the actix engine is measured against.
+pub fn run_trial_reference(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
+    let parts = build(spec);
+    let nodes = DirectNodes {
+        replicas: parts.replicas,
+        clients: parts.clients,
+    };
+    let run = engine(spec, nodes, parts.engine).run();
+    // Every step of `DirectNodes` is ready at once, so one poll runs the trial to its end.
+    let mut run = std::pin::pin!(run);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match run.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(outcome) => outcome,
+        std::task::Poll::Pending => Err(SimError::System(
+            "the reference driver's run did not complete in one poll".into(),
+        )),
+    }
 }

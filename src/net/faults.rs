@@ -1,0 +1,359 @@
+//! Timed faults: crashes (with recovery), partitions, slow replicas and bursts of loss, each
+//! active over a window of virtual time (turmoil-style, DESIGN.md §6.8). Pure queries: the
+//! simulator asks, per message or event, which faults apply at that instant.
+
+use serde::{Deserialize, Serialize};
+
+use super::ms_to_ns;
+
+/// A fault active over a window of virtual time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Fault {
+    /// The replicas stop at `at_ms`: they receive nothing and their timers are lost. With
+    /// `recover_at_ms`, they restart then with their durable state (log, service state) and
+    /// catch up through status messages and state transfer.
+    Crash {
+        /// Replica ids.
+        replicas: Vec<u32>,
+        /// When they crash.
+        at_ms: f64,
+        /// When they restart; never if `None`.
+        #[serde(default)]
+        recover_at_ms: Option<f64>,
+    },
+    /// Messages between replicas of different groups are lost from `from_ms` until `until_ms`.
+    /// With `one_way`, only messages from an earlier group in the list to a later one are lost.
+    /// Replicas in no group, and clients, are not cut off.
+    Partition {
+        /// Groups of replica ids.
+        groups: Vec<Vec<u32>>,
+        /// Start.
+        from_ms: f64,
+        /// End (exclusive).
+        until_ms: f64,
+        /// Only earlier-to-later groups are cut.
+        #[serde(default)]
+        one_way: bool,
+    },
+    /// Messages sent by or to these replicas take `factor` times longer.
+    Slow {
+        /// Replica ids.
+        replicas: Vec<u32>,
+        /// Delay multiplier.
+        factor: f64,
+        /// Start.
+        from_ms: f64,
+        /// End (exclusive).
+        until_ms: f64,
+    },
+    /// Every message is lost with this extra probability.
+    Loss {
+        /// Probability of loss, on top of the network's `drop`.
+        probability: f64,
+        /// Start.
+        from_ms: f64,
+        /// End (exclusive).
+        until_ms: f64,
+    },
+}
+
+fn within(now_ns: u64, from_ms: f64, until_ms: f64) -> bool {
+    now_ns >= ms_to_ns(from_ms) && now_ns < ms_to_ns(until_ms)
+}
+
+/// The faults of a trial, answering the simulator's questions.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FaultPlan {
+    faults: Vec<Fault>,
+}
+
+impl FaultPlan {
+    /// A plan of `faults`.
+    pub fn new(faults: Vec<Fault>) -> FaultPlan {
+        FaultPlan { faults }
+    }
+
+    /// Whether there is no fault at all.
+    pub fn is_empty(&self) -> bool {
+        self.faults.is_empty()
+    }
+
+    /// Whether replica `replica` is down at `now_ns`.
+    pub fn crashed(&self, replica: u32, now_ns: u64) -> bool {
+        self.faults.iter().any(|f| match f {
+            Fault::Crash {
+                replicas,
+                at_ms,
+                recover_at_ms,
+            } => {
+                replicas.contains(&replica)
+                    && now_ns >= ms_to_ns(*at_ms)
+                    && recover_at_ms.is_none_or(|r| now_ns < ms_to_ns(r))
+            }
+            _ => false,
+        })
+    }
+
+    /// Replicas that crash and never recover: faulty for the whole trial's accounting.
+    pub fn crashed_for_good(&self) -> Vec<u32> {
+        let mut out: Vec<u32> = self
+            .faults
+            .iter()
+            .flat_map(|f| match f {
+                Fault::Crash {
+                    replicas,
+                    recover_at_ms: None,
+                    ..
+                } => replicas.clone(),
+                _ => Vec::new(),
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Recoveries: (time in ns, replica), in time order.
+    pub fn recoveries(&self) -> Vec<(u64, u32)> {
+        let mut out: Vec<(u64, u32)> = self
+            .faults
+            .iter()
+            .flat_map(|f| match f {
+                Fault::Crash {
+                    replicas,
+                    recover_at_ms: Some(at),
+                    ..
+                } => replicas.iter().map(|r| (ms_to_ns(*at), *r)).collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Whether a partition cuts replica `from` off from replica `to` at `now_ns`.
+    pub fn partitioned(&self, from: u32, to: u32, now_ns: u64) -> bool {
+        self.faults.iter().any(|f| match f {
+            Fault::Partition {
+                groups,
+                from_ms,
+                until_ms,
+                one_way,
+            } if within(now_ns, *from_ms, *until_ms) => {
+                let group = |r: u32| groups.iter().position(|g| g.contains(&r));
+                match (group(from), group(to)) {
+                    (Some(a), Some(b)) => a != b && (!one_way || a < b),
+                    _ => false,
+                }
+            }
+            _ => false,
+        })
+    }
+
+    /// The delay multiplier for a message between `from` and `to` (replica ids or `None` for
+    /// clients) at `now_ns`.
+    pub fn slowdown(&self, from: Option<u32>, to: Option<u32>, now_ns: u64) -> f64 {
+        self.faults
+            .iter()
+            .map(|f| match f {
+                Fault::Slow {
+                    replicas,
+                    factor,
+                    from_ms,
+                    until_ms,
+                } if within(now_ns, *from_ms, *until_ms)
+                    && [from, to]
+                        .iter()
+                        .any(|r| r.is_some_and(|r| replicas.contains(&r))) =>
+                {
+                    *factor
+                }
+                _ => 1.0,
+            })
+            .product()
+    }
+
+    /// The extra loss probability at `now_ns` (bursts combine as independent losses).
+    pub fn extra_loss(&self, now_ns: u64) -> f64 {
+        let kept: f64 = self
+            .faults
+            .iter()
+            .map(|f| match f {
+                Fault::Loss {
+                    probability,
+                    from_ms,
+                    until_ms,
+                } if within(now_ns, *from_ms, *until_ms) => 1.0 - probability,
+                _ => 1.0,
+            })
+            .product();
+        1.0 - kept
+    }
+
+    /// Checks every fault against `replicas`; on error returns (field, what is wrong) with the
+    /// field relative to the fault.
+    pub fn validate(faults: &[Fault], replicas: u32) -> Result<(), (String, String)> {
+        let ids = |field: &str, ids: &[u32]| match ids.iter().find(|r| **r >= replicas) {
+            Some(bad) => Err((
+                field.to_string(),
+                format!("replica id {bad} does not exist (replicas: {replicas})"),
+            )),
+            None => Ok(()),
+        };
+        let window = |from: f64, until: f64| {
+            if from.is_finite() && until.is_finite() && from >= 0.0 && from <= until {
+                Ok(())
+            } else {
+                Err((
+                    "until_ms".to_string(),
+                    format!(
+                        "the window must satisfy 0 <= from_ms <= until_ms, got {from}..{until}"
+                    ),
+                ))
+            }
+        };
+        for (i, fault) in faults.iter().enumerate() {
+            let at = |(field, why): (String, String)| (format!("faults[{i}].{field}"), why);
+            match fault {
+                Fault::Crash {
+                    replicas: r,
+                    at_ms,
+                    recover_at_ms,
+                } => {
+                    ids("replicas", r).map_err(at)?;
+                    let end = recover_at_ms.unwrap_or(*at_ms);
+                    window(*at_ms, end).map_err(|(_, why)| {
+                        at((
+                            "recover_at_ms".into(),
+                            why.replace("from_ms", "at_ms")
+                                .replace("until_ms", "recover_at_ms"),
+                        ))
+                    })?;
+                }
+                Fault::Partition {
+                    groups,
+                    from_ms,
+                    until_ms,
+                    ..
+                } => {
+                    for g in groups {
+                        ids("groups", g).map_err(at)?;
+                    }
+                    window(*from_ms, *until_ms).map_err(at)?;
+                }
+                Fault::Slow {
+                    replicas: r,
+                    factor,
+                    from_ms,
+                    until_ms,
+                } => {
+                    ids("replicas", r).map_err(at)?;
+                    if !(factor.is_finite() && *factor > 0.0) {
+                        return Err(at(("factor".into(), format!("must be > 0, got {factor}"))));
+                    }
+                    window(*from_ms, *until_ms).map_err(at)?;
+                }
+                Fault::Loss {
+                    probability,
+                    from_ms,
+                    until_ms,
+                } => {
+                    if !(0.0..=1.0).contains(probability) {
+                        return Err(at((
+                            "probability".into(),
+                            format!("must be a probability in [0, 1], got {probability}"),
+                        )));
+                    }
+                    window(*from_ms, *until_ms).map_err(at)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: u64 = 1_000_000;
+
+    #[test]
+    fn windows_and_groups() {
+        let plan = FaultPlan::new(vec![
+            Fault::Crash {
+                replicas: vec![1],
+                at_ms: 10.0,
+                recover_at_ms: Some(20.0),
+            },
+            Fault::Crash {
+                replicas: vec![3],
+                at_ms: 5.0,
+                recover_at_ms: None,
+            },
+            Fault::Partition {
+                groups: vec![vec![0, 1], vec![2]],
+                from_ms: 0.0,
+                until_ms: 50.0,
+                one_way: true,
+            },
+            Fault::Slow {
+                replicas: vec![2],
+                factor: 3.0,
+                from_ms: 0.0,
+                until_ms: 10.0,
+            },
+            Fault::Loss {
+                probability: 0.5,
+                from_ms: 0.0,
+                until_ms: 10.0,
+            },
+        ]);
+        assert!(!plan.crashed(1, 9 * MS) && plan.crashed(1, 10 * MS) && !plan.crashed(1, 20 * MS));
+        assert!(plan.crashed(3, 1000 * MS));
+        assert_eq!(plan.crashed_for_good(), vec![3]);
+        assert_eq!(plan.recoveries(), vec![(20 * MS, 1)]);
+        assert!(plan.partitioned(0, 2, MS), "earlier to later group");
+        assert!(!plan.partitioned(2, 0, MS), "one way");
+        assert!(!plan.partitioned(0, 1, MS), "same group");
+        assert!(!plan.partitioned(0, 3, MS), "3 is in no group");
+        assert!(!plan.partitioned(0, 2, 50 * MS), "window over");
+        assert_eq!(plan.slowdown(Some(0), Some(2), MS), 3.0);
+        assert_eq!(plan.slowdown(Some(2), None, 11 * MS), 1.0);
+        assert_eq!(plan.extra_loss(MS), 0.5);
+        assert_eq!(plan.extra_loss(10 * MS), 0.0);
+    }
+
+    #[test]
+    fn validation_names_the_fault_and_field() {
+        let bad = [Fault::Slow {
+            replicas: vec![0],
+            factor: 0.0,
+            from_ms: 0.0,
+            until_ms: 1.0,
+        }];
+        assert_eq!(
+            FaultPlan::validate(&bad, 4).unwrap_err().0,
+            "faults[0].factor"
+        );
+        let bad = [Fault::Crash {
+            replicas: vec![7],
+            at_ms: 0.0,
+            recover_at_ms: None,
+        }];
+        assert_eq!(
+            FaultPlan::validate(&bad, 4).unwrap_err().0,
+            "faults[0].replicas"
+        );
+        let bad = [Fault::Loss {
+            probability: 0.1,
+            from_ms: 9.0,
+            until_ms: 1.0,
+        }];
+        assert_eq!(
+            FaultPlan::validate(&bad, 4).unwrap_err().0,
+            "faults[0].until_ms"
+        );
+    }
+}
