@@ -43,6 +43,9 @@ pub struct Client {
     issued: u64,
     outstanding: Option<Outstanding>,
     timer_generation: u64,
+    /// Retransmissions of the outstanding request so far (the timeout doubles with each, up to
+    /// 8 times the base).
+    retransmissions: u32,
 }
 
 impl Client {
@@ -55,6 +58,7 @@ impl Client {
             issued: 0,
             outstanding: None,
             timer_generation: 0,
+            retransmissions: 0,
         }
     }
 
@@ -99,6 +103,7 @@ impl Client {
             request,
             replies: BTreeMap::new(),
         });
+        self.retransmissions = 0;
         out.push(Action::Observe(Observation::RequestIssued { request }));
         out.push(Action::Send {
             to: NodeId::Replica(self.primary()),
@@ -114,7 +119,7 @@ impl Client {
                 kind: TimerKind::Retransmit,
                 generation: self.timer_generation,
             },
-            after_ns: self.cfg.retransmit_ns,
+            after_ns: self.cfg.retransmit_ns << self.retransmissions.min(3),
         });
     }
 
@@ -145,13 +150,14 @@ impl Client {
         self.issue_next(out);
     }
 
-    // §4.1: on timeout, broadcast the request to all replicas.
+    // §4.1: on timeout, broadcast the request to all replicas; back off while nothing comes.
     fn on_timeout(&mut self, timer: Timer, out: &mut Vec<Action>) {
         if timer.kind != TimerKind::Retransmit || timer.generation != self.timer_generation {
             return;
         }
         if let Some(outstanding) = &self.outstanding {
             out.push(Action::Broadcast(Message::Request(outstanding.request)));
+            self.retransmissions += 1;
             self.arm(out);
         }
     }

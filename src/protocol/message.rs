@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use sha2::{Digest as _, Sha256};
 
-use super::auth::{Signable, Signed, VoteKind};
+use super::auth::{Signable, Signed, TagHasher, VoteKind};
 
 /// Index of a replica, `0..n`.
 pub type ReplicaId = u32;
@@ -215,21 +215,21 @@ pub struct ViewChange {
 }
 
 impl Signable for ViewChange {
-    fn encode_for_signature(&self, out: &mut Vec<u8>) {
-        out.push(b'V');
-        out.extend_from_slice(&self.new_view.to_le_bytes());
-        out.extend_from_slice(&self.stable_seq.to_le_bytes());
-        out.extend_from_slice(&self.stable_state.0);
+    fn feed(&self, h: &mut TagHasher) {
+        h.word(0x5656);
+        h.word(self.new_view);
+        h.word(self.stable_seq);
+        h.digest(&self.stable_state);
         for c in &self.checkpoint_proof {
-            out.extend_from_slice(&c.signer().to_le_bytes());
+            h.word(u64::from(c.signer()));
         }
         for p in &self.prepared {
             let v = p.vote();
-            out.extend_from_slice(&v.view.to_le_bytes());
-            out.extend_from_slice(&v.seq.to_le_bytes());
-            out.extend_from_slice(&v.digest.0);
+            h.word(v.view);
+            h.word(v.seq);
+            h.digest(&v.digest);
             for s in &p.prepares {
-                out.extend_from_slice(&s.signer().to_le_bytes());
+                h.word(u64::from(s.signer()));
             }
         }
     }

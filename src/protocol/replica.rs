@@ -71,6 +71,8 @@ pub struct Replica {
     pub(crate) view_changes: BTreeMap<(View, ReplicaId), Arc<Signed<ViewChange>>>,
     pub(crate) own_view_changes: BTreeMap<View, Arc<Signed<ViewChange>>>,
     pub(crate) failed_view_changes: u32,
+    /// Whether a request executed since this replica entered its current view.
+    pub(crate) progress_in_view: bool,
     pub(crate) future_pre_prepares: Vec<(ReplicaId, PrePrepare)>,
     pub(crate) last_new_view: Option<Arc<NewView>>,
     // State transfer.
@@ -106,6 +108,7 @@ impl Replica {
             view_changes: BTreeMap::new(),
             own_view_changes: BTreeMap::new(),
             failed_view_changes: 0,
+            progress_in_view: true,
             future_pre_prepares: Vec::new(),
             last_new_view: None,
             fetch: None,
@@ -236,7 +239,7 @@ impl Replica {
         let status = self.status_message();
         self.broadcast(status);
         if self.status == Status::ViewChanging {
-            self.arm(TimerKind::ViewChange, self.cfg.view_change_timeout_ns);
+            self.arm(TimerKind::ViewChange, self.view_change_timeout_ns());
         } else {
             self.restart_request_timer(false);
         }
@@ -371,7 +374,7 @@ impl Replica {
             .entry((request.client, request.timestamp))
             .or_insert(request);
         if self.status == Status::Normal && !self.view_change_timer.armed {
-            self.arm(TimerKind::ViewChange, self.cfg.view_change_timeout_ns);
+            self.arm(TimerKind::ViewChange, self.view_change_timeout_ns());
         }
     }
 
@@ -419,9 +422,16 @@ impl Replica {
                 resend.push(Message::Prepare(mine.clone()));
             }
         }
-        // A COMMIT stays evidence in any later view (q of them certify the batch), so it is
-        // resent whatever view this replica is in now.
-        for vote in &slot.voted_commits {
+        // A COMMIT stays evidence in any later view (q of them certify the batch), so a replica
+        // that asks (`to`) gets every one kept; a broadcast carries only the latest.
+        let commits = match to {
+            Some(_) => &slot.voted_commits[..],
+            None => slot
+                .voted_commits
+                .last()
+                .map_or(&[][..], std::slice::from_ref),
+        };
+        for vote in commits {
             resend.push(Message::Commit(*vote));
         }
         for message in resend {
@@ -441,8 +451,26 @@ impl Replica {
             let status = self.status_message();
             self.broadcast(status);
             self.status_backoff += 1;
+            self.refetch_missing_batches();
         }
         self.status_mark = self.last_executed;
+    }
+
+    /// Asks again for committed batches whose earlier fetch went unanswered (lost, or asked of
+    /// a faulty replica).
+    fn refetch_missing_batches(&mut self) {
+        let missing: Vec<SeqNum> = self
+            .log
+            .slots_mut()
+            .filter(|(_, slot)| slot.fetch_asked && slot.committed.is_none())
+            .map(|(seq, slot)| {
+                slot.fetch_asked = false;
+                *seq
+            })
+            .collect();
+        for seq in missing {
+            self.check_committed(seq);
+        }
     }
 
     fn status_message(&self) -> Message {
@@ -797,6 +825,7 @@ impl Replica {
                 break;
             };
             self.last_executed = seq;
+            self.made_progress();
             let mut executed = Vec::new();
             for request in batch.requests() {
                 let result = match self.service.execute(request) {
@@ -860,8 +889,20 @@ impl Replica {
                 self.disarm(TimerKind::ViewChange);
             }
         } else if progressed || !self.view_change_timer.armed {
-            self.arm(TimerKind::ViewChange, self.cfg.view_change_timeout_ns);
+            self.arm(TimerKind::ViewChange, self.view_change_timeout_ns());
         }
+    }
+
+    /// The view-change timeout now: the base, doubled for each consecutive view change that
+    /// failed to start a view that executed a request (§4.5.2).
+    pub(crate) fn view_change_timeout_ns(&self) -> u64 {
+        self.cfg.view_change_timeout_ns << self.failed_view_changes.min(16)
+    }
+
+    /// A request executed: the current view works, so the timeout backs off no more.
+    fn made_progress(&mut self) {
+        self.progress_in_view = true;
+        self.failed_view_changes = 0;
     }
 
     // §4.3: CHECKPOINT(n, d, i) with the digest of the state after executing n.
@@ -962,6 +1003,7 @@ impl Replica {
         self.disarm(TimerKind::Fetch);
         self.service = snapshot.service.clone();
         self.last_executed = snapshot.seq;
+        self.made_progress();
         self.log.keep_snapshot(snapshot.seq, self.service.clone());
         let mut last_timestamps = Vec::new();
         let clients: Vec<ClientId> = self

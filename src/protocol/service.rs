@@ -98,6 +98,12 @@ impl ServiceState {
         self.last_reply.iter().map(|(c, l)| (*c, *l))
     }
 
+    /// The digest of the initial state (computed once per process).
+    pub fn initial_digest() -> Digest {
+        static INITIAL: std::sync::OnceLock<Digest> = std::sync::OnceLock::new();
+        *INITIAL.get_or_init(|| ServiceState::default().digest())
+    }
+
     /// Number of operations executed.
     pub fn executed(&self) -> u64 {
         self.executed

@@ -68,7 +68,7 @@ pub fn check_view_change(
 ) -> Result<(), ViewChangeError> {
     let quorum = cfg.quorum();
     if vc.stable_seq == 0 {
-        if vc.stable_state != ServiceState::default().digest() {
+        if vc.stable_state != ServiceState::initial_digest() {
             return Err(ViewChangeError::CheckpointProof(0));
         }
     } else {
@@ -129,7 +129,7 @@ pub fn plan_new_view(view_changes: &[&ViewChange]) -> NewViewPlan {
     }
     let (min_s, stable_state, stable_proof) = match best {
         Some(vc) => (vc.stable_seq, vc.stable_state, vc.checkpoint_proof.clone()),
-        None => (0, ServiceState::default().digest(), Vec::new()),
+        None => (0, ServiceState::initial_digest(), Vec::new()),
     };
     let mut chosen: BTreeMap<SeqNum, (View, Arc<Batch>)> = BTreeMap::new();
     for vc in view_changes {
@@ -213,7 +213,8 @@ impl Replica {
         if !self.cfg.view_change {
             return;
         }
-        if self.status == Status::ViewChanging {
+        // The last view change failed if no new view came, or the new view executed nothing.
+        if self.status == Status::ViewChanging || !self.progress_in_view {
             self.failed_view_changes += 1;
         }
         self.start_view_change(self.view + 1);
@@ -326,11 +327,7 @@ impl Replica {
             return;
         }
         if !self.view_change_timer.armed {
-            let backoff = self.failed_view_changes.min(16);
-            self.arm(
-                TimerKind::ViewChange,
-                self.cfg.view_change_timeout_ns << backoff,
-            );
+            self.arm(TimerKind::ViewChange, self.view_change_timeout_ns());
         }
         if self.cfg.primary(view) != self.id {
             return;
@@ -374,7 +371,7 @@ impl Replica {
     fn enter_view(&mut self, plan: NewViewPlan, pre_prepares: Vec<PrePrepare>) {
         let view = self.view;
         self.status = Status::Normal;
-        self.failed_view_changes = 0;
+        self.progress_in_view = false;
         self.disarm(TimerKind::ViewChange);
         self.view_changes.retain(|(v, _), _| *v > view);
         let max_s = pre_prepares

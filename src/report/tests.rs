@@ -51,6 +51,7 @@ fn outcome(latencies: &[f64], messages: u64) -> TrialOutcome {
         view_changes: 0,
         final_view: 0,
         violations: Vec::new(),
+        ..TrialOutcome::default()
     }
 }
 
