@@ -1,5 +1,6 @@
-//! The `pbft-sim` command line: `run` a scenario's sweep, `check` scenario files.
-//! The only place that prints to a terminal. Exit codes: 0 done, 2 bad input, 1 anything else.
+//! The `pbft-sim` command line: `run` a scenario's sweep, `check` scenario files, run a `suite`
+//! of scenarios. The only place that prints to a terminal. Exit codes: 0 done, 2 bad input,
+//! 1 anything else.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use pbft_sim::report;
-use pbft_sim::runner::{self, RunOptions};
+use pbft_sim::runner::{self, suite, RunOptions, SuiteOptions};
 use pbft_sim::scenario::{self, describe_point, Plan};
 
 /// Deterministic, virtual-time simulator of PBFT (Castro & Liskov).
@@ -46,6 +47,21 @@ enum Command {
         /// Scenario files (RON).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+    },
+    /// Run many scenarios; write each one's results and an index of them all.
+    Suite {
+        /// A folder (every *.ron directly in it, by file name) or scenario files (in order).
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Output folder: one folder per scenario, index.csv, index.md [default: results/suite/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads [default: all cores]; results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// No progress bars.
+        #[arg(long)]
+        quiet: bool,
     },
 }
 
@@ -89,6 +105,12 @@ fn main() -> ExitCode {
             quiet,
         } => run(&scenario, out, threads, trials, seed, quiet),
         Command::Check { scenarios } => check(&scenarios),
+        Command::Suite {
+            inputs,
+            out,
+            threads,
+            quiet,
+        } => run_suite(&inputs, out, threads, quiet),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -169,7 +191,7 @@ fn run(
         plan.set_seed(seed);
     }
     let out = out.unwrap_or_else(|| Path::new("results").join(&plan.scenario.name));
-    prepare_output(&out)?;
+    runner::prepare_output(&out)?;
 
     let options = RunOptions {
         threads: threads.unwrap_or_else(runner::default_threads),
@@ -178,20 +200,7 @@ fn run(
     let bar = runner::progress_bar(plan.total_trials(), options.progress, &plan.scenario.name);
     let result = runner::run(&plan, &options, &bar).context("running the trials")?;
     bar.finish_and_clear();
-
-    let summaries = report::summarize(&result);
-    report::write_trials_csv(&out.join("trials.csv"), &result)?;
-    report::write_summary_csv(&out.join("summary.csv"), &result, &summaries)?;
-    report::draw_charts(&out, &result, &summaries)?;
-    let ron = scenario::to_ron(&plan.scenario)
-        .map_err(|e| anyhow::anyhow!("cannot write scenario.ron: {e}"))?;
-    report::write_bytes_atomically(&out.join("scenario.ron"), ron.as_bytes())?;
-    let mut extra = serde_json::Map::new();
-    extra.insert("scenario".into(), plan.scenario.name.clone().into());
-    extra.insert("file".into(), plan.file.clone().into());
-    extra.insert("threads".into(), options.threads.into());
-    // run.json last: its presence marks a complete results folder.
-    report::write_run_json(&out.join("run.json"), &result, &extra)?;
+    let summaries = runner::write_outputs(&out, &plan, &result, options.threads)?;
 
     print!("{}", report::summary_table(&result, &summaries));
     println!("{}", report::throughput_line(&result));
@@ -199,17 +208,38 @@ fn run(
     Ok(())
 }
 
-/// Creates the output folder and removes a previous run's `run.json`, so that a run that
-/// stops half-way never leaves a folder that looks complete.
-fn prepare_output(out: &Path) -> Result<(), Failure> {
-    std::fs::create_dir_all(out)
-        .with_context(|| format!("cannot create the output folder {}", out.display()))?;
-    let marker = out.join("run.json");
-    if marker.exists() {
-        std::fs::remove_file(&marker)
-            .with_context(|| format!("cannot remove the stale {}", marker.display()))?;
+/// Every scenario of `inputs`; bad files are reported and skipped (exit 2 once the others ran,
+/// or at once, writing nothing, when none is valid).
+fn run_suite(
+    inputs: &[PathBuf],
+    out: Option<PathBuf>,
+    threads: Option<usize>,
+    quiet: bool,
+) -> Result<(), Failure> {
+    if threads == Some(0) {
+        return Err(Failure::Input("--threads: must be at least 1".into()));
     }
-    Ok(())
+    let loaded = runner::load_suite(inputs).map_err(anyhow::Error::from)?;
+    for bad in &loaded.invalid {
+        eprintln!("error: {}", bad.message);
+    }
+    if loaded.plans.is_empty() {
+        // Nothing valid to run: bad input, and nothing written (an earlier index stays).
+        return Err(Failure::Reported);
+    }
+    let options = SuiteOptions {
+        out: out.unwrap_or_else(|| PathBuf::from(suite::DEFAULT_OUT)),
+        threads: threads.unwrap_or_else(runner::default_threads),
+        progress: !quiet,
+    };
+    let done = runner::run_suite(&loaded, &options).map_err(anyhow::Error::from)?;
+    print!("{}", report::index_table(&done.rows));
+    println!("{}", done.totals_line());
+    if done.invalid.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Reported)
+    }
 }
 
 impl From<report::ReportError> for Failure {

@@ -58,10 +58,10 @@ impl TagHasher {
         }
     }
 
-    fn finish(self) -> u128 {
+    fn finish(self) -> [u64; 2] {
         let hi = fold(self.a ^ P1, self.b ^ P0);
         let lo = fold(self.b ^ hi, self.a ^ P1);
-        (u128::from(hi) << 64) | u128::from(lo)
+        [hi, lo]
     }
 }
 
@@ -107,7 +107,7 @@ impl Signable for Digest {
 pub struct Signed<T> {
     signer: ReplicaId,
     value: T,
-    tag: u128,
+    tag: [u64; 2],
 }
 
 impl<T> Signed<T> {
@@ -156,7 +156,7 @@ impl Keyring {
         self.me
     }
 
-    fn tag<T: Signable>(&self, signer: ReplicaId, value: &T) -> u128 {
+    fn tag<T: Signable>(&self, signer: ReplicaId, value: &T) -> [u64; 2] {
         let mut h = TagHasher::new(self.secret, signer);
         value.feed(&mut h);
         h.finish()

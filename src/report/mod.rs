@@ -4,6 +4,8 @@
 //! and `latency.{png,svg}` / `success.{png,svg}` chart the sweep. A compact table and a
 //! throughput line are produced for stdout.
 //!
+//! A suite of scenarios adds `index.csv` and `index.md`, one row per scenario ([`IndexRow`]).
+//!
 //! Every file is written to a temporary name in its destination directory and renamed into
 //! place, so an interrupted run never leaves a half-written file under the final name.
 //! Identical inputs give byte-identical CSV files (fixed float formatting).
@@ -14,6 +16,7 @@ mod atomic;
 mod chart_data;
 mod charts;
 mod fonts;
+mod index;
 mod run_json;
 mod summary;
 mod table;
@@ -26,6 +29,7 @@ use std::path::PathBuf;
 
 pub use atomic::write_bytes_atomically;
 pub use charts::draw_charts;
+pub use index::{index_table, write_index_csv, write_index_md, IndexRow, INDEX_COLUMNS};
 pub use run_json::write_run_json;
 pub use summary::{nearest_rank_percentile, summarize, PointSummary};
 pub use table::{summary_table, throughput_line};
@@ -64,6 +68,30 @@ pub enum ReportError {
         /// The chart file being drawn.
         path: PathBuf,
         /// The drawing error, described.
+        message: String,
+    },
+    /// The output folder could not be created.
+    #[error("cannot create the output folder {path}")]
+    CreateDir {
+        /// The folder.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// A previous run's file could not be removed before a new run.
+    #[error("cannot remove the stale {path}")]
+    RemoveStale {
+        /// The file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// The scenario could not be encoded as RON for `scenario.ron`.
+    #[error("cannot write scenario.ron: {message}")]
+    Ron {
+        /// The file being written.
+        path: PathBuf,
+        /// The encoder's error, described.
         message: String,
     },
     /// The embedded chart font could not be registered.

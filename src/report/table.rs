@@ -10,7 +10,7 @@ use crate::runner::record::RunResult;
 pub fn summary_table(run: &RunResult, summaries: &[PointSummary]) -> String {
     let mut rows = vec![table_header(run)];
     rows.extend(summaries.iter().map(|s| table_row(s, run.axes.len())));
-    render_aligned(&rows)
+    render_aligned(&rows, 0)
 }
 
 /// Exactly `N trials, M messages in X s (Y messages/s)`, with X to three decimals and Y
@@ -61,8 +61,9 @@ fn optional_ms(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"))
 }
 
-/// Right-aligns every column to its widest cell, columns separated by two spaces.
-fn render_aligned(rows: &[Vec<String>]) -> String {
+/// Pads every column to its widest cell, columns separated by two spaces: the first `left`
+/// columns left-aligned (trailing spaces trimmed), the others right-aligned.
+pub(crate) fn render_aligned(rows: &[Vec<String>], left: usize) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
         .map(|c| {
@@ -78,9 +79,16 @@ fn render_aligned(rows: &[Vec<String>]) -> String {
         let cells: Vec<String> = row
             .iter()
             .zip(&widths)
-            .map(|(cell, width)| format!("{cell:>width$}"))
+            .enumerate()
+            .map(|(c, (cell, width))| {
+                if c < left {
+                    format!("{cell:<width$}")
+                } else {
+                    format!("{cell:>width$}")
+                }
+            })
             .collect();
-        out.push_str(&cells.join("  "));
+        out.push_str(cells.join("  ").trim_end());
         out.push('\n');
     }
     out

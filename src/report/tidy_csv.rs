@@ -127,12 +127,12 @@ pub(crate) fn format_ms(value: f64) -> String {
 }
 
 /// Milliseconds or an empty field.
-fn format_optional_ms(value: Option<f64>) -> String {
+pub(crate) fn format_optional_ms(value: Option<f64>) -> String {
     value.map(format_ms).unwrap_or_default()
 }
 
 /// Rates in 0..=1: fixed four decimals.
-fn format_rate(value: f64) -> String {
+pub(crate) fn format_rate(value: f64) -> String {
     format!("{value:.4}")
 }
 
@@ -142,7 +142,7 @@ fn format_mean(value: f64) -> String {
 }
 
 /// Encodes the header and rows into memory, then writes the file atomically.
-fn write_csv(
+pub(crate) fn write_csv(
     path: &Path,
     header: Vec<String>,
     rows: impl Iterator<Item = Vec<String>>,

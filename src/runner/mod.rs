@@ -1,8 +1,11 @@
 //! The runner: every trial of a plan, spread over worker threads, each thread with its own
 //! actix System. A trial's seed depends only on (scenario seed, point, trial), and results are
 //! put back in (point, trial) order, so the output is the same at any thread count.
+//! `output` writes one run's results folder; `suite` runs many scenarios and indexes them.
 
+pub mod output;
 pub mod record;
+pub mod suite;
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,7 +17,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::scenario::{trial_spec, Plan};
 use crate::sim::seeds::trial_seed;
 use crate::sim::{run_trial, SimError};
+pub use output::{prepare_output, write_outputs};
 pub use record::{RunResult, TrialRecord};
+pub use suite::{load_suite, run_suite, SuiteOptions, SuiteReport};
 
 /// How to run.
 #[derive(Clone, Debug)]
@@ -57,21 +62,32 @@ pub enum RunError {
     Worker(String),
 }
 
-/// A progress bar on stderr when asked for and stderr is a terminal; hidden otherwise.
-pub fn progress_bar(total: u64, wanted: bool, label: &str) -> ProgressBar {
-    let target = if wanted && std::io::stderr().is_terminal() {
+/// Stderr when asked for and stderr is a terminal; hidden otherwise.
+pub fn progress_target(wanted: bool) -> ProgressDrawTarget {
+    if wanted && std::io::stderr().is_terminal() {
         ProgressDrawTarget::stderr()
     } else {
         ProgressDrawTarget::hidden()
-    };
-    let bar = ProgressBar::with_draw_target(Some(total), target);
-    if let Ok(style) =
-        ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} trials {elapsed_precise}")
-    {
-        bar.set_style(style.progress_chars("=> "));
     }
+}
+
+/// A progress bar on stderr when asked for and stderr is a terminal; hidden otherwise.
+pub fn progress_bar(total: u64, wanted: bool, label: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(total), progress_target(wanted));
+    style_bar(
+        &bar,
+        "{prefix} [{bar:40}] {pos}/{len} trials {elapsed_precise}",
+    );
     bar.set_prefix(label.to_string());
     bar
+}
+
+/// Applies an indicatif `template` with the runner's bar characters (the default style if the
+/// template does not parse).
+pub(crate) fn style_bar(bar: &ProgressBar, template: &str) {
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
 }
 
 /// The (point, trial) pairs of a plan, in output order.
@@ -106,6 +122,16 @@ async fn run_job(plan: &Plan, point: usize, trial: usize) -> Result<TrialRecord,
 
 /// Runs every trial of `plan`; `bar` is advanced as trials finish.
 pub fn run(plan: &Plan, options: &RunOptions, bar: &ProgressBar) -> Result<RunResult, RunError> {
+    run_with_bars(plan, options, &[bar])
+}
+
+/// Runs every trial of `plan`; each of `bars` is advanced as trials finish (a suite's bar for
+/// the scenario and its overall bar).
+pub fn run_with_bars(
+    plan: &Plan,
+    options: &RunOptions,
+    bars: &[&ProgressBar],
+) -> Result<RunResult, RunError> {
     let started = Instant::now();
     let jobs = jobs(plan);
     let next = AtomicUsize::new(0);
@@ -139,7 +165,9 @@ pub fn run(plan: &Plan, options: &RunOptions, bar: &ProgressBar) -> Result<RunRe
             match result {
                 Ok(record) => {
                     slots[i] = Some(record);
-                    bar.inc(1);
+                    for bar in bars {
+                        bar.inc(1);
+                    }
                 }
                 Err(e) => {
                     failure.get_or_insert(e);

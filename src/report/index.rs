@@ -1,0 +1,279 @@
+//! The index of a suite: one row per scenario that ran, as `index.csv`, as a Markdown table in
+//! `index.md` (linking each scenario's folder and charts, and listing the files that failed
+//! validation), and as a compact table for stdout.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::atomic::write_bytes_atomically;
+use super::run_json::total_messages;
+use super::table::render_aligned;
+use super::tidy_csv::{format_ms, format_optional_ms, format_rate, write_csv};
+use super::ReportError;
+use crate::runner::record::RunResult;
+use crate::runner::suite::InvalidScenario;
+
+/// The columns of `index.csv`, in order.
+pub const INDEX_COLUMNS: [&str; 8] = [
+    "name",
+    "file",
+    "points",
+    "trials",
+    "success_rate",
+    "safety_violations",
+    "latency_mean_ms",
+    "wall_s",
+];
+
+/// One scenario of a suite, aggregated over all its trials.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndexRow {
+    /// The scenario's name (its results folder under the suite's output folder).
+    pub name: String,
+    /// The scenario file, as given or as found in the folder.
+    pub file: String,
+    /// Sweep points.
+    pub points: usize,
+    /// Trials over all points.
+    pub trials: usize,
+    /// Share of all trials that succeeded, in 0..=1 (0 without trials).
+    pub success_rate: f64,
+    /// Trials whose safety oracle found a violation.
+    pub safety_violations: usize,
+    /// Mean latency of every completed request of every trial (pooled); `None` if none completed.
+    pub latency_mean_ms: Option<f64>,
+    /// Point-to-point messages over all trials.
+    pub messages: u64,
+    /// Wall-clock seconds the trials took (as in the scenario's `run.json`).
+    pub wall_s: f64,
+}
+
+impl IndexRow {
+    /// The row of a finished run of the scenario in `file`.
+    pub fn from_run(file: &str, run: &RunResult) -> IndexRow {
+        let trials = run.records.len();
+        let succeeded = run.records.iter().filter(|r| r.outcome.success).count();
+        let (sum, count) = run
+            .records
+            .iter()
+            .flat_map(|r| r.outcome.latencies_ms.iter())
+            .fold((0.0, 0usize), |(sum, count), l| (sum + l, count + 1));
+        IndexRow {
+            name: run.name.clone(),
+            file: file.to_string(),
+            points: run.points,
+            trials,
+            success_rate: if trials == 0 {
+                0.0
+            } else {
+                succeeded as f64 / trials as f64
+            },
+            safety_violations: run.records.iter().filter(|r| !r.outcome.safety_ok).count(),
+            latency_mean_ms: (count > 0).then(|| sum / count as f64),
+            messages: total_messages(run),
+            wall_s: run.wall_s,
+        }
+    }
+
+    /// The row's fields as written in `index.csv` and `index.md`, in [`INDEX_COLUMNS`] order.
+    fn fields(&self) -> [String; 8] {
+        [
+            self.name.clone(),
+            self.file.clone(),
+            self.points.to_string(),
+            self.trials.to_string(),
+            format_rate(self.success_rate),
+            self.safety_violations.to_string(),
+            format_optional_ms(self.latency_mean_ms),
+            format_ms(self.wall_s),
+        ]
+    }
+}
+
+/// Writes `index.csv`: the header [`INDEX_COLUMNS`], then one row per scenario in the given
+/// order. Rates have four decimals, milliseconds and seconds three; an unknown latency is empty.
+/// Only `wall_s` varies between identical suites.
+pub fn write_index_csv(path: &Path, rows: &[IndexRow]) -> Result<(), ReportError> {
+    let header = INDEX_COLUMNS.iter().map(|c| c.to_string()).collect();
+    write_csv(path, header, rows.iter().map(|r| r.fields().to_vec()))
+}
+
+/// Writes `index.md`: a heading, a table with the columns of `index.csv` (the name linking to
+/// the scenario's folder, which sits next to `index.md`) plus links to its `success.png` and
+/// `latency.png`, then, when some files failed validation, a list of their one-line errors.
+pub fn write_index_md(
+    path: &Path,
+    rows: &[IndexRow],
+    invalid: &[InvalidScenario],
+) -> Result<(), ReportError> {
+    write_bytes_atomically(path, index_markdown(rows, invalid).as_bytes())
+}
+
+fn index_markdown(rows: &[IndexRow], invalid: &[InvalidScenario]) -> String {
+    let trials: usize = rows.iter().map(|r| r.trials).sum();
+    let mut md = String::from("# pbft-sim suite\n\n");
+    let _ = writeln!(
+        md,
+        "{} scenarios, {} trials; each scenario's files are in the folder of its name.\n",
+        rows.len(),
+        trials
+    );
+    let mut header: Vec<&str> = INDEX_COLUMNS.to_vec();
+    header.push("charts");
+    let _ = writeln!(md, "| {} |", header.join(" | "));
+    let _ = writeln!(md, "|:--|:--|--:|--:|--:|--:|--:|--:|:--|");
+    for row in rows {
+        let folder = url_component(&row.name);
+        let [_, _, points, trials, success, safety, latency, wall] = row.fields();
+        let cells = [
+            format!("[{}]({folder}/)", escape_text(&row.name)),
+            code_span(&row.file).replace('|', "\\|"),
+            points,
+            trials,
+            success,
+            safety,
+            latency,
+            wall,
+            format!("[success]({folder}/success.png), [latency]({folder}/latency.png)"),
+        ];
+        let _ = writeln!(md, "| {} |", cells.join(" | "));
+    }
+    if !invalid.is_empty() {
+        md.push_str("\n## Invalid scenario files\n\n");
+        for bad in invalid {
+            let _ = writeln!(md, "- {}", code_span(&bad.message));
+        }
+    }
+    md
+}
+
+/// Markdown text with the characters that could start markup or break a table cell escaped.
+fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '&' | '#' | '!'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A code span around `text`: fenced by more backticks than its longest run of them.
+fn code_span(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    if longest > 0 {
+        format!("{fence} {text} {fence}")
+    } else {
+        format!("{fence}{text}{fence}")
+    }
+}
+
+/// `text` percent-encoded for use as one component of a relative link.
+fn url_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+/// A compact, aligned table for stdout, one line per scenario: name (left-aligned), points,
+/// trials, success rate, trials with a safety violation, pooled mean latency (`-` when nothing
+/// completed) and wall seconds. Every line ends with a newline.
+pub fn index_table(rows: &[IndexRow]) -> String {
+    let mut lines = vec![[
+        "name",
+        "points",
+        "trials",
+        "success",
+        "safety_viol",
+        "lat_mean_ms",
+        "wall_s",
+    ]
+    .map(String::from)
+    .to_vec()];
+    lines.extend(rows.iter().map(|r| {
+        vec![
+            r.name.clone(),
+            r.points.to_string(),
+            r.trials.to_string(),
+            format!("{:.1}%", r.success_rate * 100.0),
+            r.safety_violations.to_string(),
+            r.latency_mean_ms
+                .map_or_else(|| "-".to_string(), |v| format!("{v:.1}")),
+            format!("{:.3}", r.wall_s),
+        ]
+    }));
+    render_aligned(&lines, 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, latency: Option<f64>) -> IndexRow {
+        IndexRow {
+            name: name.to_string(),
+            file: format!("scenarios/{name}.ron"),
+            points: 2,
+            trials: 8,
+            success_rate: 0.75,
+            safety_violations: 1,
+            latency_mean_ms: latency,
+            messages: 1000,
+            wall_s: 0.25,
+        }
+    }
+
+    #[test]
+    fn markdown_table_links_folders_and_charts_and_lists_invalid_files() {
+        let rows = [row("quick", Some(50.0)), row("no latency", None)];
+        let invalid = [InvalidScenario {
+            file: "bad.ron".into(),
+            message: "bad.ron:3:5: unknown field `replica`".into(),
+        }];
+        let md = index_markdown(&rows, &invalid);
+        let lines: Vec<&str> = md.lines().collect();
+        assert!(lines.contains(
+            &"| [quick](quick/) | `scenarios/quick.ron` | 2 | 8 | 0.7500 | 1 | 50.000 | 0.250 | \
+              [success](quick/success.png), [latency](quick/latency.png) |"
+        ));
+        assert!(lines.contains(
+            &"| [no latency](no%20latency/) | `scenarios/no latency.ron` | 2 | 8 | 0.7500 | 1 \
+              |  | 0.250 | [success](no%20latency/success.png), \
+              [latency](no%20latency/latency.png) |"
+        ));
+        assert_eq!(
+            lines.last(),
+            Some(&"- `` bad.ron:3:5: unknown field `replica` ``")
+        );
+    }
+
+    #[test]
+    fn escapes_and_spans() {
+        assert_eq!(escape_text("a_b|c"), "a\\_b\\|c");
+        assert_eq!(code_span("x"), "`x`");
+        assert_eq!(code_span("a``b"), "``` a``b ```");
+        assert_eq!(url_component("a b/é"), "a%20b%2F%C3%A9");
+    }
+
+    #[test]
+    fn stdout_table_left_aligns_names() {
+        let table = index_table(&[row("quick", Some(50.0)), row("a-longer-name", None)]);
+        let expected = "\
+name           points  trials  success  safety_viol  lat_mean_ms  wall_s
+quick               2       8    75.0%            1         50.0   0.250
+a-longer-name       2       8    75.0%            1            -   0.250
+";
+        assert_eq!(table, expected);
+    }
+}
