@@ -14,7 +14,7 @@ use super::auth::Signed;
 use super::message::{
     Batch, Checkpoint, Digest, PrePrepare, PreparedProof, ReplicaId, SeqNum, SignedVote, View,
 };
-use super::quorum::Tally;
+use super::quorum::{Tally, VoteSet};
 use super::service::ServiceState;
 
 /// Everything known about one sequence number.
@@ -23,7 +23,7 @@ pub struct Slot {
     /// The pre-prepare accepted for this sequence number in the latest view that sent one.
     pub pre_prepare: Option<PrePrepare>,
     /// Signed PREPAREs per (view, digest), by sender.
-    pub prepares: BTreeMap<(View, Digest), BTreeMap<ReplicaId, SignedVote>>,
+    pub prepares: BTreeMap<(View, Digest), VoteSet<SignedVote>>,
     /// COMMITs per (view, digest).
     pub commits: Tally<(View, Digest)>,
     /// The view in which this replica sent its PREPARE (or, as primary, its PRE-PREPARE).

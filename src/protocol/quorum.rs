@@ -6,6 +6,71 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Votes of distinct replicas, indexed by replica id (a replica voting again replaces its vote
+/// and counts once). A vector, not a map: at n = 512 the map's inserts were a tenth of a trial.
+#[derive(Clone, Debug)]
+pub struct VoteSet<V> {
+    slots: Vec<Option<V>>,
+    count: usize,
+}
+
+impl<V> Default for VoteSet<V> {
+    fn default() -> Self {
+        VoteSet {
+            slots: Vec::new(),
+            count: 0,
+        }
+    }
+}
+
+impl<V> VoteSet<V> {
+    /// Records `voter`'s vote; returns whether the voter is new.
+    pub fn insert(&mut self, voter: ReplicaId, vote: V) -> bool {
+        let i = voter as usize;
+        if self.slots.len() <= i {
+            self.slots.resize_with(i + 1, || None);
+        }
+        let new = self.slots[i].is_none();
+        self.slots[i] = Some(vote);
+        self.count += usize::from(new);
+        new
+    }
+
+    /// `voter`'s vote, if any.
+    pub fn get(&self, voter: ReplicaId) -> Option<&V> {
+        self.slots.get(voter as usize)?.as_ref()
+    }
+
+    /// Whether `voter` voted.
+    pub fn contains(&self, voter: ReplicaId) -> bool {
+        self.get(voter).is_some()
+    }
+
+    /// Number of distinct voters.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether nobody voted.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The votes, in voter order.
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.slots.iter().flatten()
+    }
+
+    /// The voters, in id order.
+    pub fn voters(&self) -> impl Iterator<Item = ReplicaId> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_some())
+            .map(|(i, _)| i as ReplicaId)
+    }
+}
+
 use super::message::ReplicaId;
 
 /// The quorum size `q = ceil((n + f + 1) / 2)`: any two quorums share at least f+1 replicas,
@@ -22,7 +87,7 @@ pub fn default_f(n: u32) -> u32 {
 /// Votes per key from distinct replicas, each certificate reported once.
 #[derive(Clone, Debug)]
 pub struct Tally<K: Ord + Clone> {
-    votes: BTreeMap<K, BTreeSet<ReplicaId>>,
+    votes: BTreeMap<K, VoteSet<()>>,
     reported: BTreeSet<K>,
 }
 
@@ -39,20 +104,20 @@ impl<K: Ord + Clone> Tally<K> {
     /// Records `voter`'s vote for `key`; returns the number of distinct voters for `key`.
     pub fn add(&mut self, key: K, voter: ReplicaId) -> usize {
         let voters = self.votes.entry(key).or_default();
-        voters.insert(voter);
+        voters.insert(voter, ());
         voters.len()
     }
 
     /// Number of distinct voters for `key`.
     pub fn count(&self, key: &K) -> usize {
-        self.votes.get(key).map_or(0, BTreeSet::len)
+        self.votes.get(key).map_or(0, VoteSet::len)
     }
 
     /// The voters for `key`, in id order.
     pub fn voters(&self, key: &K) -> Vec<ReplicaId> {
         self.votes
             .get(key)
-            .map(|v| v.iter().copied().collect())
+            .map(|v| v.voters().collect())
             .unwrap_or_default()
     }
 

@@ -417,7 +417,7 @@ impl Replica {
             } else if let Some(mine) = slot
                 .prepares
                 .get(&(view, digest))
-                .and_then(|p| p.get(&self.id))
+                .and_then(|p| p.get(self.id))
             {
                 resend.push(Message::Prepare(mine.clone()));
             }
@@ -660,7 +660,7 @@ impl Replica {
         let equivocates = slot
             .prepares
             .iter()
-            .any(|((v, d), by)| *v == vote.view && *d != vote.digest && by.contains_key(&j));
+            .any(|((v, d), by)| *v == vote.view && *d != vote.digest && by.contains(j));
         if equivocates
             || (slot.prepares.len() >= MAX_VOTE_KEYS_PER_SLOT
                 && !slot.prepares.contains_key(&(vote.view, vote.digest)))

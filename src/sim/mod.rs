@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod network;
 pub mod nodes;
 pub mod outcome;
+pub mod queue;
 pub mod seeds;
 pub mod trial;
 

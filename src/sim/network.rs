@@ -8,14 +8,13 @@
 //! and metric updates. No real time passes anywhere; a trial ends when every request is done,
 //! when nothing is left to happen, or at the time limit.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 use actix::{Actor, Context, Handler, Message as ActixMessage, ResponseFuture};
 
 use super::metrics::Metrics;
 use super::nodes::ActorNodes;
 use super::nodes::Nodes;
+use super::queue::{EventQueue, Timed};
 use super::outcome::TrialOutcome;
 use super::seeds::splitmix64;
 use super::SimError;
@@ -47,6 +46,12 @@ struct Event {
     counter: u64,
     target: u32,
     slot: u32,
+}
+
+impl Timed for Event {
+    fn time(&self) -> u64 {
+        self.time
+    }
 }
 
 /// Payloads by slot, with a free list.
@@ -91,7 +96,7 @@ pub struct Engine<N: Nodes> {
     pub(crate) time_limit_ns: u64,
     pub(crate) requests: u64,
     now: u64,
-    heap: BinaryHeap<Reverse<Event>>,
+    heap: EventQueue<Event>,
     slab: Slab,
     counters: Vec<u64>,
     messages: u64,
@@ -123,7 +128,7 @@ impl<N: Nodes> Engine<N> {
             time_limit_ns,
             requests,
             now: 0,
-            heap: BinaryHeap::new(),
+            heap: EventQueue::default(),
             slab: Slab::default(),
             counters: vec![0; count],
             trace: 0,
@@ -157,14 +162,14 @@ impl<N: Nodes> Engine<N> {
         *counter += 1;
         let counter = *counter;
         let slot = self.slab.insert(payload);
-        self.heap.push(Reverse(Event {
+        self.heap.push(Event {
             time: self.now.saturating_add(delay_ns),
             created: self.now,
             creator,
             counter,
             target,
             slot,
-        }));
+        });
     }
 
     async fn step(&mut self, target: u32, input: Input) -> Result<Vec<Action>, SimError> {
@@ -184,7 +189,7 @@ impl<N: Nodes> Engine<N> {
         }
         let mut ended_at = 0;
         while !self.metrics.all_done() {
-            let Some(Reverse(event)) = self.heap.pop() else {
+            let Some(event) = self.heap.pop() else {
                 break;
             };
             if event.time > self.time_limit_ns {
