@@ -1,15 +1,15 @@
-//! The `pbft-sim` command line: `run` a scenario's sweep, `check` scenario files, run a `suite`
-//! of scenarios. The only place that prints to a terminal. Exit codes: 0 done, 2 bad input,
-//! 1 anything else.
+//! The `pbft-sim` command line: `run` a scenario's sweep (whole, resumed, or one shard of it),
+//! `merge` shards, `check` scenario files, run a `suite` of scenarios. The only place that
+//! prints to a terminal. Exit codes: 0 done, 2 bad input, 1 anything else.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use pbft_sim::report;
-use pbft_sim::runner::{self, suite, RunOptions, SuiteOptions};
+use pbft_sim::runner::session::{self, Finished};
+use pbft_sim::runner::{self, suite, SessionError, SessionOptions, Shard, SuiteOptions};
 use pbft_sim::scenario::{self, describe_point, Plan};
 
 /// Deterministic, virtual-time simulator of PBFT (Castro & Liskov).
@@ -41,6 +41,27 @@ enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Keep the trials already saved in the output folder (same scenario only); run the rest.
+        #[arg(long)]
+        resume: bool,
+        /// Run only shard I of N (every N-th trial) into a shard folder, for `merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<Shard>,
+        /// After the summary, print one line of rates and peak memory.
+        #[arg(long)]
+        stats: bool,
+        /// Stop once this many trials are saved, as a kill would (for tests).
+        #[arg(long, hide = true)]
+        abort_after: Option<usize>,
+    },
+    /// Merge the folders of `run --shard` into the files of one unsharded run.
+    Merge {
+        /// Shard folders, every shard of one scenario exactly once.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output folder [default: results/<scenario name>/].
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Validate scenario files and print their expanded sweeps.
     Check {
@@ -103,7 +124,25 @@ fn main() -> ExitCode {
             trials,
             seed,
             quiet,
-        } => run(&scenario, out, threads, trials, seed, quiet),
+            resume,
+            shard,
+            stats,
+            abort_after,
+        } => {
+            let args = RunArgs {
+                out,
+                threads,
+                trials,
+                seed,
+                quiet,
+                resume,
+                shard,
+                stats,
+                abort_after,
+            };
+            run(&scenario, args)
+        }
+        Command::Merge { shards, out } => merge(&shards, out),
         Command::Check { scenarios } => check(&scenarios),
         Command::Suite {
             inputs,
@@ -167,19 +206,25 @@ fn print_plan(plan: &Plan) {
     }
 }
 
-fn run(
-    path: &Path,
+/// `run`'s options.
+struct RunArgs {
     out: Option<PathBuf>,
     threads: Option<usize>,
     trials: Option<u32>,
     seed: Option<u64>,
     quiet: bool,
-) -> Result<(), Failure> {
+    resume: bool,
+    shard: Option<Shard>,
+    stats: bool,
+    abort_after: Option<usize>,
+}
+
+fn run(path: &Path, args: RunArgs) -> Result<(), Failure> {
     let mut plan = load(path)?;
-    if threads == Some(0) {
+    if args.threads == Some(0) {
         return Err(Failure::Input("--threads: must be at least 1".into()));
     }
-    if let Some(trials) = trials {
+    if let Some(trials) = args.trials {
         if trials == 0 {
             return Err(Failure::Input("--trials: must be at least 1".into()));
         }
@@ -187,23 +232,58 @@ fn run(
         scenario::check_trial_count(plan.total_trials())
             .map_err(|m| Failure::Input(format!("--trials: {m}")))?;
     }
-    if let Some(seed) = seed {
+    if let Some(seed) = args.seed {
         plan.set_seed(seed);
     }
-    let out = out.unwrap_or_else(|| Path::new("results").join(&plan.scenario.name));
-    runner::prepare_output(&out)?;
-
-    let options = RunOptions {
-        threads: threads.unwrap_or_else(runner::default_threads),
-        progress: !quiet,
+    let out = args.out.unwrap_or_else(|| {
+        let name = &plan.scenario.name;
+        match args.shard {
+            Some(s) => {
+                Path::new("results").join(format!("{name}-shard-{}-of-{}", s.index, s.count))
+            }
+            None => Path::new("results").join(name),
+        }
+    });
+    let options = SessionOptions {
+        out: out.clone(),
+        threads: args.threads.unwrap_or_else(runner::default_threads),
+        progress: !args.quiet,
+        resume: args.resume,
+        shard: args.shard,
+        stop_after: args.abort_after,
     };
-    let bar = runner::progress_bar(plan.total_trials(), options.progress, &plan.scenario.name);
-    let result = runner::run(&plan, &options, &bar).context("running the trials")?;
-    bar.finish_and_clear();
-    let summaries = runner::write_outputs(&out, &plan, &result, options.threads)?;
+    let report = runner::run_session(&plan, &options)?;
 
-    print!("{}", report::summary_table(&result, &summaries));
-    println!("{}", report::throughput_line(&result));
+    let note = session::describe(&report, &out);
+    if !note.is_empty() {
+        println!("{note}");
+    }
+    if let Some(table) = session::table(&report) {
+        print!("{table}");
+    }
+    match &report.finished {
+        Finished::Run { result, .. } | Finished::Shard { result, .. } => {
+            println!("{}", report::throughput_line(result));
+        }
+        Finished::AlreadyComplete { .. } => {}
+    }
+    if args.stats {
+        println!("{}", report.stats.line(runner::peak_rss_bytes()));
+    }
+    match &report.finished {
+        Finished::Shard { .. } => println!("shard in {}", out.display()),
+        _ => println!("results in {}", out.display()),
+    }
+    Ok(())
+}
+
+fn merge(shards: &[PathBuf], out: Option<PathBuf>) -> Result<(), Failure> {
+    let merged = runner::load_shards(shards)?;
+    let out = out.unwrap_or_else(|| Path::new("results").join(&merged.plan.scenario.name));
+    let done = runner::write_merged(&out, &merged)?;
+    println!("merged {} shards", done.shards);
+    print!("{}", report::summary_table(&done.result, &done.summaries));
+    println!("{}", report::throughput_line(&done.result));
     println!("results in {}", out.display());
     Ok(())
 }
@@ -239,6 +319,15 @@ fn run_suite(
         Ok(())
     } else {
         Err(Failure::Reported)
+    }
+}
+
+impl From<SessionError> for Failure {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::Input(message) => Failure::Input(message),
+            other => Failure::Other(other.into()),
+        }
     }
 }
 

@@ -61,11 +61,28 @@ fn assert_all_tolerated(records: &[TrialRecord], what: &str) {
     );
 }
 
+/// Every built-in behaviour, with parameters.
+const BEHAVIOURS: [&str; 11] = [
+    "Silent",
+    "SeedAdversary",
+    "Equivocate",
+    "WrongDigest",
+    "SlowPrimary(delay_ms: 150.0)",
+    "Censor(clients: [0])",
+    // FIXME(protocol): "SelectiveSilence(to: [1, 2])": an honest replica left out by a faulty primary never catches up (no pre-prepare relay, no f+1 checkpoint catch-up).
+    "ViewChangeStorm",
+    "Replay",
+    "Mutate(probability: 0.3, field: View)",
+    "Mutate(probability: 0.3, field: Seq)",
+    "Mutate(probability: 0.3, field: Digest)",
+    // FIXME(protocol): "SplitBrain" (f members): the honest replicas given the losing batch stay behind after the last stable checkpoint; see tests/split_brain.rs.
+];
+
 #[test]
 fn n4_and_n7_every_behaviour_and_placement() {
     let mut total = 0;
     for (n, trials) in [(4, 12), (7, 4)] {
-        for behaviour in ["Silent", "SeedAdversary"] {
+        for behaviour in BEHAVIOURS {
             for placement in ["Primary", "Backups", "Random"] {
                 let records = run(&scenario(n, behaviour, placement, trials, 7));
                 assert_all_tolerated(&records, &format!("n={n} {behaviour} at {placement}"));
@@ -77,12 +94,12 @@ fn n4_and_n7_every_behaviour_and_placement() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
+    #![proptest_config(ProptestConfig::with_cases(96))]
     #[test]
     fn random_seeds_and_placements(
         seed in any::<u64>(),
         n in prop::sample::select(vec![4u32, 5, 7]),
-        behaviour in prop::sample::select(vec!["Silent", "SeedAdversary"]),
+        behaviour in prop::sample::select(BEHAVIOURS.to_vec()),
         ids in prop::collection::btree_set(0u32..4, 0..=1usize),
     ) {
         let f = (n - 1) / 3;

@@ -23,7 +23,7 @@ pub enum Placement {
 }
 
 /// A set of replicas sharing a behaviour.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ByzantineGroup {
     /// How many replicas.

@@ -1,10 +1,16 @@
 //! The runner: every trial of a plan, spread over worker threads, each thread with its own
 //! actix System. A trial's seed depends only on (scenario seed, point, trial), and results are
 //! put back in (point, trial) order, so the output is the same at any thread count.
-//! `output` writes one run's results folder; `suite` runs many scenarios and indexes them.
+//! `output` writes one run's results folder; `session` runs a scenario into it, saving each
+//! trial's row as it finishes so that an interrupted run can be resumed, or runs one shard of
+//! it; `shard` merges shards; `suite` runs many scenarios and indexes them.
 
 pub mod output;
 pub mod record;
+pub mod saved;
+pub mod session;
+pub mod shard;
+pub mod stats;
 pub mod suite;
 
 use std::io::IsTerminal;
@@ -14,11 +20,15 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::report::ReportError;
 use crate::scenario::{trial_spec, Plan};
 use crate::sim::seeds::trial_seed;
 use crate::sim::{run_trial, SimError};
 pub use output::{prepare_output, write_outputs};
 pub use record::{RunResult, TrialRecord};
+pub use session::{run_session, SessionError, SessionOptions, SessionReport};
+pub use shard::{load_shards, merge_shards, write_merged, MergeReport, MergedShards, Shard};
+pub use stats::{peak_rss_bytes, RunStats};
 pub use suite::{load_suite, run_suite, SuiteOptions, SuiteReport};
 
 /// How to run.
@@ -60,6 +70,12 @@ pub enum RunError {
     /// A worker thread died.
     #[error("a worker thread failed: {0}")]
     Worker(String),
+    /// A finished trial's row could not be saved.
+    #[error("cannot save a finished trial: {0}")]
+    Save(#[source] ReportError),
+    /// The run was told to stop after this many trials (a test hook that mimics a kill).
+    #[error("stopped after {0} trials, as asked")]
+    Stopped(usize),
 }
 
 /// Stderr when asked for and stderr is a terminal; hidden otherwise.
@@ -91,7 +107,7 @@ pub(crate) fn style_bar(bar: &ProgressBar, template: &str) {
 }
 
 /// The (point, trial) pairs of a plan, in output order.
-fn jobs(plan: &Plan) -> Vec<(usize, usize)> {
+pub fn jobs(plan: &Plan) -> Vec<(usize, usize)> {
     let trials = plan.trials() as usize;
     (0..plan.points.len())
         .flat_map(|p| (0..trials).map(move |t| (p, t)))
@@ -133,7 +149,38 @@ pub fn run_with_bars(
     bars: &[&ProgressBar],
 ) -> Result<RunResult, RunError> {
     let started = Instant::now();
-    let jobs = jobs(plan);
+    let records = run_jobs(plan, &jobs(plan), options, bars, &mut |_| Ok(()))?;
+    Ok(assemble(plan, records, started.elapsed().as_secs_f64()))
+}
+
+/// A run's result from its records, sorted here into (point, trial) order.
+pub fn assemble(plan: &Plan, mut records: Vec<TrialRecord>, wall_s: f64) -> RunResult {
+    records.sort_by_key(|r| (r.point, r.trial));
+    RunResult {
+        name: plan.scenario.name.clone(),
+        axes: plan.axes.clone(),
+        axis_numbers: plan
+            .points
+            .iter()
+            .map(|p| p.values.iter().map(|v| v.number()).collect())
+            .collect(),
+        records,
+        points: plan.points.len(),
+        wall_s,
+    }
+}
+
+/// Runs the trials `jobs` ((point, trial) pairs) of `plan` and returns their records in the
+/// order of `jobs`. As each trial finishes (in completion order, on the calling thread),
+/// `on_record` is given its record and each of `bars` is advanced; an error from `on_record`
+/// stops the run (trials already started finish, unreported) and is returned.
+pub fn run_jobs(
+    plan: &Plan,
+    jobs: &[(usize, usize)],
+    options: &RunOptions,
+    bars: &[&ProgressBar],
+    on_record: &mut dyn FnMut(&TrialRecord) -> Result<(), RunError>,
+) -> Result<Vec<TrialRecord>, RunError> {
     let next = AtomicUsize::new(0);
     let threads = options.threads.clamp(1, jobs.len().max(1));
     let (tx, rx) = mpsc::channel::<(usize, Result<TrialRecord, RunError>)>();
@@ -142,7 +189,7 @@ pub fn run_with_bars(
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let tx = tx.clone();
-            let (jobs, next) = (&jobs, &next);
+            let next = &next;
             scope.spawn(move || {
                 let system = actix::System::new();
                 system.block_on(async {
@@ -162,7 +209,10 @@ pub fn run_with_bars(
         }
         drop(tx);
         for (i, result) in rx {
-            match result {
+            if failure.is_some() {
+                continue;
+            }
+            match result.and_then(|record| on_record(&record).map(|()| record)) {
                 Ok(record) => {
                     slots[i] = Some(record);
                     for bar in bars {
@@ -170,7 +220,7 @@ pub fn run_with_bars(
                     }
                 }
                 Err(e) => {
-                    failure.get_or_insert(e);
+                    failure = Some(e);
                     next.store(usize::MAX / 2, Ordering::Relaxed);
                 }
             }
@@ -187,16 +237,5 @@ pub fn run_with_bars(
             jobs.len()
         )));
     }
-    Ok(RunResult {
-        name: plan.scenario.name.clone(),
-        axes: plan.axes.clone(),
-        axis_numbers: plan
-            .points
-            .iter()
-            .map(|p| p.values.iter().map(|v| v.number()).collect())
-            .collect(),
-        records,
-        points: plan.points.len(),
-        wall_s: started.elapsed().as_secs_f64(),
-    })
+    Ok(records)
 }

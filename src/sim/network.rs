@@ -8,14 +8,13 @@
 //! and metric updates. No real time passes anywhere; a trial ends when every request is done,
 //! when nothing is left to happen, or at the time limit.
 
-
 use actix::{Actor, Context, Handler, Message as ActixMessage, ResponseFuture};
 
 use super::metrics::Metrics;
 use super::nodes::ActorNodes;
 use super::nodes::Nodes;
-use super::queue::{EventQueue, Timed};
 use super::outcome::TrialOutcome;
+use super::queue::{EventQueue, Timed};
 use super::seeds::splitmix64;
 use super::SimError;
 use crate::net::{FaultPlan, LinkConditions, NetworkConfig, SimRng, Topology};

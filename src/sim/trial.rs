@@ -9,7 +9,7 @@ use super::nodes::{ActorNodes, DirectNodes, Nodes};
 use super::outcome::TrialOutcome;
 use super::seeds::{stream, stream_seed, Stream};
 use super::SimError;
-use crate::adversary::{place, ByzantineGroup, ReplicaNode};
+use crate::adversary::{place, BuildContext, ByzantineGroup, ReplicaNode};
 use crate::net::{FaultPlan, NetworkConfig, Topology};
 use crate::oracle::Oracle;
 use crate::protocol::client::ClientConfig;
@@ -75,14 +75,17 @@ fn build(spec: &TrialSpec) -> Parts {
             *e = false;
         }
     }
+    let mut coalitions = BuildContext::new(n, spec.replica.f);
     let mut replicas = Vec::with_capacity(n as usize);
     for (id, behaviour) in (0..n).zip(&behaviours) {
         let replica = Replica::new(id, spec.replica.clone(), Keyring::issue(id, secret));
         let node = match behaviour {
             None => ReplicaNode::honest(replica),
-            Some(b) => {
-                ReplicaNode::byzantine(replica, b.build(), stream(spec.seed, Stream::Behaviour(id)))
-            }
+            Some(b) => ReplicaNode::byzantine(
+                replica,
+                b.build(id, &mut coalitions),
+                stream(spec.seed, Stream::Behaviour(id)),
+            ),
         };
         replicas.push(node);
     }

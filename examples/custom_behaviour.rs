@@ -1,0 +1,77 @@
+//! A byzantine behaviour written outside the simulator, against its public API only.
+//!
+//! `LazyCommitter` is a replica that drops every other COMMIT it sends (an omission fault,
+//! Castro & Liskov §3: a faulty replica may fail to send). The example registers it under a
+//! name, runs a small scenario that uses it from RON text as `Custom(name: "LazyCommitter")`,
+//! sweeping the number of such replicas from 0 to 2 (f = 1 for n = 4, so 2 is one too many),
+//! and prints the summary table.
+//!
+//! Run it with `cargo run --release --example custom_behaviour`.
+
+use pbft_sim::adversary::{register, Behaviour, BuildContext, Context};
+use pbft_sim::protocol::{Action, Message};
+use pbft_sim::report::{summarize, summary_table};
+use pbft_sim::runner::{progress_bar, run, RunOptions};
+use pbft_sim::scenario::parse;
+
+/// Drops every other COMMIT it would send (whether on its own or in a broadcast); everything
+/// else, including its PREPAREs, goes out as the honest replica it wraps decided.
+#[derive(Default)]
+struct LazyCommitter {
+    commits: u64,
+}
+
+impl Behaviour for LazyCommitter {
+    fn name(&self) -> &str {
+        "LazyCommitter"
+    }
+
+    fn on_actions(&mut self, actions: Vec<Action>, _ctx: &mut Context<'_>) -> Vec<Action> {
+        let mut out = Vec::with_capacity(actions.len());
+        for action in actions {
+            let is_commit = matches!(
+                &action,
+                Action::Broadcast(Message::Commit(_))
+                    | Action::Send {
+                        message: Message::Commit(_),
+                        ..
+                    }
+            );
+            if is_commit {
+                self.commits += 1;
+                if self.commits.is_multiple_of(2) {
+                    continue; // every other COMMIT is never sent
+                }
+            }
+            out.push(action);
+        }
+        out
+    }
+}
+
+const SCENARIO: &str = r#"Scenario(
+    name: "lazy-committer",
+    description: "Replicas that drop every other COMMIT: harmless up to f, slower beyond",
+    seed: 5,
+    trials: 20,
+    replicas: 4,
+    workload: (clients: 2, requests: 5),
+    network: (delay: Uniform(min_ms: 2.0, max_ms: 20.0), drop: 0.05),
+    byzantine: [(count: 0, placement: Backups, behaviour: Custom(name: "LazyCommitter"))],
+    time_limit_ms: 20000.0,
+    sweep: [(path: "byzantine[0].count", values: Range(from: 0, to: 2))],
+)"#;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Register before parsing: validation rejects names nobody registered.
+    register("LazyCommitter", |_ctx: &mut BuildContext| {
+        Box::new(LazyCommitter::default())
+    });
+    let plan = parse("lazy-committer.ron", SCENARIO)?;
+    let options = RunOptions::default();
+    let bar = progress_bar(plan.total_trials(), true, "lazy-committer");
+    let result = run(&plan, &options, &bar)?;
+    bar.finish_and_clear();
+    println!("{}", summary_table(&result, &summarize(&result)));
+    Ok(())
+}

@@ -1,0 +1,341 @@
+//! Corrupted messages: `WrongDigest` (votes for digests nobody proposed) and `Mutate`
+//! (small-scope corruption of one field, re-signed).
+
+use std::sync::Arc;
+
+use rand::RngExt;
+
+use super::spec::MutateField;
+use super::{recipients, Behaviour, Context};
+use crate::net::SimRng;
+use crate::protocol::message::{Checkpoint, PrePrepare, Vote};
+use crate::protocol::{Action, Digest, Keyring, Message, NodeId};
+
+/// A digest no replica computed: derived from the real one and a random salt.
+fn bogus(of: Digest, rng: &mut SimRng) -> Digest {
+    Digest::of(&[b"bogus", &of.0, &rng.random::<u64>().to_le_bytes()])
+}
+
+/// A replica that votes for digests nobody proposed (the "arbitrary behaviour" of Castro &
+/// Liskov §3, aimed at the vote counting of §4.2): every PREPARE and COMMIT it sends names a
+/// fresh random digest instead of the one it saw; its PREPAREs are signed by itself, so they are
+/// well-formed votes for the wrong thing. Quorum certificates only count matching votes, so it
+/// is no better than silent at slowing the others, and can never make a wrong digest prepare.
+/// Its pre-prepares (as primary) are honest.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WrongDigest;
+
+impl WrongDigest {
+    fn corrupt(message: Message, keys: &Keyring, rng: &mut SimRng) -> Message {
+        match message {
+            Message::Prepare(signed) => {
+                let (kind, vote) = *signed.value();
+                let digest = bogus(vote.digest, rng);
+                Message::Prepare(keys.sign((kind, Vote { digest, ..vote })))
+            }
+            Message::Commit(vote) => Message::Commit(Vote {
+                digest: bogus(vote.digest, rng),
+                ..vote
+            }),
+            other => other,
+        }
+    }
+}
+
+impl Behaviour for WrongDigest {
+    fn name(&self) -> &str {
+        "WrongDigest"
+    }
+
+    fn on_actions(&mut self, actions: Vec<Action>, ctx: &mut Context<'_>) -> Vec<Action> {
+        let keys = ctx.replica.keyring();
+        actions
+            .into_iter()
+            .map(|action| match action {
+                Action::Send { to, message } => Action::Send {
+                    to,
+                    message: Self::corrupt(message, keys, ctx.rng),
+                },
+                Action::Broadcast(message) => {
+                    Action::Broadcast(Self::corrupt(message, keys, ctx.rng))
+                }
+                other => other,
+            })
+            .collect()
+    }
+}
+
+/// Small-scope message corruption, as in ByzzFuzz (Winter et al., "Randomized Testing of
+/// Byzantine Fault Tolerant Algorithms", OOPSLA'23): each protocol message it sends (each copy,
+/// per recipient) is, with `probability`, corrupted in one field: the view or the sequence number
+/// moved by one, or the digest replaced. The messages are PRE-PREPARE, PREPARE and COMMIT
+/// (view, sequence number, digest), CHECKPOINT (sequence number, state digest) and VIEW-CHANGE
+/// (new view, checkpoint number, state digest). Signed ones are re-signed with its own key, so
+/// the envelope's sender and the signature agree and only the protocol's own checks can reject
+/// them. Other messages, and other fields, are sent unchanged.
+#[derive(Clone, Copy, Debug)]
+pub struct Mutate {
+    probability: f64,
+    field: MutateField,
+}
+
+impl Mutate {
+    /// Corrupts `field` with `probability` (clamped to [0, 1]; not a number counts as 0).
+    pub fn new(probability: f64, field: MutateField) -> Mutate {
+        let probability = if probability.is_nan() {
+            0.0
+        } else {
+            probability.clamp(0.0, 1.0)
+        };
+        Mutate { probability, field }
+    }
+
+    fn applies(message: &Message) -> bool {
+        matches!(
+            message,
+            Message::PrePrepare(_)
+                | Message::Prepare(_)
+                | Message::Commit(_)
+                | Message::Checkpoint(_)
+                | Message::ViewChange(_)
+        )
+    }
+
+    /// `x` moved by one, up or down (up from 0).
+    fn nudge(x: u64, rng: &mut SimRng) -> u64 {
+        if x == 0 || rng.random_bool(0.5) {
+            x.saturating_add(1)
+        } else {
+            x - 1
+        }
+    }
+
+    fn vote(&self, vote: Vote, rng: &mut SimRng) -> Vote {
+        match self.field {
+            MutateField::View => Vote {
+                view: Self::nudge(vote.view, rng),
+                ..vote
+            },
+            MutateField::Seq => Vote {
+                seq: Self::nudge(vote.seq, rng),
+                ..vote
+            },
+            MutateField::Digest => Vote {
+                digest: bogus(vote.digest, rng),
+                ..vote
+            },
+        }
+    }
+
+    /// `message` with the field corrupted, re-signed by `keys`.
+    pub(crate) fn corrupt(&self, message: Message, keys: &Keyring, rng: &mut SimRng) -> Message {
+        match message {
+            Message::PrePrepare(pp) => {
+                let (kind, vote) = *pp.signed.value();
+                Message::PrePrepare(PrePrepare {
+                    signed: keys.sign((kind, self.vote(vote, rng))),
+                    batch: pp.batch,
+                })
+            }
+            Message::Prepare(signed) => {
+                let (kind, vote) = *signed.value();
+                Message::Prepare(keys.sign((kind, self.vote(vote, rng))))
+            }
+            Message::Commit(vote) => Message::Commit(self.vote(vote, rng)),
+            Message::Checkpoint(signed) => {
+                let cp = *signed.value();
+                let cp = match self.field {
+                    MutateField::View => return Message::Checkpoint(signed),
+                    MutateField::Seq => Checkpoint {
+                        seq: Self::nudge(cp.seq, rng),
+                        ..cp
+                    },
+                    MutateField::Digest => Checkpoint {
+                        state: bogus(cp.state, rng),
+                        ..cp
+                    },
+                };
+                Message::Checkpoint(keys.sign(cp))
+            }
+            Message::ViewChange(signed) => {
+                let mut vc = signed.value().clone();
+                match self.field {
+                    MutateField::View => vc.new_view = Self::nudge(vc.new_view, rng),
+                    MutateField::Seq => vc.stable_seq = Self::nudge(vc.stable_seq, rng),
+                    MutateField::Digest => vc.stable_state = bogus(vc.stable_state, rng),
+                }
+                Message::ViewChange(Arc::new(keys.sign(vc)))
+            }
+            other => other,
+        }
+    }
+}
+
+impl Behaviour for Mutate {
+    fn name(&self) -> &str {
+        "Mutate"
+    }
+
+    fn on_actions(&mut self, actions: Vec<Action>, ctx: &mut Context<'_>) -> Vec<Action> {
+        let keys = ctx.replica.keyring();
+        let mut out = Vec::with_capacity(actions.len());
+        for action in actions {
+            match action {
+                Action::Send { to, message } if Self::applies(&message) => {
+                    let message = if ctx.rng.random_bool(self.probability) {
+                        self.corrupt(message, keys, ctx.rng)
+                    } else {
+                        message
+                    };
+                    out.push(Action::Send { to, message });
+                }
+                Action::Broadcast(message) if Self::applies(&message) => {
+                    let hit: Vec<bool> = recipients(ctx.replica)
+                        .map(|_| ctx.rng.random_bool(self.probability))
+                        .collect();
+                    if !hit.contains(&true) {
+                        out.push(Action::Broadcast(message));
+                        continue;
+                    }
+                    for (r, hit) in recipients(ctx.replica).zip(hit) {
+                        let message = if hit {
+                            self.corrupt(message.clone(), keys, ctx.rng)
+                        } else {
+                            message.clone()
+                        };
+                        out.push(Action::Send {
+                            to: NodeId::Replica(r),
+                            message,
+                        });
+                    }
+                }
+                other => out.push(other),
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use crate::protocol::message::ViewChange;
+    use crate::protocol::VoteKind;
+
+    fn vote() -> Vote {
+        Vote {
+            view: 3,
+            seq: 5,
+            digest: batch(&[request(0, 1)]).digest(),
+        }
+    }
+
+    #[test]
+    fn mutate_re_signs_so_envelope_and_signature_agree() {
+        let me = replica(2, 4);
+        let keys = Keyring::issue(2, SECRET);
+        let other = Keyring::issue(0, SECRET);
+        let mut rng = rng();
+        for field in [MutateField::View, MutateField::Seq, MutateField::Digest] {
+            let m = Mutate::new(1.0, field);
+            let prepare = Message::Prepare(keys.sign((VoteKind::Prepare, vote())));
+            let Message::Prepare(s) = m.corrupt(prepare, me.keyring(), &mut rng) else {
+                panic!("still a prepare")
+            };
+            assert_eq!(s.signer(), 2);
+            assert!(other.verify(&s), "{field:?}: signature valid");
+            let changed = s.value().1;
+            let diff = [
+                changed.view != 3,
+                changed.seq != 5,
+                changed.digest != vote().digest,
+            ];
+            assert_eq!(
+                diff.iter().filter(|d| **d).count(),
+                1,
+                "{field:?}: one field"
+            );
+            let vc = ViewChange {
+                new_view: 4,
+                stable_seq: 0,
+                stable_state: vote().digest,
+                checkpoint_proof: Vec::new(),
+                prepared: Vec::new(),
+            };
+            let vc = Message::ViewChange(Arc::new(keys.sign(vc)));
+            let Message::ViewChange(s) = m.corrupt(vc, me.keyring(), &mut rng) else {
+                panic!("still a view-change")
+            };
+            assert!(other.verify(s.as_ref()) && s.signer() == 2);
+        }
+        let zero = Vote { view: 0, ..vote() };
+        let m = Mutate::new(1.0, MutateField::View);
+        for _ in 0..10 {
+            let Message::Commit(v) = m.corrupt(Message::Commit(zero), me.keyring(), &mut rng)
+            else {
+                panic!("still a commit")
+            };
+            assert_eq!(v.view, 1, "view 0 moves up");
+        }
+    }
+
+    #[test]
+    fn mutate_probability_zero_changes_nothing_and_bad_values_do_not_panic() {
+        let mut h = Harness::new(1, 4);
+        let commit = Message::Commit(vote());
+        for p in [0.0, -3.0, f64::NAN] {
+            let mut m = Mutate::new(p, MutateField::Digest);
+            let out = h.actions(&mut m, vec![Action::Broadcast(commit.clone())]);
+            assert!(
+                matches!(&out[..], [Action::Broadcast(c)] if *c == commit),
+                "{p}"
+            );
+        }
+        let mut m = Mutate::new(7.0, MutateField::Digest);
+        let out = h.actions(&mut m, vec![Action::Broadcast(commit.clone())]);
+        let sent = sends(&out, 1, 4);
+        assert_eq!(sent.len(), 3);
+        assert!(sent.iter().all(|(_, c)| *c != commit), "clamped to 1");
+    }
+
+    #[test]
+    fn wrong_digest_votes_for_unproposed_digests() {
+        let mut h = Harness::new(1, 4);
+        let keys = h.replica.keyring().clone();
+        let prepare = Message::Prepare(keys.sign((VoteKind::Prepare, vote())));
+        let reply = Action::Send {
+            to: NodeId::Client(0),
+            message: Message::Reply(crate::protocol::message::Reply {
+                view: 0,
+                timestamp: 1,
+                result: 2,
+            }),
+        };
+        let mut b = WrongDigest;
+        let out = h.actions(
+            &mut b,
+            vec![
+                Action::Broadcast(prepare),
+                Action::Broadcast(Message::Commit(vote())),
+                reply,
+            ],
+        );
+        let Action::Broadcast(Message::Prepare(p)) = &out[0] else {
+            panic!("prepare first")
+        };
+        assert!(keys.verify(p) && p.value().1.digest != vote().digest);
+        assert_eq!((p.value().1.view, p.value().1.seq), (3, 5));
+        let Action::Broadcast(Message::Commit(c)) = &out[1] else {
+            panic!("commit second")
+        };
+        assert_ne!(c.digest, vote().digest);
+        assert!(matches!(
+            &out[2],
+            Action::Send {
+                to: NodeId::Client(0),
+                message: Message::Reply(_)
+            }
+        ));
+    }
+}

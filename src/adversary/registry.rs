@@ -1,0 +1,75 @@
+//! The registry of user-defined behaviours: a program registers a factory under a name, and a
+//! scenario uses it as `behaviour: Custom(name: "Name")`, without touching the protocol or this
+//! crate (see `examples/custom_behaviour.rs` and `docs/add-a-behaviour.md`).
+//!
+//! The registry is process-global (a `BTreeMap` behind a `RwLock`), so register before parsing
+//! scenarios that use the name: validation (`check_spec`) rejects names it does not know.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use super::{Behaviour, BuildContext};
+
+/// Builds one replica's behaviour for one trial; the context says which replica, n and f, and
+/// holds the trial's coalitions.
+pub type Factory = Arc<dyn Fn(&mut BuildContext) -> Box<dyn Behaviour> + Send + Sync>;
+
+fn registry() -> &'static RwLock<BTreeMap<String, Factory>> {
+    static REGISTRY: OnceLock<RwLock<BTreeMap<String, Factory>>> = OnceLock::new();
+    REGISTRY.get_or_init(|| RwLock::new(BTreeMap::new()))
+}
+
+/// Registers `factory` under `name`, for scenarios to use as `Custom(name: "name")`. A later
+/// registration of the same name replaces the earlier one.
+pub fn register<F>(name: &str, factory: F)
+where
+    F: Fn(&mut BuildContext) -> Box<dyn Behaviour> + Send + Sync + 'static,
+{
+    let mut map = registry().write().unwrap_or_else(|e| e.into_inner());
+    map.insert(name.to_string(), Arc::new(factory));
+}
+
+/// Whether a behaviour is registered under `name`.
+pub fn is_registered(name: &str) -> bool {
+    let map = registry().read().unwrap_or_else(|e| e.into_inner());
+    map.contains_key(name)
+}
+
+/// The registered names, in order.
+pub fn registered() -> Vec<String> {
+    let map = registry().read().unwrap_or_else(|e| e.into_inner());
+    map.keys().cloned().collect()
+}
+
+/// The factory registered under `name`.
+pub(crate) fn factory(name: &str) -> Option<Factory> {
+    let map = registry().read().unwrap_or_else(|e| e.into_inner());
+    map.get(name).cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{BehaviourSpec, Silent};
+    use super::*;
+
+    #[test]
+    fn registered_names_build_through_custom() {
+        struct Named;
+        impl Behaviour for Named {
+            fn name(&self) -> &str {
+                "registry-test"
+            }
+        }
+        register("registry-test", |_ctx: &mut BuildContext| Box::new(Named));
+        assert!(is_registered("registry-test"));
+        assert!(registered().contains(&"registry-test".to_string()));
+        let spec = BehaviourSpec::Custom {
+            name: "registry-test".into(),
+        };
+        assert!(super::super::check_spec(&spec).is_ok());
+        let mut ctx = BuildContext::new(4, 1);
+        assert_eq!(spec.build(2, &mut ctx).name(), "registry-test");
+        register("registry-test", |_ctx: &mut BuildContext| Box::new(Silent));
+        assert_eq!(spec.build(2, &mut ctx).name(), "Silent", "replaced");
+    }
+}

@@ -1,0 +1,175 @@
+//! Trial rows kept on disk: the scenario fingerprint that ties them to one scenario as run, the
+//! appender that saves each trial's row the moment it finishes (`trials.partial.csv`), and the
+//! reader that gives them back, checked, to resume a run or merge shards. The format is
+//! [`crate::report::rows_preamble`]'s: lossless, one whole line per row.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest as _, Sha256};
+
+use super::session::SessionError;
+use crate::report::{self, ReportError};
+use crate::runner::record::TrialRecord;
+use crate::scenario::{self, Plan};
+use crate::sim::seeds::trial_seed;
+
+/// Where `run` appends each finished trial's row; removed once the run's files are written.
+pub const PARTIAL: &str = "trials.partial.csv";
+
+/// The fingerprint of `plan` as run: the first 16 hex digits of the SHA-256 of its
+/// `scenario.ron` text (the scenario with every default filled in and `--trials`/`--seed`
+/// applied). Equal fingerprints mean equal trials.
+pub fn fingerprint(plan: &Plan) -> Result<String, ReportError> {
+    let ron = scenario::to_ron(&plan.scenario).map_err(|message| ReportError::Ron {
+        path: PathBuf::from("scenario.ron"),
+        message,
+    })?;
+    Ok(fingerprint_of(ron.as_bytes()))
+}
+
+/// The fingerprint of a `scenario.ron` text.
+pub fn fingerprint_of(ron: &[u8]) -> String {
+    Sha256::digest(ron)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// An open rows file that finished trials are appended to, one whole line per write.
+pub struct RowsAppender {
+    path: PathBuf,
+    file: File,
+}
+
+impl RowsAppender {
+    /// Replaces `path` (atomically) with the preamble and `records`, then opens it to append.
+    pub fn create(
+        path: &Path,
+        fingerprint: &str,
+        plan: &Plan,
+        records: &[TrialRecord],
+    ) -> Result<RowsAppender, ReportError> {
+        write_rows(path, fingerprint, plan, records)?;
+        let file = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|source| io_error(path, source))?;
+        Ok(RowsAppender {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
+    /// Appends `record`'s row with a single write, so a kill leaves whole rows only.
+    pub fn append(&mut self, record: &TrialRecord) -> Result<(), ReportError> {
+        let line = report::encode_row(record).map_err(|source| ReportError::Csv {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.file
+            .write_all(&line)
+            .map_err(|source| io_error(&self.path, source))
+    }
+}
+
+/// Writes a whole rows file atomically: the preamble, then `records` in the given order.
+pub fn write_rows(
+    path: &Path,
+    fingerprint: &str,
+    plan: &Plan,
+    records: &[TrialRecord],
+) -> Result<(), ReportError> {
+    let csv_error = |source| ReportError::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut bytes = report::rows_preamble(fingerprint, &plan.axes).map_err(csv_error)?;
+    for record in records {
+        bytes.extend(report::encode_row(record).map_err(csv_error)?);
+    }
+    report::write_bytes_atomically(path, &bytes)
+}
+
+/// Reads the rows file `path` of a run of `plan` whose fingerprint is `fingerprint`, and
+/// checks every row: same scenario, a (point, trial) of the plan accepted by `wanted`, the
+/// seed and sweep values that trial has. A row repeated identically counts once. An
+/// unterminated last line (a row cut short) is ignored.
+pub fn read_rows(
+    path: &Path,
+    plan: &Plan,
+    fingerprint: &str,
+    wanted: &dyn Fn(usize, usize) -> bool,
+) -> Result<Vec<TrialRecord>, SessionError> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|source| SessionError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let parsed = report::parse_rows(&text, &plan.axes)
+        .map_err(|e| SessionError::Input(format!("{shown}: {e}")))?;
+    if parsed.fingerprint != fingerprint {
+        return Err(SessionError::Input(format!(
+            "{shown}: holds trials of another scenario (fingerprint {}, this run's is \
+             {fingerprint}); give the same scenario and --trials/--seed, or another --out",
+            parsed.fingerprint
+        )));
+    }
+    let mut rows: BTreeMap<(usize, usize), TrialRecord> = BTreeMap::new();
+    for record in parsed.records {
+        let (point, trial) = (record.point, record.trial);
+        let at = format!("{shown}: point {point}, trial {trial}");
+        check_row(plan, &record).map_err(|e| SessionError::Input(format!("{at}: {e}")))?;
+        if !wanted(point, trial) {
+            return Err(SessionError::Input(format!(
+                "{at}: not one of this run's trials (a row of another shard?)"
+            )));
+        }
+        match rows.get(&(point, trial)) {
+            Some(earlier) if *earlier != record => {
+                return Err(SessionError::Input(format!(
+                    "{at}: appears twice with different results"
+                )));
+            }
+            Some(_) => {}
+            None => {
+                rows.insert((point, trial), record);
+            }
+        }
+    }
+    Ok(rows.into_values().collect())
+}
+
+/// A row belongs to `plan`: its point and trial exist, and its seed and axis values are theirs.
+fn check_row(plan: &Plan, record: &TrialRecord) -> Result<(), String> {
+    let Some(point) = plan.points.get(record.point) else {
+        return Err(format!("the scenario has {} points", plan.points.len()));
+    };
+    if record.trial >= plan.trials() as usize {
+        return Err(format!(
+            "the scenario has {} trials per point",
+            plan.trials()
+        ));
+    }
+    if record.seed != trial_seed(point.scenario.seed, record.point, record.trial) {
+        return Err(format!("seed {} is not this trial's", record.seed));
+    }
+    let labels: Vec<String> = point.values.iter().map(|v| v.label()).collect();
+    if record.axis_values != labels {
+        return Err(format!(
+            "sweep values {:?} are not this point's {labels:?}",
+            record.axis_values
+        ));
+    }
+    Ok(())
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> ReportError {
+    ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}

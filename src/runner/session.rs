@@ -1,0 +1,286 @@
+//! One `run` of a scenario into its folder, made to survive interruption: each trial's row is
+//! appended to `trials.partial.csv` the moment it finishes, so a kill or Ctrl-C loses only the
+//! trials in flight. With `resume`, the rows already in the folder are read back (checked
+//! against the scenario's fingerprint) and only the missing trials run; the files written at
+//! the end are then byte-identical to an uninterrupted run's (`run.json` apart from wall time).
+//!
+//! With a [`Shard`], only that share of the trials runs and the folder receives the shard's
+//! rows (`shard.csv`, lossless, in (point, trial) order), `scenario.ron` and, last, the marker
+//! `shard.json`, for `merge` to assemble.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::output::{prepare_output, write_outputs};
+use super::saved::{fingerprint, read_rows, RowsAppender, PARTIAL};
+use super::shard::{self, Shard, ShardMarker, SHARD_MARKER};
+use super::stats::RunStats;
+use super::{assemble, jobs, progress_bar, run_jobs, RunError, RunOptions};
+use crate::report::{self, PointSummary, ReportError};
+use crate::runner::record::{RunResult, TrialRecord};
+use crate::scenario::Plan;
+
+/// How to run a scenario into its folder.
+#[derive(Clone, Debug)]
+pub struct SessionOptions {
+    /// The results folder (created if needed).
+    pub out: PathBuf,
+    /// Worker threads (at least 1).
+    pub threads: usize,
+    /// Show a progress bar on stderr (only drawn when stderr is a terminal).
+    pub progress: bool,
+    /// Keep the trials already saved in `out` (after checking they are this scenario's).
+    pub resume: bool,
+    /// Run only this share of the trials and write a shard folder.
+    pub shard: Option<Shard>,
+    /// Stop (as a kill would) once this many trials have been saved; for tests.
+    pub stop_after: Option<usize>,
+}
+
+/// What a session left in its folder.
+#[derive(Clone, Debug)]
+pub enum Finished {
+    /// Every trial: the run's files are written.
+    Run {
+        /// All the trials, in (point, trial) order.
+        result: RunResult,
+        /// Per-point summaries.
+        summaries: Vec<PointSummary>,
+    },
+    /// The shard's trials: `shard.csv`, `scenario.ron` and `shard.json` are written.
+    Shard {
+        /// Which shard.
+        shard: Shard,
+        /// The shard's trials, in (point, trial) order.
+        result: RunResult,
+        /// Trials in the whole run.
+        total: usize,
+    },
+    /// `resume` found the folder complete and changed nothing.
+    AlreadyComplete {
+        /// The completion marker found (`run.json` or `shard.json`).
+        marker: PathBuf,
+    },
+}
+
+/// What a session did.
+#[derive(Clone, Debug)]
+pub struct SessionReport {
+    /// The folder's state at the end.
+    pub finished: Finished,
+    /// Trials found already saved and kept.
+    pub reused: usize,
+    /// The trials run now.
+    pub stats: RunStats,
+}
+
+/// A session that could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// Bad input, one line: saved rows of another scenario, unreadable rows, shards that do
+    /// not fit together.
+    #[error("{0}")]
+    Input(String),
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The trials could not run (or the run was stopped).
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// A result file could not be written.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+}
+
+/// Runs `plan` (or its shard) into `options.out`, saving rows as trials finish; see the module
+/// documentation.
+pub fn run_session(plan: &Plan, options: &SessionOptions) -> Result<SessionReport, SessionError> {
+    let fingerprint = fingerprint(plan)?;
+    let all = jobs(plan);
+    let total = all.len();
+    let share = match options.shard {
+        Some(shard) => shard.share(&all),
+        None => all,
+    };
+    let out = &options.out;
+    let marker = out.join(match options.shard {
+        Some(_) => SHARD_MARKER,
+        None => "run.json",
+    });
+    let partial = out.join(PARTIAL);
+    let mut done = Vec::new();
+    if options.resume {
+        if partial.is_file() {
+            let wanted: BTreeSet<(usize, usize)> = share.iter().copied().collect();
+            done = read_rows(&partial, plan, &fingerprint, &|p, t| {
+                wanted.contains(&(p, t))
+            })?;
+        } else if is_complete(out, &marker, &fingerprint, options.shard)? {
+            return Ok(SessionReport {
+                finished: Finished::AlreadyComplete { marker },
+                reused: share.len(),
+                stats: RunStats::default(),
+            });
+        }
+    }
+    prepare_output(out)?;
+    remove_if_present(&marker)?;
+    let reused = done.len();
+    let saved: BTreeSet<(usize, usize)> = done.iter().map(|r| (r.point, r.trial)).collect();
+    let todo: Vec<(usize, usize)> = share
+        .iter()
+        .filter(|job| !saved.contains(job))
+        .copied()
+        .collect();
+
+    let mut appender = RowsAppender::create(&partial, &fingerprint, plan, &done)?;
+    let label = match options.shard {
+        Some(shard) => format!("{} {shard}", plan.scenario.name),
+        None => plan.scenario.name.clone(),
+    };
+    let bar = progress_bar(share.len() as u64, options.progress, &label);
+    bar.set_position(reused as u64);
+    let run_options = RunOptions {
+        threads: options.threads,
+        progress: options.progress,
+    };
+    let started = Instant::now();
+    let mut count = 0;
+    let ran = run_jobs(plan, &todo, &run_options, &[&bar], &mut |record| {
+        appender.append(record).map_err(RunError::Save)?;
+        count += 1;
+        match options.stop_after {
+            Some(limit) if count >= limit => Err(RunError::Stopped(count)),
+            _ => Ok(()),
+        }
+    });
+    bar.finish_and_clear();
+    let ran = ran?;
+    let wall_s = started.elapsed().as_secs_f64();
+    drop(appender);
+    let stats = RunStats::of(&ran, wall_s);
+    let mut records: Vec<TrialRecord> = done;
+    records.extend(ran);
+    let result = assemble(plan, records, wall_s);
+
+    let finished = match options.shard {
+        None => {
+            let summaries = write_outputs(out, plan, &result, options.threads)?;
+            Finished::Run { result, summaries }
+        }
+        Some(shard) => {
+            let marker = ShardMarker::new(plan, &fingerprint, shard, &result, options.threads);
+            shard::write_shard(out, plan, &marker, &result)?;
+            Finished::Shard {
+                shard,
+                result,
+                total,
+            }
+        }
+    };
+    // Last: until the completion marker is written, the saved rows are the run's memory.
+    remove_if_present(&partial)?;
+    Ok(SessionReport {
+        finished,
+        reused,
+        stats,
+    })
+}
+
+/// Whether `out` already holds the complete run (or shard) of this scenario: its completion
+/// marker is there and its scenario is this one. Another scenario's complete folder is an
+/// error; a folder without the marker is not complete.
+fn is_complete(
+    out: &Path,
+    marker: &Path,
+    fingerprint: &str,
+    shard: Option<Shard>,
+) -> Result<bool, SessionError> {
+    if !marker.is_file() {
+        return Ok(false);
+    }
+    let (found, at) = match shard {
+        None => {
+            let ron = out.join("scenario.ron");
+            if !ron.is_file() {
+                return Ok(false);
+            }
+            let bytes = std::fs::read(&ron).map_err(|source| SessionError::Read {
+                path: ron.clone(),
+                source,
+            })?;
+            (super::saved::fingerprint_of(&bytes), ron)
+        }
+        Some(shard) => {
+            let found = shard::read_marker(out)?;
+            if found.fingerprint == fingerprint && found.shard() != shard {
+                return Err(SessionError::Input(format!(
+                    "{}: holds shard {}, not {shard}; give another --out",
+                    out.display(),
+                    found.shard()
+                )));
+            }
+            (found.fingerprint, marker.to_path_buf())
+        }
+    };
+    if found != fingerprint {
+        return Err(SessionError::Input(format!(
+            "{}: holds a complete run of another scenario ({} has fingerprint {found}, this \
+             run's is {fingerprint}); give the same scenario and --trials/--seed, or another --out",
+            out.display(),
+            at.display()
+        )));
+    }
+    Ok(true)
+}
+
+fn remove_if_present(path: &Path) -> Result<(), ReportError> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(ReportError::RemoveStale {
+            path: path.to_path_buf(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A one-line description of a finished session's folder, for stdout.
+pub fn describe(report: &SessionReport, out: &Path) -> String {
+    let shown = out.display();
+    match &report.finished {
+        Finished::AlreadyComplete { marker } => format!(
+            "{shown} is already complete ({} trials, {} present): nothing to do",
+            report.reused,
+            marker.display()
+        ),
+        Finished::Run { .. } if report.reused > 0 => format!(
+            "resumed: {} trials were already saved in {shown}, {} run now",
+            report.reused, report.stats.trials
+        ),
+        Finished::Run { .. } => String::new(),
+        Finished::Shard {
+            shard,
+            result,
+            total,
+        } => format!(
+            "shard {shard}: {} of {total} trials ({} already saved) in {}",
+            result.records.len(),
+            report.reused,
+            out.join(shard::SHARD_ROWS).display()
+        ),
+    }
+}
+
+/// The summary table of a complete run, for stdout.
+pub fn table(report: &SessionReport) -> Option<String> {
+    match &report.finished {
+        Finished::Run { result, summaries } => Some(report::summary_table(result, summaries)),
+        _ => None,
+    }
+}
