@@ -62,20 +62,20 @@ fn assert_all_tolerated(records: &[TrialRecord], what: &str) {
 }
 
 /// Every built-in behaviour, with parameters.
-const BEHAVIOURS: [&str; 11] = [
+const BEHAVIOURS: [&str; 13] = [
     "Silent",
     "SeedAdversary",
     "Equivocate",
     "WrongDigest",
     "SlowPrimary(delay_ms: 150.0)",
     "Censor(clients: [0])",
-    // FIXME(protocol): "SelectiveSilence(to: [1, 2])": an honest replica left out by a faulty primary never catches up (no pre-prepare relay, no f+1 checkpoint catch-up).
+    "SelectiveSilence(to: [1, 2])",
     "ViewChangeStorm",
     "Replay",
     "Mutate(probability: 0.3, field: View)",
     "Mutate(probability: 0.3, field: Seq)",
     "Mutate(probability: 0.3, field: Digest)",
-    // FIXME(protocol): "SplitBrain" (f members): the honest replicas given the losing batch stay behind after the last stable checkpoint; see tests/split_brain.rs.
+    "SplitBrain",
 ];
 
 #[test]

@@ -33,10 +33,11 @@ impl WrongDigest {
                 let digest = bogus(vote.digest, rng);
                 Message::Prepare(keys.sign((kind, Vote { digest, ..vote })))
             }
-            Message::Commit(vote) => Message::Commit(Vote {
-                digest: bogus(vote.digest, rng),
-                ..vote
-            }),
+            Message::Commit(signed) => {
+                let (kind, vote) = *signed.value();
+                let digest = bogus(vote.digest, rng);
+                Message::Commit(keys.sign((kind, Vote { digest, ..vote })))
+            }
             other => other,
         }
     }
@@ -141,7 +142,10 @@ impl Mutate {
                 let (kind, vote) = *signed.value();
                 Message::Prepare(keys.sign((kind, self.vote(vote, rng))))
             }
-            Message::Commit(vote) => Message::Commit(self.vote(vote, rng)),
+            Message::Commit(signed) => {
+                let (kind, vote) = *signed.value();
+                Message::Commit(keys.sign((kind, self.vote(vote, rng))))
+            }
             Message::Checkpoint(signed) => {
                 let cp = *signed.value();
                 let cp = match self.field {
@@ -272,18 +276,17 @@ mod tests {
         let zero = Vote { view: 0, ..vote() };
         let m = Mutate::new(1.0, MutateField::View);
         for _ in 0..10 {
-            let Message::Commit(v) = m.corrupt(Message::Commit(zero), me.keyring(), &mut rng)
-            else {
+            let Message::Commit(v) = m.corrupt(commit_of(zero), me.keyring(), &mut rng) else {
                 panic!("still a commit")
             };
-            assert_eq!(v.view, 1, "view 0 moves up");
+            assert_eq!(v.value().1.view, 1, "view 0 moves up");
         }
     }
 
     #[test]
     fn mutate_probability_zero_changes_nothing_and_bad_values_do_not_panic() {
         let mut h = Harness::new(1, 4);
-        let commit = Message::Commit(vote());
+        let commit = commit_of(vote());
         for p in [0.0, -3.0, f64::NAN] {
             let mut m = Mutate::new(p, MutateField::Digest);
             let out = h.actions(&mut m, vec![Action::Broadcast(commit.clone())]);
@@ -317,7 +320,7 @@ mod tests {
             &mut b,
             vec![
                 Action::Broadcast(prepare),
-                Action::Broadcast(Message::Commit(vote())),
+                Action::Broadcast(commit_of(vote())),
                 reply,
             ],
         );
@@ -329,7 +332,7 @@ mod tests {
         let Action::Broadcast(Message::Commit(c)) = &out[1] else {
             panic!("commit second")
         };
-        assert_ne!(c.digest, vote().digest);
+        assert!(keys.verify(c) && c.value().1.digest != vote().digest);
         assert!(matches!(
             &out[2],
             Action::Send {

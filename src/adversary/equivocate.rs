@@ -143,7 +143,7 @@ mod tests {
     fn leaves_other_messages_alone() {
         let mut h = Harness::new(1, 4);
         let mut b = Equivocate::default();
-        let commit = Message::Commit(Vote {
+        let commit = commit_of(Vote {
             view: 0,
             seq: 1,
             digest: batch(&[request(0, 1)]).digest(),

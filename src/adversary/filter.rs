@@ -171,7 +171,7 @@ mod tests {
     fn selective_silence_drops_exactly_the_sends_to_its_targets() {
         let mut h = Harness::new(1, 5);
         let mut b = SelectiveSilence::new(&[0, 3, 9]);
-        let commit = Message::Commit(Vote {
+        let commit = commit_of(Vote {
             view: 0,
             seq: 1,
             digest: batch(&[request(0, 1)]).digest(),

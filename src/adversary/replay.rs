@@ -113,9 +113,9 @@ mod tests {
     fn replay_sends_only_remembered_messages() {
         let mut h = Harness::new(1, 4);
         let mut b = Replay::default();
-        let old = Message::Commit(vote());
+        let old = commit_of(vote());
         h.input(&mut b, from(NodeId::Replica(2), old.clone()));
-        let fresh = Message::Commit(Vote { seq: 6, ..vote() });
+        let fresh = commit_of(Vote { seq: 6, ..vote() });
         let mut replayed = 0;
         for _ in 0..40 {
             let out = h.actions(&mut b, vec![Action::Broadcast(fresh.clone())]);

@@ -126,7 +126,9 @@ fn version_for(message: &Message, to: ReplicaId, plan: &Plan, ctx: &Context<'_>)
         Message::Prepare(signed) if signed.value().1.digest == plan.a => {
             Message::Prepare(ctx.replica.keyring().sign((VoteKind::Prepare, b)))
         }
-        Message::Commit(vote) if vote.digest == plan.a => Message::Commit(b),
+        Message::Commit(signed) if signed.value().1.digest == plan.a => {
+            Message::Commit(ctx.replica.keyring().sign((VoteKind::Commit, b)))
+        }
         other => other.clone(),
     }
 }
@@ -136,7 +138,7 @@ fn slot_of(message: &Message) -> Option<(View, SeqNum)> {
     let vote = match message {
         Message::PrePrepare(pp) => pp.vote(),
         Message::Prepare(signed) => signed.value().1,
-        Message::Commit(vote) => *vote,
+        Message::Commit(signed) => signed.value().1,
         _ => return None,
     };
     Some((vote.view, vote.seq))
@@ -145,10 +147,11 @@ fn slot_of(message: &Message) -> Option<(View, SeqNum)> {
 /// Each recipient's version of `message`, plus (when `commit`) a COMMIT of each version to its
 /// side: the members' votes that make both sides' certificates.
 fn split(message: &Message, plan: &Plan, commit: bool, ctx: &Context<'_>, out: &mut Vec<Action>) {
-    let a = Message::Commit(Vote {
+    let a_vote = Vote {
         digest: plan.a,
         ..plan.b.vote()
-    });
+    };
+    let a = Message::Commit(ctx.replica.keyring().sign((VoteKind::Commit, a_vote)));
     for r in recipients(ctx.replica) {
         let to = NodeId::Replica(r);
         out.push(Action::Send {
@@ -294,7 +297,7 @@ mod tests {
         match m {
             Message::PrePrepare(pp) => Some(pp.vote().digest),
             Message::Prepare(s) => Some(s.value().1.digest),
-            Message::Commit(v) => Some(v.digest),
+            Message::Commit(v) => Some(v.value().1.digest),
             _ => None,
         }
     }
@@ -385,7 +388,7 @@ mod tests {
     fn a_backup_with_no_plan_is_honest() {
         let (_ctx, mut members) = coalition(&[1], 4);
         let mut member = Harness::new(1, 4);
-        let commit = Message::Commit(Vote {
+        let commit = commit_of(Vote {
             view: 0,
             seq: 1,
             digest: batch(&[request(0, 1)]).digest(),

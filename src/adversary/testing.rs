@@ -129,3 +129,8 @@ pub(crate) fn sends(actions: &[Action], me: ReplicaId, n: u32) -> Vec<(NodeId, M
 pub(crate) fn batch(requests: &[Request]) -> Arc<Batch> {
     Batch::new(requests.to_vec())
 }
+
+/// A COMMIT for `vote`, signed by replica 2 of the test keyrings.
+pub(crate) fn commit_of(vote: Vote) -> Message {
+    Message::Commit(Keyring::issue(2, SECRET).sign((VoteKind::Commit, vote)))
+}

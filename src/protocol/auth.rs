@@ -72,6 +72,8 @@ pub enum VoteKind {
     PrePrepare,
     /// `PREPARE(v, n, d, i)` by a backup.
     Prepare,
+    /// `COMMIT(v, n, d, i)` by any replica; q of them certify a batch (a commit certificate).
+    Commit,
 }
 
 impl Signable for (VoteKind, Vote) {
@@ -80,6 +82,7 @@ impl Signable for (VoteKind, Vote) {
         h.word(match kind {
             VoteKind::PrePrepare => 0x5050,
             VoteKind::Prepare => 0x7070,
+            VoteKind::Commit => 0x6363,
         });
         h.word(vote.view);
         h.word(vote.seq);

@@ -14,7 +14,7 @@ use super::auth::Signed;
 use super::message::{
     Batch, Checkpoint, Digest, PrePrepare, PreparedProof, ReplicaId, SeqNum, SignedVote, View,
 };
-use super::quorum::{Tally, VoteSet};
+use super::quorum::VoteSet;
 use super::service::ServiceState;
 
 /// Everything known about one sequence number.
@@ -24,13 +24,13 @@ pub struct Slot {
     pub pre_prepare: Option<PrePrepare>,
     /// Signed PREPAREs per (view, digest), by sender.
     pub prepares: BTreeMap<(View, Digest), VoteSet<SignedVote>>,
-    /// COMMITs per (view, digest).
-    pub commits: Tally<(View, Digest)>,
+    /// Signed COMMITs per (view, digest), by sender.
+    pub commits: BTreeMap<(View, Digest), VoteSet<SignedVote>>,
     /// The view in which this replica sent its PREPARE (or, as primary, its PRE-PREPARE).
     pub voted_prepare: Option<View>,
     /// This replica's COMMITs for this sequence number, one per view, oldest first (a few
     /// views at most): a lagging replica may need the ones of an earlier view.
-    pub voted_commits: Vec<super::message::Vote>,
+    pub voted_commits: Vec<SignedVote>,
     /// The prepared certificate of the highest view in which this replica prepared.
     pub prepared: Option<PreparedProof>,
     /// The batch once committed (q matching commits and the batch known).
@@ -47,15 +47,36 @@ pub const KEPT_COMMITS: usize = 4;
 impl Slot {
     /// Whether this replica sent a COMMIT for this slot in `view`.
     pub fn committed_in(&self, view: View) -> bool {
-        self.voted_commits.iter().any(|v| v.view == view)
+        self.voted_commits.iter().any(|v| v.value().1.view == view)
     }
 
-    /// Records this replica's COMMIT.
-    pub fn record_commit(&mut self, vote: super::message::Vote) {
-        self.voted_commits.push(vote);
+    /// Records this replica's COMMIT (also counted among the slot's commits).
+    pub fn record_commit(&mut self, voter: ReplicaId, signed: SignedVote) {
+        let vote = signed.value().1;
+        self.commits
+            .entry((vote.view, vote.digest))
+            .or_default()
+            .insert(voter, signed.clone());
+        self.voted_commits.push(signed);
         if self.voted_commits.len() > KEPT_COMMITS {
             self.voted_commits.remove(0);
         }
+    }
+
+    /// The first (view, digest) with at least `quorum` commits: a committed batch (§4.2).
+    pub fn certified(&self, quorum: usize) -> Option<(View, Digest)> {
+        self.commits
+            .iter()
+            .find(|(_, voters)| voters.len() >= quorum)
+            .map(|(key, _)| *key)
+    }
+
+    /// A commit certificate for `digest`: `quorum` signed commits of one view.
+    pub fn commit_certificate(&self, digest: Digest, quorum: usize) -> Option<Vec<SignedVote>> {
+        self.commits
+            .iter()
+            .find(|((_, d), voters)| *d == digest && voters.len() >= quorum)
+            .map(|(_, voters)| voters.values().take(quorum).cloned().collect())
     }
 
     /// The batch with digest `digest`, if this slot holds one.

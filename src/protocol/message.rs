@@ -129,7 +129,8 @@ impl Batch {
     }
 }
 
-/// A signed `PRE-PREPARE` or `PREPARE` vote (§4.2), as kept in prepared certificates (§4.4).
+/// A signed `PRE-PREPARE`, `PREPARE` or `COMMIT` vote (§4.2), as kept in prepared certificates
+/// (§4.4) and commit certificates (catching up).
 pub type SignedVote = Signed<(VoteKind, Vote)>;
 
 /// `PRE-PREPARE(v, n, d)` with the batch it orders (§4.2), signed by the primary so that it can be
@@ -264,8 +265,8 @@ pub enum Message {
     PrePrepare(PrePrepare),
     /// Backup to all (§4.2), signed for later use in prepared certificates.
     Prepare(SignedVote),
-    /// Replica to all (§4.2).
-    Commit(Vote),
+    /// Replica to all (§4.2), signed so that q of them form a commit certificate.
+    Commit(SignedVote),
     /// Replica to client (§4.1).
     Reply(Reply),
     /// Replica to all (§4.3).
@@ -302,6 +303,14 @@ pub enum Message {
         /// The sender's last stable checkpoint.
         stable: SeqNum,
     },
+    /// q signed matching COMMITs and the batch they certify: proof that the batch committed at
+    /// its sequence number, sent to a replica that is behind.
+    CommitCertificate {
+        /// The batch.
+        batch: Arc<Batch>,
+        /// The commits, all for `(v, n, D(batch))`.
+        commits: Vec<SignedVote>,
+    },
     /// Answer to `FetchBatch`.
     Batch {
         /// Sequence number.
@@ -327,6 +336,7 @@ impl Message {
             Message::State(_) => "state",
             Message::FetchBatch { .. } => "fetch-batch",
             Message::Status { .. } => "status",
+            Message::CommitCertificate { .. } => "commit-certificate",
             Message::Batch { .. } => "batch",
         }
     }

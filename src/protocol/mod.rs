@@ -5,6 +5,7 @@
 //! and the metrics. Time exists only as timer durations; the simulator decides when things happen.
 
 pub mod auth;
+pub mod catch_up;
 pub mod client;
 pub mod log;
 pub mod message;

@@ -10,10 +10,10 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use super::auth::{Keyring, Signed, VoteKind};
-use super::log::{Log, StableCheckpoint};
+use super::log::Log;
 use super::message::{
-    Batch, Checkpoint, ClientId, Message, NewView, NodeId, PrePrepare, ReplicaId, Reply, Request,
-    SeqNum, Snapshot, Timestamp, View, ViewChange, Vote,
+    Batch, ClientId, Message, NewView, NodeId, PrePrepare, ReplicaId, Reply, Request, SeqNum,
+    SignedVote, Timestamp, View, ViewChange, Vote,
 };
 use super::service::{Execution, ServiceState};
 use super::{Action, Input, Observation, ReplicaConfig, Timer, TimerKind};
@@ -170,7 +170,7 @@ impl Replica {
         }
         if !self.status_timer.armed && self.unfinished() {
             // Half the view-change timeout, doubling while nothing moves.
-            let period = (self.cfg.view_change_timeout_ns / 2) << self.status_backoff.min(6);
+            let period = (self.cfg.view_change_timeout_ns / 2) << self.status_backoff.min(2);
             self.arm(TimerKind::Status, period);
         }
         std::mem::take(&mut self.out)
@@ -179,7 +179,7 @@ impl Replica {
     /// Whether this replica knows of work it has not finished: requests waiting, slots above
     /// its last executed sequence number, a state transfer under way, a view change, or
     /// executed requests not yet covered by a stable checkpoint (others may lack them).
-    fn unfinished(&self) -> bool {
+    pub(crate) fn unfinished(&self) -> bool {
         self.status == Status::ViewChanging
             || self.last_executed > self.log.low()
             || !self.waiting.is_empty()
@@ -206,7 +206,10 @@ impl Replica {
             Message::Request(request) => self.on_request(from, request),
             Message::PrePrepare(pp) => self.on_pre_prepare(j, pp),
             Message::Prepare(signed) => self.on_prepare(j, signed),
-            Message::Commit(vote) => self.on_commit(j, vote),
+            Message::Commit(signed) => self.on_commit(j, signed),
+            Message::CommitCertificate { batch, commits } => {
+                self.on_commit_certificate(batch, commits)
+            }
             Message::Checkpoint(signed) => self.on_checkpoint(j, signed),
             Message::ViewChange(signed) => self.on_view_change(j, signed),
             Message::NewView(new_view) => self.on_new_view(j, new_view),
@@ -222,32 +225,6 @@ impl Replica {
             } => self.on_status(j, view, normal, last_executed, stable),
             Message::Reply(_) => {} // replicas do not act on replies
         }
-    }
-
-    /// Back from a crash: every timer was lost. Ask the others where they stand (their answers
-    /// bring missing commits, checkpoints and new views), and wait for requests again.
-    fn on_recover(&mut self) {
-        for kind in [
-            TimerKind::Batch,
-            TimerKind::ViewChange,
-            TimerKind::Fetch,
-            TimerKind::Status,
-        ] {
-            self.disarm(kind);
-        }
-        self.status_backoff = 0;
-        let status = self.status_message();
-        self.broadcast(status);
-        if self.status == Status::ViewChanging {
-            self.arm(TimerKind::ViewChange, self.view_change_timeout_ns());
-        } else {
-            self.restart_request_timer(false);
-        }
-        if self.fetch.is_some() {
-            self.ask_for_state();
-        }
-        self.partial_batch_due = true;
-        self.try_propose();
     }
 
     fn on_timeout(&mut self, timer: Timer) {
@@ -375,163 +352,6 @@ impl Replica {
             .or_insert(request);
         if self.status == Status::Normal && !self.view_change_timer.armed {
             self.arm(TimerKind::ViewChange, self.view_change_timeout_ns());
-        }
-    }
-
-    /// The client's retransmission: resend this replica's protocol messages for the slot that
-    /// holds the request, so that peers that lost them can complete it.
-    fn retransmit_votes_for(&mut self, key: (ClientId, Timestamp)) {
-        let Some(&seq) = self.assigned.get(&key) else {
-            let found = self.log.slots().find(|(_, slot)| {
-                slot.pre_prepare.as_ref().is_some_and(|pp| {
-                    pp.batch
-                        .requests()
-                        .iter()
-                        .any(|r| (r.client, r.timestamp) == key)
-                })
-            });
-            if let Some((&seq, _)) = found {
-                self.resend_slot(seq, None);
-            }
-            return;
-        };
-        self.resend_slot(seq, None);
-    }
-
-    /// Resends this replica's own messages for `seq` in the current view (pre-prepare as
-    /// primary, prepare and commit as sent) to `to`, or to all replicas.
-    fn resend_slot(&mut self, seq: SeqNum, to: Option<ReplicaId>) {
-        let view = self.view;
-        let Some(slot) = self.log.slot(seq) else {
-            return;
-        };
-        let mut resend = Vec::new();
-        let current = slot
-            .pre_prepare
-            .clone()
-            .filter(|pp| pp.vote().view == view && self.status == Status::Normal);
-        if let Some(pp) = current {
-            let digest = pp.vote().digest;
-            if self.cfg.primary(view) == self.id {
-                resend.push(Message::PrePrepare(pp));
-            } else if let Some(mine) = slot
-                .prepares
-                .get(&(view, digest))
-                .and_then(|p| p.get(self.id))
-            {
-                resend.push(Message::Prepare(mine.clone()));
-            }
-        }
-        // A COMMIT stays evidence in any later view (q of them certify the batch), so a replica
-        // that asks (`to`) gets every one kept; a broadcast carries only the latest.
-        let commits = match to {
-            Some(_) => &slot.voted_commits[..],
-            None => slot
-                .voted_commits
-                .last()
-                .map_or(&[][..], std::slice::from_ref),
-        };
-        for vote in commits {
-            resend.push(Message::Commit(*vote));
-        }
-        for message in resend {
-            match to {
-                Some(r) => self.send(NodeId::Replica(r), message),
-                None => self.broadcast(message),
-            }
-        }
-    }
-
-    /// The status timer fired: if execution has not moved since the last firing, tell the
-    /// others where this replica stands so that they resend what it lacks.
-    fn on_status_timeout(&mut self) {
-        if self.last_executed != self.status_mark {
-            self.status_backoff = 0;
-        } else if self.unfinished() {
-            let status = self.status_message();
-            self.broadcast(status);
-            self.status_backoff += 1;
-            self.refetch_missing_batches();
-        }
-        self.status_mark = self.last_executed;
-    }
-
-    /// Asks again for committed batches whose earlier fetch went unanswered (lost, or asked of
-    /// a faulty replica).
-    fn refetch_missing_batches(&mut self) {
-        let missing: Vec<SeqNum> = self
-            .log
-            .slots_mut()
-            .filter(|(_, slot)| slot.fetch_asked && slot.committed.is_none())
-            .map(|(seq, slot)| {
-                slot.fetch_asked = false;
-                *seq
-            })
-            .collect();
-        for seq in missing {
-            self.check_committed(seq);
-        }
-    }
-
-    fn status_message(&self) -> Message {
-        Message::Status {
-            view: self.view,
-            normal: self.status == Status::Normal,
-            last_executed: self.last_executed,
-            stable: self.log.low(),
-        }
-    }
-
-    /// Another replica is stuck at `last_executed`: resend it the commits of batches committed
-    /// above that (and this replica's messages for slots still open), its own CHECKPOINT if the
-    /// sender is behind the stable checkpoint, and, as primary, a NEW-VIEW it may have missed.
-    fn on_status(
-        &mut self,
-        j: ReplicaId,
-        view: View,
-        normal: bool,
-        last_executed: SeqNum,
-        stable: SeqNum,
-    ) {
-        if j == self.id {
-            return;
-        }
-        if last_executed > self.last_executed || stable > self.log.low() {
-            // The sender is ahead: tell it where we stand so that it sends what we lack.
-            let status = self.status_message();
-            self.send(NodeId::Replica(j), status);
-        }
-        let missed_new_view = view < self.view || (view == self.view && !normal);
-        if self.status == Status::Normal && missed_new_view {
-            if let Some(nv) = self.last_new_view.clone().filter(|nv| nv.view == self.view) {
-                self.send(NodeId::Replica(j), Message::NewView(nv));
-            }
-        }
-        if self.status == Status::ViewChanging && view <= self.view {
-            // The sender may have lost our VIEW-CHANGEs: send again the one for its view (if we
-            // sent one) and the one for ours.
-            let mine: Vec<_> = [view, self.view]
-                .iter()
-                .filter_map(|v| self.own_view_changes.get(v).cloned())
-                .collect();
-            for vc in mine {
-                self.send(NodeId::Replica(j), Message::ViewChange(vc));
-            }
-        }
-        // Our CHECKPOINTs above the sender's stable one, signed anew from the kept states, so
-        // that it can see q of them agree and fetch the state.
-        for cp in self.log.checkpoints_above(stable) {
-            let signed = self.keys.sign(cp);
-            self.send(NodeId::Replica(j), Message::Checkpoint(signed));
-        }
-        let above: Vec<SeqNum> = self
-            .log
-            .slots()
-            .map(|(seq, _)| *seq)
-            .filter(|seq| *seq > last_executed)
-            .collect();
-        for seq in above {
-            self.resend_slot(seq, Some(j));
         }
     }
 
@@ -710,7 +530,6 @@ impl Replica {
     }
 
     fn prepared(&mut self, seq: SeqNum, prepares: Vec<super::message::SignedVote>) {
-        let view = self.view;
         let id = self.id;
         let slot = self.log.slot_mut(seq);
         let Some(pp) = slot.pre_prepare.clone() else {
@@ -722,25 +541,30 @@ impl Replica {
             batch: pp.batch,
             prepares,
         });
-        slot.record_commit(vote);
-        slot.commits.add((view, vote.digest), id);
-        self.broadcast(Message::Commit(vote));
+        let signed = self.keys.sign((VoteKind::Commit, vote));
+        slot.record_commit(id, signed.clone());
+        self.broadcast(Message::Commit(signed));
         self.check_committed(seq);
     }
 
     // Commits count in any view: q matching COMMITs certify the batch (at least f+1 honest
     // replicas prepared it, so no other batch can commit at n, §4.4 invariant).
-    fn on_commit(&mut self, j: ReplicaId, vote: Vote) {
-        if !self.log.in_window(vote.seq) || vote.seq <= self.last_executed {
-            return;
-        }
-        let slot = self.log.slot_mut(vote.seq);
-        if slot.commits.len() >= MAX_VOTE_KEYS_PER_SLOT
-            && slot.commits.count(&(vote.view, vote.digest)) == 0
+    fn on_commit(&mut self, j: ReplicaId, signed: SignedVote) {
+        let (kind, vote) = *signed.value();
+        if signed.signer() != j
+            || kind != VoteKind::Commit
+            || !self.log.in_window(vote.seq)
+            || vote.seq <= self.last_executed
+            || !self.keys.verify(&signed)
         {
             return;
         }
-        slot.commits.add((vote.view, vote.digest), j);
+        let slot = self.log.slot_mut(vote.seq);
+        let key = (vote.view, vote.digest);
+        if slot.commits.len() >= MAX_VOTE_KEYS_PER_SLOT && !slot.commits.contains_key(&key) {
+            return;
+        }
+        slot.commits.entry(key).or_default().insert(j, signed);
         self.check_committed(vote.seq);
     }
 
@@ -756,62 +580,25 @@ impl Replica {
         if slot.committed.is_some() || seq <= self.last_executed {
             return;
         }
-        let certified = slot
-            .commits
-            .keys()
-            .find(|key| slot.commits.count(key) >= quorum)
-            .copied();
-        let Some((_, digest)) = certified else {
+        let Some(key) = slot.certified(quorum) else {
             return;
         };
+        let digest = key.1;
         if let Some(batch) = slot.batch_with(digest) {
             let slot = self.log.slot_mut(seq);
             slot.committed = Some(batch.clone());
             self.observe(Observation::Committed { seq, batch });
             self.try_execute();
         } else if !slot.fetch_asked {
-            let key = slot
-                .commits
-                .keys()
-                .find(|k| k.1 == digest)
-                .copied()
-                .unwrap_or((0, digest));
             let ask: Vec<ReplicaId> = slot
                 .commits
-                .voters(&key)
-                .into_iter()
-                .filter(|&r| r != id)
-                .take(f + 1)
-                .collect();
+                .get(&key)
+                .map(|voters| voters.voters().filter(|&r| r != id).take(f + 1).collect())
+                .unwrap_or_default();
             self.log.slot_mut(seq).fetch_asked = true;
             for r in ask {
                 self.send(NodeId::Replica(r), Message::FetchBatch { seq, digest });
             }
-        }
-    }
-
-    fn on_fetch_batch(&mut self, j: ReplicaId, seq: SeqNum, digest: super::message::Digest) {
-        let committed = self
-            .log
-            .slot(seq)
-            .and_then(|s| s.committed.clone())
-            .filter(|b| b.digest() == digest);
-        if let Some(batch) = committed {
-            self.send(NodeId::Replica(j), Message::Batch { seq, batch });
-        }
-    }
-
-    fn on_batch(&mut self, seq: SeqNum, batch: Arc<Batch>) {
-        let Some(slot) = self.log.slot(seq) else {
-            return;
-        };
-        let certified = slot
-            .commits
-            .keys()
-            .any(|k| k.1 == batch.digest() && slot.commits.count(k) >= self.cfg.quorum());
-        if certified && slot.committed.is_none() {
-            self.log.slot_mut(seq).fetched = Some(batch);
-            self.check_committed(seq);
         }
     }
 
@@ -858,7 +645,7 @@ impl Replica {
     }
 
     /// Drops a client's requests up to `timestamp` from the waiting and assigned sets.
-    fn forget_request(&mut self, client: ClientId, timestamp: Timestamp) -> bool {
+    pub(crate) fn forget_request(&mut self, client: ClientId, timestamp: Timestamp) -> bool {
         let done: Vec<_> = self
             .waiting
             .range((client, 0)..=(client, timestamp))
@@ -900,130 +687,8 @@ impl Replica {
     }
 
     /// A request executed: the current view works, so the timeout backs off no more.
-    fn made_progress(&mut self) {
+    pub(crate) fn made_progress(&mut self) {
         self.progress_in_view = true;
         self.failed_view_changes = 0;
-    }
-
-    // §4.3: CHECKPOINT(n, d, i) with the digest of the state after executing n.
-    fn checkpoint(&mut self, seq: SeqNum) {
-        let cp = Checkpoint {
-            seq,
-            state: self.service.digest(),
-        };
-        self.log.keep_snapshot(seq, self.service.clone());
-        let signed = self.keys.sign(cp);
-        self.broadcast(Message::Checkpoint(signed.clone()));
-        self.add_checkpoint(signed);
-    }
-
-    fn on_checkpoint(&mut self, j: ReplicaId, signed: Signed<Checkpoint>) {
-        if signed.signer() != j || !self.keys.verify(&signed) {
-            return;
-        }
-        self.add_checkpoint(signed);
-    }
-
-    fn add_checkpoint(&mut self, signed: Signed<Checkpoint>) {
-        if let Some(stable) = self.log.add_checkpoint(signed, self.cfg.quorum()) {
-            self.install_stable(stable);
-        }
-    }
-
-    /// A checkpoint became stable (§4.3): garbage-collect, and fetch the state if this replica
-    /// has not executed that far (state transfer).
-    pub(crate) fn install_stable(&mut self, stable: StableCheckpoint) {
-        if stable.seq <= self.log.low() {
-            return;
-        }
-        let seq = stable.seq;
-        self.log.make_stable(stable);
-        self.next_seq = self.next_seq.max(seq);
-        if self.last_executed < seq {
-            self.begin_state_transfer();
-        } else {
-            self.try_propose();
-        }
-    }
-
-    fn begin_state_transfer(&mut self) {
-        let stable = self.log.stable();
-        let candidates: Vec<ReplicaId> = stable
-            .proof
-            .iter()
-            .map(Signed::signer)
-            .filter(|&r| r != self.id)
-            .collect();
-        self.fetch = Some(Fetch {
-            seq: stable.seq,
-            state: stable.state,
-            candidates,
-            next: 0,
-        });
-        self.ask_for_state();
-    }
-
-    /// Asks the next replica that vouched for the stable checkpoint for its state.
-    fn ask_for_state(&mut self) {
-        let Some(fetch) = self.fetch.as_mut() else {
-            return;
-        };
-        if fetch.candidates.is_empty() {
-            return;
-        }
-        let target = fetch.candidates[fetch.next % fetch.candidates.len()];
-        fetch.next += 1;
-        let seq = fetch.seq;
-        self.send(NodeId::Replica(target), Message::FetchState { seq });
-        self.arm(TimerKind::Fetch, self.cfg.view_change_timeout_ns / 2);
-    }
-
-    fn on_fetch_state(&mut self, j: ReplicaId, seq: SeqNum) {
-        if let Some(service) = self.log.snapshot(seq) {
-            let snapshot = Snapshot {
-                seq,
-                service: service.clone(),
-            };
-            self.send(NodeId::Replica(j), Message::State(Arc::new(snapshot)));
-        }
-    }
-
-    // State transfer: install a state only if it matches the digest q replicas vouched for.
-    fn on_state(&mut self, snapshot: Arc<Snapshot>) {
-        let Some(fetch) = &self.fetch else {
-            return;
-        };
-        if snapshot.seq != fetch.seq
-            || snapshot.service.digest() != fetch.state
-            || self.last_executed >= snapshot.seq
-        {
-            return;
-        }
-        self.fetch = None;
-        self.disarm(TimerKind::Fetch);
-        self.service = snapshot.service.clone();
-        self.last_executed = snapshot.seq;
-        self.made_progress();
-        self.log.keep_snapshot(snapshot.seq, self.service.clone());
-        let mut last_timestamps = Vec::new();
-        let clients: Vec<ClientId> = self
-            .waiting
-            .keys()
-            .chain(self.assigned.keys())
-            .map(|k| k.0)
-            .collect();
-        for client in clients {
-            if let Some(last) = self.service.last_reply(client) {
-                self.forget_request(client, last.timestamp);
-            }
-        }
-        for (client, last) in self.service.reply_table() {
-            last_timestamps.push((client, last.timestamp));
-        }
-        self.observe(Observation::StateTransferred {
-            seq: snapshot.seq,
-            last_timestamps,
-        });
-        self.try_execute();
     }
 }

@@ -1,0 +1,414 @@
+//! Catching up (Castro & Liskov §4.3 state transfer; TOCS'02 §5.2 status messages and §6.2
+//! state transfer): how a replica that missed messages, or a whole stretch of the log, gets
+//! back in step. A replica whose execution has not moved for a while broadcasts STATUS; the
+//! others answer with what it lacks: certificates of batches committed above where it stands,
+//! their own votes for slots still open, the signed CHECKPOINTs that make a checkpoint stable,
+//! their VIEW-CHANGEs, or the NEW-VIEW it missed. A replica that learns of a stable checkpoint
+//! beyond its execution fetches the state and checks it against the certified digest. Also
+//! here: checkpoints themselves (§4.3) and the restart after a crash.
+
+use std::sync::Arc;
+
+use super::auth::{Signed, VoteKind};
+use super::log::StableCheckpoint;
+use super::message::{
+    Batch, Checkpoint, ClientId, Message, NodeId, ReplicaId, SeqNum, SignedVote, Snapshot,
+    Timestamp, View,
+};
+use super::replica::{Fetch, Replica, Status};
+use super::{Observation, TimerKind};
+
+impl Replica {
+    /// Back from a crash: every timer was lost. Ask the others where they stand (their answers
+    /// bring missing commits, checkpoints and new views), and wait for requests again.
+    pub(crate) fn on_recover(&mut self) {
+        for kind in [
+            TimerKind::Batch,
+            TimerKind::ViewChange,
+            TimerKind::Fetch,
+            TimerKind::Status,
+        ] {
+            self.disarm(kind);
+        }
+        self.status_backoff = 0;
+        let status = self.status_message();
+        self.broadcast(status);
+        if self.status == Status::ViewChanging {
+            self.arm(TimerKind::ViewChange, self.view_change_timeout_ns());
+        } else {
+            self.restart_request_timer(false);
+        }
+        if self.fetch.is_some() {
+            self.ask_for_state();
+        }
+        self.partial_batch_due = true;
+        self.try_propose();
+    }
+
+    /// The client's retransmission: resend this replica's protocol messages for the slot that
+    /// holds the request, so that peers that lost them can complete it.
+    pub(crate) fn retransmit_votes_for(&mut self, key: (ClientId, Timestamp)) {
+        let Some(&seq) = self.assigned.get(&key) else {
+            let found = self.log.slots().find(|(_, slot)| {
+                slot.pre_prepare.as_ref().is_some_and(|pp| {
+                    pp.batch
+                        .requests()
+                        .iter()
+                        .any(|r| (r.client, r.timestamp) == key)
+                })
+            });
+            if let Some((&seq, _)) = found {
+                self.resend_slot(seq, None);
+            }
+            return;
+        };
+        self.resend_slot(seq, None);
+    }
+
+    /// Resends this replica's own messages for `seq` in the current view (pre-prepare as
+    /// primary, prepare and commit as sent) to `to`, or to all replicas.
+    pub(crate) fn resend_slot(&mut self, seq: SeqNum, to: Option<ReplicaId>) {
+        let view = self.view;
+        let Some(slot) = self.log.slot(seq) else {
+            return;
+        };
+        let mut resend = Vec::new();
+        let current = slot
+            .pre_prepare
+            .clone()
+            .filter(|pp| pp.vote().view == view && self.status == Status::Normal);
+        if let Some(pp) = current {
+            let digest = pp.vote().digest;
+            if self.cfg.primary(view) == self.id {
+                resend.push(Message::PrePrepare(pp));
+            } else if let Some(mine) = slot
+                .prepares
+                .get(&(view, digest))
+                .and_then(|p| p.get(self.id))
+            {
+                resend.push(Message::Prepare(mine.clone()));
+            }
+        }
+        // A COMMIT stays evidence in any later view (q of them certify the batch), so a replica
+        // that asks (`to`) gets every one kept; a broadcast carries only the latest.
+        let commits = match to {
+            Some(_) => &slot.voted_commits[..],
+            None => slot
+                .voted_commits
+                .last()
+                .map_or(&[][..], std::slice::from_ref),
+        };
+        for vote in commits {
+            resend.push(Message::Commit(vote.clone()));
+        }
+        for message in resend {
+            match to {
+                Some(r) => self.send(NodeId::Replica(r), message),
+                None => self.broadcast(message),
+            }
+        }
+    }
+
+    /// The status timer fired: if execution has not moved since the last firing, tell the
+    /// others where this replica stands so that they resend what it lacks.
+    pub(crate) fn on_status_timeout(&mut self) {
+        if self.last_executed != self.status_mark {
+            self.status_backoff = 0;
+        } else if self.unfinished() {
+            let status = self.status_message();
+            self.broadcast(status);
+            self.status_backoff += 1;
+            self.refetch_missing_batches();
+        }
+        self.status_mark = self.last_executed;
+    }
+
+    /// Asks again for committed batches whose earlier fetch went unanswered (lost, or asked of
+    /// a faulty replica).
+    pub(crate) fn refetch_missing_batches(&mut self) {
+        let missing: Vec<SeqNum> = self
+            .log
+            .slots_mut()
+            .filter(|(_, slot)| slot.fetch_asked && slot.committed.is_none())
+            .map(|(seq, slot)| {
+                slot.fetch_asked = false;
+                *seq
+            })
+            .collect();
+        for seq in missing {
+            self.check_committed(seq);
+        }
+    }
+
+    pub(crate) fn status_message(&self) -> Message {
+        Message::Status {
+            view: self.view,
+            normal: self.status == Status::Normal,
+            last_executed: self.last_executed,
+            stable: self.log.low(),
+        }
+    }
+
+    /// Another replica is stuck at `last_executed`: resend it the commits of batches committed
+    /// above that (and this replica's messages for slots still open), its own CHECKPOINT if the
+    /// sender is behind the stable checkpoint, and, as primary, a NEW-VIEW it may have missed.
+    pub(crate) fn on_status(
+        &mut self,
+        j: ReplicaId,
+        view: View,
+        normal: bool,
+        last_executed: SeqNum,
+        stable: SeqNum,
+    ) {
+        if j == self.id {
+            return;
+        }
+        if last_executed > self.last_executed || stable > self.log.low() {
+            // The sender is ahead: tell it where we stand so that it sends what we lack.
+            let status = self.status_message();
+            self.send(NodeId::Replica(j), status);
+        }
+        let missed_new_view = view < self.view || (view == self.view && !normal);
+        if self.status == Status::Normal && missed_new_view {
+            if let Some(nv) = self.last_new_view.clone().filter(|nv| nv.view == self.view) {
+                self.send(NodeId::Replica(j), Message::NewView(nv));
+            }
+        }
+        if self.status == Status::ViewChanging && view <= self.view {
+            // The sender may have lost our VIEW-CHANGEs: send again the one for its view (if we
+            // sent one) and the one for ours.
+            let mine: Vec<_> = [view, self.view]
+                .iter()
+                .filter_map(|v| self.own_view_changes.get(v).cloned())
+                .collect();
+            for vc in mine {
+                self.send(NodeId::Replica(j), Message::ViewChange(vc));
+            }
+        }
+        // Our stable checkpoint's proof (q signed CHECKPOINTs: enough on its own, even if a
+        // faulty replica never sent the sender its own), and our CHECKPOINTs above it, signed
+        // anew from the kept states.
+        if self.log.low() > stable {
+            for signed in self.log.stable().proof.clone() {
+                self.send(NodeId::Replica(j), Message::Checkpoint(signed));
+            }
+        }
+        for cp in self.log.checkpoints_above(stable.max(self.log.low())) {
+            let signed = self.keys.sign(cp);
+            self.send(NodeId::Replica(j), Message::Checkpoint(signed));
+        }
+        // Above where the sender stands: a commit certificate for each batch we hold committed
+        // with one, and our own messages for the slots still open.
+        let quorum = self.cfg.quorum();
+        let mut certificates = Vec::new();
+        let mut open = Vec::new();
+        for (&seq, slot) in self.log.slots() {
+            if seq <= last_executed {
+                continue;
+            }
+            let certificate = slot.committed.as_ref().and_then(|batch| {
+                slot.commit_certificate(batch.digest(), quorum)
+                    .map(|commits| (batch.clone(), commits))
+            });
+            match certificate {
+                Some(c) => certificates.push(c),
+                None => open.push(seq),
+            }
+        }
+        for (batch, commits) in certificates {
+            self.send(
+                NodeId::Replica(j),
+                Message::CommitCertificate { batch, commits },
+            );
+        }
+        for seq in open {
+            self.resend_slot(seq, Some(j));
+        }
+    }
+
+    /// A commit certificate: q signed COMMITs of one view for `(v, n, D(batch))` from distinct
+    /// replicas prove the batch committed at n (at least f+1 honest replicas prepared it, so no
+    /// other batch can commit there, §4.4), whatever this replica saw itself.
+    pub(crate) fn on_commit_certificate(&mut self, batch: Arc<Batch>, commits: Vec<SignedVote>) {
+        let Some(first) = commits.first() else {
+            return;
+        };
+        let vote = first.value().1;
+        if vote.digest != batch.digest()
+            || !self.log.in_window(vote.seq)
+            || vote.seq <= self.last_executed
+            || self
+                .log
+                .slot(vote.seq)
+                .is_some_and(|s| s.committed.is_some())
+        {
+            return;
+        }
+        let mut signers = std::collections::BTreeSet::new();
+        let valid = commits.iter().all(|c| {
+            *c.value() == (VoteKind::Commit, vote)
+                && signers.insert(c.signer())
+                && self.keys.verify(c)
+        });
+        if !valid || signers.len() < self.cfg.quorum() {
+            return;
+        }
+        let seq = vote.seq;
+        self.log.slot_mut(seq).committed = Some(batch.clone());
+        self.observe(Observation::Committed { seq, batch });
+        self.try_execute();
+    }
+
+    pub(crate) fn on_fetch_batch(
+        &mut self,
+        j: ReplicaId,
+        seq: SeqNum,
+        digest: super::message::Digest,
+    ) {
+        let committed = self
+            .log
+            .slot(seq)
+            .and_then(|s| s.committed.clone())
+            .filter(|b| b.digest() == digest);
+        if let Some(batch) = committed {
+            self.send(NodeId::Replica(j), Message::Batch { seq, batch });
+        }
+    }
+
+    pub(crate) fn on_batch(&mut self, seq: SeqNum, batch: Arc<Batch>) {
+        let Some(slot) = self.log.slot(seq) else {
+            return;
+        };
+        let certified = slot
+            .certified(self.cfg.quorum())
+            .is_some_and(|(_, d)| d == batch.digest());
+        if certified && slot.committed.is_none() {
+            self.log.slot_mut(seq).fetched = Some(batch);
+            self.check_committed(seq);
+        }
+    }
+
+    // §4.3: CHECKPOINT(n, d, i) with the digest of the state after executing n.
+    pub(crate) fn checkpoint(&mut self, seq: SeqNum) {
+        let cp = Checkpoint {
+            seq,
+            state: self.service.digest(),
+        };
+        self.log.keep_snapshot(seq, self.service.clone());
+        let signed = self.keys.sign(cp);
+        self.broadcast(Message::Checkpoint(signed.clone()));
+        self.add_checkpoint(signed);
+    }
+
+    /// A CHECKPOINT, sent by its signer or forwarded as part of a stable checkpoint's proof:
+    /// its signature, not the envelope, says whose it is.
+    pub(crate) fn on_checkpoint(&mut self, _j: ReplicaId, signed: Signed<Checkpoint>) {
+        if !self.keys.verify(&signed) {
+            return;
+        }
+        self.add_checkpoint(signed);
+    }
+
+    pub(crate) fn add_checkpoint(&mut self, signed: Signed<Checkpoint>) {
+        if let Some(stable) = self.log.add_checkpoint(signed, self.cfg.quorum()) {
+            self.install_stable(stable);
+        }
+    }
+
+    /// A checkpoint became stable (§4.3): garbage-collect, and fetch the state if this replica
+    /// has not executed that far (state transfer).
+    pub(crate) fn install_stable(&mut self, stable: StableCheckpoint) {
+        if stable.seq <= self.log.low() {
+            return;
+        }
+        let seq = stable.seq;
+        self.log.make_stable(stable);
+        self.next_seq = self.next_seq.max(seq);
+        if self.last_executed < seq {
+            self.begin_state_transfer();
+        } else {
+            self.try_propose();
+        }
+    }
+
+    pub(crate) fn begin_state_transfer(&mut self) {
+        let stable = self.log.stable();
+        let candidates: Vec<ReplicaId> = stable
+            .proof
+            .iter()
+            .map(Signed::signer)
+            .filter(|&r| r != self.id)
+            .collect();
+        self.fetch = Some(Fetch {
+            seq: stable.seq,
+            state: stable.state,
+            candidates,
+            next: 0,
+        });
+        self.ask_for_state();
+    }
+
+    /// Asks the next replica that vouched for the stable checkpoint for its state.
+    pub(crate) fn ask_for_state(&mut self) {
+        let Some(fetch) = self.fetch.as_mut() else {
+            return;
+        };
+        if fetch.candidates.is_empty() {
+            return;
+        }
+        let target = fetch.candidates[fetch.next % fetch.candidates.len()];
+        fetch.next += 1;
+        let seq = fetch.seq;
+        self.send(NodeId::Replica(target), Message::FetchState { seq });
+        self.arm(TimerKind::Fetch, self.cfg.view_change_timeout_ns / 2);
+    }
+
+    pub(crate) fn on_fetch_state(&mut self, j: ReplicaId, seq: SeqNum) {
+        if let Some(service) = self.log.snapshot(seq) {
+            let snapshot = Snapshot {
+                seq,
+                service: service.clone(),
+            };
+            self.send(NodeId::Replica(j), Message::State(Arc::new(snapshot)));
+        }
+    }
+
+    // State transfer: install a state only if it matches the digest q replicas vouched for.
+    pub(crate) fn on_state(&mut self, snapshot: Arc<Snapshot>) {
+        let Some(fetch) = &self.fetch else {
+            return;
+        };
+        if snapshot.seq != fetch.seq
+            || snapshot.service.digest() != fetch.state
+            || self.last_executed >= snapshot.seq
+        {
+            return;
+        }
+        self.fetch = None;
+        self.disarm(TimerKind::Fetch);
+        self.service = snapshot.service.clone();
+        self.last_executed = snapshot.seq;
+        self.made_progress();
+        self.log.keep_snapshot(snapshot.seq, self.service.clone());
+        let mut last_timestamps = Vec::new();
+        let clients: Vec<ClientId> = self
+            .waiting
+            .keys()
+            .chain(self.assigned.keys())
+            .map(|k| k.0)
+            .collect();
+        for client in clients {
+            if let Some(last) = self.service.last_reply(client) {
+                self.forget_request(client, last.timestamp);
+            }
+        }
+        for (client, last) in self.service.reply_table() {
+            last_timestamps.push((client, last.timestamp));
+        }
+        self.observe(Observation::StateTransferred {
+            seq: snapshot.seq,
+            last_timestamps,
+        });
+        self.try_execute();
+    }
+}
