@@ -97,6 +97,8 @@ fn validate_byzantine(s: &Scenario) -> Result<(), Problem> {
     let mut named = std::collections::BTreeSet::new();
     for (i, group) in s.byzantine.iter().enumerate() {
         total += u64::from(group.count);
+        crate::adversary::check_spec(&group.behaviour)
+            .map_err(|why| problem(&format!("byzantine[{i}].behaviour"), why))?;
         if let Placement::Ids(ids) = &group.placement {
             for id in ids {
                 if *id >= n {
