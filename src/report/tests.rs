@@ -132,20 +132,21 @@ fn trials_csv_header_and_rows_are_exact() {
     assert_eq!(
         lines[0],
         "point,trial,seed,byzantine[0].count,net.drop,n,f,byzantine,success,safety_ok,requests,\
-         completed,latency_ms,commit_ms,messages,time_ms,view_changes,final_view,violations"
+         completed,latency_ms,commit_ms,messages,time_ms,view_changes,final_view,state_transfers,\
+         violations"
     );
     assert_eq!(
         lines[1],
-        "0,0,1000,0,0,4,1,0,true,true,4,4,11.500,11.000,400,1133.333,0,0,"
+        "0,0,1000,0,0,4,1,0,true,true,4,4,11.500,11.000,400,1133.333,0,0,0,"
     );
     assert_eq!(
         lines[5],
-        "2,0,1020,0,0.1,4,1,0,false,false,4,4,23.000,22.500,500,1166.667,1,1,\
+        "2,0,1020,0,0.1,4,1,0,false,false,4,4,23.000,22.500,500,1166.667,1,1,0,\
          \"agreement: seq 3 \"\"a\"\" vs \"\"b\"\"; validity, at seq 4\""
     );
     assert_eq!(
         lines[8],
-        "3,1,1031,1,0.1,4,1,1,false,true,4,0,,,900,1300.000,2,0,"
+        "3,1,1031,1,0.1,4,1,1,false,true,4,0,,,900,1300.000,2,0,0,"
     );
     assert_eq!(lines.len(), 9);
     assert!(!dir.path(".trials.tmp.csv").exists());

@@ -8,7 +8,7 @@ use super::ReportError;
 use crate::runner::record::{RunResult, TrialRecord};
 
 /// Trial columns after `point,trial,seed` and the axis columns.
-const TRIAL_COLUMNS: [&str; 14] = [
+const TRIAL_COLUMNS: [&str; 15] = [
     "n",
     "f",
     "byzantine",
@@ -22,6 +22,7 @@ const TRIAL_COLUMNS: [&str; 14] = [
     "time_ms",
     "view_changes",
     "final_view",
+    "state_transfers",
     "violations",
 ];
 
@@ -41,7 +42,7 @@ const SUMMARY_COLUMNS: [&str; 10] = [
 
 /// Writes `trials.csv`: one row per record, in the given order. Header:
 /// `point,trial,seed,<axis paths...>,n,f,byzantine,success,safety_ok,requests,completed,`
-/// `latency_ms,commit_ms,messages,time_ms,view_changes,final_view,violations`.
+/// `latency_ms,commit_ms,messages,time_ms,view_changes,final_view,state_transfers,violations`.
 /// Millisecond values use three decimals; unknown values are empty; violations are joined
 /// with `"; "`.
 pub fn write_trials_csv(path: &Path, run: &RunResult) -> Result<(), ReportError> {
@@ -92,6 +93,7 @@ fn trial_row(record: &TrialRecord, axis_count: usize) -> Vec<String> {
         format_ms(o.time_ms),
         o.view_changes.to_string(),
         o.final_view.to_string(),
+        o.state_transfers.to_string(),
         o.violations.join("; "),
     ]);
     row
