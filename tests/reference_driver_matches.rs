@@ -1,6 +1,7 @@
 //! The reference driver (the same state machines, heap and RNG streams in a plain loop, no
-//! actix) and the actix engine produce the identical event trace and outcome for the same seed
-//! (DESIGN.md §6.9: determinism is tested by trace hash).
+//! actix, one event at a time) and the actix engine (which hands each actor every event of a
+//! lookahead window in one message) produce the identical event trace and outcome for the same
+//! seed (DESIGN.md §6.9: determinism is tested by trace hash).
 
 use pbft_sim::scenario;
 use pbft_sim::sim::seeds::trial_seed;
@@ -41,6 +42,10 @@ fn same_trace_in_both_drivers() {
         ("scenarios/crash-recover.ron", 2, true),
         ("scenarios/partition-heals.ron", 2, true),
         ("scenarios/wan-aws.ron", 1, true),
+        ("scenarios/loss-burst.ron", 2, true),
+        ("scenarios/heavy-tail-delays.ron", 1, true),
+        ("scenarios/batching.ron", 1, true),
+        ("scenarios/checkpoint-gc.ron", 1, true),
     ];
     for (path, trials, random) in cases {
         let distinct = compare(path, trials);

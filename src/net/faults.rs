@@ -174,6 +174,17 @@ impl FaultPlan {
             .product()
     }
 
+    /// The smallest slowdown factor any `Slow` fault applies (1 if none).
+    pub fn min_slowdown(&self) -> f64 {
+        self.faults
+            .iter()
+            .filter_map(|f| match f {
+                Fault::Slow { factor, .. } => Some(*factor),
+                _ => None,
+            })
+            .fold(1.0, f64::min)
+    }
+
     /// The extra loss probability at `now_ns` (bursts combine as independent losses).
     pub fn extra_loss(&self, now_ns: u64) -> f64 {
         let kept: f64 = self

@@ -95,6 +95,11 @@ impl Topology {
         }
     }
 
+    /// Every profile the topology uses besides the global one.
+    pub fn profiles(&self) -> impl Iterator<Item = &DelayProfile> {
+        self.table.iter().flatten()
+    }
+
     /// The profile for a message from node `from` to node `to`, if not the global one.
     pub fn profile(&self, from: u32, to: u32) -> Option<&DelayProfile> {
         let a = (*self.node_region.get(from as usize)?)?;

@@ -12,6 +12,11 @@ use crate::protocol::{Action, Client, Input};
 #[rtype(result = "Vec<Action>")]
 pub struct Step(pub Input);
 
+/// Several inputs for one node, in order; the answer is each input's actions.
+#[derive(Message)]
+#[rtype(result = "Vec<Vec<Action>>")]
+pub struct StepBatch(pub Vec<Input>);
+
 /// A replica (honest, or wrapped by a byzantine behaviour) as an actor.
 pub struct ReplicaActor {
     node: ReplicaNode,
@@ -36,6 +41,14 @@ impl Handler<Step> for ReplicaActor {
     }
 }
 
+impl Handler<StepBatch> for ReplicaActor {
+    type Result = MessageResult<StepBatch>;
+
+    fn handle(&mut self, batch: StepBatch, _ctx: &mut Context<Self>) -> Self::Result {
+        MessageResult(batch.0.into_iter().map(|i| self.node.handle(i)).collect())
+    }
+}
+
 /// A client as an actor.
 pub struct ClientActor {
     client: Client,
@@ -57,5 +70,13 @@ impl Handler<Step> for ClientActor {
 
     fn handle(&mut self, step: Step, _ctx: &mut Context<Self>) -> Self::Result {
         MessageResult(self.client.handle(step.0))
+    }
+}
+
+impl Handler<StepBatch> for ClientActor {
+    type Result = MessageResult<StepBatch>;
+
+    fn handle(&mut self, batch: StepBatch, _ctx: &mut Context<Self>) -> Self::Result {
+        MessageResult(batch.0.into_iter().map(|i| self.client.handle(i)).collect())
     }
 }

@@ -26,6 +26,9 @@ pub enum SimError {
     /// The Network actor was asked to run twice.
     #[error("the trial was already run")]
     AlreadyRun,
+    /// An event was created inside the lookahead window (a bug in the lookahead bound).
+    #[error("an event was scheduled inside the lookahead window")]
+    Lookahead,
     /// The actix system could not run the trial.
     #[error("actix system failed: {0}")]
     System(String),

@@ -102,6 +102,15 @@ pub struct Engine<N: Nodes> {
     events: u64,
     copies: Vec<u64>,
     trace: u64,
+    /// Conservative lookahead (DESIGN.md §2): no event can be created less than this after its
+    /// creator's time, so every event due within it of the earliest one is handed over at once
+    /// (one actix message per node); 0 delivers one event at a time.
+    lookahead_ns: u64,
+    /// The end of the window being processed; an event scheduled before it breaks the bound.
+    window_end: u64,
+    lookahead_broken: bool,
+    /// Delayed actions met while taking a window's inputs: (index in the window, action).
+    deferred: Vec<(usize, Action)>,
 }
 
 impl<N: Nodes> Engine<N> {
@@ -131,10 +140,20 @@ impl<N: Nodes> Engine<N> {
             slab: Slab::default(),
             counters: vec![0; count],
             trace: 0,
+            lookahead_ns: 0,
+            window_end: 0,
+            lookahead_broken: false,
+            deferred: Vec::new(),
             messages: 0,
             events: 0,
             copies: Vec::with_capacity(2),
         }
+    }
+
+    /// Sets the lookahead: the least delay any event of this trial can be created with.
+    pub fn with_lookahead(mut self, lookahead_ns: u64) -> Engine<N> {
+        self.lookahead_ns = lookahead_ns;
+        self
     }
 
     fn n(&self) -> u32 {
@@ -160,6 +179,9 @@ impl<N: Nodes> Engine<N> {
         let counter = &mut self.counters[creator as usize];
         *counter += 1;
         let counter = *counter;
+        if self.now.saturating_add(delay_ns) < self.window_end {
+            self.lookahead_broken = true;
+        }
         let slot = self.slab.insert(payload);
         self.heap.push(Event {
             time: self.now.saturating_add(delay_ns),
@@ -188,40 +210,127 @@ impl<N: Nodes> Engine<N> {
         }
         let mut ended_at = 0;
         while !self.metrics.all_done() {
-            let Some(event) = self.heap.pop() else {
+            let Some(first) = self.heap.pop() else {
                 break;
             };
-            if event.time > self.time_limit_ns {
+            if first.time > self.time_limit_ns {
                 ended_at = self.time_limit_ns;
                 break;
             }
-            self.now = event.time;
-            ended_at = self.now;
-            self.trace = splitmix64(
-                self.trace
-                    ^ splitmix64(event.time ^ (u64::from(event.target) << 48))
-                    ^ (u64::from(event.creator) << 40)
-                    ^ event.counter,
-            );
-            let payload = self.slab.take(event.slot);
-            if self.is_down(event.target) {
-                continue; // a crashed replica receives nothing; its timers are lost
-            }
-            self.events += 1;
-            let input = match payload {
-                Some(Payload::Deliver { from, message }) => Input::Message { from, message },
-                Some(Payload::Fire(timer)) => Input::Timeout(timer),
-                Some(Payload::Recover) => Input::Recover,
-                Some(Payload::Perform(action)) => {
-                    self.apply(event.target, vec![action]);
-                    continue;
+            let window = self.take_window(first);
+            let (inputs, down) = self.take_inputs(&window);
+            let mut actions = self.step_window(&window, inputs).await?;
+            // Count and apply in event order, as one-at-a-time delivery would (events after
+            // the one that completes the trial are neither counted nor applied).
+            for ((event, actions), down) in window.iter().zip(actions.iter_mut()).zip(&down) {
+                self.now = event.time;
+                ended_at = self.now;
+                self.trace = splitmix64(
+                    self.trace
+                        ^ splitmix64(event.time ^ (u64::from(event.target) << 48))
+                        ^ (u64::from(event.creator) << 40)
+                        ^ event.counter,
+                );
+                if !down {
+                    self.events += 1;
                 }
-                None => continue,
-            };
-            let actions = self.step(event.target, input).await?;
-            self.apply(event.target, actions);
+                if let Some(actions) = actions.take() {
+                    self.apply(event.target, actions);
+                }
+                if self.metrics.all_done() {
+                    break;
+                }
+            }
+            self.window_end = 0;
+        }
+        if self.lookahead_broken {
+            return Err(SimError::Lookahead);
         }
         Ok(self.outcome(ended_at))
+    }
+
+    /// `first` and every later event due before `first.time + lookahead` (within the limit), in
+    /// order. Nothing created while they are processed can be due inside that window.
+    fn take_window(&mut self, first: Event) -> Vec<Event> {
+        let mut window = vec![first];
+        if self.lookahead_ns > 0 {
+            let end = first
+                .time
+                .saturating_add(self.lookahead_ns)
+                .min(self.time_limit_ns.saturating_add(1));
+            while self.heap.peek_time().is_some_and(|t| t < end) {
+                if let Some(event) = self.heap.pop() {
+                    window.push(event);
+                }
+            }
+            self.window_end = end;
+        }
+        window
+    }
+
+    /// The window's payloads as inputs, event by event (`None` for an event with nothing to
+    /// hand to a node: a delayed action, kept aside, or a crashed target), and whether each
+    /// event's target is down (a crashed replica receives nothing; its timers are lost).
+    fn take_inputs(&mut self, window: &[Event]) -> (Vec<Option<Input>>, Vec<bool>) {
+        let mut inputs = Vec::with_capacity(window.len());
+        let mut down = Vec::with_capacity(window.len());
+        for event in window {
+            self.now = event.time;
+            let payload = self.slab.take(event.slot);
+            let is_down = self.is_down(event.target);
+            down.push(is_down);
+            if is_down {
+                inputs.push(None);
+                continue;
+            }
+            inputs.push(match payload {
+                Some(Payload::Deliver { from, message }) => Some(Input::Message { from, message }),
+                Some(Payload::Fire(timer)) => Some(Input::Timeout(timer)),
+                Some(Payload::Recover) => Some(Input::Recover),
+                Some(Payload::Perform(action)) => {
+                    self.deferred.push((inputs.len(), action));
+                    None
+                }
+                None => None,
+            });
+        }
+        (inputs, down)
+    }
+
+    /// Hands each node its inputs of the window (one message per node) and returns every
+    /// event's actions, in event order.
+    async fn step_window(
+        &mut self,
+        window: &[Event],
+        inputs: Vec<Option<Input>>,
+    ) -> Result<Vec<Option<Vec<Action>>>, SimError> {
+        let mut actions: Vec<Option<Vec<Action>>> = (0..window.len()).map(|_| None).collect();
+        for (index, action) in std::mem::take(&mut self.deferred) {
+            actions[index] = Some(vec![action]);
+        }
+        if window.len() == 1 {
+            if let Some(Some(input)) = inputs.into_iter().next() {
+                actions[0] = Some(self.step(window[0].target, input).await?);
+            }
+            return Ok(actions);
+        }
+        let mut by_node: std::collections::BTreeMap<u32, (Vec<usize>, Vec<Input>)> =
+            std::collections::BTreeMap::new();
+        for (index, (event, input)) in window.iter().zip(inputs).enumerate() {
+            if let Some(input) = input {
+                let entry = by_node.entry(event.target).or_default();
+                entry.0.push(index);
+                entry.1.push(input);
+            }
+        }
+        for (target, (indices, inputs)) in by_node {
+            let node = self.node(target);
+            let answers = self.nodes.step_batch(node, inputs).await?;
+            for (index, answer) in indices.into_iter().zip(answers) {
+                actions[index] = Some(answer);
+            }
+        }
+        Ok(actions)
     }
 
     fn apply(&mut self, source: u32, actions: Vec<Action>) {

@@ -6,7 +6,7 @@ use std::future::Future;
 
 use actix::Addr;
 
-use super::actors::{ClientActor, ReplicaActor, Step};
+use super::actors::{ClientActor, ReplicaActor, Step, StepBatch};
 use super::SimError;
 use crate::adversary::ReplicaNode;
 use crate::protocol::message::NodeId;
@@ -24,6 +24,13 @@ pub trait Nodes {
         node: NodeId,
         input: Input,
     ) -> impl Future<Output = Result<Vec<Action>, SimError>>;
+
+    /// Hands `inputs` to `node` in order and returns each one's actions.
+    fn step_batch(
+        &mut self,
+        node: NodeId,
+        inputs: Vec<Input>,
+    ) -> impl Future<Output = Result<Vec<Vec<Action>>, SimError>>;
 }
 
 /// Nodes as actix actors (the simulator proper).
@@ -47,6 +54,18 @@ impl Nodes for ActorNodes {
         let answer = match node {
             NodeId::Replica(r) => self.replicas[r as usize].send(Step(input)).await,
             NodeId::Client(c) => self.clients[c as usize].send(Step(input)).await,
+        };
+        answer.map_err(|e| SimError::Mailbox(e.to_string()))
+    }
+
+    async fn step_batch(
+        &mut self,
+        node: NodeId,
+        inputs: Vec<Input>,
+    ) -> Result<Vec<Vec<Action>>, SimError> {
+        let answer = match node {
+            NodeId::Replica(r) => self.replicas[r as usize].send(StepBatch(inputs)).await,
+            NodeId::Client(c) => self.clients[c as usize].send(StepBatch(inputs)).await,
         };
         answer.map_err(|e| SimError::Mailbox(e.to_string()))
     }
@@ -74,5 +93,17 @@ impl Nodes for DirectNodes {
             NodeId::Replica(r) => Ok(self.replicas[r as usize].handle(input)),
             NodeId::Client(c) => Ok(self.clients[c as usize].handle(input)),
         }
+    }
+
+    async fn step_batch(
+        &mut self,
+        node: NodeId,
+        inputs: Vec<Input>,
+    ) -> Result<Vec<Vec<Action>>, SimError> {
+        let mut out = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            out.push(self.step(node, input).await?);
+        }
+        Ok(out)
     }
 }

@@ -144,11 +144,39 @@ pub async fn run_trial(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
             .map(|client| ClientActor::new(client).start())
             .collect(),
     };
-    let network = Network::new(engine(spec, nodes, parts.engine)).start();
+    let engine = engine(spec, nodes, parts.engine).with_lookahead(lookahead_ns(spec));
+    let network = Network::new(engine).start();
     network
         .send(RunTrial)
         .await
         .map_err(|e| SimError::Mailbox(e.to_string()))?
+}
+
+/// The least delay with which any event of this trial can be created, so that the actix engine
+/// may hand every event due within it of the earliest one to the actors at once (DESIGN.md §2,
+/// conservative lookahead). Link delays are bounded below by their profiles (slowed down by
+/// `Slow` faults below 1), timers by the protocol's timeouts. Byzantine behaviours may hold
+/// messages back by any amount, so with any of them the lookahead is 0: one event at a time.
+pub fn lookahead_ns(spec: &TrialSpec) -> u64 {
+    if spec.byzantine.iter().any(|g| g.count > 0) {
+        return 0;
+    }
+    let min_ms = spec
+        .topology
+        .profiles()
+        .map(crate::net::DelayProfile::min_ms)
+        .fold(spec.network.delay.min_ms(), f64::min);
+    let links = crate::net::ms_to_ns(min_ms * spec.faults.min_slowdown().min(1.0));
+    let p = &spec.replica;
+    [
+        links,
+        p.batch_timeout_ns,
+        p.view_change_timeout_ns / 2,
+        spec.retransmit_ns,
+    ]
+    .into_iter()
+    .min()
+    .unwrap_or(0)
 }
 
 /// Runs one trial in a fresh actix System on the calling thread (for tests and examples).
