@@ -85,9 +85,11 @@ impl Behaviour for SeedAdversary {
                     };
                     out.push(Action::Broadcast(Message::Prepare(keys.sign((kind, vote)))));
                 }
-                Action::Broadcast(Message::Commit(_))
+                // Never commits: neither its COMMITs nor a commit certificate (which would carry
+                // its own signed commit) leave it.
+                Action::Broadcast(Message::Commit(_) | Message::CommitCertificate { .. })
                 | Action::Send {
-                    message: Message::Commit(_),
+                    message: Message::Commit(_) | Message::CommitCertificate { .. },
                     ..
                 } => {}
                 other => out.push(other),

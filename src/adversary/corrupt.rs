@@ -52,15 +52,20 @@ impl Behaviour for WrongDigest {
         let keys = ctx.replica.keyring();
         actions
             .into_iter()
-            .map(|action| match action {
-                Action::Send { to, message } => Action::Send {
+            .filter_map(|action| match action {
+                // A commit certificate would carry its own commit for the real digest.
+                Action::Send {
+                    message: Message::CommitCertificate { .. },
+                    ..
+                } => None,
+                Action::Send { to, message } => Some(Action::Send {
                     to,
                     message: Self::corrupt(message, keys, ctx.rng),
-                },
+                }),
                 Action::Broadcast(message) => {
-                    Action::Broadcast(Self::corrupt(message, keys, ctx.rng))
+                    Some(Action::Broadcast(Self::corrupt(message, keys, ctx.rng)))
                 }
-                other => other,
+                other => Some(other),
             })
             .collect()
     }
