@@ -6,6 +6,21 @@
 //! -> `sim` (actix: a Network actor with a virtual clock drives Replica and Client actors, which
 //! run the pure state machines of `protocol`, wrapped by `adversary` behaviours, over the `net`
 //! model, watched by the `oracle`) -> result rows -> `report` (CSV, JSON, charts).
+//!
+//! One trial from scenario text, with the reference driver (no actix needed):
+//!
+//! ```
+//! let plan = pbft_sim::scenario::parse(
+//!     "inline.ron",
+//!     r#"Scenario(name: "doc", replicas: 4, network: (delay: Constant(ms: 10.0)))"#,
+//! )
+//! .expect("a valid scenario");
+//! let spec = pbft_sim::scenario::trial_spec(&plan.points[0].scenario, 1);
+//! let outcome = pbft_sim::sim::run_trial_reference(&spec).expect("the trial runs");
+//! assert!(outcome.success && outcome.safety_ok);
+//! // Request, pre-prepare, prepare, commit, reply: five 10 ms delays.
+//! assert_eq!(outcome.latency_ms, Some(50.0));
+//! ```
 
 pub mod adversary;
 pub mod net;
