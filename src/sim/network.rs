@@ -319,20 +319,24 @@ impl<N: Nodes> Engine<N> {
             }
             return Ok(actions);
         }
-        let mut by_node: std::collections::BTreeMap<u32, (Vec<usize>, Vec<Input>)> =
-            std::collections::BTreeMap::new();
-        for (index, (event, input)) in window.iter().zip(inputs).enumerate() {
-            if let Some(input) = input {
-                let entry = by_node.entry(event.target).or_default();
-                entry.0.push(index);
-                entry.1.push(input);
-            }
-        }
-        for (target, (indices, inputs)) in by_node {
-            let node = self.node(target);
-            let answers = self.nodes.step_batch(node, inputs).await?;
-            for (index, answer) in indices.into_iter().zip(answers) {
-                actions[index] = Some(answer);
+        // The events with an input, grouped by target node, each group in event order.
+        let mut order: Vec<(u32, usize)> = window
+            .iter()
+            .zip(&inputs)
+            .enumerate()
+            .filter(|(_, (_, input))| input.is_some())
+            .map(|(index, (event, _))| (event.target, index))
+            .collect();
+        order.sort_unstable();
+        let mut inputs = inputs;
+        for group in order.chunk_by(|a, b| a.0 == b.0) {
+            let batch: Vec<Input> = group
+                .iter()
+                .filter_map(|(_, i)| inputs[*i].take())
+                .collect();
+            let answers = self.nodes.step_batch(self.node(group[0].0), batch).await?;
+            for ((_, index), answer) in group.iter().zip(answers) {
+                actions[*index] = Some(answer);
             }
         }
         Ok(actions)
