@@ -26,33 +26,8 @@ enum Command {
     Run {
         /// The scenario file (RON).
         scenario: PathBuf,
-        /// Output folder [default: results/<scenario name>/].
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Worker threads [default: all cores]; results do not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Trials per sweep point, instead of the scenario's.
-        #[arg(long)]
-        trials: Option<u32>,
-        /// Scenario seed, instead of the scenario's.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// No progress bar.
-        #[arg(long)]
-        quiet: bool,
-        /// Keep the trials already saved in the output folder (same scenario only); run the rest.
-        #[arg(long)]
-        resume: bool,
-        /// Run only shard I of N (every N-th trial) into a shard folder, for `merge`.
-        #[arg(long, value_name = "I/N")]
-        shard: Option<Shard>,
-        /// After the summary, print one line of rates and peak memory.
-        #[arg(long)]
-        stats: bool,
-        /// Stop once this many trials are saved, as a kill would (for tests).
-        #[arg(long, hide = true)]
-        abort_after: Option<usize>,
+        #[command(flatten)]
+        args: RunArgs,
     },
     /// Merge the folders of `run --shard` into the files of one unsharded run.
     Merge {
@@ -117,31 +92,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Run {
-            scenario,
-            out,
-            threads,
-            trials,
-            seed,
-            quiet,
-            resume,
-            shard,
-            stats,
-            abort_after,
-        } => {
-            let args = RunArgs {
-                out,
-                threads,
-                trials,
-                seed,
-                quiet,
-                resume,
-                shard,
-                stats,
-                abort_after,
-            };
-            run(&scenario, args)
-        }
+        Command::Run { scenario, args } => run(&scenario, args),
         Command::Merge { shards, out } => merge(&shards, out),
         Command::Check { scenarios } => check(&scenarios),
         Command::Suite {
@@ -207,15 +158,34 @@ fn print_plan(plan: &Plan) {
 }
 
 /// `run`'s options.
+#[derive(clap::Args)]
 struct RunArgs {
+    /// Output folder [default: results/<scenario name>/].
+    #[arg(long)]
     out: Option<PathBuf>,
+    /// Worker threads [default: all cores]; results do not depend on it.
+    #[arg(long)]
     threads: Option<usize>,
+    /// Trials per sweep point, instead of the scenario's.
+    #[arg(long)]
     trials: Option<u32>,
+    /// Scenario seed, instead of the scenario's.
+    #[arg(long)]
     seed: Option<u64>,
+    /// No progress bar.
+    #[arg(long)]
     quiet: bool,
+    /// Keep the trials already saved in the output folder (same scenario only); run the rest.
+    #[arg(long)]
     resume: bool,
+    /// Run only shard I of N (every N-th trial) into a shard folder, for `merge`.
+    #[arg(long, value_name = "I/N")]
     shard: Option<Shard>,
+    /// After the summary, print one line of rates and peak memory.
+    #[arg(long)]
     stats: bool,
+    /// Stop once this many trials are saved, as a kill would (for tests).
+    #[arg(long, hide = true)]
     abort_after: Option<usize>,
 }
 
