@@ -8,7 +8,7 @@ use rand::RngExt;
 use super::spec::MutateField;
 use super::{recipients, Behaviour, Context};
 use crate::net::SimRng;
-use crate::protocol::message::{Checkpoint, PrePrepare, Vote};
+use crate::protocol::message::{Checkpoint, PrePrepare, SignedVote, Vote};
 use crate::protocol::{Action, Digest, Keyring, Message, NodeId};
 
 /// A digest no replica computed: derived from the real one and a random salt.
@@ -25,19 +25,21 @@ fn bogus(of: Digest, rng: &mut SimRng) -> Digest {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WrongDigest;
 
+/// `signed`'s vote changed by `change`, signed anew by `keys` (the same kind of vote).
+fn re_signed(signed: &SignedVote, keys: &Keyring, change: impl FnOnce(Vote) -> Vote) -> SignedVote {
+    let (kind, vote) = *signed.value();
+    keys.sign((kind, change(vote)))
+}
+
 impl WrongDigest {
     fn corrupt(message: Message, keys: &Keyring, rng: &mut SimRng) -> Message {
+        let wrong = |vote: Vote| Vote {
+            digest: bogus(vote.digest, rng),
+            ..vote
+        };
         match message {
-            Message::Prepare(signed) => {
-                let (kind, vote) = *signed.value();
-                let digest = bogus(vote.digest, rng);
-                Message::Prepare(keys.sign((kind, Vote { digest, ..vote })))
-            }
-            Message::Commit(signed) => {
-                let (kind, vote) = *signed.value();
-                let digest = bogus(vote.digest, rng);
-                Message::Commit(keys.sign((kind, Vote { digest, ..vote })))
-            }
+            Message::Prepare(signed) => Message::Prepare(re_signed(&signed, keys, wrong)),
+            Message::Commit(signed) => Message::Commit(re_signed(&signed, keys, wrong)),
             other => other,
         }
     }
@@ -136,20 +138,15 @@ impl Mutate {
     /// `message` with the field corrupted, re-signed by `keys`.
     pub(crate) fn corrupt(&self, message: Message, keys: &Keyring, rng: &mut SimRng) -> Message {
         match message {
-            Message::PrePrepare(pp) => {
-                let (kind, vote) = *pp.signed.value();
-                Message::PrePrepare(PrePrepare {
-                    signed: keys.sign((kind, self.vote(vote, rng))),
-                    batch: pp.batch,
-                })
-            }
+            Message::PrePrepare(pp) => Message::PrePrepare(PrePrepare {
+                signed: re_signed(&pp.signed, keys, |v| self.vote(v, rng)),
+                batch: pp.batch,
+            }),
             Message::Prepare(signed) => {
-                let (kind, vote) = *signed.value();
-                Message::Prepare(keys.sign((kind, self.vote(vote, rng))))
+                Message::Prepare(re_signed(&signed, keys, |v| self.vote(v, rng)))
             }
             Message::Commit(signed) => {
-                let (kind, vote) = *signed.value();
-                Message::Commit(keys.sign((kind, self.vote(vote, rng))))
+                Message::Commit(re_signed(&signed, keys, |v| self.vote(v, rng)))
             }
             Message::Checkpoint(signed) => {
                 let cp = *signed.value();
@@ -231,14 +228,6 @@ mod tests {
     use super::*;
     use crate::protocol::message::ViewChange;
     use crate::protocol::VoteKind;
-
-    fn vote() -> Vote {
-        Vote {
-            view: 3,
-            seq: 5,
-            digest: batch(&[request(0, 1)]).digest(),
-        }
-    }
 
     #[test]
     fn mutate_re_signs_so_envelope_and_signature_agree() {

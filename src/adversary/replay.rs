@@ -101,14 +101,6 @@ mod tests {
     use super::*;
     use crate::protocol::message::Vote;
 
-    fn vote() -> Vote {
-        Vote {
-            view: 3,
-            seq: 5,
-            digest: batch(&[request(0, 1)]).digest(),
-        }
-    }
-
     #[test]
     fn replay_sends_only_remembered_messages() {
         let mut h = Harness::new(1, 4);

@@ -134,3 +134,12 @@ pub(crate) fn batch(requests: &[Request]) -> Arc<Batch> {
 pub(crate) fn commit_of(vote: Vote) -> Message {
     Message::Commit(Keyring::issue(2, SECRET).sign((VoteKind::Commit, vote)))
 }
+
+/// A vote for (view 3, sequence number 5) of a one-request batch.
+pub(crate) fn vote() -> Vote {
+    Vote {
+        view: 3,
+        seq: 5,
+        digest: batch(&[request(0, 1)]).digest(),
+    }
+}
