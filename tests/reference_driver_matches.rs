@@ -35,7 +35,8 @@ fn compare(path: &str, trials: usize) -> usize {
 fn same_trace_in_both_drivers() {
     // (scenario, trials per point, whether traces depend on the seed): the normal case on
     // constant links (they do not), a byzantine sweep with reordering, a crash with recovery
-    // and state transfer, a partition, a WAN topology with loss.
+    // and state transfer, a partition, a WAN topology with loss, and byzantine behaviours
+    // (windows of events where the behaviours allow them, one at a time where not).
     let cases = [
         ("scenarios/quickstart.ron", 2, false),
         ("scenarios/seed.ron", 2, true),
@@ -46,6 +47,11 @@ fn same_trace_in_both_drivers() {
         ("scenarios/heavy-tail-delays.ron", 1, true),
         ("scenarios/batching.ron", 1, true),
         ("scenarios/checkpoint-gc.ron", 1, true),
+        ("scenarios/byzantine-zoo.ron", 2, true),
+        ("scenarios/slow-primary.ron", 1, true),
+        ("scenarios/equivocating-primary.ron", 1, true),
+        ("scenarios/censorship.ron", 1, true),
+        ("scenarios/split-brain.ron", 1, true),
     ];
     for (path, trials, random) in cases {
         let distinct = compare(path, trials);

@@ -16,6 +16,10 @@ impl Behaviour for Silent {
         "Silent"
     }
 
+    fn lookahead_bound_ns(&self, _cfg: &crate::protocol::ReplicaConfig) -> u64 {
+        u64::MAX // schedules nothing itself, shares no state, never sends to itself
+    }
+
     fn on_input(&mut self, _input: Input, _ctx: &mut Context<'_>) -> Option<Input> {
         None
     }
@@ -36,6 +40,10 @@ fn fake_digest(of: Digest, salt: u64) -> Digest {
 impl Behaviour for SeedAdversary {
     fn name(&self) -> &str {
         "SeedAdversary"
+    }
+
+    fn lookahead_bound_ns(&self, _cfg: &crate::protocol::ReplicaConfig) -> u64 {
+        u64::MAX // schedules nothing itself, shares no state, never sends to itself
     }
 
     fn on_input(&mut self, input: Input, ctx: &mut Context<'_>) -> Option<Input> {

@@ -50,6 +50,10 @@ impl Behaviour for WrongDigest {
         "WrongDigest"
     }
 
+    fn lookahead_bound_ns(&self, _cfg: &crate::protocol::ReplicaConfig) -> u64 {
+        u64::MAX // schedules nothing itself, shares no state, never sends to itself
+    }
+
     fn on_actions(&mut self, actions: Vec<Action>, ctx: &mut Context<'_>) -> Vec<Action> {
         let keys = ctx.replica.keyring();
         actions
@@ -180,6 +184,10 @@ impl Mutate {
 impl Behaviour for Mutate {
     fn name(&self) -> &str {
         "Mutate"
+    }
+
+    fn lookahead_bound_ns(&self, _cfg: &crate::protocol::ReplicaConfig) -> u64 {
+        u64::MAX // schedules nothing itself, shares no state, never sends to itself
     }
 
     fn on_actions(&mut self, actions: Vec<Action>, ctx: &mut Context<'_>) -> Vec<Action> {

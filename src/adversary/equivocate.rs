@@ -49,6 +49,10 @@ impl Behaviour for Equivocate {
         "Equivocate"
     }
 
+    fn lookahead_bound_ns(&self, _cfg: &crate::protocol::ReplicaConfig) -> u64 {
+        u64::MAX // schedules nothing itself, shares no state, never sends to itself
+    }
+
     fn on_actions(&mut self, actions: Vec<Action>, ctx: &mut Context<'_>) -> Vec<Action> {
         let low = ctx.replica.log().low();
         self.split.retain(|(_, seq), _| *seq > low);

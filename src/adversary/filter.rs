@@ -63,6 +63,10 @@ impl Behaviour for Censor {
         "Censor"
     }
 
+    fn lookahead_bound_ns(&self, _cfg: &crate::protocol::ReplicaConfig) -> u64 {
+        u64::MAX // schedules nothing itself, shares no state, never sends to itself
+    }
+
     fn on_input(&mut self, input: Input, ctx: &mut Context<'_>) -> Option<Input> {
         if let Input::Message {
             message: Message::Request(request),
@@ -150,6 +154,10 @@ impl SelectiveSilence {
 impl Behaviour for SelectiveSilence {
     fn name(&self) -> &str {
         "SelectiveSilence"
+    }
+
+    fn lookahead_bound_ns(&self, _cfg: &crate::protocol::ReplicaConfig) -> u64 {
+        u64::MAX // schedules nothing itself, shares no state, never sends to itself
     }
 
     fn on_actions(&mut self, actions: Vec<Action>, ctx: &mut Context<'_>) -> Vec<Action> {

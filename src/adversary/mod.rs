@@ -88,6 +88,16 @@ pub trait Behaviour: Send {
     fn on_wake_up(&mut self, _tag: u64, _ctx: &mut Context<'_>) -> Vec<Action> {
         Vec::new()
     }
+
+    /// The least delay (ns) of anything this behaviour schedules beyond what the honest
+    /// replica would (a `Delayed` action, a wake-up), `u64::MAX` if it schedules nothing. The
+    /// actix engine hands every actor all its events within the trial's lookahead at once, so
+    /// this must also be 0 if the behaviour shares state with other replicas (a coalition) or
+    /// may send to itself. The default, 0, is always safe: the trial then runs one event at a
+    /// time.
+    fn lookahead_bound_ns(&self, _cfg: &crate::protocol::ReplicaConfig) -> u64 {
+        0
+    }
 }
 
 /// A timer for the behaviour itself: fires `on_wake_up(tag)` after `after_ns` of virtual time.
@@ -194,6 +204,14 @@ impl ReplicaNode {
             behaviour: Some((behaviour, rng)),
             started: false,
         }
+    }
+
+    /// The least delay of anything the behaviour schedules itself (see
+    /// [`Behaviour::lookahead_bound_ns`]); `u64::MAX` for an honest replica.
+    pub fn lookahead_bound_ns(&self) -> u64 {
+        self.behaviour.as_ref().map_or(u64::MAX, |(b, _)| {
+            b.lookahead_bound_ns(self.replica.config())
+        })
     }
 
     /// Whether a behaviour wraps this replica.

@@ -26,6 +26,10 @@ impl Behaviour for SlowPrimary {
         "SlowPrimary"
     }
 
+    fn lookahead_bound_ns(&self, _cfg: &crate::protocol::ReplicaConfig) -> u64 {
+        self.delay_ns // the pre-prepares it holds back
+    }
+
     fn on_actions(&mut self, actions: Vec<Action>, _ctx: &mut Context<'_>) -> Vec<Action> {
         if self.delay_ns == 0 {
             return actions;
@@ -76,6 +80,10 @@ impl ViewChangeStorm {
 impl Behaviour for ViewChangeStorm {
     fn name(&self) -> &str {
         "ViewChangeStorm"
+    }
+
+    fn lookahead_bound_ns(&self, cfg: &crate::protocol::ReplicaConfig) -> u64 {
+        (cfg.view_change_timeout_ns / 2).max(1_000_000) / 2 // its earliest wake-up
     }
 
     fn on_start(&mut self, ctx: &mut Context<'_>) -> Vec<Action> {

@@ -132,6 +132,11 @@ fn engine<N: Nodes>(spec: &TrialSpec, nodes: N, parts: EngineParts) -> Engine<N>
 /// the Network actor.
 pub async fn run_trial(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
     let parts = build(spec);
+    let lookahead = parts
+        .replicas
+        .iter()
+        .map(ReplicaNode::lookahead_bound_ns)
+        .fold(lookahead_ns(spec), u64::min);
     let nodes = ActorNodes {
         replicas: parts
             .replicas
@@ -144,7 +149,7 @@ pub async fn run_trial(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
             .map(|client| ClientActor::new(client).start())
             .collect(),
     };
-    let engine = engine(spec, nodes, parts.engine).with_lookahead(lookahead_ns(spec));
+    let engine = engine(spec, nodes, parts.engine).with_lookahead(lookahead);
     let network = Network::new(engine).start();
     network
         .send(RunTrial)
@@ -152,15 +157,12 @@ pub async fn run_trial(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
         .map_err(|e| SimError::Mailbox(e.to_string()))?
 }
 
-/// The least delay with which any event of this trial can be created, so that the actix engine
-/// may hand every event due within it of the earliest one to the actors at once (DESIGN.md §2,
-/// conservative lookahead). Link delays are bounded below by their profiles (slowed down by
-/// `Slow` faults below 1), timers by the protocol's timeouts. Byzantine behaviours may hold
-/// messages back by any amount, so with any of them the lookahead is 0: one event at a time.
+/// The least delay with which the network or an honest node can create an event in this trial,
+/// so that the actix engine may hand every event due within it of the earliest one to the
+/// actors at once (DESIGN.md §2, conservative lookahead). Link delays are bounded below by their
+/// profiles (slowed down by `Slow` faults below 1), timers by the protocol's timeouts. What
+/// byzantine behaviours schedule themselves bounds it further (`Behaviour::lookahead_bound_ns`).
 pub fn lookahead_ns(spec: &TrialSpec) -> u64 {
-    if spec.byzantine.iter().any(|g| g.count > 0) {
-        return 0;
-    }
     let min_ms = spec
         .topology
         .profiles()
