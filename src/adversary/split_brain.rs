@@ -133,6 +133,17 @@ fn version_for(message: &Message, to: ReplicaId, plan: &Plan, ctx: &Context<'_>)
     }
 }
 
+/// The send a message came in: to one replica, or a broadcast (`to` is `None`).
+fn unchanged(to: Option<ReplicaId>, message: Message) -> Action {
+    match to {
+        Some(r) => Action::Send {
+            to: NodeId::Replica(r),
+            message,
+        },
+        None => Action::Broadcast(message),
+    }
+}
+
 /// The (view, seq) a normal-case message is about.
 fn slot_of(message: &Message) -> Option<(View, SeqNum)> {
     let vote = match message {
@@ -217,13 +228,7 @@ impl Behaviour for SplitBrain {
                 }
             };
             let Some(key) = slot_of(&message) else {
-                out.push(match to {
-                    Some(r) => Action::Send {
-                        to: NodeId::Replica(r),
-                        message,
-                    },
-                    None => Action::Broadcast(message),
-                });
+                out.push(unchanged(to, message));
                 continue;
             };
             let mut fresh = false;
@@ -236,13 +241,7 @@ impl Behaviour for SplitBrain {
                 }
             }
             let Some(plan) = coalition.plans.get(&key) else {
-                out.push(match to {
-                    Some(r) => Action::Send {
-                        to: NodeId::Replica(r),
-                        message,
-                    },
-                    None => Action::Broadcast(message),
-                });
+                out.push(unchanged(to, message));
                 continue;
             };
             match to {
