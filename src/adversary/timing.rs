@@ -146,19 +146,14 @@ mod tests {
                     to: NodeId::Replica(2),
                     message: pp,
                 },
-                Action::Broadcast(Message::Status {
-                    view: 0,
-                    normal: true,
-                    last_executed: 0,
-                    stable: 0,
-                }),
+                Action::Broadcast(Message::Status(Default::default())),
             ],
         );
         assert!(
             matches!(&out[0], Action::Delayed { after_ns: 150, action } if matches!(**action, Action::Broadcast(Message::PrePrepare(_))))
         );
         assert!(matches!(&out[1], Action::Delayed { after_ns: 150, .. }));
-        assert!(matches!(&out[2], Action::Broadcast(Message::Status { .. })));
+        assert!(matches!(&out[2], Action::Broadcast(Message::Status(_))));
     }
 
     #[test]

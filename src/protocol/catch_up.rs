@@ -12,8 +12,8 @@ use std::sync::Arc;
 use super::auth::{Signed, VoteKind};
 use super::log::StableCheckpoint;
 use super::message::{
-    Batch, Checkpoint, ClientId, Message, NodeId, ReplicaId, SeqNum, SignedVote, Snapshot,
-    Timestamp, View,
+    Batch, Checkpoint, ClientId, HeldSlot, Message, NodeId, ReplicaId, SeqNum, SignedVote,
+    Snapshot, StatusReport, Timestamp, View,
 };
 use super::replica::{Fetch, Replica, Status};
 use super::{Observation, TimerKind};
@@ -58,20 +58,28 @@ impl Replica {
                 })
             });
             if let Some((&seq, _)) = found {
-                self.resend_slot(seq, None);
+                self.resend_slot(seq, None, None);
             }
             return;
         };
-        self.resend_slot(seq, None);
+        self.resend_slot(seq, None, None);
     }
 
     /// Resends this replica's own messages for `seq` in the current view (pre-prepare as
-    /// primary, prepare and commit as sent) to `to`, or to all replicas.
-    pub(crate) fn resend_slot(&mut self, seq: SeqNum, to: Option<ReplicaId>) {
+    /// primary, prepare and commit as sent) to `to`, or to all replicas; those `held` says the
+    /// receiver has already are skipped.
+    pub(crate) fn resend_slot(
+        &mut self,
+        seq: SeqNum,
+        to: Option<ReplicaId>,
+        held: Option<&HeldSlot>,
+    ) {
         let view = self.view;
         let Some(slot) = self.log.slot(seq) else {
             return;
         };
+        let me = self.id;
+        let lacks = |kind: VoteKind, view: View| !held.is_some_and(|h| h.holds(kind, (view, me)));
         let mut resend = Vec::new();
         let current = slot
             .pre_prepare
@@ -80,11 +88,14 @@ impl Replica {
         if let Some(pp) = current {
             let digest = pp.vote().digest;
             if self.cfg.primary(view) == self.id {
-                resend.push(Message::PrePrepare(pp));
+                if lacks(VoteKind::PrePrepare, view) {
+                    resend.push(Message::PrePrepare(pp));
+                }
             } else if let Some(mine) = slot
                 .prepares
                 .get(&(view, digest))
                 .and_then(|p| p.get(self.id))
+                .filter(|_| lacks(VoteKind::Prepare, view))
             {
                 resend.push(Message::Prepare(mine.clone()));
             }
@@ -99,7 +110,9 @@ impl Replica {
                 .map_or(&[][..], std::slice::from_ref),
         };
         for vote in commits {
-            resend.push(Message::Commit(vote.clone()));
+            if lacks(VoteKind::Commit, vote.value().1.view) {
+                resend.push(Message::Commit(vote.clone()));
+            }
         }
         for message in resend {
             match to {
@@ -140,29 +153,47 @@ impl Replica {
         }
     }
 
+    /// This replica's STATUS: where it stands and what it holds above its last executed
+    /// sequence number, so that each answer carries only what it lacks.
     pub(crate) fn status_message(&self) -> Message {
-        Message::Status {
+        let normal = self.status == Status::Normal;
+        let view_changes = if normal {
+            Vec::new()
+        } else {
+            self.view_changes
+                .range((self.view, 0)..=(self.view, ReplicaId::MAX))
+                .map(|(&(_, r), _)| r)
+                .collect()
+        };
+        Message::Status(Arc::new(StatusReport {
             view: self.view,
-            normal: self.status == Status::Normal,
+            normal,
             last_executed: self.last_executed,
             stable: self.log.low(),
-        }
+            slots: self
+                .log
+                .slots_above(self.last_executed)
+                .map(|(&seq, slot)| slot.held(seq))
+                .collect(),
+            view_changes,
+        }))
     }
 
-    /// Another replica is stuck at `last_executed`: resend it the commits of batches committed
-    /// above that (and this replica's messages for slots still open), its own CHECKPOINT if the
-    /// sender is behind the stable checkpoint, and, as primary, a NEW-VIEW it may have missed.
-    pub(crate) fn on_status(
-        &mut self,
-        j: ReplicaId,
-        view: View,
-        normal: bool,
-        last_executed: SeqNum,
-        stable: SeqNum,
-    ) {
+    /// Another replica is stuck at its last executed sequence number: send it what its
+    /// `report` says it lacks: the commits of batches committed above that (and this replica's
+    /// messages for slots still open), its own CHECKPOINT if the sender is behind the stable
+    /// checkpoint, VIEW-CHANGEs, and, as primary, a NEW-VIEW it may have missed.
+    pub(crate) fn on_status(&mut self, j: ReplicaId, report: Arc<StatusReport>) {
         if j == self.id {
             return;
         }
+        let StatusReport {
+            view,
+            normal,
+            last_executed,
+            stable,
+            ..
+        } = *report;
         if last_executed > self.last_executed || stable > self.log.low() {
             // The sender is ahead: tell it where we stand so that it sends what we lack.
             let status = self.status_message();
@@ -175,10 +206,14 @@ impl Replica {
             }
         }
         if self.status == Status::ViewChanging && view <= self.view {
-            // The sender may have lost our VIEW-CHANGEs: send again the one for its view (if we
-            // sent one) and the one for ours.
-            let mine: Vec<_> = [view, self.view]
+            // The sender may have lost our VIEW-CHANGEs: send again the one for its view (unless
+            // it holds it) and the one for ours.
+            let holds_ours = !normal && report.view_changes.contains(&self.id);
+            let mut views = vec![view, self.view];
+            views.dedup();
+            let mine: Vec<_> = views
                 .iter()
+                .filter(|&&v| !(v == view && holds_ours))
                 .filter_map(|v| self.own_view_changes.get(v).cloned())
                 .collect();
             for vc in mine {
@@ -198,20 +233,26 @@ impl Replica {
             self.send(NodeId::Replica(j), Message::Checkpoint(signed));
         }
         // Above where the sender stands: a commit certificate for each batch we hold committed
-        // with one, and our own messages for the slots still open.
+        // with one that it does not know committed, and our own messages for the slots still
+        // open that it lacks.
         let quorum = self.cfg.quorum();
+        let held = |seq: SeqNum| {
+            report
+                .slots
+                .binary_search_by_key(&seq, |h| h.seq)
+                .ok()
+                .map(|i| &report.slots[i])
+        };
         let mut certificates = Vec::new();
         let mut open = Vec::new();
-        for (&seq, slot) in self.log.slots() {
-            if seq <= last_executed {
-                continue;
-            }
+        for (&seq, slot) in self.log.slots_above(last_executed) {
             let certificate = slot.committed.as_ref().and_then(|batch| {
                 slot.commit_certificate(batch.digest(), quorum)
                     .map(|commits| (batch.clone(), commits))
             });
             match certificate {
-                Some(c) => certificates.push(c),
+                Some(c) if !held(seq).is_some_and(|h| h.committed) => certificates.push(c),
+                Some(_) => {}
                 None => open.push(seq),
             }
         }
@@ -222,7 +263,7 @@ impl Replica {
             );
         }
         for seq in open {
-            self.resend_slot(seq, Some(j));
+            self.resend_slot(seq, Some(j), held(seq));
         }
     }
 

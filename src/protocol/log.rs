@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use super::auth::Signed;
 use super::message::{
-    Batch, Checkpoint, Digest, PrePrepare, PreparedProof, ReplicaId, SeqNum, SignedVote, View,
+    Batch, Checkpoint, Digest, HeldSlot, PrePrepare, PreparedProof, ReplicaId, SeqNum, SignedVote,
+    View,
 };
 use super::quorum::VoteSet;
 use super::service::ServiceState;
@@ -77,6 +78,26 @@ impl Slot {
             .iter()
             .find(|((_, d), voters)| *d == digest && voters.len() >= quorum)
             .map(|(_, voters)| voters.values().take(quorum).cloned().collect())
+    }
+
+    /// What this slot holds, for a STATUS message (TOCS'02 §5.2).
+    pub fn held(&self, seq: SeqNum) -> HeldSlot {
+        let voters = |votes: &BTreeMap<(View, Digest), VoteSet<SignedVote>>| {
+            let mut held: Vec<(View, ReplicaId)> = votes
+                .iter()
+                .flat_map(|(&(view, _), set)| set.voters().map(move |r| (view, r)))
+                .collect();
+            held.sort_unstable();
+            held.dedup();
+            held
+        };
+        HeldSlot {
+            seq,
+            committed: self.committed.is_some(),
+            pre_prepare: self.pre_prepare.as_ref().map(|pp| pp.vote().view),
+            prepares: voters(&self.prepares),
+            commits: voters(&self.commits),
+        }
     }
 
     /// The batch with digest `digest`, if this slot holds one.
@@ -183,6 +204,11 @@ impl Log {
     /// Slots in order.
     pub fn slots(&self) -> impl Iterator<Item = (&SeqNum, &Slot)> {
         self.slots.iter()
+    }
+
+    /// Slots above `seq`, in order.
+    pub fn slots_above(&self, seq: SeqNum) -> impl Iterator<Item = (&SeqNum, &Slot)> {
+        self.slots.range(seq.saturating_add(1)..)
     }
 
     /// Slots in order, mutable.

@@ -256,6 +256,51 @@ pub struct Snapshot {
     pub service: crate::protocol::service::ServiceState,
 }
 
+/// Where a stalled replica stands and what it already holds (TOCS'02 §5.2: the status
+/// message's view, last executed and stable sequence numbers, and bitmaps of what it has for
+/// the slots still open and for the view change under way).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct StatusReport {
+    /// The sender's view.
+    pub view: View,
+    /// Whether the sender is in normal operation (not between views).
+    pub normal: bool,
+    /// The sender's last executed sequence number.
+    pub last_executed: SeqNum,
+    /// The sender's last stable checkpoint.
+    pub stable: SeqNum,
+    /// What it holds for each slot above `last_executed` it knows of, by sequence number.
+    pub slots: Vec<HeldSlot>,
+    /// The replicas whose VIEW-CHANGE for `view` it holds (when between views).
+    pub view_changes: Vec<ReplicaId>,
+}
+
+/// What a replica holds for one open slot: answers skip these.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct HeldSlot {
+    /// The sequence number.
+    pub seq: SeqNum,
+    /// Whether it knows the slot committed (a certificate would tell it nothing new).
+    pub committed: bool,
+    /// The view of the pre-prepare it accepted, if any.
+    pub pre_prepare: Option<View>,
+    /// The PREPAREs it holds, as (view, voter), sorted.
+    pub prepares: Vec<(View, ReplicaId)>,
+    /// The COMMITs it holds, as (view, voter), sorted.
+    pub commits: Vec<(View, ReplicaId)>,
+}
+
+impl HeldSlot {
+    /// Whether this slot's holder has `voter`'s `vote` of this kind already.
+    pub fn holds(&self, kind: VoteKind, vote: (View, ReplicaId)) -> bool {
+        match kind {
+            VoteKind::PrePrepare => self.pre_prepare == Some(vote.0),
+            VoteKind::Prepare => self.prepares.binary_search(&vote).is_ok(),
+            VoteKind::Commit => self.commits.binary_search(&vote).is_ok(),
+        }
+    }
+}
+
 /// Everything a node can send.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Message {
@@ -290,19 +335,10 @@ pub enum Message {
         /// Digest certified by q matching commits.
         digest: Digest,
     },
-    /// "I have executed up to `last_executed` in `view`": sent by a replica that made no
-    /// progress for a while; others resend what it is missing (the BFT library's status
-    /// messages, TOCS'02 §5.2).
-    Status {
-        /// The sender's view.
-        view: View,
-        /// Whether the sender is in normal operation (not between views).
-        normal: bool,
-        /// The sender's last executed sequence number.
-        last_executed: SeqNum,
-        /// The sender's last stable checkpoint.
-        stable: SeqNum,
-    },
+    /// "I have executed up to `last_executed` in `view`, and here is what I hold above it":
+    /// sent by a replica that made no progress for a while; each other replica resends only
+    /// what it lacks (the BFT library's status messages and their bitmaps, TOCS'02 §5.2).
+    Status(Arc<StatusReport>),
     /// q signed matching COMMITs and the batch they certify: proof that the batch committed at
     /// its sequence number, sent to a replica that is behind.
     CommitCertificate {

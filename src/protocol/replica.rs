@@ -217,12 +217,7 @@ impl Replica {
             Message::State(snapshot) => self.on_state(snapshot),
             Message::FetchBatch { seq, digest } => self.on_fetch_batch(j, seq, digest),
             Message::Batch { seq, batch } => self.on_batch(seq, batch),
-            Message::Status {
-                view,
-                normal,
-                last_executed,
-                stable,
-            } => self.on_status(j, view, normal, last_executed, stable),
+            Message::Status(report) => self.on_status(j, report),
             Message::Reply(_) => {} // replicas do not act on replies
         }
     }
