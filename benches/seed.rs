@@ -2,8 +2,9 @@
 //! of its sweep (10 points x 6 trials, n = 10) run one after another on one thread through the
 //! library, as the runner runs them but without threads, files or progress bar: the scenario is
 //! loaded once (`scenario::load`), then each iteration runs, for every point and trial,
-//! `trial_seed` + `trial_spec` + `run_trial_blocking` (one actix System per trial). Id
-//! `seed/sweep`, throughput 60 trials per iteration.
+//! `trial_seed` + `trial_spec` + `run_trial_blocking` (one actix System per trial). Id `seed/sweep`, throughput 60 trials
+//! per iteration; `seed/sweep-reference` runs the same trials on the reference driver (no actix),
+//! the lower bound.
 //!
 //! Run with `cargo bench --bench seed`.
 
@@ -13,17 +14,20 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 
 use pbft_sim::scenario::{self, trial_spec, Plan};
-use pbft_sim::sim::run_trial_blocking;
 use pbft_sim::sim::seeds::trial_seed;
+use pbft_sim::sim::{run_trial_blocking, run_trial_reference, SimError, TrialOutcome, TrialSpec};
 
-/// Runs every trial of the plan in order; returns how many succeeded.
-fn run_sweep(plan: &Plan) -> u64 {
+type Driver = fn(&TrialSpec) -> Result<TrialOutcome, SimError>;
+
+/// Runs every trial of the plan in order with `run` (the actix engine or the reference driver);
+/// returns how many succeeded.
+fn run_sweep(plan: &Plan, run: Driver) -> u64 {
     let mut succeeded = 0;
     for point in &plan.points {
         for trial in 0..plan.trials() as usize {
             let seed = trial_seed(point.scenario.seed, point.index, trial);
             let spec = trial_spec(&point.scenario, seed);
-            let outcome = run_trial_blocking(&spec).expect("the seed trial runs");
+            let outcome = run(&spec).expect("the seed trial runs");
             succeeded += u64::from(outcome.success);
         }
     }
@@ -40,7 +44,10 @@ fn seed(c: &mut Criterion) {
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(8));
     group.throughput(Throughput::Elements(plan.total_trials()));
-    group.bench_function("sweep", |b| b.iter(|| run_sweep(&plan)));
+    group.bench_function("sweep", |b| b.iter(|| run_sweep(&plan, run_trial_blocking)));
+    group.bench_function("sweep-reference", |b| {
+        b.iter(|| run_sweep(&plan, run_trial_reference))
+    });
     group.finish();
 }
 

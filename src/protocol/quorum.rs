@@ -28,7 +28,9 @@ impl<V> VoteSet<V> {
     pub fn insert(&mut self, voter: ReplicaId, vote: V) -> bool {
         let i = voter as usize;
         if self.slots.len() <= i {
-            self.slots.resize_with(i + 1, || None);
+            // Voters arrive in any order: grow geometrically, not one id at a time.
+            let len = (i + 1).max(2 * self.slots.len()).max(4);
+            self.slots.resize_with(len, || None);
         }
         let new = self.slots[i].is_none();
         self.slots[i] = Some(vote);

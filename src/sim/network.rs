@@ -116,6 +116,8 @@ pub struct Engine<N: Nodes> {
     lookahead_broken: bool,
     /// Delayed actions met while taking a window's inputs: (index in the window, action).
     deferred: Vec<(usize, Action)>,
+    /// Scratch for grouping a window's events by node: each node's group, or `u32::MAX`.
+    group_of: Vec<u32>,
 }
 
 impl<N: Nodes> Engine<N> {
@@ -148,6 +150,7 @@ impl<N: Nodes> Engine<N> {
             lookahead_ns: 0,
             window_end: 0,
             lookahead_broken: false,
+            group_of: Vec::new(),
             deferred: Vec::new(),
             messages: 0,
             events: 0,
@@ -319,23 +322,35 @@ impl<N: Nodes> Engine<N> {
             }
             return Ok(actions);
         }
-        // The events with an input, grouped by target node, each group in event order.
-        let mut order: Vec<(u32, usize)> = window
-            .iter()
-            .zip(&inputs)
-            .enumerate()
-            .filter(|(_, (_, input))| input.is_some())
-            .map(|(index, (event, _))| (event.target, index))
-            .collect();
-        order.sort_unstable();
-        let mut inputs = inputs;
-        for group in order.chunk_by(|a, b| a.0 == b.0) {
-            let batch: Vec<Input> = group
-                .iter()
-                .filter_map(|(_, i)| inputs[*i].take())
-                .collect();
-            let answers = self.nodes.step_batch(self.node(group[0].0), batch).await?;
-            for ((_, index), answer) in group.iter().zip(answers) {
+        // The events with an input, grouped by target node (groups in order of first event),
+        // each group in event order.
+        let mut group_of = std::mem::take(&mut self.group_of);
+        group_of.resize(self.counters.len(), u32::MAX);
+        let mut groups: Vec<(u32, Vec<usize>, Vec<Input>)> = Vec::new();
+        for (index, (event, input)) in window.iter().zip(inputs).enumerate() {
+            let Some(input) = input else {
+                continue;
+            };
+            let g = &mut group_of[event.target as usize];
+            if *g == u32::MAX {
+                *g = groups.len() as u32;
+                groups.push((event.target, Vec::new(), Vec::new()));
+            }
+            let group = &mut groups[*g as usize];
+            group.1.push(index);
+            group.2.push(input);
+        }
+        let mut batches = Vec::with_capacity(groups.len());
+        let mut indices = Vec::with_capacity(groups.len());
+        for (target, events, inputs) in groups {
+            group_of[target as usize] = u32::MAX;
+            batches.push((self.node(target), inputs));
+            indices.push(events);
+        }
+        self.group_of = group_of;
+        let answers = self.nodes.step_batches(batches).await?;
+        for (events, answers) in indices.iter().zip(answers) {
+            for (index, answer) in events.iter().zip(answers) {
                 actions[*index] = Some(answer);
             }
         }

@@ -25,12 +25,12 @@ pub trait Nodes {
         input: Input,
     ) -> impl Future<Output = Result<Vec<Action>, SimError>>;
 
-    /// Hands `inputs` to `node` in order and returns each one's actions.
-    fn step_batch(
+    /// Hands each node its `inputs`, in order, and returns each input's actions, batch by
+    /// batch. The nodes are distinct and share no state, so they may run at once.
+    fn step_batches(
         &mut self,
-        node: NodeId,
-        inputs: Vec<Input>,
-    ) -> impl Future<Output = Result<Vec<Vec<Action>>, SimError>>;
+        batches: Vec<(NodeId, Vec<Input>)>,
+    ) -> impl Future<Output = Result<Vec<Vec<Vec<Action>>>, SimError>>;
 }
 
 /// Nodes as actix actors (the simulator proper).
@@ -58,17 +58,35 @@ impl Nodes for ActorNodes {
         answer.map_err(|e| SimError::Mailbox(e.to_string()))
     }
 
-    async fn step_batch(
+    async fn step_batches(
         &mut self,
-        node: NodeId,
-        inputs: Vec<Input>,
-    ) -> Result<Vec<Vec<Action>>, SimError> {
-        let answer = match node {
-            NodeId::Replica(r) => self.replicas[r as usize].send(StepBatch(inputs)).await,
-            NodeId::Client(c) => self.clients[c as usize].send(StepBatch(inputs)).await,
-        };
-        answer.map_err(|e| SimError::Mailbox(e.to_string()))
+        batches: Vec<(NodeId, Vec<Input>)>,
+    ) -> Result<Vec<Vec<Vec<Action>>>, SimError> {
+        // Every batch is in its actor's mailbox before the first answer is awaited, so the
+        // arbiter runs them all in one pass instead of one round trip per node.
+        let pending: Vec<_> = batches
+            .into_iter()
+            .map(|(node, inputs)| match node {
+                NodeId::Replica(r) => Pending::Replica(self.replicas[r as usize].send(StepBatch(inputs))),
+                NodeId::Client(c) => Pending::Client(self.clients[c as usize].send(StepBatch(inputs))),
+            })
+            .collect();
+        let mut answers = Vec::with_capacity(pending.len());
+        for request in pending {
+            let answer = match request {
+                Pending::Replica(r) => r.await,
+                Pending::Client(c) => c.await,
+            };
+            answers.push(answer.map_err(|e| SimError::Mailbox(e.to_string()))?);
+        }
+        Ok(answers)
     }
+}
+
+/// A batch sent to an actor, its answer not yet awaited.
+enum Pending {
+    Replica(actix::dev::Request<ReplicaActor, StepBatch>),
+    Client(actix::dev::Request<ClientActor, StepBatch>),
 }
 
 /// The state machines themselves (the reference driver: no actix).
@@ -95,15 +113,18 @@ impl Nodes for DirectNodes {
         }
     }
 
-    async fn step_batch(
+    async fn step_batches(
         &mut self,
-        node: NodeId,
-        inputs: Vec<Input>,
-    ) -> Result<Vec<Vec<Action>>, SimError> {
-        let mut out = Vec::with_capacity(inputs.len());
-        for input in inputs {
-            out.push(self.step(node, input).await?);
+        batches: Vec<(NodeId, Vec<Input>)>,
+    ) -> Result<Vec<Vec<Vec<Action>>>, SimError> {
+        let mut answers = Vec::with_capacity(batches.len());
+        for (node, inputs) in batches {
+            let mut out = Vec::with_capacity(inputs.len());
+            for input in inputs {
+                out.push(self.step(node, input).await?);
+            }
+            answers.push(out);
         }
-        Ok(out)
+        Ok(answers)
     }
 }
