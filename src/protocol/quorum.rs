@@ -7,18 +7,21 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Votes of distinct replicas, indexed by replica id (a replica voting again replaces its vote
-/// and counts once). A vector, not a map: at n = 512 the map's inserts were a tenth of a trial.
+/// and counts once). The votes sit in arrival order beside a small index by voter: a map's
+/// inserts were a tenth of a trial at n = 512, and a vector of `Option` votes by id spent as
+/// long zeroing 80-byte entries for voters that never came.
 #[derive(Clone, Debug)]
 pub struct VoteSet<V> {
-    slots: Vec<Option<V>>,
-    count: usize,
+    votes: Vec<V>,
+    /// Position in `votes` of each voter's vote, `u32::MAX` for none.
+    position: Vec<u32>,
 }
 
 impl<V> Default for VoteSet<V> {
     fn default() -> Self {
         VoteSet {
-            slots: Vec::new(),
-            count: 0,
+            votes: Vec::new(),
+            position: Vec::new(),
         }
     }
 }
@@ -27,20 +30,30 @@ impl<V> VoteSet<V> {
     /// Records `voter`'s vote; returns whether the voter is new.
     pub fn insert(&mut self, voter: ReplicaId, vote: V) -> bool {
         let i = voter as usize;
-        if self.slots.len() <= i {
+        if self.position.len() <= i {
             // Voters arrive in any order: grow geometrically, not one id at a time.
-            let len = (i + 1).max(2 * self.slots.len()).max(4);
-            self.slots.resize_with(len, || None);
+            let len = (i + 1).max(2 * self.position.len()).max(8);
+            self.position.resize(len, u32::MAX);
         }
-        let new = self.slots[i].is_none();
-        self.slots[i] = Some(vote);
-        self.count += usize::from(new);
-        new
+        match self.position[i] {
+            u32::MAX => {
+                self.position[i] = self.votes.len() as u32;
+                self.votes.push(vote);
+                true
+            }
+            at => {
+                self.votes[at as usize] = vote;
+                false
+            }
+        }
     }
 
     /// `voter`'s vote, if any.
     pub fn get(&self, voter: ReplicaId) -> Option<&V> {
-        self.slots.get(voter as usize)?.as_ref()
+        match *self.position.get(voter as usize)? {
+            u32::MAX => None,
+            at => self.votes.get(at as usize),
+        }
     }
 
     /// Whether `voter` voted.
@@ -50,25 +63,28 @@ impl<V> VoteSet<V> {
 
     /// Number of distinct voters.
     pub fn len(&self) -> usize {
-        self.count
+        self.votes.len()
     }
 
     /// Whether nobody voted.
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.votes.is_empty()
     }
 
     /// The votes, in voter order.
     pub fn values(&self) -> impl Iterator<Item = &V> {
-        self.slots.iter().flatten()
+        self.position
+            .iter()
+            .filter(|&&at| at != u32::MAX)
+            .map(|&at| &self.votes[at as usize])
     }
 
     /// The voters, in id order.
     pub fn voters(&self) -> impl Iterator<Item = ReplicaId> + '_ {
-        self.slots
+        self.position
             .iter()
             .enumerate()
-            .filter(|(_, v)| v.is_some())
+            .filter(|(_, &at)| at != u32::MAX)
             .map(|(i, _)| i as ReplicaId)
     }
 }
