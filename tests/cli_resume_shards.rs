@@ -1,7 +1,8 @@
 //! Sweeps that survive interruption and outgrow one machine. `run` saves every finished trial
-//! to `trials.partial.csv`; `run --resume` after an interruption (made deterministically: the
-//! hidden `--abort-after` hook, or a shard's rows renamed to the partial file, with a row cut
-//! short at the end) finishes with trials.csv and summary.csv byte-identical to an
+//! to `trials.partial.csv` and `trials.csv`; a kill (SIGKILL, or the hidden `--abort-after`
+//! hook) leaves a `trials.csv` of whole rows; `run --resume` after an interruption (a kill,
+//! the hook, or a shard's rows renamed to the partial file, with a row cut short at the end)
+//! finishes with trials.csv and summary.csv byte-identical to an
 //! uninterrupted run, resuming a complete run changes nothing, and rows of another scenario are
 //! refused. Three `--shard I/3` processes merged give the single run's files; incomplete,
 //! overlapping or mixed shards are refused with one line. `--stats` prints one `stats:` line.
@@ -109,6 +110,26 @@ fn assert_same_results(want: &Path, got: &Path, context: &Run) {
     );
 }
 
+/// `partial` (a `trials.csv` left by an interrupted run) has the full run's header and exactly
+/// `rows` rows, each one whole and equal to a row of the full run's `trials.csv`.
+fn assert_complete_rows_of(partial: &Path, full: &Path, rows: usize) {
+    let text = String::from_utf8(read(partial.to_path_buf())).expect("UTF-8");
+    let full = String::from_utf8(read(full.to_path_buf())).expect("UTF-8");
+    assert!(text.ends_with('\n'), "whole rows only\n{text}");
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), full.lines().next(), "the header\n{text}");
+    let full_rows: Vec<&str> = full.lines().skip(1).collect();
+    let mut count = 0;
+    for line in lines {
+        assert!(
+            full_rows.contains(&line),
+            "not a row of the full run: {line}"
+        );
+        count += 1;
+    }
+    assert_eq!(count, rows, "{text}");
+}
+
 /// run.json without its wall-time entries.
 fn run_json_without_wall_time(dir: &Path) -> serde_json::Value {
     let mut json: serde_json::Value =
@@ -131,7 +152,13 @@ fn an_interrupted_run_resumes_to_the_same_files() {
     let stopped = run(&file, &cut, &["--abort-after", "5", "--threads", "2"]);
     assert_eq!(stopped.code(), Some(1), "{}", stopped.show());
     let names: Vec<String> = files(&cut).into_keys().collect();
-    assert_eq!(names, ["trials.partial.csv"], "{}", stopped.show());
+    assert_eq!(
+        names,
+        ["trials.csv", "trials.partial.csv"],
+        "{}",
+        stopped.show()
+    );
+    assert_complete_rows_of(&cut.join("trials.csv"), &full.join("trials.csv"), 5);
     let partial = String::from_utf8(read(cut.join("trials.partial.csv"))).expect("UTF-8");
     assert!(partial.ends_with('\n'), "whole rows only\n{partial}");
     assert_eq!(
@@ -168,6 +195,66 @@ fn an_interrupted_run_resumes_to_the_same_files() {
     let other = run(&file, &cut, &["--resume", "--seed", "6"]);
     assert_bad_input(&other, &["another scenario"]);
     assert!(files(&cut) == before, "files changed\n{}", other.show());
+}
+
+/// Many hopeless trials (n = 7, 3 silent replicas, 10 s each): about a second of work on one
+/// thread, long enough to be killed a few rows in.
+const LONG: &str = r#"// cli_resume_shards: many trials, to kill.
+Scenario(
+    name: "long",
+    seed: 9,
+    trials: 4000,
+    replicas: 7,
+    byzantine: [(count: 3, behaviour: Silent)],
+    workload: (clients: 1, requests: 1),
+    time_limit_ms: 10000.0,
+)
+"#;
+
+#[test]
+fn a_killed_run_leaves_whole_rows_and_resumes_to_the_same_files() {
+    let scratch = Scratch::new("kill");
+    let file = scratch.write("long.ron", LONG);
+    let cut = scratch.path("cut");
+    let mut child = std::process::Command::new(common::BIN)
+        .args([
+            "run".as_ref(),
+            file.as_os_str(),
+            "--out".as_ref(),
+            cut.as_os_str(),
+        ])
+        .args(["--quiet", "--threads", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start pbft-sim");
+    // Kill it (SIGKILL) once some rows are saved.
+    let trials = cut.join("trials.csv");
+    let started = std::time::Instant::now();
+    while std::fs::read_to_string(&trials).map_or(0, |t| t.lines().count()) < 4 {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "no rows saved within 60 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().expect("kill pbft-sim");
+    child.wait().expect("reap pbft-sim");
+    assert!(
+        !cut.join("run.json").exists(),
+        "the run was killed before it finished"
+    );
+
+    let full = scratch.path("full");
+    assert_ok(&run(&file, &full, &[]));
+    let text = String::from_utf8(read(trials.clone())).expect("UTF-8");
+    let saved = text.lines().count() - 1;
+    assert!(saved >= 3, "{text}");
+    assert_complete_rows_of(&trials, &full.join("trials.csv"), saved);
+
+    let resumed = run(&file, &cut, &["--resume"]);
+    assert_ok(&resumed);
+    assert_same_results(&full, &cut, &resumed);
 }
 
 #[test]

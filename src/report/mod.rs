@@ -38,7 +38,7 @@ pub use rows_csv::{encode_row, parse_rows, rows_preamble, ParsedRows, ROWS_MAGIC
 pub use run_json::write_run_json;
 pub use summary::{nearest_rank_percentile, summarize, PointSummary};
 pub use table::{summary_table, throughput_line};
-pub use tidy_csv::{write_summary_csv, write_trials_csv};
+pub use tidy_csv::{encode_trial_row, write_summary_csv, write_trials_csv, write_trials_rows};
 
 /// Why a report file could not be written.
 #[derive(Debug, thiserror::Error)]

@@ -46,14 +46,31 @@ const SUMMARY_COLUMNS: [&str; 10] = [
 /// Millisecond values use three decimals; unknown values are empty; violations are joined
 /// with `"; "`.
 pub fn write_trials_csv(path: &Path, run: &RunResult) -> Result<(), ReportError> {
+    write_trials_rows(path, &run.axes, &run.records)
+}
+
+/// Writes a `trials.csv` of `records` (in the given order) under the header for `axes`.
+pub fn write_trials_rows(
+    path: &Path,
+    axes: &[String],
+    records: &[TrialRecord],
+) -> Result<(), ReportError> {
+    let rows = records.iter().map(|record| trial_row(record, axes.len()));
+    write_csv(path, trials_header(axes), rows)
+}
+
+/// One `trials.csv` row, encoded as a whole line (for appending as trials finish).
+pub fn encode_trial_row(record: &TrialRecord, axis_count: usize) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(trial_row(record, axis_count))?;
+    writer.into_inner().map_err(|e| e.into_error().into())
+}
+
+fn trials_header(axes: &[String]) -> Vec<String> {
     let mut header = vec!["point".to_string(), "trial".into(), "seed".into()];
-    header.extend(run.axes.iter().cloned());
+    header.extend(axes.iter().cloned());
     header.extend(TRIAL_COLUMNS.iter().map(|c| c.to_string()));
-    let rows = run
-        .records
-        .iter()
-        .map(|record| trial_row(record, run.axes.len()));
-    write_csv(path, header, rows)
+    header
 }
 
 /// Writes `summary.csv`: one row per point summary. Header: `point,<axis paths...>,trials,`

@@ -1,5 +1,6 @@
 //! Trial rows kept on disk: the scenario fingerprint that ties them to one scenario as run, the
-//! appender that saves each trial's row the moment it finishes (`trials.partial.csv`), and the
+//! appender that saves each trial's row the moment it finishes (`trials.partial.csv`, and the
+//! tidy `trials.csv` of a whole run), and the
 //! reader that gives them back, checked, to resume a run or merge shards. The format is
 //! [`crate::report::rows_preamble`]'s: lossless, one whole line per row.
 
@@ -39,40 +40,74 @@ pub fn fingerprint_of(ron: &[u8]) -> String {
         .collect()
 }
 
-/// An open rows file that finished trials are appended to, one whole line per write.
-pub struct RowsAppender {
+/// A file that whole lines are appended to, one write per line, so a kill leaves whole lines.
+struct LineFile {
     path: PathBuf,
     file: File,
 }
 
-impl RowsAppender {
-    /// Replaces `path` (atomically) with the preamble and `records`, then opens it to append.
-    pub fn create(
-        path: &Path,
-        fingerprint: &str,
-        plan: &Plan,
-        records: &[TrialRecord],
-    ) -> Result<RowsAppender, ReportError> {
-        write_rows(path, fingerprint, plan, records)?;
+impl LineFile {
+    fn open(path: &Path) -> Result<LineFile, ReportError> {
         let file = OpenOptions::new()
             .append(true)
             .open(path)
             .map_err(|source| io_error(path, source))?;
-        Ok(RowsAppender {
+        Ok(LineFile {
             path: path.to_path_buf(),
             file,
         })
     }
 
-    /// Appends `record`'s row with a single write, so a kill leaves whole rows only.
-    pub fn append(&mut self, record: &TrialRecord) -> Result<(), ReportError> {
-        let line = report::encode_row(record).map_err(|source| ReportError::Csv {
+    fn append(&mut self, line: Result<Vec<u8>, csv::Error>) -> Result<(), ReportError> {
+        let line = line.map_err(|source| ReportError::Csv {
             path: self.path.clone(),
             source,
         })?;
         self.file
             .write_all(&line)
             .map_err(|source| io_error(&self.path, source))
+    }
+}
+
+/// The open files that finished trials are appended to: the lossless rows file, and, for a
+/// whole run, the tidy `trials.csv` (in finishing order until the run ends and rewrites it in
+/// (point, trial) order), so that a kill leaves a `trials.csv` of complete rows.
+pub struct RowsAppender {
+    rows: LineFile,
+    tidy: Option<(LineFile, usize)>,
+}
+
+impl RowsAppender {
+    /// Replaces `path` (atomically) with the preamble and `records`, and `tidy` (if given) with
+    /// the `trials.csv` header and `records`, then opens them to append.
+    pub fn create(
+        path: &Path,
+        tidy: Option<&Path>,
+        fingerprint: &str,
+        plan: &Plan,
+        records: &[TrialRecord],
+    ) -> Result<RowsAppender, ReportError> {
+        write_rows(path, fingerprint, plan, records)?;
+        let tidy = match tidy {
+            Some(tidy) => {
+                report::write_trials_rows(tidy, &plan.axes, records)?;
+                Some((LineFile::open(tidy)?, plan.axes.len()))
+            }
+            None => None,
+        };
+        Ok(RowsAppender {
+            rows: LineFile::open(path)?,
+            tidy,
+        })
+    }
+
+    /// Appends `record`'s row to each file with a single write.
+    pub fn append(&mut self, record: &TrialRecord) -> Result<(), ReportError> {
+        self.rows.append(report::encode_row(record))?;
+        if let Some((tidy, axis_count)) = &mut self.tidy {
+            tidy.append(report::encode_trial_row(record, *axis_count))?;
+        }
+        Ok(())
     }
 }
 

@@ -1,6 +1,8 @@
 //! One `run` of a scenario into its folder, made to survive interruption: each trial's row is
-//! appended to `trials.partial.csv` the moment it finishes, so a kill or Ctrl-C loses only the
-//! trials in flight. With `resume`, the rows already in the folder are read back (checked
+//! appended to `trials.partial.csv` (lossless, for `--resume`) and to `trials.csv` (tidy) the
+//! moment it finishes, so a kill or Ctrl-C loses only the trials in flight and leaves a
+//! `trials.csv` whose rows are all complete (in finishing order; the end of the run rewrites
+//! it in (point, trial) order). With `resume`, the rows already in the folder are read back (checked
 //! against the scenario's fingerprint) and only the missing trials run; the files written at
 //! the end are then byte-identical to an uninterrupted run's (`run.json` apart from wall time).
 //!
@@ -139,7 +141,9 @@ pub fn run_session(plan: &Plan, options: &SessionOptions) -> Result<SessionRepor
         .copied()
         .collect();
 
-    let mut appender = RowsAppender::create(&partial, &fingerprint, plan, &done)?;
+    let tidy = out.join("trials.csv");
+    let tidy = options.shard.is_none().then_some(tidy.as_path());
+    let mut appender = RowsAppender::create(&partial, tidy, &fingerprint, plan, &done)?;
     let label = match options.shard {
         Some(shard) => format!("{} {shard}", plan.scenario.name),
         None => plan.scenario.name.clone(),

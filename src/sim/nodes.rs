@@ -67,8 +67,12 @@ impl Nodes for ActorNodes {
         let pending: Vec<_> = batches
             .into_iter()
             .map(|(node, inputs)| match node {
-                NodeId::Replica(r) => Pending::Replica(self.replicas[r as usize].send(StepBatch(inputs))),
-                NodeId::Client(c) => Pending::Client(self.clients[c as usize].send(StepBatch(inputs))),
+                NodeId::Replica(r) => {
+                    Pending::Replica(self.replicas[r as usize].send(StepBatch(inputs)))
+                }
+                NodeId::Client(c) => {
+                    Pending::Client(self.clients[c as usize].send(StepBatch(inputs)))
+                }
             })
             .collect();
         let mut answers = Vec::with_capacity(pending.len());
