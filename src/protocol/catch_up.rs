@@ -79,17 +79,17 @@ impl Replica {
             return;
         };
         let me = self.id;
-        let lacks = |kind: VoteKind, view: View| !held.is_some_and(|h| h.holds(kind, (view, me)));
+        let lacks = |kind: VoteKind, view: View| !held.is_some_and(|h| h.holds(kind, view, me));
         let mut resend = Vec::new();
         let current = slot
             .pre_prepare
-            .clone()
+            .as_ref()
             .filter(|pp| pp.vote().view == view && self.status == Status::Normal);
         if let Some(pp) = current {
             let digest = pp.vote().digest;
             if self.cfg.primary(view) == self.id {
                 if lacks(VoteKind::PrePrepare, view) {
-                    resend.push(Message::PrePrepare(pp));
+                    resend.push(Message::PrePrepare(pp.clone()));
                 }
             } else if let Some(mine) = slot
                 .prepares
@@ -173,7 +173,7 @@ impl Replica {
             slots: self
                 .log
                 .slots_above(self.last_executed)
-                .map(|(&seq, slot)| slot.held(seq))
+                .map(|(&seq, slot)| slot.held(seq, self.view))
                 .collect(),
             view_changes,
         }))

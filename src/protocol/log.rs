@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::auth::Signed;
 use super::message::{
     Batch, Checkpoint, Digest, HeldSlot, PrePrepare, PreparedProof, ReplicaId, SeqNum, SignedVote,
-    View,
+    View, Voters,
 };
 use super::quorum::VoteSet;
 use super::service::ServiceState;
@@ -80,23 +80,28 @@ impl Slot {
             .map(|(_, voters)| voters.values().take(quorum).cloned().collect())
     }
 
-    /// What this slot holds, for a STATUS message (TOCS'02 §5.2).
-    pub fn held(&self, seq: SeqNum) -> HeldSlot {
-        let voters = |votes: &BTreeMap<(View, Digest), VoteSet<SignedVote>>| {
-            let mut held: Vec<(View, ReplicaId)> = votes
-                .iter()
-                .flat_map(|(&(view, _), set)| set.voters().map(move |r| (view, r)))
-                .collect();
-            held.sort_unstable();
-            held.dedup();
-            held
-        };
+    /// What this slot holds, for a STATUS message of a replica in `view` (TOCS'02 §5.2).
+    pub fn held(&self, seq: SeqNum, view: View) -> HeldSlot {
+        let mut prepares = Voters::default();
+        let in_view = (view, Digest([0; 32]))..=(view, Digest([u8::MAX; 32]));
+        for set in self.prepares.range(in_view).map(|(_, set)| set) {
+            set.voters().for_each(|r| prepares.insert(r));
+        }
+        let mut commits: Vec<(View, Voters)> = Vec::new();
+        for (&(view, _), set) in &self.commits {
+            if commits.last().is_none_or(|(v, _)| *v != view) {
+                commits.push((view, Voters::default()));
+            }
+            if let Some((_, voters)) = commits.last_mut() {
+                set.voters().for_each(|r| voters.insert(r));
+            }
+        }
         HeldSlot {
             seq,
             committed: self.committed.is_some(),
             pre_prepare: self.pre_prepare.as_ref().map(|pp| pp.vote().view),
-            prepares: voters(&self.prepares),
-            commits: voters(&self.commits),
+            prepares: (view, prepares),
+            commits,
         }
     }
 

@@ -275,6 +275,28 @@ pub struct StatusReport {
     pub view_changes: Vec<ReplicaId>,
 }
 
+/// A set of replicas as a bitmap (the status message's bitmaps, TOCS'02 §5.2).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Voters(Vec<u64>);
+
+impl Voters {
+    /// Adds `r`.
+    pub fn insert(&mut self, r: ReplicaId) {
+        let (word, bit) = ((r / 64) as usize, r % 64);
+        if self.0.len() <= word {
+            self.0.resize(word + 1, 0);
+        }
+        self.0[word] |= 1 << bit;
+    }
+
+    /// Whether `r` is in the set.
+    pub fn contains(&self, r: ReplicaId) -> bool {
+        self.0
+            .get((r / 64) as usize)
+            .is_some_and(|word| word & (1 << (r % 64)) != 0)
+    }
+}
+
 /// What a replica holds for one open slot: answers skip these.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct HeldSlot {
@@ -284,19 +306,22 @@ pub struct HeldSlot {
     pub committed: bool,
     /// The view of the pre-prepare it accepted, if any.
     pub pre_prepare: Option<View>,
-    /// The PREPAREs it holds, as (view, voter), sorted.
-    pub prepares: Vec<(View, ReplicaId)>,
-    /// The COMMITs it holds, as (view, voter), sorted.
-    pub commits: Vec<(View, ReplicaId)>,
+    /// The PREPAREs it holds in its current view, by voter.
+    pub prepares: (View, Voters),
+    /// The COMMITs it holds, per view (ascending), by voter.
+    pub commits: Vec<(View, Voters)>,
 }
 
 impl HeldSlot {
-    /// Whether this slot's holder has `voter`'s `vote` of this kind already.
-    pub fn holds(&self, kind: VoteKind, vote: (View, ReplicaId)) -> bool {
+    /// Whether this slot's holder has `voter`'s vote of this kind in `view` already.
+    pub fn holds(&self, kind: VoteKind, view: View, voter: ReplicaId) -> bool {
         match kind {
-            VoteKind::PrePrepare => self.pre_prepare == Some(vote.0),
-            VoteKind::Prepare => self.prepares.binary_search(&vote).is_ok(),
-            VoteKind::Commit => self.commits.binary_search(&vote).is_ok(),
+            VoteKind::PrePrepare => self.pre_prepare == Some(view),
+            VoteKind::Prepare => self.prepares.0 == view && self.prepares.1.contains(voter),
+            VoteKind::Commit => self
+                .commits
+                .binary_search_by_key(&view, |(v, _)| *v)
+                .is_ok_and(|i| self.commits[i].1.contains(voter)),
         }
     }
 }
