@@ -17,6 +17,10 @@ pub trait Timed: Ord {
 }
 
 const BUCKET_SHIFT: u32 = 16;
+/// At most this many emptied bucket vectors are kept, none larger than this (large trials'
+/// buckets are few and full; keeping them would only hold memory).
+const MAX_SPARE: usize = 64;
+const MAX_SPARE_CAPACITY: usize = 256;
 
 /// A min-queue of timed events.
 #[derive(Debug)]
@@ -29,6 +33,9 @@ pub struct EventQueue<T: Timed> {
     current_bucket: Option<u64>,
     /// Later buckets, unsorted.
     later: BTreeMap<u64, Vec<T>>,
+    /// Emptied bucket vectors, kept for new buckets (sparse trials open a bucket for every
+    /// few events; allocating and growing each one was a tenth of a trial).
+    spare: Vec<Vec<T>>,
     len: usize,
 }
 
@@ -39,6 +46,7 @@ impl<T: Timed> Default for EventQueue<T> {
             late: BinaryHeap::new(),
             current_bucket: None,
             later: BTreeMap::new(),
+            spare: Vec::new(),
             len: 0,
         }
     }
@@ -52,7 +60,11 @@ impl<T: Timed> EventQueue<T> {
         if self.current_bucket.is_some_and(|b| bucket <= b) {
             self.late.push(Reverse(event));
         } else {
-            self.later.entry(bucket).or_default().push(event);
+            let spare = &mut self.spare;
+            self.later
+                .entry(bucket)
+                .or_insert_with(|| spare.pop().unwrap_or_default())
+                .push(event);
         }
     }
 
@@ -70,7 +82,10 @@ impl<T: Timed> EventQueue<T> {
         if self.current.is_empty() && self.late.is_empty() {
             let (bucket, mut events) = self.later.pop_first()?;
             events.sort_unstable_by(|a, b| b.cmp(a));
-            self.current = events;
+            let drained = std::mem::replace(&mut self.current, events);
+            if self.spare.len() < MAX_SPARE && drained.capacity() <= MAX_SPARE_CAPACITY {
+                self.spare.push(drained);
+            }
             self.current_bucket = Some(bucket);
         }
         if self.next_is_sorted() {
