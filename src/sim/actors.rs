@@ -4,7 +4,9 @@
 
 use actix::{Actor, Context, Handler, Message, MessageResult};
 
+use super::nodes::{step_until, Stepped};
 use crate::adversary::ReplicaNode;
+use crate::protocol::message::NodeId;
 use crate::protocol::{Action, Client, Input};
 
 /// One input for a node; the answer is the node's actions.
@@ -12,10 +14,18 @@ use crate::protocol::{Action, Client, Input};
 #[rtype(result = "Vec<Action>")]
 pub struct Step(pub Input);
 
-/// Several inputs for one node, in order; the answer is each input's actions.
+/// A node's share of a lookahead window: its inputs in event order with their times, taken
+/// as [`step_until`] says; the answer is the actions of those taken and the inputs left.
 #[derive(Message)]
-#[rtype(result = "Vec<Vec<Action>>")]
-pub struct StepBatch(pub Vec<Input>);
+#[rtype(result = "Stepped")]
+pub struct StepBatch {
+    /// The node (for its messages to itself).
+    pub node: NodeId,
+    /// The inputs, in event order, with their times.
+    pub inputs: Vec<(u64, Input)>,
+    /// The window's end.
+    pub until: u64,
+}
 
 /// A replica (honest, or wrapped by a byzantine behaviour) as an actor.
 pub struct ReplicaActor {
@@ -45,7 +55,8 @@ impl Handler<StepBatch> for ReplicaActor {
     type Result = MessageResult<StepBatch>;
 
     fn handle(&mut self, batch: StepBatch, _ctx: &mut Context<Self>) -> Self::Result {
-        MessageResult(batch.0.into_iter().map(|i| self.node.handle(i)).collect())
+        let node = &mut self.node;
+        MessageResult(step_until(batch.node, |i| node.handle(i), batch.inputs, batch.until))
     }
 }
 
@@ -77,6 +88,7 @@ impl Handler<StepBatch> for ClientActor {
     type Result = MessageResult<StepBatch>;
 
     fn handle(&mut self, batch: StepBatch, _ctx: &mut Context<Self>) -> Self::Result {
-        MessageResult(batch.0.into_iter().map(|i| self.client.handle(i)).collect())
+        let client = &mut self.client;
+        MessageResult(step_until(batch.node, |i| client.handle(i), batch.inputs, batch.until))
     }
 }

@@ -13,6 +13,7 @@ pub mod outcome;
 pub mod queue;
 pub mod seeds;
 pub mod trial;
+mod window;
 
 pub use outcome::TrialOutcome;
 pub use trial::{run_trial, run_trial_blocking, run_trial_reference, TrialSpec};

@@ -15,20 +15,14 @@ use super::nodes::ActorNodes;
 use super::nodes::Nodes;
 use super::outcome::TrialOutcome;
 use super::queue::{EventQueue, Timed};
-use super::seeds::splitmix64;
 use super::SimError;
 use crate::net::{FaultPlan, LinkConditions, NetworkConfig, SimRng, Topology};
 use crate::oracle::Oracle;
 use crate::protocol::message::{Message, NodeId};
 use crate::protocol::{Action, Input, Observation, Timer};
 
-/// At most this many events are handed over in one lookahead window, a bound on the memory a
-/// window's inputs and actions take. Measured: smaller windows (4096) only added actix round
-/// trips (at n = 1024 a window holds a quarter million events, a few hundred per actor).
-const MAX_WINDOW: usize = 1 << 20;
-
 /// What an event does when its time comes.
-enum Payload {
+pub(super) enum Payload {
     Deliver {
         from: NodeId,
         message: Message,
@@ -38,18 +32,21 @@ enum Payload {
     Perform(Action),
     /// A crashed replica restarts.
     Recover,
+    /// An event its node has already handled, given back by a lookahead window that could not
+    /// apply it yet (an earlier event of another node came first): its actions.
+    Done(Vec<Action>),
 }
 
 /// An entry of the event heap: the ordering key and where its payload waits. Payloads live in
 /// a slab beside the heap, so that sifting moves 40 bytes, not whole messages.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Event {
-    time: u64,
-    created: u64,
-    creator: u32,
-    counter: u64,
-    target: u32,
-    slot: u32,
+pub(super) struct Event {
+    pub(super) time: u64,
+    pub(super) created: u64,
+    pub(super) creator: u32,
+    pub(super) counter: u64,
+    pub(super) target: u32,
+    pub(super) slot: u32,
 }
 
 impl Timed for Event {
@@ -60,13 +57,13 @@ impl Timed for Event {
 
 /// Payloads by slot, with a free list.
 #[derive(Default)]
-struct Slab {
+pub(super) struct Slab {
     payloads: Vec<Option<Payload>>,
     free: Vec<u32>,
 }
 
 impl Slab {
-    fn insert(&mut self, payload: Payload) -> u32 {
+    pub(super) fn insert(&mut self, payload: Payload) -> u32 {
         match self.free.pop() {
             Some(slot) => {
                 self.payloads[slot as usize] = Some(payload);
@@ -79,7 +76,7 @@ impl Slab {
         }
     }
 
-    fn take(&mut self, slot: u32) -> Option<Payload> {
+    pub(super) fn take(&mut self, slot: u32) -> Option<Payload> {
         let payload = self.payloads.get_mut(slot as usize)?.take();
         self.free.push(slot);
         payload
@@ -99,25 +96,30 @@ pub struct Engine<N: Nodes> {
     pub(crate) metrics: Metrics,
     pub(crate) time_limit_ns: u64,
     pub(crate) requests: u64,
-    now: u64,
-    heap: EventQueue<Event>,
-    slab: Slab,
-    counters: Vec<u64>,
+    pub(super) now: u64,
+    pub(super) heap: EventQueue<Event>,
+    pub(super) slab: Slab,
+    pub(super) counters: Vec<u64>,
     messages: u64,
-    events: u64,
+    pub(super) events: u64,
     copies: Vec<u64>,
-    trace: u64,
-    /// Conservative lookahead (DESIGN.md §2): no event can be created less than this after its
-    /// creator's time, so every event due within it of the earliest one is handed over at once
-    /// (one actix message per node); 0 delivers one event at a time.
-    lookahead_ns: u64,
-    /// The end of the window being processed; an event scheduled before it breaks the bound.
-    window_end: u64,
-    lookahead_broken: bool,
-    /// Delayed actions met while taking a window's inputs: (index in the window, action).
-    deferred: Vec<(usize, Action)>,
+    pub(super) trace: u64,
+    /// Conservative lookahead (DESIGN.md §2): no node can make an event for another node less
+    /// than this after its own time, so every event due within it of the earliest one is
+    /// handed over at once (one actix message per node); 0 delivers one event at a time.
+    pub(super) lookahead_ns: u64,
+    /// The end of the window being processed: an event for another node scheduled before it
+    /// breaks the bound; one a node schedules for itself moves `cut`.
+    pub(super) window_end: u64,
+    pub(super) lookahead_broken: bool,
+    /// The earliest event a node scheduled for itself inside the window being applied: later
+    /// events of the window wait for it (they are given back to the queue).
+    pub(super) cut: Option<Event>,
+    /// Actions met while taking a window's inputs (delayed actions, events already handled):
+    /// (index in the window, actions).
+    pub(super) deferred: Vec<(usize, Vec<Action>)>,
     /// Scratch for grouping a window's events by node: each node's group, or `u32::MAX`.
-    group_of: Vec<u32>,
+    pub(super) group_of: Vec<u32>,
 }
 
 impl<N: Nodes> Engine<N> {
@@ -150,6 +152,7 @@ impl<N: Nodes> Engine<N> {
             lookahead_ns: 0,
             window_end: 0,
             lookahead_broken: false,
+            cut: None,
             group_of: Vec::new(),
             deferred: Vec::new(),
             messages: 0,
@@ -164,7 +167,7 @@ impl<N: Nodes> Engine<N> {
         self
     }
 
-    fn n(&self) -> u32 {
+    pub(super) fn n(&self) -> u32 {
         self.nodes.replicas()
     }
 
@@ -175,7 +178,7 @@ impl<N: Nodes> Engine<N> {
         }
     }
 
-    fn node(&self, index: u32) -> NodeId {
+    pub(super) fn node(&self, index: u32) -> NodeId {
         if index < self.n() {
             NodeId::Replica(index)
         } else {
@@ -187,21 +190,30 @@ impl<N: Nodes> Engine<N> {
         let counter = &mut self.counters[creator as usize];
         *counter += 1;
         let counter = *counter;
-        if self.now.saturating_add(delay_ns) < self.window_end {
-            self.lookahead_broken = true;
-        }
         let slot = self.slab.insert(payload);
-        self.heap.push(Event {
+        let event = Event {
             time: self.now.saturating_add(delay_ns),
             created: self.now,
             creator,
             counter,
             target,
             slot,
-        });
+        };
+        if event.time < self.window_end {
+            if creator == target {
+                self.cut = Some(self.cut.map_or(event, |cut| cut.min(event)));
+            } else {
+                self.lookahead_broken = true;
+            }
+        }
+        self.heap.push(event);
     }
 
-    async fn step(&mut self, target: u32, input: Input) -> Result<Vec<Action>, SimError> {
+    pub(super) async fn step(
+        &mut self,
+        target: u32,
+        input: Input,
+    ) -> Result<Vec<Action>, SimError> {
         let node = self.node(target);
         self.nodes.step(node, input).await
     }
@@ -227,29 +239,12 @@ impl<N: Nodes> Engine<N> {
             }
             let window = self.take_window(first);
             let (inputs, down) = self.take_inputs(&window);
-            let mut actions = self.step_window(&window, inputs).await?;
-            // Count and apply in event order, as one-at-a-time delivery would (events after
-            // the one that completes the trial are neither counted nor applied).
-            for ((event, actions), down) in window.iter().zip(actions.iter_mut()).zip(&down) {
-                self.now = event.time;
-                ended_at = self.now;
-                self.trace = splitmix64(
-                    self.trace
-                        ^ splitmix64(event.time ^ (u64::from(event.target) << 48))
-                        ^ (u64::from(event.creator) << 40)
-                        ^ event.counter,
-                );
-                if !down {
-                    self.events += 1;
-                }
-                if let Some(actions) = actions.take() {
-                    self.apply(event.target, actions);
-                }
-                if self.metrics.all_done() {
-                    break;
-                }
+            let (actions, left) = self.step_window(&window, inputs).await?;
+            if let Some(at) = self.apply_window(&window, actions, left, &down) {
+                ended_at = at;
             }
             self.window_end = 0;
+            self.cut = None;
         }
         if self.lookahead_broken {
             return Err(SimError::Lookahead);
@@ -257,107 +252,7 @@ impl<N: Nodes> Engine<N> {
         Ok(self.outcome(ended_at))
     }
 
-    /// `first` and every later event due before `first.time + lookahead` (within the limit), in
-    /// order. Nothing created while they are processed can be due inside that window.
-    fn take_window(&mut self, first: Event) -> Vec<Event> {
-        let mut window = vec![first];
-        if self.lookahead_ns > 0 {
-            let end = first
-                .time
-                .saturating_add(self.lookahead_ns)
-                .min(self.time_limit_ns.saturating_add(1));
-            while window.len() < MAX_WINDOW && self.heap.peek_time_before(end).is_some() {
-                if let Some(event) = self.heap.pop() {
-                    window.push(event);
-                }
-            }
-            self.window_end = end;
-        }
-        window
-    }
-
-    /// The window's payloads as inputs, event by event (`None` for an event with nothing to
-    /// hand to a node: a delayed action, kept aside, or a crashed target), and whether each
-    /// event's target is down (a crashed replica receives nothing; its timers are lost).
-    fn take_inputs(&mut self, window: &[Event]) -> (Vec<Option<Input>>, Vec<bool>) {
-        let mut inputs = Vec::with_capacity(window.len());
-        let mut down = Vec::with_capacity(window.len());
-        for event in window {
-            self.now = event.time;
-            let payload = self.slab.take(event.slot);
-            let is_down = self.is_down(event.target);
-            down.push(is_down);
-            if is_down {
-                inputs.push(None);
-                continue;
-            }
-            inputs.push(match payload {
-                Some(Payload::Deliver { from, message }) => Some(Input::Message { from, message }),
-                Some(Payload::Fire(timer)) => Some(Input::Timeout(timer)),
-                Some(Payload::Recover) => Some(Input::Recover),
-                Some(Payload::Perform(action)) => {
-                    self.deferred.push((inputs.len(), action));
-                    None
-                }
-                None => None,
-            });
-        }
-        (inputs, down)
-    }
-
-    /// Hands each node its inputs of the window (one message per node) and returns every
-    /// event's actions, in event order.
-    async fn step_window(
-        &mut self,
-        window: &[Event],
-        inputs: Vec<Option<Input>>,
-    ) -> Result<Vec<Option<Vec<Action>>>, SimError> {
-        let mut actions: Vec<Option<Vec<Action>>> = (0..window.len()).map(|_| None).collect();
-        for (index, action) in std::mem::take(&mut self.deferred) {
-            actions[index] = Some(vec![action]);
-        }
-        if window.len() == 1 {
-            if let Some(Some(input)) = inputs.into_iter().next() {
-                actions[0] = Some(self.step(window[0].target, input).await?);
-            }
-            return Ok(actions);
-        }
-        // The events with an input, grouped by target node (groups in order of first event),
-        // each group in event order.
-        let mut group_of = std::mem::take(&mut self.group_of);
-        group_of.resize(self.counters.len(), u32::MAX);
-        let mut groups: Vec<(u32, Vec<usize>, Vec<Input>)> = Vec::new();
-        for (index, (event, input)) in window.iter().zip(inputs).enumerate() {
-            let Some(input) = input else {
-                continue;
-            };
-            let g = &mut group_of[event.target as usize];
-            if *g == u32::MAX {
-                *g = groups.len() as u32;
-                groups.push((event.target, Vec::new(), Vec::new()));
-            }
-            let group = &mut groups[*g as usize];
-            group.1.push(index);
-            group.2.push(input);
-        }
-        let mut batches = Vec::with_capacity(groups.len());
-        let mut indices = Vec::with_capacity(groups.len());
-        for (target, events, inputs) in groups {
-            group_of[target as usize] = u32::MAX;
-            batches.push((self.node(target), inputs));
-            indices.push(events);
-        }
-        self.group_of = group_of;
-        let answers = self.nodes.step_batches(batches).await?;
-        for (events, answers) in indices.iter().zip(answers) {
-            for (index, answer) in events.iter().zip(answers) {
-                actions[*index] = Some(answer);
-            }
-        }
-        Ok(actions)
-    }
-
-    fn apply(&mut self, source: u32, actions: Vec<Action>) {
+    pub(super) fn apply(&mut self, source: u32, actions: Vec<Action>) {
         for action in actions {
             match action {
                 Action::Send { to, message } => {
@@ -450,7 +345,7 @@ impl<N: Nodes> Engine<N> {
     }
 
     /// Whether node `index` is a replica that is crashed now.
-    fn is_down(&self, index: u32) -> bool {
+    pub(super) fn is_down(&self, index: u32) -> bool {
         index < self.n() && !self.faults.is_empty() && self.faults.crashed(index, self.now)
     }
 

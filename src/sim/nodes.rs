@@ -25,12 +25,65 @@ pub trait Nodes {
         input: Input,
     ) -> impl Future<Output = Result<Vec<Action>, SimError>>;
 
-    /// Hands each node its `inputs`, in order, and returns each input's actions, batch by
-    /// batch. The nodes are distinct and share no state, so they may run at once.
+    /// Hands each node its share of a lookahead window ending at `until` and returns what
+    /// each did with it ([`step_until`]), batch by batch. The nodes are distinct and share no
+    /// state, so they may run at once.
     fn step_batches(
         &mut self,
-        batches: Vec<(NodeId, Vec<Input>)>,
-    ) -> impl Future<Output = Result<Vec<Vec<Vec<Action>>>, SimError>>;
+        batches: Vec<(NodeId, Vec<(u64, Input)>)>,
+        until: u64,
+    ) -> impl Future<Output = Result<Vec<Stepped>, SimError>>;
+}
+
+/// What a node did with its share of a window: the actions of the inputs it took, in order,
+/// and the inputs it left, with their times.
+#[derive(Debug, Default)]
+pub struct Stepped {
+    /// One entry per input taken, in order.
+    pub actions: Vec<Vec<Action>>,
+    /// The inputs not taken, in order.
+    pub left: Vec<(u64, Input)>,
+}
+
+/// Steps `node` (through `handle`) over its share of a window ending at `until`: its inputs in
+/// event order, each with its time. Other nodes cannot reach it inside the window (the
+/// lookahead), but it can reach itself: a timer, a delayed action or a message to itself due
+/// before `until`. It stops before the first input due at or after the earliest such event,
+/// so it never runs ahead of its own events; the engine gives back what it left.
+pub fn step_until(
+    node: NodeId,
+    mut handle: impl FnMut(Input) -> Vec<Action>,
+    inputs: Vec<(u64, Input)>,
+    until: u64,
+) -> Stepped {
+    let mut limit = until;
+    let mut stepped = Stepped {
+        actions: Vec::with_capacity(inputs.len()),
+        left: Vec::new(),
+    };
+    let mut inputs = inputs.into_iter();
+    while let Some((time, input)) = inputs.next() {
+        if time >= limit {
+            stepped.left.push((time, input));
+            stepped.left.extend(inputs);
+            break;
+        }
+        let actions = handle(input);
+        for action in &actions {
+            let own_delay = match action {
+                Action::SetTimer { after_ns, .. } | Action::Delayed { after_ns, .. } => {
+                    Some(*after_ns)
+                }
+                Action::Send { to, .. } if *to == node => Some(0),
+                _ => None,
+            };
+            if let Some(delay) = own_delay {
+                limit = limit.min(time.saturating_add(delay));
+            }
+        }
+        stepped.actions.push(actions);
+    }
+    stepped
 }
 
 /// Nodes as actix actors (the simulator proper).
@@ -60,18 +113,22 @@ impl Nodes for ActorNodes {
 
     async fn step_batches(
         &mut self,
-        batches: Vec<(NodeId, Vec<Input>)>,
-    ) -> Result<Vec<Vec<Vec<Action>>>, SimError> {
+        batches: Vec<(NodeId, Vec<(u64, Input)>)>,
+        until: u64,
+    ) -> Result<Vec<Stepped>, SimError> {
         // Every batch is in its actor's mailbox before the first answer is awaited, so the
         // arbiter runs them all in one pass instead of one round trip per node.
         let pending: Vec<_> = batches
             .into_iter()
-            .map(|(node, inputs)| match node {
-                NodeId::Replica(r) => {
-                    Pending::Replica(self.replicas[r as usize].send(StepBatch(inputs)))
-                }
-                NodeId::Client(c) => {
-                    Pending::Client(self.clients[c as usize].send(StepBatch(inputs)))
+            .map(|(node, inputs)| {
+                let batch = StepBatch {
+                    node,
+                    inputs,
+                    until,
+                };
+                match node {
+                    NodeId::Replica(r) => Pending::Replica(self.replicas[r as usize].send(batch)),
+                    NodeId::Client(c) => Pending::Client(self.clients[c as usize].send(batch)),
                 }
             })
             .collect();
@@ -119,16 +176,21 @@ impl Nodes for DirectNodes {
 
     async fn step_batches(
         &mut self,
-        batches: Vec<(NodeId, Vec<Input>)>,
-    ) -> Result<Vec<Vec<Vec<Action>>>, SimError> {
-        let mut answers = Vec::with_capacity(batches.len());
-        for (node, inputs) in batches {
-            let mut out = Vec::with_capacity(inputs.len());
-            for input in inputs {
-                out.push(self.step(node, input).await?);
-            }
-            answers.push(out);
-        }
-        Ok(answers)
+        batches: Vec<(NodeId, Vec<(u64, Input)>)>,
+        until: u64,
+    ) -> Result<Vec<Stepped>, SimError> {
+        Ok(batches
+            .into_iter()
+            .map(|(node, inputs)| match node {
+                NodeId::Replica(r) => {
+                    let replica = &mut self.replicas[r as usize];
+                    step_until(node, |input| replica.handle(input), inputs, until)
+                }
+                NodeId::Client(c) => {
+                    let client = &mut self.clients[c as usize];
+                    step_until(node, |input| client.handle(input), inputs, until)
+                }
+            })
+            .collect())
     }
 }

@@ -53,7 +53,8 @@ impl<T: Timed> Default for EventQueue<T> {
 }
 
 impl<T: Timed> EventQueue<T> {
-    /// Adds an event; its time must not be below the last popped event's.
+    /// Adds an event. It may be due before events already popped (a lookahead window gives
+    /// back what it could not apply yet): the queue orders it by its key all the same.
     pub fn push(&mut self, event: T) {
         self.len += 1;
         let bucket = event.time() >> BUCKET_SHIFT;

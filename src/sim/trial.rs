@@ -157,28 +157,19 @@ pub async fn run_trial(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
         .map_err(|e| SimError::Mailbox(e.to_string()))?
 }
 
-/// The least delay with which the network or an honest node can create an event in this trial,
-/// so that the actix engine may hand every event due within it of the earliest one to the
-/// actors at once (DESIGN.md §2, conservative lookahead). Link delays are bounded below by their
-/// profiles (slowed down by `Slow` faults below 1), timers by the protocol's timeouts. What
-/// byzantine behaviours schedule themselves bounds it further (`Behaviour::lookahead_bound_ns`).
+/// The least delay with which one node can make an event for another in this trial, so that
+/// the actix engine may hand every event due within it of the earliest one to the actors at
+/// once (DESIGN.md §2, conservative lookahead). Link delays are bounded below by their
+/// profiles (slowed down by `Slow` faults below 1). A node's events for itself (timers) may be
+/// sooner: the window stops at them (`sim::window`). What byzantine behaviours schedule
+/// themselves bounds it further (`Behaviour::lookahead_bound_ns`).
 pub fn lookahead_ns(spec: &TrialSpec) -> u64 {
     let min_ms = spec
         .topology
         .profiles()
         .map(crate::net::DelayProfile::min_ms)
         .fold(spec.network.delay.min_ms(), f64::min);
-    let links = crate::net::ms_to_ns(min_ms * spec.faults.min_slowdown().min(1.0));
-    let p = &spec.replica;
-    [
-        links,
-        p.batch_timeout_ns,
-        p.view_change_timeout_ns / 2,
-        spec.retransmit_ns,
-    ]
-    .into_iter()
-    .min()
-    .unwrap_or(0)
+    crate::net::ms_to_ns(min_ms * spec.faults.min_slowdown().min(1.0))
 }
 
 /// Runs one trial in a fresh actix System on the calling thread (for tests and examples).
