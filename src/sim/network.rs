@@ -15,6 +15,7 @@ use super::nodes::ActorNodes;
 use super::nodes::Nodes;
 use super::outcome::TrialOutcome;
 use super::queue::{EventQueue, Timed};
+use super::window::WindowBuffers;
 use super::SimError;
 use crate::net::{FaultPlan, LinkConditions, NetworkConfig, SimRng, Topology};
 use crate::oracle::Oracle;
@@ -120,6 +121,8 @@ pub struct Engine<N: Nodes> {
     pub(super) deferred: Vec<(usize, Vec<Action>)>,
     /// Scratch for grouping a window's events by node: each node's group, or `u32::MAX`.
     pub(super) group_of: Vec<u32>,
+    /// The window being processed and its per-event inputs, actions and crashed targets.
+    pub(super) buffers: WindowBuffers,
 }
 
 impl<N: Nodes> Engine<N> {
@@ -154,6 +157,7 @@ impl<N: Nodes> Engine<N> {
             lookahead_broken: false,
             cut: None,
             group_of: Vec::new(),
+            buffers: WindowBuffers::default(),
             deferred: Vec::new(),
             messages: 0,
             events: 0,
@@ -237,12 +241,17 @@ impl<N: Nodes> Engine<N> {
                 ended_at = self.time_limit_ns;
                 break;
             }
-            let window = self.take_window(first);
-            let (inputs, down) = self.take_inputs(&window);
-            let (actions, left) = self.step_window(&window, inputs).await?;
-            if let Some(at) = self.apply_window(&window, actions, left, &down) {
+            // The window's buffers are kept from one window to the next: at n = 1024 a window
+            // holds a quarter million events, and fresh buffers meant fresh pages every time.
+            let mut buffers = std::mem::take(&mut self.buffers);
+            self.take_window(first, &mut buffers.window);
+            self.take_inputs(&mut buffers);
+            let left = self.step_window(&mut buffers).await?;
+            if let Some(at) = self.apply_window(&mut buffers, left) {
                 ended_at = at;
             }
+            buffers.clear();
+            self.buffers = buffers;
             self.window_end = 0;
             self.cut = None;
         }

@@ -23,16 +23,34 @@ use crate::protocol::{Action, Input};
 /// trips (at n = 1024 a window holds a quarter million events, a few hundred per actor).
 const MAX_WINDOW: usize = 1 << 20;
 
-/// Per event of a window: its actions once handled (or applied directly).
-type WindowActions = Vec<Option<Vec<Action>>>;
 /// The inputs nodes gave back unhandled, by index in the window, in no particular order.
 type LeftInputs = Vec<(usize, Input)>;
+
+/// A window's events and, per event, its input, whether its target is down, and its actions
+/// once handled (or applied directly).
+#[derive(Default)]
+pub(super) struct WindowBuffers {
+    pub(super) window: Vec<Event>,
+    inputs: Vec<Option<Input>>,
+    down: Vec<bool>,
+    actions: Vec<Option<Vec<Action>>>,
+}
+
+impl WindowBuffers {
+    /// Empties every buffer, keeping its memory.
+    pub(super) fn clear(&mut self) {
+        self.window.clear();
+        self.inputs.clear();
+        self.down.clear();
+        self.actions.clear();
+    }
+}
 
 impl<N: Nodes> Engine<N> {
     /// `first` and every later event due before `first.time + lookahead` (within the limit), in
     /// order. No node can make an event for another node due inside that window.
-    pub(super) fn take_window(&mut self, first: Event) -> Vec<Event> {
-        let mut window = vec![first];
+    pub(super) fn take_window(&mut self, first: Event, window: &mut Vec<Event>) {
+        window.push(first);
         if self.lookahead_ns > 0 {
             let end = first
                 .time
@@ -45,17 +63,20 @@ impl<N: Nodes> Engine<N> {
             }
             self.window_end = end;
         }
-        window
     }
 
     /// The window's payloads as inputs, event by event (`None` for an event with nothing to
     /// hand to a node: a delayed action or an event already handled, whose actions are kept
     /// aside, or a crashed target), and whether each event's target is down (a crashed replica
     /// receives nothing; its timers are lost).
-    pub(super) fn take_inputs(&mut self, window: &[Event]) -> (Vec<Option<Input>>, Vec<bool>) {
-        let mut inputs = Vec::with_capacity(window.len());
-        let mut down = Vec::with_capacity(window.len());
-        for event in window {
+    pub(super) fn take_inputs(&mut self, buffers: &mut WindowBuffers) {
+        let WindowBuffers {
+            window,
+            inputs,
+            down,
+            ..
+        } = buffers;
+        for event in window.iter() {
             self.now = event.time;
             let payload = self.slab.take(event.slot);
             let is_down = self.is_down(event.target);
@@ -79,33 +100,37 @@ impl<N: Nodes> Engine<N> {
                 None => None,
             });
         }
-        (inputs, down)
     }
 
     /// Hands each node its inputs of the window (one message per node) and returns every
     /// event's actions, in event order, and the inputs nodes gave back.
     pub(super) async fn step_window(
         &mut self,
-        window: &[Event],
-        inputs: Vec<Option<Input>>,
-    ) -> Result<(WindowActions, LeftInputs), SimError> {
-        let mut actions: WindowActions = (0..window.len()).map(|_| None).collect();
+        buffers: &mut WindowBuffers,
+    ) -> Result<LeftInputs, SimError> {
+        let WindowBuffers {
+            window,
+            inputs,
+            actions,
+            ..
+        } = buffers;
+        actions.resize_with(window.len(), || None);
         let mut left: LeftInputs = Vec::new();
         for (index, deferred) in std::mem::take(&mut self.deferred) {
             actions[index] = Some(deferred);
         }
         if window.len() == 1 {
-            if let Some(Some(input)) = inputs.into_iter().next() {
+            if let Some(input) = inputs.first_mut().and_then(Option::take) {
                 actions[0] = Some(self.step(window[0].target, input).await?);
             }
-            return Ok((actions, left));
+            return Ok(left);
         }
         // The events with an input, grouped by target node (groups in order of first event),
         // each group in event order.
         let mut group_of = std::mem::take(&mut self.group_of);
         group_of.resize(self.counters.len(), u32::MAX);
         let mut groups: Vec<(u32, Vec<usize>, Vec<(u64, Input)>)> = Vec::new();
-        for (index, (event, input)) in window.iter().zip(inputs).enumerate() {
+        for (index, (event, input)) in window.iter().zip(inputs.drain(..)).enumerate() {
             let Some(input) = input else {
                 continue;
             };
@@ -136,7 +161,7 @@ impl<N: Nodes> Engine<N> {
                 left.push((*index, input));
             }
         }
-        Ok((actions, left))
+        Ok(left)
     }
 
     /// Counts and applies the window's events in order, as one-at-a-time delivery would,
@@ -145,11 +170,15 @@ impl<N: Nodes> Engine<N> {
     /// event applied, if any.
     pub(super) fn apply_window(
         &mut self,
-        window: &[Event],
-        mut actions: WindowActions,
+        buffers: &mut WindowBuffers,
         mut left: LeftInputs,
-        down: &[bool],
     ) -> Option<u64> {
+        let WindowBuffers {
+            window,
+            down,
+            actions,
+            ..
+        } = buffers;
         let mut last = None;
         let first_left = left.iter().map(|(index, _)| *index).min();
         for (index, event) in window.iter().enumerate() {
