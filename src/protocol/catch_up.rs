@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use super::auth::{Signed, VoteKind};
-use super::log::StableCheckpoint;
+use super::log::{Slot, StableCheckpoint};
 use super::message::{
     Batch, Checkpoint, ClientId, HeldSlot, Message, NodeId, ReplicaId, SeqNum, SignedVote,
     Snapshot, StatusReport, Timestamp, View,
@@ -58,66 +58,68 @@ impl Replica {
                 })
             });
             if let Some((&seq, _)) = found {
-                self.resend_slot(seq, None, None);
+                self.resend_slot(seq);
             }
             return;
         };
-        self.resend_slot(seq, None, None);
+        self.resend_slot(seq);
     }
 
     /// Resends this replica's own messages for `seq` in the current view (pre-prepare as
-    /// primary, prepare and commit as sent) to `to`, or to all replicas; those `held` says the
-    /// receiver has already are skipped.
-    pub(crate) fn resend_slot(
-        &mut self,
-        seq: SeqNum,
-        to: Option<ReplicaId>,
+    /// primary, prepare and commit as sent) to all replicas.
+    pub(crate) fn resend_slot(&mut self, seq: SeqNum) {
+        let mut resend = Vec::new();
+        if let Some(slot) = self.log.slot(seq) {
+            self.own_messages(slot, false, None, &mut resend);
+        }
+        for message in resend {
+            self.broadcast(message);
+        }
+    }
+
+    /// This replica's own messages for `slot` in the current view (pre-prepare as primary,
+    /// prepare and commit as sent), for one replica that asked (`asked`: every COMMIT kept, as
+    /// each stays evidence in any later view) or for all (the latest COMMIT only); those
+    /// `held` says the receiver has already are skipped.
+    fn own_messages(
+        &self,
+        slot: &Slot,
+        asked: bool,
         held: Option<&HeldSlot>,
+        out: &mut Vec<Message>,
     ) {
         let view = self.view;
-        let Some(slot) = self.log.slot(seq) else {
-            return;
-        };
         let me = self.id;
         let lacks = |kind: VoteKind, view: View| !held.is_some_and(|h| h.holds(kind, view, me));
-        let mut resend = Vec::new();
         let current = slot
             .pre_prepare
             .as_ref()
             .filter(|pp| pp.vote().view == view && self.status == Status::Normal);
         if let Some(pp) = current {
             let digest = pp.vote().digest;
-            if self.cfg.primary(view) == self.id {
+            if self.cfg.primary(view) == me {
                 if lacks(VoteKind::PrePrepare, view) {
-                    resend.push(Message::PrePrepare(pp.clone()));
+                    out.push(Message::PrePrepare(pp.clone()));
                 }
             } else if let Some(mine) = slot
                 .prepares
                 .get(&(view, digest))
-                .and_then(|p| p.get(self.id))
+                .and_then(|p| p.get(me))
                 .filter(|_| lacks(VoteKind::Prepare, view))
             {
-                resend.push(Message::Prepare(mine.clone()));
+                out.push(Message::Prepare(mine.clone()));
             }
         }
-        // A COMMIT stays evidence in any later view (q of them certify the batch), so a replica
-        // that asks (`to`) gets every one kept; a broadcast carries only the latest.
-        let commits = match to {
-            Some(_) => &slot.voted_commits[..],
-            None => slot
+        let commits = match asked {
+            true => &slot.voted_commits[..],
+            false => slot
                 .voted_commits
                 .last()
                 .map_or(&[][..], std::slice::from_ref),
         };
         for vote in commits {
             if lacks(VoteKind::Commit, vote.value().1.view) {
-                resend.push(Message::Commit(vote.clone()));
-            }
-        }
-        for message in resend {
-            match to {
-                Some(r) => self.send(NodeId::Replica(r), message),
-                None => self.broadcast(message),
+                out.push(Message::Commit(vote.clone()));
             }
         }
     }
@@ -243,27 +245,22 @@ impl Replica {
                 .ok()
                 .map(|i| &report.slots[i])
         };
-        let mut certificates = Vec::new();
-        let mut open = Vec::new();
+        let mut answers = Vec::new();
         for (&seq, slot) in self.log.slots_above(last_executed) {
             let certificate = slot.committed.as_ref().and_then(|batch| {
                 slot.commit_certificate(batch.digest(), quorum)
                     .map(|commits| (batch.clone(), commits))
             });
             match certificate {
-                Some(c) if !held(seq).is_some_and(|h| h.committed) => certificates.push(c),
+                Some((batch, commits)) if !held(seq).is_some_and(|h| h.committed) => {
+                    answers.push(Message::CommitCertificate { batch, commits });
+                }
                 Some(_) => {}
-                None => open.push(seq),
+                None => self.own_messages(slot, true, held(seq), &mut answers),
             }
         }
-        for (batch, commits) in certificates {
-            self.send(
-                NodeId::Replica(j),
-                Message::CommitCertificate { batch, commits },
-            );
-        }
-        for seq in open {
-            self.resend_slot(seq, Some(j), held(seq));
+        for message in answers {
+            self.send(NodeId::Replica(j), message);
         }
     }
 
