@@ -4,7 +4,9 @@
 
 use actix::{Actor, Context, Handler, Message, MessageResult};
 
-use super::nodes::{step_until, Stepped};
+use std::sync::Arc;
+
+use super::nodes::{step_until, Answers};
 use crate::adversary::ReplicaNode;
 use crate::protocol::message::NodeId;
 use crate::protocol::{Action, Client, Input};
@@ -17,7 +19,7 @@ pub struct Step(pub Input);
 /// A node's share of a lookahead window: its inputs in event order with their times, taken
 /// as [`step_until`] says; the answer is the actions of those taken and the inputs left.
 #[derive(Message)]
-#[rtype(result = "Stepped")]
+#[rtype(result = "()")]
 pub struct StepBatch {
     /// The node (for its messages to itself).
     pub node: NodeId,
@@ -25,6 +27,8 @@ pub struct StepBatch {
     pub inputs: Vec<(u64, Input)>,
     /// The window's end.
     pub until: u64,
+    /// Where to leave the answer, and under which batch index.
+    pub reply: (Arc<Answers>, usize),
 }
 
 /// A replica (honest, or wrapped by a byzantine behaviour) as an actor.
@@ -52,11 +56,12 @@ impl Handler<Step> for ReplicaActor {
 }
 
 impl Handler<StepBatch> for ReplicaActor {
-    type Result = MessageResult<StepBatch>;
+    type Result = ();
 
     fn handle(&mut self, batch: StepBatch, _ctx: &mut Context<Self>) -> Self::Result {
         let node = &mut self.node;
-        MessageResult(step_until(batch.node, |i| node.handle(i), batch.inputs, batch.until))
+        let stepped = step_until(batch.node, |i| node.handle(i), batch.inputs, batch.until);
+        batch.reply.0.put(batch.reply.1, stepped);
     }
 }
 
@@ -85,10 +90,11 @@ impl Handler<Step> for ClientActor {
 }
 
 impl Handler<StepBatch> for ClientActor {
-    type Result = MessageResult<StepBatch>;
+    type Result = ();
 
     fn handle(&mut self, batch: StepBatch, _ctx: &mut Context<Self>) -> Self::Result {
         let client = &mut self.client;
-        MessageResult(step_until(batch.node, |i| client.handle(i), batch.inputs, batch.until))
+        let stepped = step_until(batch.node, |i| client.handle(i), batch.inputs, batch.until);
+        batch.reply.0.put(batch.reply.1, stepped);
     }
 }

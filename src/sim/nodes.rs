@@ -3,6 +3,9 @@
 //! engine is generic over them, so both produce the same event trace for the same seed.
 
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Poll, Waker};
 
 use actix::Addr;
 
@@ -116,38 +119,86 @@ impl Nodes for ActorNodes {
         batches: Vec<(NodeId, Vec<(u64, Input)>)>,
         until: u64,
     ) -> Result<Vec<Stepped>, SimError> {
-        // Every batch is in its actor's mailbox before the first answer is awaited, so the
-        // arbiter runs them all in one pass instead of one round trip per node.
-        let pending: Vec<_> = batches
-            .into_iter()
-            .map(|(node, inputs)| {
-                let batch = StepBatch {
-                    node,
-                    inputs,
-                    until,
-                };
-                match node {
-                    NodeId::Replica(r) => Pending::Replica(self.replicas[r as usize].send(batch)),
-                    NodeId::Client(c) => Pending::Client(self.clients[c as usize].send(batch)),
-                }
-            })
-            .collect();
-        let mut answers = Vec::with_capacity(pending.len());
-        for request in pending {
-            let answer = match request {
-                Pending::Replica(r) => r.await,
-                Pending::Client(c) => c.await,
+        // Every batch is in its actor's mailbox before the engine waits, so the arbiter runs
+        // them all in one pass; each actor leaves its answer in `answers`, and the engine is
+        // woken once, by the last.
+        let answers = Answers::expecting(batches.len());
+        for (index, (node, inputs)) in batches.into_iter().enumerate() {
+            let batch = StepBatch {
+                node,
+                inputs,
+                until,
+                reply: (Arc::clone(&answers), index),
             };
-            answers.push(answer.map_err(|e| SimError::Mailbox(e.to_string()))?);
+            let sent = match node {
+                NodeId::Replica(r) => self.replicas[r as usize]
+                    .try_send(batch)
+                    .map_err(|e| e.to_string()),
+                NodeId::Client(c) => self.clients[c as usize]
+                    .try_send(batch)
+                    .map_err(|e| e.to_string()),
+            };
+            sent.map_err(SimError::Mailbox)?;
         }
-        Ok(answers)
+        Ok(AllAnswered(answers).await)
     }
 }
 
-/// A batch sent to an actor, its answer not yet awaited.
-enum Pending {
-    Replica(actix::dev::Request<ReplicaActor, StepBatch>),
-    Client(actix::dev::Request<ClientActor, StepBatch>),
+/// Where the actors given a window's batches leave their answers, by batch.
+#[derive(Debug, Default)]
+pub struct Answers {
+    state: Mutex<AnswersState>,
+}
+
+#[derive(Debug, Default)]
+struct AnswersState {
+    stepped: Vec<Stepped>,
+    missing: usize,
+    waker: Option<Waker>,
+}
+
+impl Answers {
+    fn expecting(count: usize) -> Arc<Answers> {
+        let state = AnswersState {
+            stepped: (0..count).map(|_| Stepped::default()).collect(),
+            missing: count,
+            waker: None,
+        };
+        Arc::new(Answers {
+            state: Mutex::new(state),
+        })
+    }
+
+    /// Leaves the answer to batch `index`; the last one wakes the engine.
+    pub fn put(&self, index: usize, stepped: Stepped) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(slot) = state.stepped.get_mut(index) {
+            *slot = stepped;
+            state.missing = state.missing.saturating_sub(1);
+        }
+        if state.missing == 0 {
+            if let Some(waker) = state.waker.take() {
+                waker.wake();
+            }
+        }
+    }
+}
+
+/// Resolves to every answer once the last is in.
+struct AllAnswered(Arc<Answers>);
+
+impl Future for AllAnswered {
+    type Output = Vec<Stepped>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Vec<Stepped>> {
+        let mut state = self.0.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.missing == 0 {
+            Poll::Ready(std::mem::take(&mut state.stepped))
+        } else {
+            state.waker = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    }
 }
 
 /// The state machines themselves (the reference driver: no actix).

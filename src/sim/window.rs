@@ -119,9 +119,15 @@ impl<N: Nodes> Engine<N> {
         for (index, deferred) in std::mem::take(&mut self.deferred) {
             actions[index] = Some(deferred);
         }
-        if window.len() == 1 {
+        if let [event] = window.as_slice() {
+            // One event (always so without lookahead): nothing to cut.
             if let Some(input) = inputs.first_mut().and_then(Option::take) {
-                actions[0] = Some(self.step(window[0].target, input).await?);
+                let batch = vec![(self.node(event.target), vec![(event.time, input)])];
+                let stepped = self.nodes.step_batches(batch, u64::MAX).await?;
+                actions[0] = stepped
+                    .into_iter()
+                    .next()
+                    .and_then(|s| s.actions.into_iter().next());
             }
             return Ok(left);
         }
