@@ -1,30 +1,23 @@
 //! The actix actors that carry the protocol: a Replica actor and a Client actor each own a pure
-//! state machine and answer every `Step` with the actions it produced. They hold no clock and no
-//! RNG of their own; the Network actor decides what happens when.
-
-use actix::{Actor, Context, Handler, Message, MessageResult};
+//! state machine and answer every `StepBatch` (their share of a lookahead window) with the
+//! actions it produced, left in the window's collector. They hold no clock and no RNG of their
+//! own; the Network actor decides what happens when.
 
 use std::sync::Arc;
 
-use super::nodes::{step_until, Answers};
-use crate::adversary::ReplicaNode;
-use crate::protocol::message::NodeId;
-use crate::protocol::{Action, Client, Input};
+use actix::{Actor, Context, Handler, Message};
 
-/// One input for a node; the answer is the node's actions.
-#[derive(Message)]
-#[rtype(result = "Vec<Action>")]
-pub struct Step(pub Input);
+use super::nodes::{step_until, Answers, Batch};
+use crate::adversary::ReplicaNode;
+use crate::protocol::Client;
 
 /// A node's share of a lookahead window: its inputs in event order with their times, taken
 /// as [`step_until`] says; the answer is the actions of those taken and the inputs left.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct StepBatch {
-    /// The node (for its messages to itself).
-    pub node: NodeId,
-    /// The inputs, in event order, with their times.
-    pub inputs: Vec<(u64, Input)>,
+    /// The node, its inputs and a vector for their actions.
+    pub batch: Batch,
     /// The window's end.
     pub until: u64,
     /// Where to leave the answer, and under which batch index.
@@ -47,20 +40,12 @@ impl Actor for ReplicaActor {
     type Context = Context<Self>;
 }
 
-impl Handler<Step> for ReplicaActor {
-    type Result = MessageResult<Step>;
-
-    fn handle(&mut self, step: Step, _ctx: &mut Context<Self>) -> Self::Result {
-        MessageResult(self.node.handle(step.0))
-    }
-}
-
 impl Handler<StepBatch> for ReplicaActor {
     type Result = ();
 
     fn handle(&mut self, batch: StepBatch, _ctx: &mut Context<Self>) -> Self::Result {
         let node = &mut self.node;
-        let stepped = step_until(batch.node, |i| node.handle(i), batch.inputs, batch.until);
+        let stepped = step_until(|i| node.handle(i), batch.batch, batch.until);
         batch.reply.0.put(batch.reply.1, stepped);
     }
 }
@@ -81,20 +66,12 @@ impl Actor for ClientActor {
     type Context = Context<Self>;
 }
 
-impl Handler<Step> for ClientActor {
-    type Result = MessageResult<Step>;
-
-    fn handle(&mut self, step: Step, _ctx: &mut Context<Self>) -> Self::Result {
-        MessageResult(self.client.handle(step.0))
-    }
-}
-
 impl Handler<StepBatch> for ClientActor {
     type Result = ();
 
     fn handle(&mut self, batch: StepBatch, _ctx: &mut Context<Self>) -> Self::Result {
         let client = &mut self.client;
-        let stepped = step_until(batch.node, |i| client.handle(i), batch.inputs, batch.until);
+        let stepped = step_until(|i| client.handle(i), batch.batch, batch.until);
         batch.reply.0.put(batch.reply.1, stepped);
     }
 }

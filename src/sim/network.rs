@@ -2,10 +2,10 @@
 //!
 //! Events are ordered by `(time, time created, creating node, that node's own counter)`, a key
 //! that does not depend on the order in which nodes were processed. The network pops the next
-//! event, hands it to its actor as a `Step`, and turns the returned actions into new events:
-//! `Send`/`Broadcast` into deliveries whose fate (loss, delay, duplication, reordering) is drawn
-//! from the sender's own RNG stream, `SetTimer` into a timer event, and `Observe` into oracle
-//! and metric updates. No real time passes anywhere; a trial ends when every request is done,
+//! event (with every other one due within the lookahead: `window.rs`), hands it to its actor,
+//! and turns the returned actions into new events: `Send`/`Broadcast` into deliveries whose
+//! fate (loss, delay, duplication, reordering) is drawn from the sender's own RNG stream,
+//! `SetTimer` into a timer event, and `Observe` into oracle and metric updates. No real time passes anywhere; a trial ends when every request is done,
 //! when nothing is left to happen, or at the time limit.
 
 use actix::{Actor, Context, Handler, Message as ActixMessage, ResponseFuture};
@@ -15,7 +15,7 @@ use super::nodes::ActorNodes;
 use super::nodes::Nodes;
 use super::outcome::TrialOutcome;
 use super::queue::{EventQueue, Timed};
-use super::window::WindowBuffers;
+use super::window::{BatchPool, WindowBuffers};
 use super::SimError;
 use crate::net::{FaultPlan, LinkConditions, NetworkConfig, SimRng, Topology};
 use crate::oracle::Oracle;
@@ -119,8 +119,13 @@ pub struct Engine<N: Nodes> {
     /// Actions met while taking a window's inputs (delayed actions, events already handled):
     /// (index in the window, actions).
     pub(super) deferred: Vec<(usize, Vec<Action>)>,
-    /// Scratch for grouping a window's events by node: each node's group, or `u32::MAX`.
+    /// Scratch for grouping a window's events by node: each node's batch.
     pub(super) group_of: Vec<u32>,
+    /// Each node's batch vectors, kept from window to window.
+    pub(super) batch_pools: Vec<BatchPool>,
+    /// Scratch: the window's events handed to a node, and the nodes given a batch.
+    pub(super) handed: Vec<usize>,
+    pub(super) touched: Vec<u32>,
     /// The window being processed and its per-event inputs, actions and crashed targets.
     pub(super) buffers: WindowBuffers,
 }
@@ -157,6 +162,9 @@ impl<N: Nodes> Engine<N> {
             lookahead_broken: false,
             cut: None,
             group_of: Vec::new(),
+            batch_pools: Vec::new(),
+            handed: Vec::new(),
+            touched: Vec::new(),
             buffers: WindowBuffers::default(),
             deferred: Vec::new(),
             messages: 0,

@@ -9,7 +9,7 @@ use std::task::{Poll, Waker};
 
 use actix::Addr;
 
-use super::actors::{ClientActor, ReplicaActor, Step, StepBatch};
+use super::actors::{ClientActor, ReplicaActor, StepBatch};
 use super::SimError;
 use crate::adversary::ReplicaNode;
 use crate::protocol::message::NodeId;
@@ -33,9 +33,21 @@ pub trait Nodes {
     /// state, so they may run at once.
     fn step_batches(
         &mut self,
-        batches: Vec<(NodeId, Vec<(u64, Input)>)>,
+        batches: Vec<Batch>,
         until: u64,
     ) -> impl Future<Output = Result<Vec<Stepped>, SimError>>;
+}
+
+/// A node's share of a window: its inputs in event order, each with its time, and an empty
+/// vector for their actions (both kept by the engine from window to window).
+#[derive(Debug)]
+pub struct Batch {
+    /// The node.
+    pub node: NodeId,
+    /// Its inputs, in event order, with their times.
+    pub inputs: Vec<(u64, Input)>,
+    /// Empty; receives one entry per input taken.
+    pub actions: Vec<Vec<Action>>,
 }
 
 /// What a node did with its share of a window: the actions of the inputs it took, in order,
@@ -46,6 +58,8 @@ pub struct Stepped {
     pub actions: Vec<Vec<Action>>,
     /// The inputs not taken, in order.
     pub left: Vec<(u64, Input)>,
+    /// The batch's input vector, emptied, for the engine to use again.
+    pub spare: Vec<(u64, Input)>,
 }
 
 /// Steps `node` (through `handle`) over its share of a window ending at `until`: its inputs in
@@ -54,25 +68,26 @@ pub struct Stepped {
 /// before `until`. It stops before the first input due at or after the earliest such event,
 /// so it never runs ahead of its own events; the engine gives back what it left.
 pub fn step_until(
-    node: NodeId,
     mut handle: impl FnMut(Input) -> Vec<Action>,
-    inputs: Vec<(u64, Input)>,
+    batch: Batch,
     until: u64,
 ) -> Stepped {
+    let Batch {
+        node,
+        mut inputs,
+        mut actions,
+    } = batch;
+    let mut left = Vec::new();
     let mut limit = until;
-    let mut stepped = Stepped {
-        actions: Vec::with_capacity(inputs.len()),
-        left: Vec::new(),
-    };
-    let mut inputs = inputs.into_iter();
-    while let Some((time, input)) = inputs.next() {
+    let mut taken = inputs.drain(..);
+    while let Some((time, input)) = taken.next() {
         if time >= limit {
-            stepped.left.push((time, input));
-            stepped.left.extend(inputs);
+            left.push((time, input));
+            left.extend(taken.by_ref());
             break;
         }
-        let actions = handle(input);
-        for action in &actions {
+        let out = handle(input);
+        for action in &out {
             let own_delay = match action {
                 Action::SetTimer { after_ns, .. } | Action::Delayed { after_ns, .. } => {
                     Some(*after_ns)
@@ -84,9 +99,14 @@ pub fn step_until(
                 limit = limit.min(time.saturating_add(delay));
             }
         }
-        stepped.actions.push(actions);
+        actions.push(out);
     }
-    stepped
+    drop(taken);
+    Stepped {
+        actions,
+        left,
+        spare: inputs,
+    }
 }
 
 /// Nodes as actix actors (the simulator proper).
@@ -107,26 +127,33 @@ impl Nodes for ActorNodes {
     }
 
     async fn step(&mut self, node: NodeId, input: Input) -> Result<Vec<Action>, SimError> {
-        let answer = match node {
-            NodeId::Replica(r) => self.replicas[r as usize].send(Step(input)).await,
-            NodeId::Client(c) => self.clients[c as usize].send(Step(input)).await,
+        // A batch of one (the collector's single wake is cheaper than a reply channel).
+        let batch = Batch {
+            node,
+            inputs: vec![(0, input)],
+            actions: Vec::with_capacity(1),
         };
-        answer.map_err(|e| SimError::Mailbox(e.to_string()))
+        let stepped = self.step_batches(vec![batch], u64::MAX).await?;
+        Ok(stepped
+            .into_iter()
+            .next()
+            .and_then(|s| s.actions.into_iter().next())
+            .unwrap_or_default())
     }
 
     async fn step_batches(
         &mut self,
-        batches: Vec<(NodeId, Vec<(u64, Input)>)>,
+        batches: Vec<Batch>,
         until: u64,
     ) -> Result<Vec<Stepped>, SimError> {
         // Every batch is in its actor's mailbox before the engine waits, so the arbiter runs
         // them all in one pass; each actor leaves its answer in `answers`, and the engine is
         // woken once, by the last.
         let answers = Answers::expecting(batches.len());
-        for (index, (node, inputs)) in batches.into_iter().enumerate() {
+        for (index, batch) in batches.into_iter().enumerate() {
+            let node = batch.node;
             let batch = StepBatch {
-                node,
-                inputs,
+                batch,
                 until,
                 reply: (Arc::clone(&answers), index),
             };
@@ -227,19 +254,19 @@ impl Nodes for DirectNodes {
 
     async fn step_batches(
         &mut self,
-        batches: Vec<(NodeId, Vec<(u64, Input)>)>,
+        batches: Vec<Batch>,
         until: u64,
     ) -> Result<Vec<Stepped>, SimError> {
         Ok(batches
             .into_iter()
-            .map(|(node, inputs)| match node {
+            .map(|batch| match batch.node {
                 NodeId::Replica(r) => {
                     let replica = &mut self.replicas[r as usize];
-                    step_until(node, |input| replica.handle(input), inputs, until)
+                    step_until(|input| replica.handle(input), batch, until)
                 }
                 NodeId::Client(c) => {
                     let client = &mut self.clients[c as usize];
-                    step_until(node, |input| client.handle(input), inputs, until)
+                    step_until(|input| client.handle(input), batch, until)
                 }
             })
             .collect())

@@ -13,7 +13,7 @@
 //! (`Payload::Done`), so they are applied, not handled twice, when their turn comes.
 
 use super::network::{Engine, Event, Payload};
-use super::nodes::Nodes;
+use super::nodes::{Batch, Nodes};
 use super::seeds::splitmix64;
 use super::SimError;
 use crate::protocol::{Action, Input};
@@ -25,6 +25,13 @@ const MAX_WINDOW: usize = 1 << 20;
 
 /// The inputs nodes gave back unhandled, by index in the window, in no particular order.
 type LeftInputs = Vec<(usize, Input)>;
+
+/// A node's batch vectors, kept from window to window.
+#[derive(Default)]
+pub(super) struct BatchPool {
+    inputs: Vec<(u64, Input)>,
+    actions: Vec<Vec<Action>>,
+}
 
 /// A window's events and, per event, its input, whether its target is down, and its actions
 /// once handled (or applied directly).
@@ -122,51 +129,70 @@ impl<N: Nodes> Engine<N> {
         if let [event] = window.as_slice() {
             // One event (always so without lookahead): nothing to cut.
             if let Some(input) = inputs.first_mut().and_then(Option::take) {
-                let batch = vec![(self.node(event.target), vec![(event.time, input)])];
-                let stepped = self.nodes.step_batches(batch, u64::MAX).await?;
-                actions[0] = stepped
-                    .into_iter()
-                    .next()
-                    .and_then(|s| s.actions.into_iter().next());
+                actions[0] = Some(self.step(event.target, input).await?);
             }
             return Ok(left);
         }
-        // The events with an input, grouped by target node (groups in order of first event),
-        // each group in event order.
-        let mut group_of = std::mem::take(&mut self.group_of);
-        group_of.resize(self.counters.len(), u32::MAX);
-        let mut groups: Vec<(u32, Vec<usize>, Vec<(u64, Input)>)> = Vec::new();
+        // The events with an input go to their node's batch, in event order; the batches
+        // (in order of each node's first event) and their vectors are kept from window to
+        // window.
+        let pools = &mut self.batch_pools;
+        pools.resize_with(self.counters.len(), BatchPool::default);
+        let mut handed = std::mem::take(&mut self.handed);
+        let mut touched = std::mem::take(&mut self.touched);
         for (index, (event, input)) in window.iter().zip(inputs.drain(..)).enumerate() {
             let Some(input) = input else {
                 continue;
             };
-            let g = &mut group_of[event.target as usize];
-            if *g == u32::MAX {
-                *g = groups.len() as u32;
-                groups.push((event.target, Vec::new(), Vec::new()));
+            let pool = &mut pools[event.target as usize];
+            if pool.inputs.is_empty() {
+                touched.push(event.target);
             }
-            let group = &mut groups[*g as usize];
-            group.1.push(index);
-            group.2.push((event.time, input));
+            pool.inputs.push((event.time, input));
+            handed.push(index);
         }
-        let mut batches = Vec::with_capacity(groups.len());
-        let mut indices = Vec::with_capacity(groups.len());
-        for (target, events, inputs) in groups {
-            group_of[target as usize] = u32::MAX;
-            batches.push((self.node(target), inputs));
-            indices.push(events);
+        let mut batches = Vec::with_capacity(touched.len());
+        for &target in &touched {
+            let node = self.node(target);
+            let pool = &mut self.batch_pools[target as usize];
+            batches.push(Batch {
+                node,
+                inputs: std::mem::take(&mut pool.inputs),
+                actions: std::mem::take(&mut pool.actions),
+            });
         }
-        self.group_of = group_of;
         let answers = self.nodes.step_batches(batches, self.window_end).await?;
-        for (events, stepped) in indices.iter().zip(answers) {
-            let taken = stepped.actions.len();
-            for (index, answer) in events.iter().zip(stepped.actions) {
-                actions[*index] = Some(answer);
-            }
-            for (index, (_, input)) in events[taken..].iter().zip(stepped.left) {
-                left.push((*index, input));
-            }
+        // Back to the events: each node's answers in its events' order.
+        let mut replies: Vec<_> = answers
+            .into_iter()
+            .map(|s| (s.actions, 0, s.left.into_iter(), s.spare))
+            .collect();
+        for (k, &target) in touched.iter().enumerate() {
+            self.group_of.resize(self.counters.len(), u32::MAX);
+            self.group_of[target as usize] = k as u32;
         }
+        for &index in &handed {
+            let k = self.group_of[window[index].target as usize] as usize;
+            let Some((taken, next, left_inputs, _)) = replies.get_mut(k) else {
+                continue;
+            };
+            match taken.get_mut(*next) {
+                Some(answer) => actions[index] = Some(std::mem::take(answer)),
+                None => left.extend(left_inputs.next().map(|(_, input)| (index, input))),
+            }
+            *next += 1;
+        }
+        let pools = &mut self.batch_pools;
+        for (&target, (mut taken, _, _, spare)) in touched.iter().zip(replies) {
+            taken.clear();
+            let pool = &mut pools[target as usize];
+            pool.actions = taken;
+            pool.inputs = spare;
+        }
+        handed.clear();
+        touched.clear();
+        self.handed = handed;
+        self.touched = touched;
         Ok(left)
     }
 
