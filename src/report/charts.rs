@@ -47,11 +47,30 @@ pub fn draw_charts(
         ("latency", latency_chart(run, summaries)),
         ("success", success_chart(run, summaries)),
     ];
-    for (name, spec) in &charts {
-        render_png(&dir.join(format!("{name}.png")), spec)?;
-        render_svg(&dir.join(format!("{name}.svg")), spec)?;
-    }
-    Ok(())
+    ensure_fonts(&dir.join("latency.png"))?;
+    // Each bitmap (rasterized and compressed, the slow part) on a thread of its own, beside
+    // the SVGs: the trials have freed the cores by now.
+    std::thread::scope(|scope| {
+        let pngs: Vec<_> = charts
+            .iter()
+            .map(|(name, spec)| {
+                let path = dir.join(format!("{name}.png"));
+                scope.spawn(move || render_png(&path, spec))
+            })
+            .collect();
+        let svgs = charts
+            .iter()
+            .try_for_each(|(name, spec)| render_svg(&dir.join(format!("{name}.svg")), spec));
+        let pngs = pngs.into_iter().try_for_each(|png| {
+            png.join().unwrap_or_else(|_| {
+                Err(ReportError::Chart {
+                    path: dir.to_path_buf(),
+                    message: "a chart thread panicked".into(),
+                })
+            })
+        });
+        svgs.and(pngs)
+    })
 }
 
 fn render_png(path: &Path, spec: &ChartSpec) -> Result<(), ReportError> {
