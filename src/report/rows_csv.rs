@@ -147,8 +147,12 @@ fn columns(axes: &[String]) -> Vec<String> {
     columns
 }
 
-fn encode(fields: &[String]) -> Result<Vec<u8>, csv::Error> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+/// One CSV line of `fields`, ending in a newline (a row is written the moment its trial ends,
+/// so the writer's buffer is sized for one line, not csv's default 8 KiB).
+pub(crate) fn encode(fields: &[String]) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::WriterBuilder::new()
+        .buffer_capacity(512)
+        .from_writer(Vec::with_capacity(256));
     writer.write_record(fields)?;
     writer
         .into_inner()

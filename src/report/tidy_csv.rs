@@ -61,9 +61,7 @@ pub fn write_trials_rows(
 
 /// One `trials.csv` row, encoded as a whole line (for appending as trials finish).
 pub fn encode_trial_row(record: &TrialRecord, axis_count: usize) -> Result<Vec<u8>, csv::Error> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(trial_row(record, axis_count))?;
-    writer.into_inner().map_err(|e| e.into_error().into())
+    super::rows_csv::encode(&trial_row(record, axis_count))
 }
 
 fn trials_header(axes: &[String]) -> Vec<String> {

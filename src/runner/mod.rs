@@ -170,6 +170,9 @@ pub fn assemble(plan: &Plan, mut records: Vec<TrialRecord>, wall_s: f64) -> RunR
     }
 }
 
+/// How long the collecting thread waits between gathering finished trials.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// Runs the trials `jobs` ((point, trial) pairs) of `plan` and returns their records in the
 /// order of `jobs`. As each trial finishes (in completion order, on the calling thread),
 /// `on_record` is given its record and each of `bars` is advanced; an error from `on_record`
@@ -208,9 +211,9 @@ pub fn run_jobs(
             });
         }
         drop(tx);
-        for (i, result) in rx {
+        let mut take = |(i, result): (usize, Result<TrialRecord, RunError>)| {
             if failure.is_some() {
-                continue;
+                return;
             }
             match result.and_then(|record| on_record(&record).map(|()| record)) {
                 Ok(record) => {
@@ -224,6 +227,15 @@ pub fn run_jobs(
                     next.store(usize::MAX / 2, Ordering::Relaxed);
                 }
             }
+        };
+        // Small trials finish thousands of times a second: waking this thread for each one
+        // took a core's time from the workers, so it takes what has come, then waits a moment.
+        while let Ok(first) = rx.recv() {
+            take(first);
+            while let Ok(more) = rx.try_recv() {
+                take(more);
+            }
+            std::thread::sleep(GATHER);
         }
     });
     if let Some(e) = failure {
