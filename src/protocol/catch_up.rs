@@ -110,12 +110,12 @@ impl Replica {
                 out.push(Message::Prepare(mine.clone()));
             }
         }
-        let commits = match asked {
-            true => &slot.voted_commits[..],
-            false => slot
-                .voted_commits
+        let commits = if asked {
+            &slot.voted_commits[..]
+        } else {
+            slot.voted_commits
                 .last()
-                .map_or(&[][..], std::slice::from_ref),
+                .map_or(&[][..], std::slice::from_ref)
         };
         for vote in commits {
             if lacks(VoteKind::Commit, vote.value().1.view) {

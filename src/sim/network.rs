@@ -119,7 +119,7 @@ pub struct Engine<N: Nodes> {
     /// Actions met while taking a window's inputs (delayed actions, events already handled):
     /// (index in the window, actions).
     pub(super) deferred: Vec<(usize, Vec<Action>)>,
-    /// Scratch for grouping a window's events by node: each node's batch.
+    /// Scratch: each node's place among the window's batches (set for the nodes given one).
     pub(super) group_of: Vec<u32>,
     /// Each node's batch vectors, kept from window to window.
     pub(super) batch_pools: Vec<BatchPool>,

@@ -167,8 +167,8 @@ impl<N: Nodes> Engine<N> {
             .into_iter()
             .map(|s| (s.actions, 0, s.left.into_iter(), s.spare))
             .collect();
+        self.group_of.resize(self.counters.len(), 0);
         for (k, &target) in touched.iter().enumerate() {
-            self.group_of.resize(self.counters.len(), u32::MAX);
             self.group_of[target as usize] = k as u32;
         }
         for &index in &handed {
