@@ -47,7 +47,6 @@ pub fn draw_charts(
         ("latency", latency_chart(run, summaries)),
         ("success", success_chart(run, summaries)),
     ];
-    ensure_fonts(&dir.join("latency.png"))?;
     // Each bitmap (rasterized and compressed, the slow part) on a thread of its own, beside
     // the SVGs: the trials have freed the cores by now.
     std::thread::scope(|scope| {

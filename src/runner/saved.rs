@@ -1,8 +1,8 @@
 //! Trial rows kept on disk: the scenario fingerprint that ties them to one scenario as run, the
 //! appender that saves each trial's row the moment it finishes (`trials.partial.csv`, and the
-//! tidy `trials.csv` of a whole run), and the
-//! reader that gives them back, checked, to resume a run or merge shards. The format is
-//! [`crate::report::rows_preamble`]'s: lossless, one whole line per row.
+//! tidy `trials.csv` of a whole run), and the reader that gives them back, checked, to resume a
+//! run or merge shards. The rows file's format is [`crate::report::rows_preamble`]'s: lossless,
+//! one whole line per row.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};

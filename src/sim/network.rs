@@ -5,8 +5,9 @@
 //! event (with every other one due within the lookahead: `window.rs`), hands it to its actor,
 //! and turns the returned actions into new events: `Send`/`Broadcast` into deliveries whose
 //! fate (loss, delay, duplication, reordering) is drawn from the sender's own RNG stream,
-//! `SetTimer` into a timer event, and `Observe` into oracle and metric updates. No real time passes anywhere; a trial ends when every request is done,
-//! when nothing is left to happen, or at the time limit.
+//! `SetTimer` into a timer event, and `Observe` into oracle and metric updates. No real time
+//! passes anywhere; a trial ends when every request is done, when nothing is left to happen,
+//! or at the time limit.
 
 use actix::{Actor, Context, Handler, Message as ActixMessage, ResponseFuture};
 
@@ -15,7 +16,7 @@ use super::nodes::ActorNodes;
 use super::nodes::Nodes;
 use super::outcome::TrialOutcome;
 use super::queue::{EventQueue, Timed};
-use super::window::{BatchPool, WindowBuffers};
+use super::window::WindowBuffers;
 use super::SimError;
 use crate::net::{FaultPlan, LinkConditions, NetworkConfig, SimRng, Topology};
 use crate::oracle::Oracle;
@@ -116,18 +117,9 @@ pub struct Engine<N: Nodes> {
     /// The earliest event a node scheduled for itself inside the window being applied: later
     /// events of the window wait for it (they are given back to the queue).
     pub(super) cut: Option<Event>,
-    /// Actions met while taking a window's inputs (delayed actions, events already handled):
-    /// (index in the window, actions).
-    pub(super) deferred: Vec<(usize, Vec<Action>)>,
-    /// Scratch: each node's place among the window's batches (set for the nodes given one).
-    pub(super) group_of: Vec<u32>,
-    /// Each node's batch vectors, kept from window to window.
-    pub(super) batch_pools: Vec<BatchPool>,
-    /// Scratch: the window's events handed to a node, and the nodes given a batch.
-    pub(super) handed: Vec<usize>,
-    pub(super) touched: Vec<u32>,
-    /// The window being processed and its per-event inputs, actions and crashed targets.
-    pub(super) buffers: WindowBuffers,
+    /// The window being processed, its per-event inputs, actions and crashed targets, and the
+    /// scratch that hands them to the nodes.
+    buffers: WindowBuffers,
 }
 
 impl<N: Nodes> Engine<N> {
@@ -161,12 +153,7 @@ impl<N: Nodes> Engine<N> {
             window_end: 0,
             lookahead_broken: false,
             cut: None,
-            group_of: Vec::new(),
-            batch_pools: Vec::new(),
-            handed: Vec::new(),
-            touched: Vec::new(),
             buffers: WindowBuffers::default(),
-            deferred: Vec::new(),
             messages: 0,
             events: 0,
             copies: Vec::with_capacity(2),

@@ -28,19 +28,31 @@ type LeftInputs = Vec<(usize, Input)>;
 
 /// A node's batch vectors, kept from window to window.
 #[derive(Default)]
-pub(super) struct BatchPool {
+struct BatchPool {
     inputs: Vec<(u64, Input)>,
     actions: Vec<Vec<Action>>,
 }
 
 /// A window's events and, per event, its input, whether its target is down, and its actions
-/// once handled (or applied directly).
+/// once handled (or applied directly); and the scratch that hands them to the nodes. All kept
+/// from window to window.
 #[derive(Default)]
 pub(super) struct WindowBuffers {
     pub(super) window: Vec<Event>,
     inputs: Vec<Option<Input>>,
     down: Vec<bool>,
     actions: Vec<Option<Vec<Action>>>,
+    /// Actions met while taking the inputs (delayed actions, events already handled):
+    /// (index in the window, actions).
+    deferred: Vec<(usize, Vec<Action>)>,
+    /// The events handed to a node, by index in the window.
+    handed: Vec<usize>,
+    /// The nodes given a batch, in order of their first event.
+    touched: Vec<u32>,
+    /// Each node's place among the batches (set for the nodes given one).
+    group_of: Vec<u32>,
+    /// Each node's batch vectors.
+    pools: Vec<BatchPool>,
 }
 
 impl WindowBuffers {
@@ -50,6 +62,9 @@ impl WindowBuffers {
         self.inputs.clear();
         self.down.clear();
         self.actions.clear();
+        self.deferred.clear();
+        self.handed.clear();
+        self.touched.clear();
     }
 }
 
@@ -81,6 +96,7 @@ impl<N: Nodes> Engine<N> {
             window,
             inputs,
             down,
+            deferred,
             ..
         } = buffers;
         for event in window.iter() {
@@ -97,11 +113,11 @@ impl<N: Nodes> Engine<N> {
                 Some(Payload::Fire(timer)) => Some(Input::Timeout(timer)),
                 Some(Payload::Recover) => Some(Input::Recover),
                 Some(Payload::Perform(action)) => {
-                    self.deferred.push((inputs.len(), vec![action]));
+                    deferred.push((inputs.len(), vec![action]));
                     None
                 }
                 Some(Payload::Done(actions)) => {
-                    self.deferred.push((inputs.len(), actions));
+                    deferred.push((inputs.len(), actions));
                     None
                 }
                 None => None,
@@ -119,12 +135,17 @@ impl<N: Nodes> Engine<N> {
             window,
             inputs,
             actions,
+            deferred,
+            handed,
+            touched,
+            group_of,
+            pools,
             ..
         } = buffers;
         actions.resize_with(window.len(), || None);
         let mut left: LeftInputs = Vec::new();
-        for (index, deferred) in std::mem::take(&mut self.deferred) {
-            actions[index] = Some(deferred);
+        for (index, done) in deferred.drain(..) {
+            actions[index] = Some(done);
         }
         if let [event] = window.as_slice() {
             // One event (always so without lookahead): nothing to cut.
@@ -136,10 +157,7 @@ impl<N: Nodes> Engine<N> {
         // The events with an input go to their node's batch, in event order; the batches
         // (in order of each node's first event) and their vectors are kept from window to
         // window.
-        let pools = &mut self.batch_pools;
         pools.resize_with(self.counters.len(), BatchPool::default);
-        let mut handed = std::mem::take(&mut self.handed);
-        let mut touched = std::mem::take(&mut self.touched);
         for (index, (event, input)) in window.iter().zip(inputs.drain(..)).enumerate() {
             let Some(input) = input else {
                 continue;
@@ -152,9 +170,9 @@ impl<N: Nodes> Engine<N> {
             handed.push(index);
         }
         let mut batches = Vec::with_capacity(touched.len());
-        for &target in &touched {
+        for &target in touched.iter() {
             let node = self.node(target);
-            let pool = &mut self.batch_pools[target as usize];
+            let pool = &mut pools[target as usize];
             batches.push(Batch {
                 node,
                 inputs: std::mem::take(&mut pool.inputs),
@@ -167,12 +185,12 @@ impl<N: Nodes> Engine<N> {
             .into_iter()
             .map(|s| (s.actions, 0, s.left.into_iter(), s.spare))
             .collect();
-        self.group_of.resize(self.counters.len(), 0);
+        group_of.resize(self.counters.len(), 0);
         for (k, &target) in touched.iter().enumerate() {
-            self.group_of[target as usize] = k as u32;
+            group_of[target as usize] = k as u32;
         }
-        for &index in &handed {
-            let k = self.group_of[window[index].target as usize] as usize;
+        for &index in handed.iter() {
+            let k = group_of[window[index].target as usize] as usize;
             let Some((taken, next, left_inputs, _)) = replies.get_mut(k) else {
                 continue;
             };
@@ -182,17 +200,12 @@ impl<N: Nodes> Engine<N> {
             }
             *next += 1;
         }
-        let pools = &mut self.batch_pools;
         for (&target, (mut taken, _, _, spare)) in touched.iter().zip(replies) {
             taken.clear();
             let pool = &mut pools[target as usize];
             pool.actions = taken;
             pool.inputs = spare;
         }
-        handed.clear();
-        touched.clear();
-        self.handed = handed;
-        self.touched = touched;
         Ok(left)
     }
 
