@@ -54,3 +54,34 @@ fn seed_without_view_change_stalls_on_a_byzantine_primary() {
     assert!(rows.iter().all(|r| r.outcome.view_changes == 0));
     assert_eq!(table[0], (0, 6, 6), "no byzantine: all succeed");
 }
+
+/// The seed's adversary as primary never lets the true digest out, not even in a pre-prepare
+/// resent to one replica that asked with STATUS: with the primaries of views 0..count byzantine,
+/// every trial needs exactly `count` view changes, and then succeeds.
+#[test]
+fn a_byzantine_seed_primary_is_replaced_only_by_view_changes() {
+    let rows = common::run_scenario_text(
+        r#"Scenario(
+            name: "seed-primaries",
+            seed: 5,
+            trials: 4,
+            replicas: 10,
+            workload: (clients: 1, requests: 1),
+            network: (delay: Uniform(min_ms: 5.0, max_ms: 35.0)),
+            byzantine: [(count: 1, placement: Primary, behaviour: SeedAdversary)],
+            time_limit_ms: 10000.0,
+            sweep: [(path: "byzantine[0].count", values: Range(from: 1, to: 3))],
+        )"#,
+    );
+    assert_eq!(rows.len(), 12);
+    for row in &rows {
+        let outcome = &row.outcome;
+        assert!(outcome.success && outcome.safety_ok, "{row:?}");
+        assert_eq!(
+            (outcome.view_changes, outcome.final_view),
+            (u64::from(row.byzantine), u64::from(row.byzantine)),
+            "{} byzantine primaries",
+            row.byzantine
+        );
+    }
+}

@@ -3,8 +3,9 @@
 use rand::RngExt;
 
 use super::{Behaviour, Context};
-use crate::protocol::message::{Digest, Message, NodeId, PrePrepare, Vote};
-use crate::protocol::{Action, Input, VoteKind};
+use crate::net::SimRng;
+use crate::protocol::message::{Digest, Message, NodeId, PrePrepare, ReplicaId, SignedVote, Vote};
+use crate::protocol::{Action, Input, Keyring, VoteKind};
 
 /// A replica that sends nothing (a crash from the start, or a mute primary). It still receives
 /// messages and ignores them; its timers never fire.
@@ -68,31 +69,25 @@ impl Behaviour for SeedAdversary {
             match action {
                 Action::Broadcast(Message::PrePrepare(pp)) => {
                     for to in (0..n).filter(|&r| r != me) {
-                        let mut vote = pp.vote();
-                        vote.digest =
-                            fake_digest(vote.digest, ctx.rng.random::<u64>() ^ u64::from(to));
-                        let forged = PrePrepare {
-                            signed: keys.sign((VoteKind::PrePrepare, vote)),
-                            batch: pp.batch.clone(),
-                        };
-                        out.push(Action::Send {
-                            to: NodeId::Replica(to),
-                            message: Message::PrePrepare(forged),
-                        });
+                        out.push(forged_pre_prepare(&pp, to, keys, ctx.rng));
                     }
                 }
+                // What it resends to one replica (a STATUS answer) is forged alike: the seed's
+                // primary never sends the true digest.
+                Action::Send {
+                    to: NodeId::Replica(to),
+                    message: Message::PrePrepare(pp),
+                } => out.push(forged_pre_prepare(&pp, to, keys, ctx.rng)),
                 Action::Broadcast(Message::Prepare(signed)) => {
-                    let (kind, vote) = *signed.value();
-                    let vote = if ctx.rng.random_bool(0.5) {
-                        vote
-                    } else {
-                        Vote {
-                            digest: fake_digest(vote.digest, 0),
-                            ..vote
-                        }
-                    };
-                    out.push(Action::Broadcast(Message::Prepare(keys.sign((kind, vote)))));
+                    out.push(Action::Broadcast(coin_prepare(&signed, keys, ctx.rng)));
                 }
+                Action::Send {
+                    to,
+                    message: Message::Prepare(signed),
+                } => out.push(Action::Send {
+                    to,
+                    message: coin_prepare(&signed, keys, ctx.rng),
+                }),
                 // Never commits: neither its COMMITs nor a commit certificate (which would carry
                 // its own signed commit) leave it.
                 Action::Broadcast(Message::Commit(_) | Message::CommitCertificate { .. })
@@ -105,4 +100,33 @@ impl Behaviour for SeedAdversary {
         }
         out
     }
+}
+
+/// The pre-prepare `pp` for replica `to`, signed with a digest of its own that matches no
+/// batch.
+fn forged_pre_prepare(pp: &PrePrepare, to: ReplicaId, keys: &Keyring, rng: &mut SimRng) -> Action {
+    let mut vote = pp.vote();
+    vote.digest = fake_digest(vote.digest, rng.random::<u64>() ^ u64::from(to));
+    Action::Send {
+        to: NodeId::Replica(to),
+        message: Message::PrePrepare(PrePrepare {
+            signed: keys.sign((VoteKind::PrePrepare, vote)),
+            batch: pp.batch.clone(),
+        }),
+    }
+}
+
+/// The PREPARE `signed` as the seed's backup votes it: the right digest or a fake one, at even
+/// odds.
+fn coin_prepare(signed: &SignedVote, keys: &Keyring, rng: &mut SimRng) -> Message {
+    let (kind, vote) = *signed.value();
+    let vote = if rng.random_bool(0.5) {
+        vote
+    } else {
+        Vote {
+            digest: fake_digest(vote.digest, 0),
+            ..vote
+        }
+    };
+    Message::Prepare(keys.sign((kind, vote)))
 }
