@@ -42,6 +42,15 @@ pub struct Slot {
     pub fetch_asked: bool,
 }
 
+/// The votes for `key` among `n` replicas, an empty set if none yet.
+pub fn votes_for(
+    sets: &mut BTreeMap<(View, Digest), VoteSet<SignedVote>>,
+    key: (View, Digest),
+    n: u32,
+) -> &mut VoteSet<SignedVote> {
+    sets.entry(key).or_insert_with(|| VoteSet::for_voters(n))
+}
+
 /// How many of its own COMMITs per slot a replica keeps for retransmission.
 pub const KEPT_COMMITS: usize = 4;
 
@@ -51,13 +60,10 @@ impl Slot {
         self.voted_commits.iter().any(|v| v.value().1.view == view)
     }
 
-    /// Records this replica's COMMIT (also counted among the slot's commits).
-    pub fn record_commit(&mut self, voter: ReplicaId, signed: SignedVote) {
+    /// Records this replica's COMMIT (also counted among the slot's commits; `n` replicas).
+    pub fn record_commit(&mut self, voter: ReplicaId, signed: SignedVote, n: u32) {
         let vote = signed.value().1;
-        self.commits
-            .entry((vote.view, vote.digest))
-            .or_default()
-            .insert(voter, signed.clone());
+        votes_for(&mut self.commits, (vote.view, vote.digest), n).insert(voter, signed.clone());
         self.voted_commits.push(signed);
         if self.voted_commits.len() > KEPT_COMMITS {
             self.voted_commits.remove(0);

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use super::auth::{Keyring, Signed, VoteKind};
-use super::log::Log;
+use super::log::{votes_for, Log};
 use super::message::{
     Batch, ClientId, Message, NewView, NodeId, PrePrepare, ReplicaId, Reply, Request, SeqNum,
     SignedVote, Timestamp, View, ViewChange, Vote,
@@ -441,9 +441,7 @@ impl Replica {
         } else {
             let signed = self.keys.sign((VoteKind::Prepare, vote));
             slot.voted_prepare = Some(vote.view);
-            slot.prepares
-                .entry((vote.view, vote.digest))
-                .or_default()
+            votes_for(&mut slot.prepares, (vote.view, vote.digest), self.cfg.n)
                 .insert(self.id, signed.clone());
             self.broadcast(Message::Prepare(signed));
             for request in requests {
@@ -482,10 +480,7 @@ impl Replica {
         {
             return;
         }
-        slot.prepares
-            .entry((vote.view, vote.digest))
-            .or_default()
-            .insert(j, signed);
+        votes_for(&mut slot.prepares, (vote.view, vote.digest), self.cfg.n).insert(j, signed);
         self.check_prepared(vote.seq);
     }
 
@@ -537,7 +532,7 @@ impl Replica {
             prepares,
         });
         let signed = self.keys.sign((VoteKind::Commit, vote));
-        slot.record_commit(id, signed.clone());
+        slot.record_commit(id, signed.clone(), self.cfg.n);
         self.broadcast(Message::Commit(signed));
         self.check_committed(seq);
     }
@@ -559,7 +554,7 @@ impl Replica {
         if slot.commits.len() >= MAX_VOTE_KEYS_PER_SLOT && !slot.commits.contains_key(&key) {
             return;
         }
-        slot.commits.entry(key).or_default().insert(j, signed);
+        votes_for(&mut slot.commits, key, self.cfg.n).insert(j, signed);
         self.check_committed(vote.seq);
     }
 
