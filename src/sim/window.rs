@@ -23,6 +23,9 @@ use crate::protocol::{Action, Input};
 /// trips (at n = 1024 a window holds a quarter million events, a few hundred per actor).
 const MAX_WINDOW: usize = 1 << 20;
 
+/// How many events ahead of the one being taken its payload is prefetched.
+const PREFETCH_AHEAD: usize = 8;
+
 /// The inputs nodes gave back unhandled, by index in the window, in no particular order.
 type LeftInputs = Vec<(usize, Input)>;
 
@@ -33,13 +36,12 @@ struct BatchPool {
     actions: Vec<Vec<Action>>,
 }
 
-/// A window's events and, per event, its input, whether its target is down, and its actions
-/// once handled (or applied directly); and the scratch that hands them to the nodes. All kept
-/// from window to window.
+/// A window's events and, per event, whether its target is down and its actions once handled
+/// (or applied directly); and the nodes' batches that hand the inputs over. All kept from
+/// window to window.
 #[derive(Default)]
 pub(super) struct WindowBuffers {
     pub(super) window: Vec<Event>,
-    inputs: Vec<Option<Input>>,
     down: Vec<bool>,
     actions: Vec<Option<Vec<Action>>>,
     /// Actions met while taking the inputs (delayed actions, events already handled):
@@ -59,7 +61,6 @@ impl WindowBuffers {
     /// Empties every buffer, keeping its memory.
     pub(super) fn clear(&mut self) {
         self.window.clear();
-        self.inputs.clear();
         self.down.clear();
         self.actions.clear();
         self.deferred.clear();
@@ -87,41 +88,54 @@ impl<N: Nodes> Engine<N> {
         }
     }
 
-    /// The window's payloads as inputs, event by event (`None` for an event with nothing to
-    /// hand to a node: a delayed action or an event already handled, whose actions are kept
-    /// aside, or a crashed target), and whether each event's target is down (a crashed replica
-    /// receives nothing; its timers are lost).
+    /// Takes the window's payloads: each input goes to its node's batch, in event order (the
+    /// batches, in order of each node's first event, and their vectors are kept from window to
+    /// window); the actions of a delayed action or of an event already handled are kept aside;
+    /// a crashed target receives nothing (its timers are lost), and each event's `down` says
+    /// so.
     pub(super) fn take_inputs(&mut self, buffers: &mut WindowBuffers) {
         let WindowBuffers {
             window,
-            inputs,
             down,
             deferred,
+            handed,
+            touched,
+            pools,
             ..
         } = buffers;
-        for event in window.iter() {
+        pools.resize_with(self.counters.len(), BatchPool::default);
+        for (index, event) in window.iter().enumerate() {
+            // The payloads were written a window or more ago: ask for them ahead of use.
+            if let Some(ahead) = window.get(index + PREFETCH_AHEAD) {
+                self.slab.prefetch(ahead.slot);
+            }
             self.now = event.time;
             let payload = self.slab.take(event.slot);
             let is_down = self.is_down(event.target);
             down.push(is_down);
             if is_down {
-                inputs.push(None);
                 continue;
             }
-            inputs.push(match payload {
-                Some(Payload::Deliver { from, message }) => Some(Input::Message { from, message }),
-                Some(Payload::Fire(timer)) => Some(Input::Timeout(timer)),
-                Some(Payload::Recover) => Some(Input::Recover),
+            let input = match payload {
+                Some(Payload::Deliver { from, message }) => Input::Message { from, message },
+                Some(Payload::Fire(timer)) => Input::Timeout(timer),
+                Some(Payload::Recover) => Input::Recover,
                 Some(Payload::Perform(action)) => {
-                    deferred.push((inputs.len(), vec![action]));
-                    None
+                    deferred.push((index, vec![action]));
+                    continue;
                 }
                 Some(Payload::Done(actions)) => {
-                    deferred.push((inputs.len(), actions));
-                    None
+                    deferred.push((index, actions));
+                    continue;
                 }
-                None => None,
-            });
+                None => continue,
+            };
+            let pool = &mut pools[event.target as usize];
+            if pool.inputs.is_empty() {
+                touched.push(event.target);
+            }
+            pool.inputs.push((event.time, input));
+            handed.push(index);
         }
     }
 
@@ -133,7 +147,6 @@ impl<N: Nodes> Engine<N> {
     ) -> Result<LeftInputs, SimError> {
         let WindowBuffers {
             window,
-            inputs,
             actions,
             deferred,
             handed,
@@ -149,25 +162,10 @@ impl<N: Nodes> Engine<N> {
         }
         if let [event] = window.as_slice() {
             // One event (always so without lookahead): nothing to cut.
-            if let Some(input) = inputs.first_mut().and_then(Option::take) {
+            if let Some((_, input)) = pools[event.target as usize].inputs.pop() {
                 actions[0] = Some(self.step(event.target, input).await?);
             }
             return Ok(left);
-        }
-        // The events with an input go to their node's batch, in event order; the batches
-        // (in order of each node's first event) and their vectors are kept from window to
-        // window.
-        pools.resize_with(self.counters.len(), BatchPool::default);
-        for (index, (event, input)) in window.iter().zip(inputs.drain(..)).enumerate() {
-            let Some(input) = input else {
-                continue;
-            };
-            let pool = &mut pools[event.target as usize];
-            if pool.inputs.is_empty() {
-                touched.push(event.target);
-            }
-            pool.inputs.push((event.time, input));
-            handed.push(index);
         }
         let mut batches = Vec::with_capacity(touched.len());
         for &target in touched.iter() {
