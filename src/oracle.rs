@@ -357,36 +357,36 @@ mod tests {
     #[test]
     fn agreement_violation_is_reported_once_per_kind() {
         let mut o = oracle();
-        o.on_executed(0, 1, Digest([1; 32]), &[(req(0, 1), 1)], 1.0);
-        o.on_executed(1, 1, Digest([1; 32]), &[(req(0, 1), 1)], 1.0);
+        o.on_executed(0, 1, Digest([1; 16]), &[(req(0, 1), 1)], 1.0);
+        o.on_executed(1, 1, Digest([1; 16]), &[(req(0, 1), 1)], 1.0);
         assert!(o.safe());
-        o.on_executed(2, 1, Digest([2; 32]), &[(req(1, 1), 1)], 2.0);
+        o.on_executed(2, 1, Digest([2; 16]), &[(req(1, 1), 1)], 2.0);
         assert!(!o.safe());
         assert_eq!(o.violations()[0].property, Property::Agreement);
         // A byzantine replica's executions are not checked.
-        o.on_executed(3, 1, Digest([9; 32]), &[], 3.0);
+        o.on_executed(3, 1, Digest([9; 16]), &[], 3.0);
         assert_eq!(o.counts()[&Property::Agreement], 1);
     }
 
     #[test]
     fn validity_catches_unissued_and_forged_requests() {
         let mut o = oracle();
-        o.on_executed(0, 1, Digest([1; 32]), &[(req(0, 2), 1)], 1.0);
+        o.on_executed(0, 1, Digest([1; 16]), &[(req(0, 2), 1)], 1.0);
         assert_eq!(o.violations()[0].property, Property::Validity);
         let mut o = oracle();
         let forged = Request {
             operation: 12345,
             ..req(0, 1)
         };
-        o.on_executed(0, 1, Digest([1; 32]), &[(forged, 1)], 1.0);
+        o.on_executed(0, 1, Digest([1; 16]), &[(forged, 1)], 1.0);
         assert_eq!(o.violations()[0].property, Property::Validity);
     }
 
     #[test]
     fn integrity_catches_double_execution_and_weak_acceptance() {
         let mut o = oracle();
-        o.on_executed(0, 1, Digest([1; 32]), &[(req(0, 1), 1)], 1.0);
-        o.on_executed(0, 2, Digest([2; 32]), &[(req(0, 1), 2)], 2.0);
+        o.on_executed(0, 1, Digest([1; 16]), &[(req(0, 1), 1)], 1.0);
+        o.on_executed(0, 2, Digest([2; 16]), &[(req(0, 1), 2)], 2.0);
         assert_eq!(o.violations()[0].property, Property::Integrity);
 
         let mut o = oracle();
@@ -403,7 +403,7 @@ mod tests {
         o.on_reply_sent(2, 1, 1, 77);
         o.on_accepted(1, 1, 77, 5.0);
         assert!(o.safe(), "f+1 senders, no honest result known yet");
-        o.on_executed(0, 1, Digest([1; 32]), &[(req(1, 1), 5)], 6.0);
+        o.on_executed(0, 1, Digest([1; 16]), &[(req(1, 1), 5)], 6.0);
         assert_eq!(
             o.violations()[0].property,
             Property::Integrity,

@@ -94,7 +94,14 @@ fn n4_and_n7_every_behaviour_and_placement() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(96))]
+    // A fixed seed, so that a run of the tests is the same everywhere (CI included); to explore
+    // further, raise `PROPTEST_CASES` and change the seed. Cases that failed once stay in the
+    // regressions file beside this one and run first.
+    #![proptest_config(ProptestConfig {
+        cases: 96,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed_b0f7),
+        ..ProptestConfig::default()
+    })]
     #[test]
     fn random_seeds_and_placements(
         seed in any::<u64>(),

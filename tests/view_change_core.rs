@@ -13,7 +13,7 @@ use pbft_sim::protocol::view_change::{
     check_new_view, check_view_change, plan_new_view, ViewChangeError,
 };
 use pbft_sim::protocol::{
-    Action, Input, Keyring, Replica, ReplicaConfig, Timer, TimerKind, VoteKind,
+    Action, Input, Keyring, Observation, Replica, ReplicaConfig, Timer, TimerKind, VoteKind,
 };
 
 const SECRET: u64 = 99;
@@ -310,10 +310,9 @@ fn sends_view_change(actions: &[Action]) -> bool {
         .any(|a| matches!(a, Action::Broadcast(Message::ViewChange(_))))
 }
 
-#[test]
-fn a_replica_rejecting_a_bad_new_view_moves_to_the_next_view() {
+/// Backup 2, joined view 1 by the f+1 rule, waiting for its NEW-VIEW.
+fn backup_entering_view_1() -> Replica {
     let mut backup = Replica::new(2, cfg(), keys(2));
-    // Join view 1 by the f+1 rule: view-changes from replicas 0 and 3.
     for r in [0, 3] {
         let vc = Arc::new(keys(r).sign(view_change(1, vec![])));
         backup.handle(Input::Message {
@@ -321,14 +320,47 @@ fn a_replica_rejecting_a_bad_new_view_moves_to_the_next_view() {
             message: Message::ViewChange(vc),
         });
     }
+    backup
+}
+
+#[test]
+fn a_replica_rejecting_a_bad_new_view_moves_to_the_next_view() {
+    let mut backup = backup_entering_view_1();
     assert_eq!(backup.view(), 1);
-    let bad = Arc::new(new_view(vec![]));
+    let bad = Arc::new(keys(1).sign(new_view(vec![])));
     let actions = backup.handle(Input::Message {
         from: NodeId::Replica(1),
         message: Message::NewView(bad),
     });
     assert!(sends_view_change(&actions), "{actions:?}");
     assert_eq!(backup.view(), 2, "suspects the primary of view 1");
+}
+
+/// The NEW-VIEW is the primary's signed word: another replica may hand it on (a faulty
+/// primary may have sent it to that replica alone), and nobody else can make one.
+#[test]
+fn a_new_view_counts_for_the_primary_signature_not_for_who_hands_it_on() {
+    let right = pre_prepare(1, 1, 1, &batch(1));
+    let table = [
+        ("from the primary", 1, 1, true),
+        ("handed on by replica 3", 1, 3, true),
+        ("signed by replica 3", 3, 3, false),
+        ("signed by replica 3, sent as the primary", 3, 1, false),
+    ];
+    for (case, signer, sender, entered) in table {
+        let mut backup = backup_entering_view_1();
+        assert_eq!(backup.view(), 1, "{case}");
+        let nv = Arc::new(keys(signer).sign(new_view(vec![right.clone()])));
+        let actions = backup.handle(Input::Message {
+            from: NodeId::Replica(sender),
+            message: Message::NewView(nv),
+        });
+        let entered_view = actions
+            .iter()
+            .any(|a| matches!(a, Action::Observe(Observation::ViewEntered { view: 1 })));
+        assert_eq!(entered_view, entered, "{case}: {actions:?}");
+        assert_eq!(backup.view(), 1, "{case}: no view change either way");
+    }
 }
 
 #[test]

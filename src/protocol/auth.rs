@@ -188,7 +188,7 @@ mod tests {
         Vote {
             view: 1,
             seq: 2,
-            digest: Digest([3; 32]),
+            digest: Digest([3; 16]),
         }
     }
 

@@ -10,9 +10,9 @@
 use std::sync::Arc;
 
 use super::auth::{Signed, VoteKind};
-use super::log::{Slot, StableCheckpoint};
+use super::log::{votes_for, Slot, StableCheckpoint};
 use super::message::{
-    Batch, Checkpoint, ClientId, HeldSlot, Message, NodeId, ReplicaId, SeqNum, SignedVote,
+    Batch, Checkpoint, ClientId, HeldSlot, Message, NewView, NodeId, ReplicaId, SeqNum, SignedVote,
     Snapshot, StatusReport, Timestamp, View,
 };
 use super::replica::{Fetch, Replica, Status};
@@ -201,11 +201,15 @@ impl Replica {
             let status = self.status_message();
             self.send(NodeId::Replica(j), status);
         }
-        let missed_new_view = view < self.view || (view == self.view && !normal);
-        if self.status == Status::Normal && missed_new_view {
-            if let Some(nv) = self.last_new_view.clone().filter(|nv| nv.view == self.view) {
-                self.send(NodeId::Replica(j), Message::NewView(nv));
-            }
+        // The last NEW-VIEW we accepted, if the sender is behind it or still entering its view,
+        // even when we have moved on since: a faulty primary may have sent it to us alone, and
+        // the sender, short of the q VIEW-CHANGEs that start its timer, would wait for ever.
+        let missed_new_view = |nv: &Arc<Signed<NewView>>| {
+            let entered = nv.value().view;
+            entered > view || (entered == view && !normal)
+        };
+        if let Some(nv) = self.last_new_view.clone().filter(missed_new_view) {
+            self.send(NodeId::Replica(j), Message::NewView(nv));
         }
         if self.status == Status::ViewChanging && view <= self.view {
             // The sender may have lost our VIEW-CHANGEs: send again the one for its view (unless
@@ -292,7 +296,15 @@ impl Replica {
             return;
         }
         let seq = vote.seq;
-        self.log.slot_mut(seq).committed = Some(batch.clone());
+        let n = self.cfg.n;
+        let slot = self.log.slot_mut(seq);
+        // The commits stay as evidence: without them this replica could not prove the batch
+        // committed to a replica that missed the same commits (one a faulty replica never sent).
+        let votes = votes_for(&mut slot.commits, (vote.view, vote.digest), n);
+        for commit in commits {
+            votes.insert(commit.signer(), commit);
+        }
+        slot.committed = Some(batch.clone());
         self.observe(Observation::Committed { seq, batch });
         self.try_execute();
     }

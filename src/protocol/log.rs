@@ -89,7 +89,7 @@ impl Slot {
     /// What this slot holds, for a STATUS message of a replica in `view` (TOCS'02 §5.2).
     pub fn held(&self, seq: SeqNum, view: View) -> HeldSlot {
         let mut prepares = Voters::default();
-        let in_view = (view, Digest([0; 32]))..=(view, Digest([u8::MAX; 32]));
+        let in_view = (view, Digest([0; 16]))..=(view, Digest([u8::MAX; 16]));
         for set in self.prepares.range(in_view).map(|(_, set)| set) {
             set.voters().for_each(|r| prepares.insert(r));
         }
@@ -299,7 +299,7 @@ impl Log {
         }
         let above = stable.seq + 1;
         self.slots = self.slots.split_off(&above);
-        self.checkpoint_votes = self.checkpoint_votes.split_off(&(above, Digest([0; 32])));
+        self.checkpoint_votes = self.checkpoint_votes.split_off(&(above, Digest([0; 16])));
         self.snapshots = self.snapshots.split_off(&stable.seq);
         self.stable = stable;
     }
@@ -323,7 +323,7 @@ mod tests {
     fn signed_cp(signer: ReplicaId, seq: SeqNum, state: u8) -> Signed<Checkpoint> {
         Keyring::issue(signer, 1).sign(Checkpoint {
             seq,
-            state: Digest([state; 32]),
+            state: Digest([state; 16]),
         })
     }
 

@@ -23,18 +23,28 @@ pub type SeqNum = u64;
 /// A client's request timestamp, increasing per client (§4.1 "t").
 pub type Timestamp = u64;
 
-/// A SHA-256 digest.
+/// A 128-bit digest: SHA-256 cut to its first 16 bytes. The BFT library used 128-bit (MD5)
+/// digests too; a simulation needs collision resistance, not 256 bits, and every vote carries
+/// one, so half the bytes is a shorter copy for each of the millions of votes a trial moves.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Digest(pub [u8; 32]);
+pub struct Digest(pub [u8; 16]);
 
 impl Digest {
-    /// SHA-256 of the concatenation of `parts`.
+    /// SHA-256 of the concatenation of `parts`, cut to 16 bytes.
     pub fn of(parts: &[&[u8]]) -> Digest {
         let mut hasher = Sha256::new();
         for part in parts {
             hasher.update(part);
         }
-        Digest(hasher.finalize().into())
+        Digest::cut(hasher)
+    }
+
+    /// The first 16 bytes of what `hasher` has taken in.
+    fn cut(hasher: Sha256) -> Digest {
+        let full: [u8; 32] = hasher.finalize().into();
+        let mut cut = [0u8; 16];
+        cut.copy_from_slice(&full[..16]);
+        Digest(cut)
     }
 
     /// The first eight hex digits, for logs and violation reports.
@@ -104,7 +114,7 @@ impl Batch {
         }
         Arc::new(Batch {
             requests,
-            digest: Digest(hasher.finalize().into()),
+            digest: Digest::cut(hasher),
         })
     }
 
@@ -236,7 +246,8 @@ impl Signable for ViewChange {
     }
 }
 
-/// `NEW-VIEW(v+1, V, O)` (§4.4), sent by the new primary.
+/// `NEW-VIEW(v+1, V, O)` (§4.4), signed by the new primary. Being signed, it proves itself
+/// whoever hands it on: a replica that entered the view passes it to one still waiting for it.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct NewView {
     /// The new view.
@@ -245,6 +256,20 @@ pub struct NewView {
     pub view_changes: Vec<Arc<Signed<ViewChange>>>,
     /// `O`: the pre-prepares the new primary re-issues for `(min-s, max-s]`.
     pub pre_prepares: Vec<PrePrepare>,
+}
+
+impl Signable for NewView {
+    fn feed(&self, h: &mut TagHasher) {
+        h.word(0x4e56);
+        h.word(self.view);
+        for vc in &self.view_changes {
+            h.word(u64::from(vc.signer()));
+            vc.value().feed(h);
+        }
+        for pp in &self.pre_prepares {
+            (VoteKind::PrePrepare, pp.vote()).feed(h);
+        }
+    }
 }
 
 /// The service state at a checkpoint, sent in state transfer (§4.3, TOCS'02 §6.2).
@@ -344,7 +369,7 @@ pub enum Message {
     /// Replica to all (§4.4).
     ViewChange(Arc<Signed<ViewChange>>),
     /// New primary to all (§4.4).
-    NewView(Arc<NewView>),
+    NewView(Arc<Signed<NewView>>),
     /// Ask a replica for its state at a stable checkpoint (state transfer).
     FetchState {
         /// The checkpoint wanted.

@@ -74,7 +74,7 @@ pub struct Replica {
     /// Whether a request executed since this replica entered its current view.
     pub(crate) progress_in_view: bool,
     pub(crate) future_pre_prepares: Vec<(ReplicaId, PrePrepare)>,
-    pub(crate) last_new_view: Option<Arc<NewView>>,
+    pub(crate) last_new_view: Option<Arc<Signed<NewView>>>,
     // State transfer.
     pub(crate) fetch: Option<Fetch>,
     pub(crate) fetch_timer: TimerSlot,
@@ -212,7 +212,7 @@ impl Replica {
             }
             Message::Checkpoint(signed) => self.on_checkpoint(j, signed),
             Message::ViewChange(signed) => self.on_view_change(j, signed),
-            Message::NewView(new_view) => self.on_new_view(j, new_view),
+            Message::NewView(new_view) => self.on_new_view(new_view),
             Message::FetchState { seq } => self.on_fetch_state(j, seq),
             Message::State(snapshot) => self.on_state(snapshot),
             Message::FetchBatch { seq, digest } => self.on_fetch_batch(j, seq, digest),

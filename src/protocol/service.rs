@@ -42,7 +42,7 @@ impl Default for ServiceState {
     fn default() -> Self {
         ServiceState {
             executed: 0,
-            chain: Digest([0; 32]),
+            chain: Digest([0; 16]),
             last_reply: BTreeMap::new(),
         }
     }

@@ -265,11 +265,16 @@ impl Replica {
             return;
         }
         let asked = signed.value().new_view;
+        // The sender missed the NEW-VIEW of a view we entered (perhaps one we have left since):
+        // send it again.
+        if let Some(nv) = self
+            .last_new_view
+            .clone()
+            .filter(|nv| nv.value().view == asked)
+        {
+            self.send(NodeId::Replica(j), Message::NewView(nv));
+        }
         if self.status == Status::Normal && asked == self.view {
-            // The sender missed the NEW-VIEW of the view we are in: send it again.
-            if let Some(nv) = self.last_new_view.clone().filter(|nv| nv.view == asked) {
-                self.send(NodeId::Replica(j), Message::NewView(nv));
-            }
             return;
         }
         if asked < self.view || (asked == self.view && self.status == Status::Normal) {
@@ -338,29 +343,33 @@ impl Replica {
             .iter()
             .map(|(seq, batch)| self.make_pre_prepare(*seq, batch.clone()))
             .collect();
-        let new_view = Arc::new(NewView {
+        let new_view = Arc::new(self.keys.sign(NewView {
             view,
             view_changes: vcs,
             pre_prepares: pre_prepares.clone(),
-        });
+        }));
         self.broadcast(Message::NewView(new_view.clone()));
         self.last_new_view = Some(new_view);
         self.enter_view(plan, pre_prepares);
     }
 
-    pub(crate) fn on_new_view(&mut self, j: ReplicaId, new_view: Arc<NewView>) {
+    pub(crate) fn on_new_view(&mut self, signed: Arc<Signed<NewView>>) {
+        let new_view = signed.value();
         let view = new_view.view;
         if !self.cfg.view_change
-            || j != self.cfg.primary(view)
             || view < self.view
             || (view == self.view && self.status == Status::Normal)
+            || signed.signer() != self.cfg.primary(view)
+            || !self.keys.verify(signed.as_ref())
         {
             return;
         }
-        match check_new_view(&new_view, &self.cfg, &self.keys) {
+        match check_new_view(new_view, &self.cfg, &self.keys) {
             Ok(plan) => {
                 self.view = view;
-                self.enter_view(plan, new_view.pre_prepares.clone());
+                let pre_prepares = new_view.pre_prepares.clone();
+                self.last_new_view = Some(signed.clone());
+                self.enter_view(plan, pre_prepares);
             }
             // §4.4: a NEW-VIEW that does not check out means a faulty primary: move on.
             Err(_) => self.start_view_change(view + 1),

@@ -24,7 +24,7 @@ use crate::protocol::{Action, Input};
 const MAX_WINDOW: usize = 1 << 20;
 
 /// How many events ahead of the one being taken its payload is prefetched.
-const PREFETCH_AHEAD: usize = 8;
+const PREFETCH_AHEAD: usize = 16;
 
 /// The inputs nodes gave back unhandled, by index in the window, in no particular order.
 type LeftInputs = Vec<(usize, Input)>;
