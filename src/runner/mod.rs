@@ -170,19 +170,29 @@ pub fn assemble(plan: &Plan, mut records: Vec<TrialRecord>, wall_s: f64) -> RunR
     }
 }
 
+/// What `run_jobs` tells its caller as trials finish, on the calling thread.
+pub enum Finishing<'a> {
+    /// A trial finished (in completion order).
+    Trial(&'a TrialRecord),
+    /// Every trial finished so far has been told, and the collecting thread is about to wait
+    /// a moment: the time to write them out.
+    Gathered,
+}
+
 /// How long the collecting thread waits between gathering finished trials.
 const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// Runs the trials `jobs` ((point, trial) pairs) of `plan` and returns their records in the
 /// order of `jobs`. As each trial finishes (in completion order, on the calling thread),
-/// `on_record` is given its record and each of `bars` is advanced; an error from `on_record`
-/// stops the run (trials already started finish, unreported) and is returned.
+/// `on_record` is given its record and each of `bars` is advanced, and after each gathering of
+/// finished trials it is told so; an error from `on_record` stops the run (trials already
+/// started finish, unreported) and is returned.
 pub fn run_jobs(
     plan: &Plan,
     jobs: &[(usize, usize)],
     options: &RunOptions,
     bars: &[&ProgressBar],
-    on_record: &mut dyn FnMut(&TrialRecord) -> Result<(), RunError>,
+    on_record: &mut dyn FnMut(Finishing<'_>) -> Result<(), RunError>,
 ) -> Result<Vec<TrialRecord>, RunError> {
     let next = AtomicUsize::new(0);
     let threads = options.threads.clamp(1, jobs.len().max(1));
@@ -211,30 +221,35 @@ pub fn run_jobs(
             });
         }
         drop(tx);
-        let mut take = |(i, result): (usize, Result<TrialRecord, RunError>)| {
+        // `None`: the end of a gathering.
+        let mut take = |finished: Option<(usize, Result<TrialRecord, RunError>)>| {
             if failure.is_some() {
                 return;
             }
-            match result.and_then(|record| on_record(&record).map(|()| record)) {
-                Ok(record) => {
+            let told = match finished {
+                Some((i, result)) => result.and_then(|record| {
+                    on_record(Finishing::Trial(&record))?;
                     slots[i] = Some(record);
                     for bar in bars {
                         bar.inc(1);
                     }
-                }
-                Err(e) => {
-                    failure = Some(e);
-                    next.store(usize::MAX / 2, Ordering::Relaxed);
-                }
+                    Ok(())
+                }),
+                None => on_record(Finishing::Gathered),
+            };
+            if let Err(e) = told {
+                failure = Some(e);
+                next.store(usize::MAX / 2, Ordering::Relaxed);
             }
         };
         // Small trials finish thousands of times a second: waking this thread for each one
         // took a core's time from the workers, so it takes what has come, then waits a moment.
         while let Ok(first) = rx.recv() {
-            take(first);
+            take(Some(first));
             while let Ok(more) = rx.try_recv() {
-                take(more);
+                take(Some(more));
             }
+            take(None);
             std::thread::sleep(GATHER);
         }
     });

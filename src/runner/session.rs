@@ -18,7 +18,7 @@ use super::output::{prepare_output, write_outputs};
 use super::saved::{fingerprint, read_rows, RowsAppender, PARTIAL};
 use super::shard::{self, Shard, ShardMarker, SHARD_MARKER};
 use super::stats::RunStats;
-use super::{assemble, jobs, progress_bar, run_jobs, RunError, RunOptions};
+use super::{assemble, jobs, progress_bar, run_jobs, Finishing, RunError, RunOptions};
 use crate::report::{self, PointSummary, ReportError};
 use crate::runner::record::{RunResult, TrialRecord};
 use crate::scenario::Plan;
@@ -156,16 +156,25 @@ pub fn run_session(plan: &Plan, options: &SessionOptions) -> Result<SessionRepor
     };
     let started = Instant::now();
     let mut count = 0;
-    let ran = run_jobs(plan, &todo, &run_options, &[&bar], &mut |record| {
-        appender.append(record).map_err(RunError::Save)?;
-        count += 1;
-        match options.stop_after {
-            Some(limit) if count >= limit => Err(RunError::Stopped(count)),
-            _ => Ok(()),
+    let ran = run_jobs(plan, &todo, &run_options, &[&bar], &mut |finishing| {
+        match finishing {
+            Finishing::Trial(record) => {
+                appender.append(record);
+                count += 1;
+                if options.stop_after.is_some_and(|limit| count >= limit) {
+                    appender.flush().map_err(RunError::Save)?;
+                    return Err(RunError::Stopped(count));
+                }
+            }
+            Finishing::Gathered => appender.flush().map_err(RunError::Save)?,
         }
+        Ok(())
     });
     bar.finish_and_clear();
+    // What finished is saved even if the run stopped on an error.
+    let flushed = appender.flush().map_err(RunError::Save);
     let ran = ran?;
+    flushed?;
     let wall_s = started.elapsed().as_secs_f64();
     drop(appender);
     let stats = RunStats::of(&ran, wall_s);
