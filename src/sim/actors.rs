@@ -3,11 +3,9 @@
 //! actions it produced, left in the window's collector. They hold no clock and no RNG of their
 //! own; the Network actor decides what happens when.
 
-use std::sync::Arc;
-
 use actix::{Actor, Context, Handler, Message};
 
-use super::nodes::{step_until, Answers, Batch};
+use super::nodes::{step_until, AnswerSlot, Batch};
 use crate::adversary::ReplicaNode;
 use crate::protocol::Client;
 
@@ -20,8 +18,8 @@ pub struct StepBatch {
     pub batch: Batch,
     /// The window's end.
     pub until: u64,
-    /// Where to leave the answer, and under which batch index.
-    pub reply: (Arc<Answers>, usize),
+    /// Where to leave the answer.
+    pub reply: AnswerSlot,
 }
 
 /// A replica (honest, or wrapped by a byzantine behaviour) as an actor.
@@ -46,7 +44,7 @@ impl Handler<StepBatch> for ReplicaActor {
     fn handle(&mut self, batch: StepBatch, _ctx: &mut Context<Self>) -> Self::Result {
         let node = &mut self.node;
         let stepped = step_until(|i| node.handle(i), batch.batch, batch.until);
-        batch.reply.0.put(batch.reply.1, stepped);
+        batch.reply.put(stepped);
     }
 }
 
@@ -72,6 +70,6 @@ impl Handler<StepBatch> for ClientActor {
     fn handle(&mut self, batch: StepBatch, _ctx: &mut Context<Self>) -> Self::Result {
         let client = &mut self.client;
         let stepped = step_until(|i| client.handle(i), batch.batch, batch.until);
-        batch.reply.0.put(batch.reply.1, stepped);
+        batch.reply.put(stepped);
     }
 }

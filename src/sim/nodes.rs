@@ -155,7 +155,11 @@ impl Nodes for ActorNodes {
             let batch = StepBatch {
                 batch,
                 until,
-                reply: (Arc::clone(&answers), index),
+                reply: AnswerSlot {
+                    answers: Arc::clone(&answers),
+                    index,
+                    answered: false,
+                },
             };
             let sent = match node {
                 NodeId::Replica(r) => self.replicas[r as usize]
@@ -167,7 +171,7 @@ impl Nodes for ActorNodes {
             };
             sent.map_err(SimError::Mailbox)?;
         }
-        Ok(AllAnswered(answers).await)
+        AllAnswered(answers).await
     }
 }
 
@@ -181,7 +185,34 @@ pub struct Answers {
 struct AnswersState {
     stepped: Vec<Stepped>,
     missing: usize,
+    /// A batch was dropped unanswered (its actor stopped): the window cannot complete.
+    lost: bool,
     waker: Option<Waker>,
+}
+
+/// Where one actor leaves its answer to one batch. Dropped unanswered (a mailbox that closed
+/// with the batch in it), it tells the engine, which then fails instead of waiting for ever.
+#[derive(Debug)]
+pub struct AnswerSlot {
+    answers: Arc<Answers>,
+    index: usize,
+    answered: bool,
+}
+
+impl AnswerSlot {
+    /// Leaves the answer; the last one wakes the engine.
+    pub fn put(mut self, stepped: Stepped) {
+        self.answered = true;
+        self.answers.settle(self.index, Some(stepped));
+    }
+}
+
+impl Drop for AnswerSlot {
+    fn drop(&mut self) {
+        if !self.answered {
+            self.answers.settle(self.index, None);
+        }
+    }
 }
 
 impl Answers {
@@ -189,6 +220,7 @@ impl Answers {
         let state = AnswersState {
             stepped: (0..count).map(|_| Stepped::default()).collect(),
             missing: count,
+            lost: false,
             waker: None,
         };
         Arc::new(Answers {
@@ -196,11 +228,15 @@ impl Answers {
         })
     }
 
-    /// Leaves the answer to batch `index`; the last one wakes the engine.
-    pub fn put(&self, index: usize, stepped: Stepped) {
+    /// Settles batch `index` with its answer, or as lost (`None`); the last one wakes the
+    /// engine.
+    fn settle(&self, index: usize, stepped: Option<Stepped>) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(slot) = state.stepped.get_mut(index) {
-            *slot = stepped;
+        if index < state.stepped.len() {
+            match stepped {
+                Some(stepped) => state.stepped[index] = stepped,
+                None => state.lost = true,
+            }
             state.missing = state.missing.saturating_sub(1);
         }
         if state.missing == 0 {
@@ -211,16 +247,20 @@ impl Answers {
     }
 }
 
-/// Resolves to every answer once the last is in.
+/// Resolves to every answer once the last is in (an error if a batch was lost).
 struct AllAnswered(Arc<Answers>);
 
 impl Future for AllAnswered {
-    type Output = Vec<Stepped>;
+    type Output = Result<Vec<Stepped>, SimError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Vec<Stepped>> {
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
         let mut state = self.0.state.lock().unwrap_or_else(PoisonError::into_inner);
-        if state.missing == 0 {
-            Poll::Ready(std::mem::take(&mut state.stepped))
+        if state.lost {
+            Poll::Ready(Err(SimError::Mailbox(
+                "an actor's mailbox closed with a batch unanswered".into(),
+            )))
+        } else if state.missing == 0 {
+            Poll::Ready(Ok(std::mem::take(&mut state.stepped)))
         } else {
             state.waker = Some(cx.waker().clone());
             Poll::Pending
@@ -270,5 +310,53 @@ impl Nodes for DirectNodes {
                 }
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slots(count: usize) -> (Arc<Answers>, Vec<AnswerSlot>) {
+        let answers = Answers::expecting(count);
+        let slots = (0..count)
+            .map(|index| AnswerSlot {
+                answers: Arc::clone(&answers),
+                index,
+                answered: false,
+            })
+            .collect();
+        (answers, slots)
+    }
+
+    fn poll(answers: Arc<Answers>) -> Poll<Result<Vec<Stepped>, SimError>> {
+        let mut all = AllAnswered(answers);
+        let mut cx = std::task::Context::from_waker(Waker::noop());
+        Pin::new(&mut all).poll(&mut cx)
+    }
+
+    #[test]
+    fn the_window_completes_when_every_batch_is_answered() {
+        let (answers, mut slots) = slots(2);
+        for _ in 0..2 {
+            assert!(poll(Arc::clone(&answers)).is_pending(), "an answer missing");
+            if let Some(slot) = slots.pop() {
+                slot.put(Stepped::default());
+            }
+        }
+        assert!(matches!(poll(answers), Poll::Ready(Ok(s)) if s.len() == 2));
+    }
+
+    #[test]
+    fn a_batch_dropped_unanswered_fails_the_window_instead_of_hanging_it() {
+        let (answers, mut slots) = slots(2);
+        if let Some(slot) = slots.pop() {
+            slot.put(Stepped::default());
+        }
+        drop(slots);
+        assert!(matches!(
+            poll(answers),
+            Poll::Ready(Err(SimError::Mailbox(_)))
+        ));
     }
 }
