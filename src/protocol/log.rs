@@ -260,17 +260,19 @@ impl Log {
             return None;
         }
         let sender = signed.signer();
-        self.checkpoint_votes
-            .entry((cp.seq, cp.state))
-            .or_default()
-            .insert(sender, signed);
+        let votes = self.checkpoint_votes.entry((cp.seq, cp.state)).or_default();
+        votes.insert(sender, signed);
+        // A quorum first: the limit below would otherwise drop a faulty replica's true
+        // checkpoint (the q-th vote) in favour of its forged ones, for ever.
+        if votes.len() >= quorum {
+            return Some(StableCheckpoint {
+                seq: cp.seq,
+                state: cp.state,
+                proof: votes.values().cloned().collect(),
+            });
+        }
         self.limit_checkpoints_of(sender);
-        let votes = self.checkpoint_votes.get(&(cp.seq, cp.state))?;
-        (votes.len() >= quorum).then(|| StableCheckpoint {
-            seq: cp.seq,
-            state: cp.state,
-            proof: votes.values().cloned().collect(),
-        })
+        None
     }
 
     fn limit_checkpoints_of(&mut self, sender: ReplicaId) {
@@ -361,5 +363,20 @@ mod tests {
             log.add_checkpoint(signed_cp(3, seq, 1), 3);
         }
         assert_eq!(log.checkpoint_votes.len(), CHECKPOINTS_PER_SENDER);
+    }
+
+    /// Replica 3 forges checkpoints for seq 4 whose digests sort above the true one; its
+    /// true checkpoint, the q-th matching vote, still makes the checkpoint stable (it used to
+    /// be dropped by the per-sender limit before the quorum was counted).
+    #[test]
+    fn a_faulty_senders_forgeries_cannot_crowd_out_its_true_checkpoint() {
+        let mut log = Log::new(8, &ServiceState::default());
+        for forged in 10..20 {
+            assert!(log.add_checkpoint(signed_cp(3, 4, forged), 3).is_none());
+        }
+        assert!(log.add_checkpoint(signed_cp(0, 4, 1), 3).is_none());
+        assert!(log.add_checkpoint(signed_cp(1, 4, 1), 3).is_none());
+        let stable = log.add_checkpoint(signed_cp(3, 4, 1), 3);
+        assert_eq!(stable.map(|s| (s.seq, s.proof.len())), Some((4, 3)));
     }
 }
