@@ -74,21 +74,21 @@ impl LineFile {
         }
     }
 
+    /// Writes the pending lines, then reports a line that could not be encoded, if any.
     fn flush(&mut self) -> Result<(), ReportError> {
-        if let Some(source) = self.failed.take() {
-            return Err(ReportError::Csv {
+        if !self.pending.is_empty() {
+            self.file
+                .write_all(&self.pending)
+                .map_err(|source| io_error(&self.path, source))?;
+            self.pending.clear();
+        }
+        match self.failed.take() {
+            Some(source) => Err(ReportError::Csv {
                 path: self.path.clone(),
                 source,
-            });
+            }),
+            None => Ok(()),
         }
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        self.file
-            .write_all(&self.pending)
-            .map_err(|source| io_error(&self.path, source))?;
-        self.pending.clear();
-        Ok(())
     }
 }
 
