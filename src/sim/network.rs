@@ -66,22 +66,20 @@ pub(super) struct Slab {
 
 impl Slab {
     pub(super) fn insert(&mut self, payload: Payload) -> u32 {
-        match self.free.pop() {
-            Some(slot) => {
-                if let Some(place) = self.payloads.get_mut(slot as usize) {
-                    // A free slot holds `None`, which needs no drop: writing without reading
-                    // it first spares a cache miss per event (the slot was freed a whole
-                    // window ago). Were it ever `Some`, the payload would leak, nothing worse.
-                    // SAFETY: `place` is a valid, aligned, exclusive reference.
-                    unsafe { std::ptr::write(place, Some(payload)) };
-                }
-                slot
-            }
-            None => {
-                self.payloads.push(Some(payload));
-                (self.payloads.len() - 1) as u32
+        // Free slots are always in range (`take` frees only those); were one not, the payload
+        // would go to a new slot rather than be lost.
+        if let Some(slot) = self.free.pop() {
+            if let Some(place) = self.payloads.get_mut(slot as usize) {
+                // A free slot holds `None`, which needs no drop: writing without reading it
+                // first spares a cache miss per event (the slot was freed a whole window ago).
+                // Were it ever `Some`, the payload would leak, nothing worse.
+                // SAFETY: `place` is a valid, aligned, exclusive reference.
+                unsafe { std::ptr::write(place, Some(payload)) };
+                return slot;
             }
         }
+        self.payloads.push(Some(payload));
+        (self.payloads.len() - 1) as u32
     }
 
     /// Asks the CPU to bring `slot`'s payload into cache (a hint; no effect on the result).
