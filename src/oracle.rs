@@ -135,8 +135,8 @@ impl Oracle {
 
     /// A client issued a request.
     pub fn on_issued(&mut self, request: &Request) {
-        if let Some(watch) = self.clients.get_mut(request.client as usize) {
-            watch.issued = watch.issued.max(request.timestamp);
+        if let Some(watch) = self.clients.get_mut(request.client() as usize) {
+            watch.issued = watch.issued.max(request.timestamp());
         }
     }
 
@@ -204,15 +204,15 @@ impl Oracle {
     fn check_validity(&mut self, replica: ReplicaId, seq: SeqNum, request: &Request, at_ms: f64) {
         let issued = self
             .clients
-            .get(request.client as usize)
+            .get(request.client() as usize)
             .map_or(0, |w| w.issued);
-        if request.timestamp == 0
-            || request.timestamp > issued
-            || request.operation != operation_of(request.client, request.timestamp)
+        if request.timestamp() == 0
+            || request.timestamp() > issued
+            || request.operation() != operation_of(request.client(), request.timestamp())
         {
             let what = format!(
                 "replica {replica} executed a request no client issued (client {}, timestamp {}) at sequence number {seq}",
-                request.client, request.timestamp
+                request.client(), request.timestamp()
             );
             self.violate(Property::Validity, at_ms, what);
         }
@@ -220,31 +220,32 @@ impl Oracle {
 
     fn check_exactly_once(&mut self, replica: ReplicaId, request: &Request, at_ms: f64) {
         let last = self.last_executed[replica as usize]
-            .entry(request.client)
+            .entry(request.client())
             .or_insert(0);
-        if request.timestamp <= *last {
-            let what = format!(
+        if request.timestamp() <= *last {
+            let what =
+                format!(
                 "replica {replica} executed request (client {}, timestamp {}) after timestamp {}",
-                request.client, request.timestamp, *last
+                request.client(), request.timestamp(), *last
             );
             self.violate(Property::Integrity, at_ms, what);
         } else {
-            *last = request.timestamp;
+            *last = request.timestamp();
         }
     }
 
     fn record_honest_result(&mut self, request: &Request, result: u64, at_ms: f64) {
-        let Some(watch) = self.clients.get_mut(request.client as usize) else {
+        let Some(watch) = self.clients.get_mut(request.client() as usize) else {
             return;
         };
-        let ts = request.timestamp;
+        let ts = request.timestamp();
         if ts <= watch.settled {
             return;
         }
         if let Some(accepted) = watch.accepted.remove(&ts) {
             watch.settled = watch.settled.max(ts);
             if accepted != result {
-                self.result_mismatch(request.client, ts, accepted, result, at_ms);
+                self.result_mismatch(request.client(), ts, accepted, result, at_ms);
             }
         } else {
             watch.honest_results.entry(ts).or_insert(result);
@@ -340,11 +341,7 @@ mod tests {
     use super::*;
 
     fn req(client: ClientId, timestamp: Timestamp) -> Request {
-        Request {
-            client,
-            timestamp,
-            operation: operation_of(client, timestamp),
-        }
+        crate::protocol::auth::test_request(client, timestamp, operation_of(client, timestamp))
     }
 
     fn oracle() -> Oracle {
@@ -374,10 +371,7 @@ mod tests {
         o.on_executed(0, 1, Digest([1; 16]), &[(req(0, 2), 1)], 1.0);
         assert_eq!(o.violations()[0].property, Property::Validity);
         let mut o = oracle();
-        let forged = Request {
-            operation: 12345,
-            ..req(0, 1)
-        };
+        let forged = crate::protocol::auth::test_request(0, 1, 12345);
         o.on_executed(0, 1, Digest([1; 16]), &[(forged, 1)], 1.0);
         assert_eq!(o.violations()[0].property, Property::Validity);
     }

@@ -1,11 +1,11 @@
 //! Catching up (TOCS'02 §5.2): what a replica sends a peer whose STATUS shows it behind.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use pbft_sim::protocol::message::{Batch, Message, NodeId, Request, StatusReport, Vote};
-use pbft_sim::protocol::{Action, Input, Keyring, Replica, ReplicaConfig, VoteKind};
-
-const SECRET: u64 = 7;
+use pbft_sim::protocol::{
+    trial_keys, Action, ClientKey, Input, Keyring, Replica, ReplicaConfig, VoteKind,
+};
 
 fn replica(id: u32) -> Replica {
     let cfg = ReplicaConfig {
@@ -19,7 +19,22 @@ fn replica(id: u32) -> Replica {
         batch_timeout_ns: 1,
         window: 20,
     };
-    Replica::new(id, cfg, Keyring::issue(id, SECRET))
+    Replica::new(id, cfg, keys(id))
+}
+
+/// One trial's keys for these tests (replicas 0..4, client 0), minted once.
+fn trial() -> &'static (Vec<Keyring>, Vec<ClientKey>) {
+    static KEYS: OnceLock<(Vec<Keyring>, Vec<ClientKey>)> = OnceLock::new();
+    KEYS.get_or_init(|| trial_keys(4, 1))
+}
+
+fn keys(r: u32) -> Keyring {
+    trial().0[r as usize].clone()
+}
+
+/// Client 0's request with `timestamp` for `operation`.
+fn request(timestamp: u64, operation: u64) -> Request {
+    trial().1[0].request(timestamp, operation)
 }
 
 fn from(r: u32, message: Message) -> Input {
@@ -34,11 +49,7 @@ fn from(r: u32, message: Message) -> Input {
 /// keeps the certificate's commits and hands them on to a peer that asks.
 #[test]
 fn a_commit_learnt_from_a_certificate_is_passed_on() {
-    let batch = Batch::new(vec![Request {
-        client: 0,
-        timestamp: 1,
-        operation: 1,
-    }]);
+    let batch = Batch::new(vec![request(1, 1)]);
     let vote = Vote {
         view: 0,
         seq: 1,
@@ -46,7 +57,7 @@ fn a_commit_learnt_from_a_certificate_is_passed_on() {
     };
     let commits: Vec<_> = [1u32, 2, 3]
         .iter()
-        .map(|&r| Keyring::issue(r, SECRET).sign((VoteKind::Commit, vote)))
+        .map(|&r| keys(r).sign((VoteKind::Commit, vote)))
         .collect();
     let mut r0 = replica(0);
     let learnt = r0.handle(from(

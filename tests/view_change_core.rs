@@ -2,7 +2,7 @@
 //! re-proposes at each sequence number, how gaps are filled, which VIEW-CHANGE and NEW-VIEW
 //! messages are rejected, and that a stale view-change timer changes nothing.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use pbft_sim::protocol::message::{
     Batch, Checkpoint, Message, NewView, NodeId, PrePrepare, PreparedProof, Request, SeqNum, View,
@@ -13,10 +13,9 @@ use pbft_sim::protocol::view_change::{
     check_new_view, check_view_change, plan_new_view, ViewChangeError,
 };
 use pbft_sim::protocol::{
-    Action, Input, Keyring, Observation, Replica, ReplicaConfig, Timer, TimerKind, VoteKind,
+    trial_keys, Action, ClientKey, Input, Keyring, Observation, Replica, ReplicaConfig, Timer,
+    TimerKind, VoteKind,
 };
-
-const SECRET: u64 = 99;
 
 fn cfg() -> ReplicaConfig {
     ReplicaConfig {
@@ -32,16 +31,23 @@ fn cfg() -> ReplicaConfig {
     }
 }
 
+/// One trial's keys for these tests (replicas 0..4, client 0), minted once.
+fn trial() -> &'static (Vec<Keyring>, Vec<ClientKey>) {
+    static KEYS: OnceLock<(Vec<Keyring>, Vec<ClientKey>)> = OnceLock::new();
+    KEYS.get_or_init(|| trial_keys(4, 1))
+}
+
 fn keys(r: u32) -> Keyring {
-    Keyring::issue(r, SECRET)
+    trial().0[r as usize].clone()
+}
+
+/// Client 0's request with `timestamp` for `operation`.
+fn request(timestamp: u64, operation: u64) -> Request {
+    trial().1[0].request(timestamp, operation)
 }
 
 fn batch(op: u64) -> Arc<Batch> {
-    Batch::new(vec![Request {
-        client: 0,
-        timestamp: op,
-        operation: op,
-    }])
+    Batch::new(vec![request(op, op)])
 }
 
 /// A valid prepared certificate for `batch` at (view, seq): the primary's pre-prepare and the
@@ -87,7 +93,7 @@ fn digests(vcs: &[ViewChange]) -> Proposals {
             (
                 *seq,
                 b.is_null(),
-                b.requests().first().map_or(0, |r| r.operation),
+                b.requests().first().map_or(0, |r| r.operation()),
             )
         })
         .collect()
@@ -177,7 +183,7 @@ fn forged_or_malformed_view_changes_are_rejected() {
     let mut primary_prepares = good.clone();
     primary_prepares.prepares[0] = keys(1).sign((VoteKind::Prepare, good.vote()));
     let mut other_trial = good.clone();
-    other_trial.prepares[0] = Keyring::issue(0, SECRET + 1).sign((VoteKind::Prepare, good.vote()));
+    other_trial.prepares[0] = trial_keys(4, 0).0[0].sign((VoteKind::Prepare, good.vote()));
     let table = [
         ("valid", view_change(2, vec![good.clone()]), true),
         (
@@ -366,11 +372,7 @@ fn a_new_view_counts_for_the_primary_signature_not_for_who_hands_it_on() {
 #[test]
 fn a_stale_view_change_timer_is_ignored() {
     let mut backup = Replica::new(1, cfg(), keys(1));
-    let request = Request {
-        client: 0,
-        timestamp: 1,
-        operation: 1,
-    };
+    let request = request(1, 1);
     let arm = backup.handle(Input::Message {
         from: NodeId::Client(0),
         message: Message::Request(request),

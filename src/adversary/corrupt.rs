@@ -240,8 +240,8 @@ mod tests {
     #[test]
     fn mutate_re_signs_so_envelope_and_signature_agree() {
         let me = replica(2, 4);
-        let keys = Keyring::issue(2, SECRET);
-        let other = Keyring::issue(0, SECRET);
+        let keys = Keyring::for_test(2);
+        let other = Keyring::for_test(0);
         let mut rng = rng();
         for field in [MutateField::View, MutateField::Seq, MutateField::Digest] {
             let m = Mutate::new(1.0, field);

@@ -116,7 +116,7 @@ mod tests {
         let out = h.actions(&mut b, vec![Action::Broadcast(pp.clone())]);
         let sent = sends(&out, 0, 7);
         assert_eq!(sent.len(), 6);
-        let keys = Keyring::issue(3, SECRET);
+        let keys = Keyring::for_test(3);
         let mut digests = BTreeMap::new();
         for (to, message) in &sent {
             let Message::PrePrepare(p) = message else {

@@ -31,7 +31,7 @@ impl Censor {
     }
 
     fn censored(&self, request: &Request) -> bool {
-        self.clients.contains(&request.client)
+        self.clients.contains(&request.client())
     }
 
     /// `pp` without the censored requests, re-signed; `pp` itself if it has none.

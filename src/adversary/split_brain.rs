@@ -69,7 +69,7 @@ impl SplitBrain {
         ctx: &mut Context<'_>,
     ) -> Option<Plan> {
         for r in pp.batch.requests() {
-            self.seen.remove(&(r.client, r.timestamp));
+            self.seen.remove(&(r.client(), r.timestamp()));
         }
         let b = match self.seen.values().next() {
             Some(other) => Batch::new(vec![*other]),
@@ -103,7 +103,7 @@ impl SplitBrain {
         for (r, _) in executed {
             let done: Vec<_> = self
                 .seen
-                .range((r.client, 0)..=(r.client, r.timestamp))
+                .range((r.client(), 0)..=(r.client(), r.timestamp()))
                 .map(|(k, _)| *k)
                 .collect();
             for key in done {
@@ -190,7 +190,7 @@ impl Behaviour for SplitBrain {
         } = &input
         {
             if self.seen.len() < MAX_SEEN {
-                self.seen.insert((r.client, r.timestamp), *r);
+                self.seen.insert((r.client(), r.timestamp()), *r);
             }
         }
         Some(input)
@@ -308,7 +308,7 @@ mod tests {
         let mut member = Harness::new(1, 4);
         let (a_req, b_req) = (request(0, 1), request(1, 1));
         for r in [a_req, b_req] {
-            let input = from(NodeId::Client(r.client), Message::Request(r));
+            let input = from(NodeId::Client(r.client()), Message::Request(r));
             assert!(primary.input(&mut members[0], input).is_some());
         }
         let pp = pre_prepare(0, 0, 1, &[a_req]);
@@ -329,7 +329,7 @@ mod tests {
         assert_eq!(pps[&a_side], vec![a]);
         assert_eq!(commits[&b_side[0]], vec![b]);
         assert_eq!(commits[&a_side], vec![a]);
-        let keys = Keyring::issue(3, SECRET);
+        let keys = Keyring::for_test(3);
         for (_, m) in &sent {
             if let Message::PrePrepare(p) = m {
                 assert!(keys.verify(&p.signed) && p.vote().digest == p.batch.digest());

@@ -11,9 +11,6 @@ use crate::protocol::{
     Action, Input, Keyring, Message, NodeId, Replica, ReplicaConfig, ReplicaId, Request, VoteKind,
 };
 
-/// The trial secret the test keyrings share.
-pub(crate) const SECRET: u64 = 7;
-
 /// A configuration of `n` replicas with the default fault bound.
 pub(crate) fn config(n: u32) -> ReplicaConfig {
     ReplicaConfig {
@@ -31,7 +28,7 @@ pub(crate) fn config(n: u32) -> ReplicaConfig {
 
 /// Replica `id` of `n`, in view 0 (replica 0 is its primary).
 pub(crate) fn replica(id: ReplicaId, n: u32) -> Replica {
-    Replica::new(id, config(n), Keyring::issue(id, SECRET))
+    Replica::new(id, config(n), Keyring::for_test(id))
 }
 
 /// A fixed RNG.
@@ -41,11 +38,7 @@ pub(crate) fn rng() -> SimRng {
 
 /// A client's request.
 pub(crate) fn request(client: u32, timestamp: u64) -> Request {
-    Request {
-        client,
-        timestamp,
-        operation: u64::from(client) * 1000 + timestamp,
-    }
+    crate::protocol::auth::test_request(client, timestamp, u64::from(client) * 1000 + timestamp)
 }
 
 /// A pre-prepare of `requests` at (view, seq), signed by `signer`.
@@ -57,7 +50,7 @@ pub(crate) fn pre_prepare(signer: ReplicaId, view: u64, seq: u64, requests: &[Re
         digest: batch.digest(),
     };
     Message::PrePrepare(PrePrepare {
-        signed: Keyring::issue(signer, SECRET).sign((VoteKind::PrePrepare, vote)),
+        signed: Keyring::for_test(signer).sign((VoteKind::PrePrepare, vote)),
         batch,
     })
 }
@@ -132,7 +125,7 @@ pub(crate) fn batch(requests: &[Request]) -> Arc<Batch> {
 
 /// A COMMIT for `vote`, signed by replica 2 of the test keyrings.
 pub(crate) fn commit_of(vote: Vote) -> Message {
-    Message::Commit(Keyring::issue(2, SECRET).sign((VoteKind::Commit, vote)))
+    Message::Commit(Keyring::for_test(2).sign((VoteKind::Commit, vote)))
 }
 
 /// A vote for (view 3, sequence number 5) of a one-request batch.

@@ -166,7 +166,7 @@ mod tests {
         };
         let start = b.on_start(&mut ctx);
         assert!(matches!(&start[..], [Action::SetTimer { .. }]));
-        let honest = Keyring::issue(0, SECRET);
+        let honest = Keyring::for_test(0);
         for expected in 1..=3 {
             let out = b.on_wake_up(STORM, &mut ctx);
             let [Action::Broadcast(Message::ViewChange(vc)), Action::SetTimer { after_ns, .. }] =

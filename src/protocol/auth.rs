@@ -1,68 +1,63 @@
-//! Signatures for the certificates that travel inside other messages (Castro & Liskov §4.4:
-//! view-change messages carry signed checkpoint and prepare messages; §3: a faulty replica
-//! cannot forge an honest replica's signature).
+//! Authentication as the model promises it (Castro & Liskov §3: "all replicas know the others'
+//! public keys ... a faulty node cannot forge a signature of a non-faulty one"; §4.1 and TOCS'02
+//! §3.2: clients authenticate their requests, replicas their protocol messages).
 //!
-//! Point-to-point messages need no signature here: the network stamps the true sender on every
-//! envelope. Certificates, though, are forwarded: a VIEW-CHANGE carries other replicas' PREPAREs
-//! and CHECKPOINTs, and a NEW-VIEW carries other replicas' VIEW-CHANGEs. A `Signed<T>` can only be
-//! made by a `Keyring`, and a keyring signs only as the replica it was issued to, so behaviour
-//! code (which is handed its replica's keyring) cannot speak for anyone else. The tag is a
-//! 128-bit keyed hash over a secret that the simulator derives per trial and never hands out.
-//! It models an unforgeable signature, not a cryptographic one: nothing in the simulator tries
-//! to forge tags, so a fast folded-multiply hash serves (SHA-256 here cost a third of the run
-//! time of view-change-heavy sweeps).
+//! **What the model promises.** A replica (or a byzantine behaviour wrapping one) can sign as
+//! itself and nothing else; a client's request can only be made by that client. Any signed
+//! value may be copied, kept, relayed, replayed or withheld (that is what a faulty replica can
+//! do with messages it received), but never altered, and never made in another node's name.
+//!
+//! **How it is made sound.** Signatures are not bits to be guessed or computed: a [`Signed`]
+//! value and a [`Request`] are opaque tokens whose fields are private to this crate, so code
+//! outside it cannot build one, nor change one it holds (no field can be written, no
+//! constructor is public). The only way to mint them is through a signing capability: a
+//! [`Keyring`] signs only as the replica it belongs to, a [`ClientKey`] makes only its client's
+//! requests. The engine mints every node's capability for a trial with [`trial_keys`] and hands
+//! each node its own; a behaviour sees only its replica's keyring (`Replica::keyring`). Each
+//! trial's capabilities carry a fresh trial identity, drawn from a process-wide counter (not from
+//! the trial's seed, so that no knowledge of the scenario helps), and verification checks it:
+//! a token carried over from another trial (through a `static`, say) is rejected. Anyone may
+//! call [`trial_keys`], which is how tests build replicas, but what it mints belongs to a new
+//! trial of its own and verifies nowhere else. The identity never reaches a result, so results
+//! stay byte-identical from run to run.
+//!
+//! **Cost.** Signing copies the value beside the signer's id and the trial identity; verifying
+//! compares the identity. That is cheaper than any keyed hash, so the model's promise costs
+//! nothing per vote (a simulation needs unforgeability, not cryptography).
 
-use super::message::{Checkpoint, Digest, ReplicaId, Vote};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// What a signature covers: a domain tag and the value's fields.
-pub trait Signable {
-    /// Feeds a domain-separated encoding of the value to `h`.
-    fn feed(&self, h: &mut TagHasher);
+use super::message::{ClientId, ReplicaId, Request, Timestamp};
+
+/// The identity of one trial's keys: tokens verify only within the trial that minted them.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct TrialId(u64);
+
+impl std::fmt::Debug for TrialId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The value differs from run to run; it is left out so that no debug output does.
+        f.write_str("TrialId")
+    }
 }
 
-const P0: u64 = 0xa076_1d64_78bd_642f;
-const P1: u64 = 0xe703_7ed1_a0b4_28db;
-
-/// Folded 64x64 -> 128-bit multiply: the mixing step of wyhash-style hashes.
-fn fold(a: u64, b: u64) -> u64 {
-    let m = u128::from(a) * u128::from(b);
-    (m as u64) ^ ((m >> 64) as u64)
+impl TrialId {
+    /// A trial identity no earlier call in this process returned.
+    fn fresh() -> TrialId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        TrialId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
 }
 
-/// The keyed hash behind signature tags.
-pub struct TagHasher {
-    a: u64,
-    b: u64,
-}
-
-impl TagHasher {
-    fn new(secret: [u64; 2], signer: ReplicaId) -> TagHasher {
-        TagHasher {
-            a: secret[0] ^ u64::from(signer).wrapping_mul(P0),
-            b: secret[1],
-        }
-    }
-
-    /// Feeds one 64-bit word.
-    pub fn word(&mut self, x: u64) {
-        self.a = fold(self.a ^ x ^ P0, self.b ^ P1);
-        self.b = self.b.wrapping_add(x).rotate_left(29) ^ self.a;
-    }
-
-    /// Feeds a digest.
-    pub fn digest(&mut self, d: &Digest) {
-        for chunk in d.0.chunks_exact(8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.word(u64::from_le_bytes(word));
-        }
-    }
-
-    fn finish(self) -> [u64; 2] {
-        let hi = fold(self.a ^ P1, self.b ^ P0);
-        let lo = fold(self.b ^ hi, self.a ^ P1);
-        [hi, lo]
-    }
+/// Mints the signing capabilities of a new trial of `replicas` replicas and `clients` clients:
+/// keyring `i` signs as replica `i`, client key `c` makes client `c`'s requests. They verify
+/// one another and nothing minted by any other call.
+pub fn trial_keys(replicas: u32, clients: u32) -> (Vec<Keyring>, Vec<ClientKey>) {
+    let trial = TrialId::fresh();
+    let keyrings = (0..replicas).map(|me| Keyring { me, trial }).collect();
+    let client_keys = (0..clients)
+        .map(|client| ClientKey { client, trial })
+        .collect();
+    (keyrings, client_keys)
 }
 
 /// Which protocol step a signed vote belongs to; part of what is signed.
@@ -76,41 +71,13 @@ pub enum VoteKind {
     Commit,
 }
 
-impl Signable for (VoteKind, Vote) {
-    fn feed(&self, h: &mut TagHasher) {
-        let (kind, vote) = self;
-        h.word(match kind {
-            VoteKind::PrePrepare => 0x5050,
-            VoteKind::Prepare => 0x7070,
-            VoteKind::Commit => 0x6363,
-        });
-        h.word(vote.view);
-        h.word(vote.seq);
-        h.digest(&vote.digest);
-    }
-}
-
-impl Signable for Checkpoint {
-    fn feed(&self, h: &mut TagHasher) {
-        h.word(0x4343);
-        h.word(self.seq);
-        h.digest(&self.state);
-    }
-}
-
-impl Signable for Digest {
-    fn feed(&self, h: &mut TagHasher) {
-        h.word(0x4444);
-        h.digest(self);
-    }
-}
-
-/// A value with its signer and an unforgeable tag.
+/// A value signed by a replica: `⟨value⟩σi`. Only that replica's [`Keyring`] can make one, and
+/// nobody can change its value or signer afterwards.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Signed<T> {
     signer: ReplicaId,
+    trial: TrialId,
     value: T,
-    tag: [u64; 2],
 }
 
 impl<T> Signed<T> {
@@ -125,11 +92,12 @@ impl<T> Signed<T> {
     }
 }
 
-/// One replica's signing key, and everyone's verification key.
+/// One replica's signing capability, and its means to verify everyone's signatures and the
+/// clients' requests in its trial.
 #[derive(Clone)]
 pub struct Keyring {
     me: ReplicaId,
-    secret: [u64; 2],
+    trial: TrialId,
 }
 
 impl std::fmt::Debug for Keyring {
@@ -139,50 +107,80 @@ impl std::fmt::Debug for Keyring {
 }
 
 impl Keyring {
-    /// Issues replica `me`'s keyring for a trial whose secret is `trial_secret`. Only the
-    /// simulator calls this; behaviours receive their replica's keyring and cannot build others.
-    pub fn issue(me: ReplicaId, trial_secret: u64) -> Keyring {
-        let d = Digest::of(&[b"keyring", &trial_secret.to_le_bytes()]).0;
-        let word = |i: usize| {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(&d[i * 8..i * 8 + 8]);
-            u64::from_le_bytes(w)
-        };
-        Keyring {
-            me,
-            secret: [word(0), word(1)],
-        }
-    }
-
     /// The replica this keyring signs for.
     pub fn owner(&self) -> ReplicaId {
         self.me
     }
 
-    fn tag<T: Signable>(&self, signer: ReplicaId, value: &T) -> [u64; 2] {
-        let mut h = TagHasher::new(self.secret, signer);
-        value.feed(&mut h);
-        h.finish()
-    }
-
     /// Signs `value` as this keyring's owner.
-    pub fn sign<T: Signable>(&self, value: T) -> Signed<T> {
+    pub fn sign<T>(&self, value: T) -> Signed<T> {
         Signed {
             signer: self.me,
-            tag: self.tag(self.me, &value),
+            trial: self.trial,
             value,
         }
     }
 
-    /// Whether `signed` was really signed by its claimed signer.
-    pub fn verify<T: Signable>(&self, signed: &Signed<T>) -> bool {
-        self.tag(signed.signer, &signed.value) == signed.tag
+    /// Whether `signed` was signed in this keyring's trial (by the replica it names: no other
+    /// could have made it).
+    pub fn verify<T>(&self, signed: &Signed<T>) -> bool {
+        signed.trial == self.trial
     }
+
+    /// Whether `request` was made by its client in this keyring's trial (§4.1: replicas accept
+    /// only requests their client authenticated).
+    pub fn authentic(&self, request: &Request) -> bool {
+        request.trial() == self.trial
+    }
+}
+
+/// One client's capability to make its requests, `REQUEST(o, t, c)σc` (§4.1).
+#[derive(Clone)]
+pub struct ClientKey {
+    client: ClientId,
+    trial: TrialId,
+}
+
+impl std::fmt::Debug for ClientKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ClientKey(client {})", self.client)
+    }
+}
+
+impl ClientKey {
+    /// The client this key belongs to.
+    pub fn client(&self) -> ClientId {
+        self.client
+    }
+
+    /// This client's request with `timestamp` for `operation`.
+    pub fn request(&self, timestamp: Timestamp, operation: u64) -> Request {
+        Request::authenticated(self.client, timestamp, operation, self.trial)
+    }
+}
+
+/// The crate's unit tests share one trial's keys: identity 0, which [`trial_keys`] never mints.
+#[cfg(test)]
+impl Keyring {
+    /// Replica `me`'s keyring in the unit tests' trial.
+    pub(crate) fn for_test(me: ReplicaId) -> Keyring {
+        Keyring {
+            me,
+            trial: TrialId(0),
+        }
+    }
+}
+
+/// Client `client`'s request in the unit tests' trial (see [`Keyring::for_test`]).
+#[cfg(test)]
+pub(crate) fn test_request(client: ClientId, timestamp: Timestamp, operation: u64) -> Request {
+    Request::authenticated(client, timestamp, operation, TrialId(0))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::message::{Digest, Vote};
 
     fn vote() -> Vote {
         Vote {
@@ -193,27 +191,31 @@ mod tests {
     }
 
     #[test]
-    fn verifies_own_and_others_signatures() {
-        let a = Keyring::issue(0, 42);
-        let b = Keyring::issue(1, 42);
-        let s = a.sign((VoteKind::Prepare, vote()));
-        assert!(b.verify(&s));
-        assert_eq!(s.signer(), 0);
+    fn a_keyring_signs_as_its_owner_and_verifies_its_trial() {
+        let (keys, _) = trial_keys(2, 0);
+        let s = keys[0].sign((VoteKind::Prepare, vote()));
+        assert!(keys[1].verify(&s));
+        assert_eq!((s.signer(), keys[1].owner()), (0, 1));
     }
 
     #[test]
-    fn rejects_tampering_and_other_trials() {
-        let a = Keyring::issue(0, 42);
-        let mut s = a.sign((VoteKind::Prepare, vote()));
-        s.value.1.seq = 3;
-        assert!(!a.verify(&s), "changed value");
-        let mut s = a.sign((VoteKind::Prepare, vote()));
-        s.signer = 2;
-        assert!(!a.verify(&s), "claimed another signer");
-        let s = a.sign((VoteKind::Prepare, vote()));
-        assert!(!Keyring::issue(1, 43).verify(&s), "another trial's key");
-        let pp = a.sign((VoteKind::PrePrepare, vote()));
-        let p = a.sign((VoteKind::Prepare, vote()));
-        assert_ne!(pp.tag, p.tag, "kinds are domain-separated");
+    fn tokens_of_another_trial_do_not_verify() {
+        let (ours, our_clients) = trial_keys(2, 1);
+        let (theirs, their_clients) = trial_keys(2, 1);
+        let foreign = theirs[1].sign((VoteKind::Commit, vote()));
+        assert!(!ours[0].verify(&foreign), "another trial's signature");
+        assert!(theirs[0].verify(&foreign));
+        let request = their_clients[0].request(1, 7);
+        assert!(!ours[0].authentic(&request), "another trial's request");
+        assert!(ours[0].authentic(&our_clients[0].request(1, 7)));
+    }
+
+    #[test]
+    fn trial_identities_never_reach_debug_output() {
+        let (a, _) = trial_keys(1, 0);
+        let (b, _) = trial_keys(1, 0);
+        let (sa, sb) = (a[0].sign(5u8), b[0].sign(5u8));
+        assert_ne!(sa, sb, "different trials");
+        assert_eq!(format!("{sa:?}"), format!("{sb:?}"));
     }
 }

@@ -54,7 +54,7 @@ impl Replica {
                     pp.batch
                         .requests()
                         .iter()
-                        .any(|r| (r.client, r.timestamp) == key)
+                        .any(|r| (r.client(), r.timestamp()) == key)
                 })
             });
             if let Some((&seq, _)) = found {
@@ -277,6 +277,7 @@ impl Replica {
         };
         let vote = first.value().1;
         if vote.digest != batch.digest()
+            || !self.authentic_batch(&batch)
             || !self.log.in_window(vote.seq)
             || vote.seq <= self.last_executed
             || self
@@ -332,7 +333,7 @@ impl Replica {
         let certified = slot
             .certified(self.cfg.quorum())
             .is_some_and(|(_, d)| d == batch.digest());
-        if certified && slot.committed.is_none() {
+        if certified && slot.committed.is_none() && self.authentic_batch(&batch) {
             self.log.slot_mut(seq).fetched = Some(batch);
             self.check_committed(seq);
         }

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use super::auth::ClientKey;
 use super::message::{ClientId, Message, NodeId, ReplicaId, Reply, Request, Timestamp, View};
 use super::{Action, Input, Observation, Timer, TimerKind};
 
@@ -38,6 +39,7 @@ struct Outstanding {
 #[derive(Debug)]
 pub struct Client {
     id: ClientId,
+    key: ClientKey,
     cfg: ClientConfig,
     view: View,
     issued: u64,
@@ -49,10 +51,12 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client that will issue `cfg.requests` requests.
-    pub fn new(id: ClientId, cfg: ClientConfig) -> Client {
+    /// The client `key` belongs to, which will issue `cfg.requests` requests, each made (and
+    /// so authenticated) with `key`.
+    pub fn new(key: ClientKey, cfg: ClientConfig) -> Client {
         Client {
-            id,
+            id: key.client(),
+            key,
             cfg,
             view: 0,
             issued: 0,
@@ -94,11 +98,9 @@ impl Client {
             return;
         }
         self.issued += 1;
-        let request = Request {
-            client: self.id,
-            timestamp: self.issued,
-            operation: operation_of(self.id, self.issued),
-        };
+        let request = self
+            .key
+            .request(self.issued, operation_of(self.id, self.issued));
         self.outstanding = Some(Outstanding {
             request,
             replies: BTreeMap::new(),
@@ -128,7 +130,7 @@ impl Client {
         let Some(outstanding) = self.outstanding.as_mut() else {
             return;
         };
-        if reply.timestamp != outstanding.request.timestamp {
+        if reply.timestamp != outstanding.request.timestamp() {
             return;
         }
         outstanding.replies.insert(replica, reply);
@@ -168,8 +170,9 @@ mod tests {
     use super::*;
 
     fn client(requests: u64) -> Client {
+        let (_, keys) = crate::protocol::auth::trial_keys(4, 4);
         Client::new(
-            3,
+            keys[3].clone(),
             ClientConfig {
                 n: 4,
                 f: 1,

@@ -323,7 +323,7 @@ mod tests {
     use crate::protocol::auth::Keyring;
 
     fn signed_cp(signer: ReplicaId, seq: SeqNum, state: u8) -> Signed<Checkpoint> {
-        Keyring::issue(signer, 1).sign(Checkpoint {
+        Keyring::for_test(signer).sign(Checkpoint {
             seq,
             state: Digest([state; 16]),
         })

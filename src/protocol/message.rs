@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use sha2::{Digest as _, Sha256};
 
-use super::auth::{Signable, Signed, TagHasher, VoteKind};
+use super::auth::{Signed, TrialId, VoteKind};
 
 /// Index of a replica, `0..n`.
 pub type ReplicaId = u32;
@@ -68,19 +68,55 @@ pub enum NodeId {
     Client(ClientId),
 }
 
-/// `REQUEST(o, t, c)` (§4.1). Requests are signed by their client in the paper; here no
-/// built-in behaviour forges one, and the oracle's validity check catches any that would.
+/// `REQUEST(o, t, c)σc` (§4.1), authenticated by its client: only the client's
+/// [`ClientKey`](super::auth::ClientKey) makes one, and nobody can change one afterwards (its
+/// fields are private), so a replica that relays a request relays its client's words. Replicas
+/// check with [`Keyring::authentic`](super::auth::Keyring::authentic) that it was made in their
+/// trial.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub struct Request {
-    /// The issuing client.
-    pub client: ClientId,
-    /// The client's timestamp, one per request, increasing.
-    pub timestamp: Timestamp,
-    /// The operation; the simulated service only needs it to be distinct per request.
-    pub operation: u64,
+    client: ClientId,
+    timestamp: Timestamp,
+    operation: u64,
+    trial: TrialId,
 }
 
 impl Request {
+    /// A request as client `client`'s key makes it in trial `trial`.
+    pub(crate) fn authenticated(
+        client: ClientId,
+        timestamp: Timestamp,
+        operation: u64,
+        trial: TrialId,
+    ) -> Request {
+        Request {
+            client,
+            timestamp,
+            operation,
+            trial,
+        }
+    }
+
+    /// The issuing client.
+    pub fn client(&self) -> ClientId {
+        self.client
+    }
+
+    /// The client's timestamp, one per request, increasing.
+    pub fn timestamp(&self) -> Timestamp {
+        self.timestamp
+    }
+
+    /// The operation; the simulated service only needs it to be distinct per request.
+    pub fn operation(&self) -> u64 {
+        self.operation
+    }
+
+    /// The trial whose client made it.
+    pub(crate) fn trial(&self) -> TrialId {
+        self.trial
+    }
+
     /// The bytes that a digest covers.
     fn encode(&self) -> [u8; 20] {
         let mut out = [0u8; 20];
@@ -225,27 +261,6 @@ pub struct ViewChange {
     pub prepared: Vec<PreparedProof>,
 }
 
-impl Signable for ViewChange {
-    fn feed(&self, h: &mut TagHasher) {
-        h.word(0x5656);
-        h.word(self.new_view);
-        h.word(self.stable_seq);
-        h.digest(&self.stable_state);
-        for c in &self.checkpoint_proof {
-            h.word(u64::from(c.signer()));
-        }
-        for p in &self.prepared {
-            let v = p.vote();
-            h.word(v.view);
-            h.word(v.seq);
-            h.digest(&v.digest);
-            for s in &p.prepares {
-                h.word(u64::from(s.signer()));
-            }
-        }
-    }
-}
-
 /// `NEW-VIEW(v+1, V, O)` (§4.4), signed by the new primary. Being signed, it proves itself
 /// whoever hands it on: a replica that entered the view passes it to one still waiting for it.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -256,20 +271,6 @@ pub struct NewView {
     pub view_changes: Vec<Arc<Signed<ViewChange>>>,
     /// `O`: the pre-prepares the new primary re-issues for `(min-s, max-s]`.
     pub pre_prepares: Vec<PrePrepare>,
-}
-
-impl Signable for NewView {
-    fn feed(&self, h: &mut TagHasher) {
-        h.word(0x4e56);
-        h.word(self.view);
-        for vc in &self.view_changes {
-            h.word(u64::from(vc.signer()));
-            vc.value().feed(h);
-        }
-        for pp in &self.pre_prepares {
-            (VoteKind::PrePrepare, pp.vote()).feed(h);
-        }
-    }
 }
 
 /// The service state at a checkpoint, sent in state transfer (§4.3, TOCS'02 §6.2).
@@ -434,16 +435,9 @@ mod tests {
 
     #[test]
     fn batch_digest_depends_on_contents_and_order() {
-        let a = Request {
-            client: 0,
-            timestamp: 1,
-            operation: 7,
-        };
-        let b = Request {
-            client: 1,
-            timestamp: 1,
-            operation: 8,
-        };
+        let (_, clients) = crate::protocol::auth::trial_keys(0, 2);
+        let a = clients[0].request(1, 7);
+        let b = clients[1].request(1, 8);
         let ab = Batch::new(vec![a, b]);
         let ba = Batch::new(vec![b, a]);
         assert_ne!(ab.digest(), ba.digest());

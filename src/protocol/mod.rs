@@ -16,7 +16,7 @@ pub mod view_change;
 
 use std::sync::Arc;
 
-pub use auth::{Keyring, Signed, VoteKind};
+pub use auth::{trial_keys, ClientKey, Keyring, Signed, VoteKind};
 pub use client::Client;
 pub use message::{
     Batch, ClientId, Digest, Message, NodeId, ReplicaId, Request, SeqNum, Timestamp, View,

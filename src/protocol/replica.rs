@@ -301,21 +301,24 @@ impl Replica {
     // §4.1: a request. Executed already: reply again. Primary: order it. Backup: relay it to the
     // primary and start waiting for it to execute (the view-change timer).
     fn on_request(&mut self, from: NodeId, request: Request) {
-        if let Some(last) = self.service.last_reply(request.client) {
-            if request.timestamp < last.timestamp {
+        if !self.keys.authentic(&request) {
+            return; // §4.1: only requests their client authenticated count, relayed or not
+        }
+        if let Some(last) = self.service.last_reply(request.client()) {
+            if request.timestamp() < last.timestamp {
                 return;
             }
-            if request.timestamp == last.timestamp {
+            if request.timestamp() == last.timestamp {
                 let reply = Reply {
                     view: self.view,
                     timestamp: last.timestamp,
                     result: last.result,
                 };
-                self.send(NodeId::Client(request.client), Message::Reply(reply));
+                self.send(NodeId::Client(request.client()), Message::Reply(reply));
                 return;
             }
         }
-        let key = (request.client, request.timestamp);
+        let key = (request.client(), request.timestamp());
         let from_client = matches!(from, NodeId::Client(_));
         if from_client {
             // A client that reached us directly is retransmitting: resend what we said about it.
@@ -343,7 +346,7 @@ impl Replica {
             return;
         }
         self.waiting
-            .entry((request.client, request.timestamp))
+            .entry((request.client(), request.timestamp()))
             .or_insert(request);
         if self.status == Status::Normal && !self.view_change_timer.armed {
             self.arm(TimerKind::ViewChange, self.view_change_timeout_ns());
@@ -368,7 +371,7 @@ impl Replica {
             let take = self.pending.len().min(self.cfg.batch_size);
             let requests: Vec<Request> = self.pending.drain(..take).collect();
             for r in &requests {
-                self.assigned.insert((r.client, r.timestamp), seq);
+                self.assigned.insert((r.client(), r.timestamp()), seq);
             }
             self.next_seq = seq;
             let pp = self.make_pre_prepare(seq, Batch::new(requests));
@@ -404,6 +407,7 @@ impl Replica {
             || vote.digest != pp.batch.digest()
             || j != self.cfg.primary(vote.view)
             || j == self.id
+            || !self.authentic_batch(&pp.batch)
         {
             return;
         }
@@ -417,6 +421,12 @@ impl Replica {
             return;
         }
         self.accept_pre_prepare(pp);
+    }
+
+    /// Whether every request in `batch` was authenticated by its client (§4.1; a backup rejects
+    /// a pre-prepare that orders a request no client made, TOCS'02 §3.2).
+    pub(crate) fn authentic_batch(&self, batch: &Batch) -> bool {
+        batch.requests().iter().all(|r| self.keys.authentic(r))
     }
 
     /// Logs a pre-prepare of the current view and prepares it (backups), §4.2.
@@ -447,8 +457,8 @@ impl Replica {
             for request in requests {
                 if self
                     .service
-                    .last_reply(request.client)
-                    .is_none_or(|l| l.timestamp < request.timestamp)
+                    .last_reply(request.client())
+                    .is_none_or(|l| l.timestamp < request.timestamp())
                 {
                     self.wait_for(request);
                 }
@@ -615,11 +625,11 @@ impl Replica {
                 };
                 let reply = Reply {
                     view: self.view,
-                    timestamp: request.timestamp,
+                    timestamp: request.timestamp(),
                     result,
                 };
-                self.send(NodeId::Client(request.client), Message::Reply(reply));
-                progressed |= self.forget_request(request.client, request.timestamp);
+                self.send(NodeId::Client(request.client()), Message::Reply(reply));
+                progressed |= self.forget_request(request.client(), request.timestamp());
             }
             self.observe(Observation::Executed {
                 seq,

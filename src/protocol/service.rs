@@ -51,11 +51,11 @@ impl Default for ServiceState {
 impl ServiceState {
     /// Executes `request` unless its client already has a newer or equal one executed.
     pub fn execute(&mut self, request: &Request) -> Execution {
-        if let Some(last) = self.last_reply.get(&request.client) {
-            if request.timestamp < last.timestamp {
+        if let Some(last) = self.last_reply.get(&request.client()) {
+            if request.timestamp() < last.timestamp {
                 return Execution::Stale;
             }
-            if request.timestamp == last.timestamp {
+            if request.timestamp() == last.timestamp {
                 return Execution::Duplicate(last.result);
             }
         }
@@ -63,9 +63,9 @@ impl ServiceState {
         self.chain = Digest::of(&[&self.chain.0, &request.digest().0]);
         let result = self.executed;
         self.last_reply.insert(
-            request.client,
+            request.client(),
             LastReply {
-                timestamp: request.timestamp,
+                timestamp: request.timestamp(),
                 result,
             },
         );
@@ -115,11 +115,7 @@ mod tests {
     use super::*;
 
     fn req(client: ClientId, timestamp: Timestamp) -> Request {
-        Request {
-            client,
-            timestamp,
-            operation: 100 + timestamp,
-        }
+        crate::protocol::auth::test_request(client, timestamp, 100 + timestamp)
     }
 
     #[test]

@@ -98,6 +98,7 @@ pub fn check_view_change(
             || vote.seq <= vc.stable_seq
             || vote.seq > vc.stable_seq + cfg.log_window
             || proof.batch.digest() != vote.digest
+            || !proof.batch.requests().iter().all(|r| keys.authentic(r))
             || !seen.insert(vote.seq)
         {
             return bad;
@@ -232,7 +233,7 @@ impl Replica {
         self.partial_batch_due = false;
         for request in std::mem::take(&mut self.pending) {
             self.waiting
-                .insert((request.client, request.timestamp), request);
+                .insert((request.client(), request.timestamp()), request);
         }
         self.assigned.clear();
         let stable = self.log.stable().clone();
@@ -391,7 +392,8 @@ impl Replica {
         self.assigned.clear();
         for pp in &pre_prepares {
             for r in pp.batch.requests() {
-                self.assigned.insert((r.client, r.timestamp), pp.vote().seq);
+                self.assigned
+                    .insert((r.client(), r.timestamp()), pp.vote().seq);
             }
         }
         self.observe(Observation::ViewEntered { view });

@@ -57,7 +57,7 @@ impl Metrics {
     /// A client sent `request` for the first time at `now`.
     pub fn issued(&mut self, request: &Request, now: u64) {
         self.in_flight.insert(
-            (request.client, request.timestamp),
+            (request.client(), request.timestamp()),
             Track {
                 sent_ns: now,
                 accepted: false,
@@ -91,7 +91,7 @@ impl Metrics {
     /// Honest replica `replica` committed `batch` at `now`.
     pub fn committed(&mut self, replica: ReplicaId, batch: &Batch, now: u64) {
         for request in batch.requests() {
-            self.mark_committed(replica, (request.client, request.timestamp), now);
+            self.mark_committed(replica, (request.client(), request.timestamp()), now);
         }
     }
 

@@ -30,8 +30,6 @@ pub enum Stream {
     Behaviour(u32),
     /// Placement of byzantine replicas.
     Placement,
-    /// The trial's signing secret.
-    Keys,
 }
 
 /// The 64-bit value a stream is seeded from.
@@ -40,7 +38,6 @@ pub fn stream_seed(trial_seed: u64, stream: Stream) -> u64 {
         Stream::Links(i) => (1u64, u64::from(i)),
         Stream::Behaviour(i) => (2, u64::from(i)),
         Stream::Placement => (3, 0),
-        Stream::Keys => (4, 0),
     };
     splitmix64(splitmix64(trial_seed ^ (tag << 56)) ^ index)
 }

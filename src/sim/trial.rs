@@ -7,13 +7,13 @@ use super::metrics::Metrics;
 use super::network::{Engine, Network, RunTrial};
 use super::nodes::{ActorNodes, DirectNodes, Nodes};
 use super::outcome::TrialOutcome;
-use super::seeds::{stream, stream_seed, Stream};
+use super::seeds::{stream, Stream};
 use super::SimError;
 use crate::adversary::{place, BuildContext, ByzantineGroup, ReplicaNode};
 use crate::net::{FaultPlan, NetworkConfig, Topology};
 use crate::oracle::Oracle;
 use crate::protocol::client::ClientConfig;
-use crate::protocol::{Client, Keyring, Replica, ReplicaConfig};
+use crate::protocol::{trial_keys, Client, Replica, ReplicaConfig};
 use std::future::Future;
 
 /// Everything one trial needs, with every default resolved.
@@ -66,7 +66,8 @@ fn build(spec: &TrialSpec) -> Parts {
     let n = spec.replica.n;
     let mut placement_rng = stream(spec.seed, Stream::Placement);
     let behaviours = place(&spec.byzantine, n, &mut placement_rng);
-    let secret = stream_seed(spec.seed, Stream::Keys);
+    // Each node gets its own signing capability and nothing else (protocol::auth).
+    let (keyrings, client_keys) = trial_keys(n, spec.clients);
     let honest: Vec<bool> = behaviours.iter().map(Option::is_none).collect();
     // Replicas that crash for good are faulty for the success criterion, not for the oracle.
     let mut expected = honest.clone();
@@ -77,8 +78,8 @@ fn build(spec: &TrialSpec) -> Parts {
     }
     let mut coalitions = BuildContext::new(n, spec.replica.f);
     let mut replicas = Vec::with_capacity(n as usize);
-    for (id, behaviour) in (0..n).zip(&behaviours) {
-        let replica = Replica::new(id, spec.replica.clone(), Keyring::issue(id, secret));
+    for ((id, behaviour), keys) in (0..n).zip(&behaviours).zip(keyrings) {
+        let replica = Replica::new(id, spec.replica.clone(), keys);
         let node = match behaviour {
             None => ReplicaNode::honest(replica),
             Some(b) => ReplicaNode::byzantine(
@@ -95,8 +96,9 @@ fn build(spec: &TrialSpec) -> Parts {
         requests: spec.requests_per_client,
         retransmit_ns: spec.retransmit_ns,
     };
-    let clients = (0..spec.clients)
-        .map(|c| Client::new(c, client_cfg.clone()))
+    let clients = client_keys
+        .into_iter()
+        .map(|key| Client::new(key, client_cfg.clone()))
         .collect();
     let links = (0..n + spec.clients)
         .map(|i| stream(spec.seed, Stream::Links(i)))
