@@ -7,9 +7,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use pbft_sim::adversary::{
-    lock, register, Behaviour, BuildContext, BuildError, Context, Outgoing,
-};
+use pbft_sim::adversary::{lock, register, Behaviour, BuildContext, BuildError, Context, Outgoing};
 use pbft_sim::protocol::{Action, Input, Message, NodeId};
 use pbft_sim::scenario::{self, Plan};
 use pbft_sim::sim::seeds::trial_seed;
@@ -163,11 +161,14 @@ impl Behaviour for Colluder {
 
 fn register_test_behaviours() {
     register("Busy", |_ctx: &mut BuildContext| Busy::default());
-    register("Colluder", |ctx: &mut BuildContext| -> Result<Colluder, BuildError> {
-        Ok(Colluder {
-            tally: ctx.coalition::<Tally>("test-tally")?,
-        })
-    });
+    register(
+        "Colluder",
+        |ctx: &mut BuildContext| -> Result<Colluder, BuildError> {
+            Ok(Colluder {
+                tally: ctx.coalition::<Tally>("test-tally")?,
+            })
+        },
+    );
 }
 
 /// A scenario of n = 7 on lossy, reordering links with `count` replicas of `behaviour` (RON),

@@ -309,15 +309,16 @@ mod tests {
                 .collect();
             for v in &votes {
                 assert!(keys.verify(v) && v.value().0 == kind);
-                assert_ne!(v.value().1.digest, vote().digest, "a digest nobody proposed");
+                assert_ne!(
+                    v.value().1.digest,
+                    vote().digest,
+                    "a digest nobody proposed"
+                );
                 assert_eq!((v.value().1.view, v.value().1.seq), (3, 5));
                 assert_eq!(v.value(), votes[0].value(), "one wrong vote per broadcast");
             }
         }
         assert_ne!(prepares[0].1, commits[0].1);
-        assert!(matches!(
-            reply,
-            [(NodeId::Client(0), Message::Reply(_))]
-        ));
+        assert!(matches!(reply, [(NodeId::Client(0), Message::Reply(_))]));
     }
 }

@@ -415,7 +415,11 @@ pub(crate) fn through_hooks(
             Action::Broadcast(message) => {
                 let me = ctx.replica.id();
                 let n = ctx.replica.config().n;
-                let last = if n > 0 && n - 1 == me { n.saturating_sub(2) } else { n.saturating_sub(1) };
+                let last = if n > 0 && n - 1 == me {
+                    n.saturating_sub(2)
+                } else {
+                    n.saturating_sub(1)
+                };
                 let mut message = Some(message);
                 let mut index = 0;
                 for r in (0..n).filter(|&r| r != me) {
@@ -439,7 +443,6 @@ pub(crate) fn through_hooks(
     }
     behaviour.after_input(ctx, out);
 }
-
 
 #[cfg(test)]
 pub(crate) mod testing;
@@ -489,22 +492,37 @@ mod tests {
             "the primary broadcasts its pre-prepare"
         );
         assert!(!out.iter().any(|a| matches!(a, Action::Broadcast(_))));
-        let to: Vec<NodeId> = sends(&out, primary, n).into_iter().map(|(t, _)| t).collect();
+        let to: Vec<NodeId> = sends(&out, primary, n)
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
         assert_eq!(to, [1, 2, 3, 4].map(NodeId::Replica));
         assert_eq!(sends(&out, primary, n), sends(&plain, primary, n));
-        assert_eq!(out.len(), plain.len() + 3, "one broadcast became four sends");
+        assert_eq!(
+            out.len(),
+            plain.len() + 3,
+            "one broadcast became four sends"
+        );
     }
 
     #[test]
     fn a_behaviour_timer_reaches_on_wake_up_and_never_the_replica() {
         let mut node = ReplicaNode::byzantine(replica(1, 4), Box::new(Sleeper), rng());
         let out = node.handle(Input::Start);
-        let Some(Action::SetTimer { timer, after_ns: 10 }) = out.first() else {
+        let Some(Action::SetTimer {
+            timer,
+            after_ns: 10,
+        }) = out.first()
+        else {
             panic!("on_start's wake-up first: {out:?}")
         };
         assert_eq!(timer.kind, TimerKind::Behaviour(7));
         let out = node.handle(Input::Timeout(*timer));
-        let [Action::SetTimer { timer, after_ns: 20 }] = &out[..] else {
+        let [Action::SetTimer {
+            timer,
+            after_ns: 20,
+        }] = &out[..]
+        else {
             panic!("only on_wake_up's answer: {out:?}")
         };
         assert_eq!(timer.kind, TimerKind::Behaviour(8));
@@ -527,8 +545,14 @@ mod tests {
         else {
             panic!("a type error, got {e:?}")
         };
-        assert_eq!((name.as_str(), *held, *asked), ("plot", "u64", "alloc::string::String"));
-        assert!(!e.as_ref().is_some_and(|e| e.to_string().contains('\n')), "one line");
+        assert_eq!(
+            (name.as_str(), *held, *asked),
+            ("plot", "u64", "alloc::string::String")
+        );
+        assert!(
+            !e.as_ref().is_some_and(|e| e.to_string().contains('\n')),
+            "one line"
+        );
         let again = ctx.coalition::<u64>("plot").expect("the same type joins");
         *lock(&again) = 3;
         assert_eq!(*lock(&first), 3, "one state");
@@ -550,13 +574,23 @@ mod tests {
         };
         let same = [group(1, "mod-test-plot-u64"), group(1, "mod-test-plot-u64")];
         assert_eq!(check_build(&same, 4, 1), Ok(()));
-        let mixed = [group(1, "mod-test-plot-u64"), group(1, "mod-test-plot-string")];
+        let mixed = [
+            group(1, "mod-test-plot-u64"),
+            group(1, "mod-test-plot-string"),
+        ];
         let e = check_build(&mixed, 4, 1).err();
         assert!(
             matches!(e, Some((1, BuildError::CoalitionType { .. }))),
             "{e:?}"
         );
-        let unused = [group(1, "mod-test-plot-u64"), group(0, "mod-test-plot-string")];
-        assert_eq!(check_build(&unused, 4, 1), Ok(()), "a group of 0 builds nothing");
+        let unused = [
+            group(1, "mod-test-plot-u64"),
+            group(0, "mod-test-plot-string"),
+        ];
+        assert_eq!(
+            check_build(&unused, 4, 1),
+            Ok(()),
+            "a group of 0 builds nothing"
+        );
     }
 }

@@ -42,7 +42,11 @@ pub struct ByzantineGroup {
 pub fn place(groups: &[ByzantineGroup], n: u32, rng: &mut SimRng) -> Vec<Option<BehaviourSpec>> {
     place_groups(groups, n, rng)
         .into_iter()
-        .map(|group| group.and_then(|g| groups.get(g)).map(|g| g.behaviour.clone()))
+        .map(|group| {
+            group
+                .and_then(|g| groups.get(g))
+                .map(|g| g.behaviour.clone())
+        })
         .collect()
 }
 

@@ -103,6 +103,10 @@ mod tests {
         register("registry-test", |_ctx: &mut BuildContext| {
             Box::new(Silent) as Box<dyn Behaviour>
         });
-        assert_eq!(name(spec.build(2, &mut ctx)), Ok("Silent".into()), "replaced");
+        assert_eq!(
+            name(spec.build(2, &mut ctx)),
+            Ok("Silent".into()),
+            "replaced"
+        );
     }
 }

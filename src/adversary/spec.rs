@@ -270,6 +270,9 @@ mod tests {
             name: "spec-test-missing".into(),
         };
         let e = spec.build(0, &mut ctx).err();
-        assert_eq!(e, Some(BuildError::Unregistered("spec-test-missing".into())));
+        assert_eq!(
+            e,
+            Some(BuildError::Unregistered("spec-test-missing".into()))
+        );
     }
 }

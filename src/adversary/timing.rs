@@ -151,9 +151,13 @@ mod tests {
                 Action::Send { to: NodeId::Replica(r), message: Message::PrePrepare(_) } if r == to
             ));
         }
-        assert!(out[4..]
-            .iter()
-            .all(|a| matches!(a, Action::Send { message: Message::Status(_), .. })));
+        assert!(out[4..].iter().all(|a| matches!(
+            a,
+            Action::Send {
+                message: Message::Status(_),
+                ..
+            }
+        )));
     }
 
     #[test]
