@@ -90,7 +90,7 @@ impl Behaviour for Busy {
 
     fn on_send(&mut self, copy: Outgoing, ctx: &mut Context<'_>, out: &mut Vec<Action>) {
         self.copies += 1;
-        if self.copies % 3 == 0 {
+        if self.copies.is_multiple_of(3) {
             return;
         }
         if let Message::Prepare(_) = copy.message {
@@ -153,7 +153,7 @@ impl Behaviour for Colluder {
     fn on_send(&mut self, copy: Outgoing, _ctx: &mut Context<'_>, out: &mut Vec<Action>) {
         let mut tally = lock(&self.tally);
         tally.sent += 1;
-        if tally.sent % 2 == 0 {
+        if tally.sent.is_multiple_of(2) {
             out.push(copy.into_action());
         }
     }

@@ -415,15 +415,11 @@ pub(crate) fn through_hooks(
             Action::Broadcast(message) => {
                 let me = ctx.replica.id();
                 let n = ctx.replica.config().n;
-                let last = if n > 0 && n - 1 == me {
-                    n.saturating_sub(2)
-                } else {
-                    n.saturating_sub(1)
-                };
+                // The last recipient takes the message itself; the others get clones.
+                let last = (0..n).rev().find(|&r| r != me);
                 let mut message = Some(message);
-                let mut index = 0;
-                for r in (0..n).filter(|&r| r != me) {
-                    let copy = if r == last {
+                for (index, r) in (0..n).filter(|&r| r != me).enumerate() {
+                    let copy = if Some(r) == last {
                         message.take()
                     } else {
                         message.clone()
@@ -432,10 +428,9 @@ pub(crate) fn through_hooks(
                     let copy = Outgoing {
                         to: NodeId::Replica(r),
                         message,
-                        broadcast: Some(index),
+                        broadcast: Some(index as u32),
                     };
                     behaviour.on_send(copy, ctx, out);
-                    index += 1;
                 }
             }
             local => behaviour.on_local(local, ctx, out),
@@ -591,6 +586,50 @@ mod tests {
             check_build(&unused, 4, 1),
             Ok(()),
             "a group of 0 builds nothing"
+        );
+    }
+
+    #[test]
+    fn a_coalition_type_clash_is_one_line_at_check_time_and_a_sim_error_at_run_time() {
+        register("mod-test-clash-u64", |ctx: &mut BuildContext| {
+            ctx.coalition::<u64>("mod-test-clash").map(|_| Honest)
+        });
+        register("mod-test-clash-string", |ctx: &mut BuildContext| {
+            ctx.coalition::<String>("mod-test-clash").map(|_| Honest)
+        });
+        let text = |second: u32| {
+            format!(
+                r#"Scenario(name: "clash", replicas: 4, byzantine: [
+                    (count: 1, placement: Primary, behaviour: Custom(name: "mod-test-clash-u64")),
+                    (count: {second}, placement: Backups, behaviour: Custom(name: "mod-test-clash-string")),
+                ])"#
+            )
+        };
+        let e = crate::scenario::parse("clash.ron", &text(1))
+            .err()
+            .map(|e| e.to_string());
+        let e = e.unwrap_or_default();
+        assert!(
+            e.contains("byzantine[1].behaviour") && e.contains("coalition \"mod-test-clash\""),
+            "{e}"
+        );
+        assert!(!e.contains('\n'), "one line: {e}");
+        // Validation builds each point once; a trial that still cannot build fails with a
+        // typed error, never a panic or a silently separate coalition.
+        let plan = crate::scenario::parse("clash.ron", &text(0)).expect("valid with 0");
+        let mut spec = crate::scenario::trial_spec(&plan.points[0].scenario, 1);
+        spec.byzantine[1].count = 1;
+        let run = crate::sim::run_trial_reference(&spec);
+        assert!(
+            matches!(
+                run,
+                Err(crate::sim::SimError::Build(BuildError::CoalitionType {
+                    replica: 3,
+                    ..
+                }))
+            ),
+            "{:?}",
+            run.err()
         );
     }
 }
