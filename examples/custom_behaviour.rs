@@ -8,14 +8,15 @@
 //!
 //! Run it with `cargo run --release --example custom_behaviour`.
 
-use pbft_sim::adversary::{register, Behaviour, BuildContext, Context};
+use pbft_sim::adversary::{register, Behaviour, BuildContext, Context, Outgoing};
 use pbft_sim::protocol::{Action, Message};
 use pbft_sim::report::{summarize, summary_table};
 use pbft_sim::runner::{progress_bar, run, RunOptions};
 use pbft_sim::scenario::parse;
 
-/// Drops every other COMMIT it would send (whether on its own or in a broadcast); everything
-/// else, including its PREPAREs, goes out as the honest replica it wraps decided.
+/// Drops every other COMMIT it would send (all copies of it, whether it goes to one replica or
+/// to all); everything else, including its PREPAREs, goes out as the honest replica it wraps
+/// decided.
 #[derive(Default)]
 struct LazyCommitter {
     commits: u64,
@@ -26,26 +27,16 @@ impl Behaviour for LazyCommitter {
         "LazyCommitter"
     }
 
-    fn on_actions(&mut self, actions: Vec<Action>, _ctx: &mut Context<'_>) -> Vec<Action> {
-        let mut out = Vec::with_capacity(actions.len());
-        for action in actions {
-            let is_commit = matches!(
-                &action,
-                Action::Broadcast(Message::Commit(_))
-                    | Action::Send {
-                        message: Message::Commit(_),
-                        ..
-                    }
-            );
-            if is_commit {
-                self.commits += 1;
-                if self.commits.is_multiple_of(2) {
-                    continue; // every other COMMIT is never sent
-                }
+    fn on_send(&mut self, copy: Outgoing, _ctx: &mut Context<'_>, out: &mut Vec<Action>) {
+        if let Message::Commit(_) = copy.message {
+            if copy.is_first_copy() {
+                self.commits += 1; // one COMMIT, however many recipients
             }
-            out.push(action);
+            if self.commits.is_multiple_of(2) {
+                return; // every other COMMIT is never sent
+            }
         }
-        out
+        out.push(copy.into_action());
     }
 }
 
@@ -65,7 +56,7 @@ const SCENARIO: &str = r#"Scenario(
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Register before parsing: validation rejects names nobody registered.
     register("LazyCommitter", |_ctx: &mut BuildContext| {
-        Box::new(LazyCommitter::default())
+        LazyCommitter::default()
     });
     let plan = parse("lazy-committer.ron", SCENARIO)?;
     let options = RunOptions::default();

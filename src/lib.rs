@@ -30,3 +30,9 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod sim;
+
+/// The guide `docs/add-a-behaviour.md`, compiled: its Rust blocks run as doctests, so the guide
+/// cannot drift from the `Behaviour` API.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/add-a-behaviour.md")]
+pub struct AddABehaviourGuide;

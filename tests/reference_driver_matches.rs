@@ -1,15 +1,26 @@
 //! The reference driver (the same state machines, heap and RNG streams in a plain loop, no
 //! actix, one event at a time) and the actix engine (which hands each actor every event of a
 //! lookahead window in one message) produce the identical event trace and outcome for the same
-//! seed (DESIGN.md §6.9: determinism is tested by trace hash).
+//! seed (DESIGN.md §6.9: determinism is tested by trace hash). The engine computes the lookahead
+//! itself: windows for every behaviour, built-in or custom, whatever it schedules for itself,
+//! and one event at a time only when replicas share a coalition's state.
 
-use pbft_sim::scenario;
+use std::sync::{Arc, Mutex};
+
+use pbft_sim::adversary::{lock, register, Behaviour, BuildContext, BuildError, Context, Outgoing};
+use pbft_sim::protocol::{Action, Input, Message, NodeId};
+use pbft_sim::scenario::{self, Plan};
 use pbft_sim::sim::seeds::trial_seed;
-use pbft_sim::sim::{run_trial_blocking, run_trial_reference};
+use pbft_sim::sim::{run_trial_blocking, run_trial_reference, trial_lookahead_ns};
 
 fn compare(path: &str, trials: usize) -> usize {
     let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
     let plan = scenario::load(&full).expect("valid scenario");
+    compare_plan(path, &plan, trials)
+}
+
+/// Runs `trials` trials of every point of `plan` in both drivers; the number of distinct traces.
+fn compare_plan(path: &str, plan: &Plan, trials: usize) -> usize {
     let mut hashes = Vec::new();
     for point in &plan.points {
         for trial in 0..trials {
@@ -56,5 +67,169 @@ fn same_trace_in_both_drivers() {
     for (path, trials, random) in cases {
         let distinct = compare(path, trials);
         assert_eq!(distinct > 1, random, "{path}: {distinct} distinct traces");
+    }
+}
+
+/// A custom behaviour that uses every hook: it drops every third copy it sends, sends each
+/// PREPARE twice (the second copy 3 ms late), wakes up every 7 ms to send a STATUS-less nudge
+/// (its last prepare again) to one replica, and sends itself a copy of its commits.
+#[derive(Default)]
+struct Busy {
+    copies: u64,
+    last_prepare: Option<Message>,
+}
+
+impl Behaviour for Busy {
+    fn name(&self) -> &str {
+        "Busy"
+    }
+
+    fn on_start(&mut self, _ctx: &mut Context<'_>) -> Vec<Action> {
+        vec![pbft_sim::adversary::wake_up(1, 7_000_000)]
+    }
+
+    fn on_send(&mut self, copy: Outgoing, ctx: &mut Context<'_>, out: &mut Vec<Action>) {
+        self.copies += 1;
+        if self.copies.is_multiple_of(3) {
+            return;
+        }
+        if let Message::Prepare(_) = copy.message {
+            self.last_prepare = Some(copy.message.clone());
+            out.push(Action::Delayed {
+                after_ns: 3_000_000,
+                action: Box::new(Action::Send {
+                    to: copy.to,
+                    message: copy.message.clone(),
+                }),
+            });
+        }
+        if let Message::Commit(_) = copy.message {
+            out.push(Action::Send {
+                to: NodeId::Replica(ctx.replica.id()),
+                message: copy.message.clone(),
+            });
+        }
+        out.push(copy.into_action());
+    }
+
+    fn on_wake_up(&mut self, tag: u64, ctx: &mut Context<'_>) -> Vec<Action> {
+        let mut out = vec![pbft_sim::adversary::wake_up(tag + 1, 7_000_000)];
+        if let Some(message) = self.last_prepare.clone() {
+            let to = (ctx.replica.id() + 1) % ctx.replica.config().n;
+            out.push(Action::Send {
+                to: NodeId::Replica(to),
+                message,
+            });
+        }
+        out
+    }
+}
+
+/// What the members of the test coalition share: how many messages they have sent together.
+#[derive(Default)]
+struct Tally {
+    sent: u64,
+}
+
+/// A coalition member whose every decision depends on the shared tally: it drops a copy when
+/// the coalition's count is odd. Were members stepped out of event order, the count each sees
+/// would differ and so would the trace.
+struct Colluder {
+    tally: Arc<Mutex<Tally>>,
+}
+
+impl Behaviour for Colluder {
+    fn name(&self) -> &str {
+        "Colluder"
+    }
+
+    fn on_input(&mut self, input: Input, _ctx: &mut Context<'_>) -> Option<Input> {
+        if let Input::Message { .. } = input {
+            lock(&self.tally).sent += 1;
+        }
+        Some(input)
+    }
+
+    fn on_send(&mut self, copy: Outgoing, _ctx: &mut Context<'_>, out: &mut Vec<Action>) {
+        let mut tally = lock(&self.tally);
+        tally.sent += 1;
+        if tally.sent.is_multiple_of(2) {
+            out.push(copy.into_action());
+        }
+    }
+}
+
+fn register_test_behaviours() {
+    register("Busy", |_ctx: &mut BuildContext| Busy::default());
+    register(
+        "Colluder",
+        |ctx: &mut BuildContext| -> Result<Colluder, BuildError> {
+            Ok(Colluder {
+                tally: ctx.coalition::<Tally>("test-tally")?,
+            })
+        },
+    );
+}
+
+/// A scenario of n = 7 on lossy, reordering links with `count` replicas of `behaviour` (RON),
+/// placed at random, so that traces depend on the seed.
+fn zoo(behaviour: &str, count: u32) -> Plan {
+    let text = format!(
+        r#"Scenario(
+            name: "zoo",
+            seed: 31,
+            trials: 2,
+            replicas: 7,
+            workload: (clients: 2, requests: 3),
+            network: (
+                delay: Uniform(min_ms: 2.0, max_ms: 12.0),
+                drop: 0.02,
+                reorder: (probability: 0.1, extra: Uniform(min_ms: 0.0, max_ms: 5.0)),
+            ),
+            byzantine: [(count: {count}, placement: Random, behaviour: {behaviour})],
+            time_limit_ms: 4000.0,
+        )"#
+    );
+    scenario::parse("zoo.ron", &text).expect("a valid scenario")
+}
+
+/// The lookahead of the first trial of `plan`.
+fn lookahead(plan: &Plan) -> u64 {
+    let point = &plan.points[0];
+    let spec = scenario::trial_spec(&point.scenario, trial_seed(point.scenario.seed, 0, 0));
+    trial_lookahead_ns(&spec).expect("the behaviours build")
+}
+
+#[test]
+fn every_behaviour_gives_the_same_trace_in_both_drivers() {
+    register_test_behaviours();
+    // (behaviour, count, whether its members share state).
+    let cases = [
+        ("Silent", 2, false),
+        ("SeedAdversary", 2, false),
+        ("Equivocate", 2, false),
+        ("WrongDigest", 2, false),
+        ("SlowPrimary(delay_ms: 30.0)", 2, false),
+        ("Censor(clients: [0])", 2, false),
+        ("SelectiveSilence(to: [1, 2])", 2, false),
+        ("ViewChangeStorm", 2, false),
+        ("Replay", 2, false),
+        ("Mutate(probability: 0.3, field: Digest)", 2, false),
+        ("Mutate(probability: 0.3, field: View)", 2, false),
+        ("SplitBrain", 1, false),
+        ("SplitBrain", 3, true),
+        ("Custom(name: \"Busy\")", 2, false),
+        ("Custom(name: \"Colluder\")", 1, false),
+        ("Custom(name: \"Colluder\")", 3, true),
+    ];
+    let windows = lookahead(&zoo("Silent", 0));
+    assert_eq!(windows, 2_000_000, "the least link delay");
+    for (behaviour, count, shared) in cases {
+        let plan = zoo(behaviour, count);
+        let name = format!("{behaviour} x{count}");
+        let expected = if shared { 0 } else { windows };
+        assert_eq!(lookahead(&plan), expected, "{name}: lookahead");
+        let distinct = compare_plan(&name, &plan, 2);
+        assert_eq!(distinct, 2, "{name}: traces depend on the seed");
     }
 }

@@ -2,7 +2,7 @@
 
 use rand::RngExt;
 
-use super::{Behaviour, Context};
+use super::{Behaviour, Context, Outgoing};
 use crate::net::SimRng;
 use crate::protocol::message::{Digest, Message, NodeId, PrePrepare, ReplicaId, SignedVote, Vote};
 use crate::protocol::{Action, Input, Keyring, VoteKind};
@@ -17,10 +17,6 @@ impl Behaviour for Silent {
         "Silent"
     }
 
-    fn lookahead_bound_ns(&self, _cfg: &crate::protocol::ReplicaConfig) -> u64 {
-        u64::MAX // schedules nothing itself, shares no state, never sends to itself
-    }
-
     fn on_input(&mut self, _input: Input, _ctx: &mut Context<'_>) -> Option<Input> {
         None
     }
@@ -29,10 +25,14 @@ impl Behaviour for Silent {
 /// The seed tutorial's adversary. As primary it sends every replica a pre-prepare with a
 /// different digest (equivocation that honest backups detect, since the digest does not match
 /// the request). As backup it ignores half the pre-prepares, votes PREPARE for the rest with the
-/// right digest or a fake one (even odds), and never commits. It can stall progress but, as the
-/// seed notes, never break safety.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SeedAdversary;
+/// right digest or a fake one (even odds, one coin per PREPARE: every recipient of a broadcast
+/// gets the same vote), and never commits. It can stall progress but, as the seed notes, never
+/// break safety.
+#[derive(Clone, Debug, Default)]
+pub struct SeedAdversary {
+    /// The PREPARE its coin chose for the message being sent, for every copy of it.
+    prepare: Option<Message>,
+}
 
 fn fake_digest(of: Digest, salt: u64) -> Digest {
     Digest::of(&[b"seed-adversary", &of.0, &salt.to_le_bytes()])
@@ -41,10 +41,6 @@ fn fake_digest(of: Digest, salt: u64) -> Digest {
 impl Behaviour for SeedAdversary {
     fn name(&self) -> &str {
         "SeedAdversary"
-    }
-
-    fn lookahead_bound_ns(&self, _cfg: &crate::protocol::ReplicaConfig) -> u64 {
-        u64::MAX // schedules nothing itself, shares no state, never sends to itself
     }
 
     fn on_input(&mut self, input: Input, ctx: &mut Context<'_>) -> Option<Input> {
@@ -60,45 +56,28 @@ impl Behaviour for SeedAdversary {
         Some(input)
     }
 
-    fn on_actions(&mut self, actions: Vec<Action>, ctx: &mut Context<'_>) -> Vec<Action> {
-        let me = ctx.replica.id();
-        let n = ctx.replica.config().n;
+    fn on_send(&mut self, copy: Outgoing, ctx: &mut Context<'_>, out: &mut Vec<Action>) {
         let keys = ctx.replica.keyring();
-        let mut out = Vec::with_capacity(actions.len());
-        for action in actions {
-            match action {
-                Action::Broadcast(Message::PrePrepare(pp)) => {
-                    for to in (0..n).filter(|&r| r != me) {
-                        out.push(forged_pre_prepare(&pp, to, keys, ctx.rng));
-                    }
-                }
-                // What it resends to one replica (a STATUS answer) is forged alike: the seed's
-                // primary never sends the true digest.
-                Action::Send {
-                    to: NodeId::Replica(to),
-                    message: Message::PrePrepare(pp),
-                } => out.push(forged_pre_prepare(&pp, to, keys, ctx.rng)),
-                Action::Broadcast(Message::Prepare(signed)) => {
-                    out.push(Action::Broadcast(coin_prepare(&signed, keys, ctx.rng)));
-                }
-                Action::Send {
-                    to,
-                    message: Message::Prepare(signed),
-                } => out.push(Action::Send {
-                    to,
-                    message: coin_prepare(&signed, keys, ctx.rng),
-                }),
-                // Never commits: neither its COMMITs nor a commit certificate (which would carry
-                // its own signed commit) leave it.
-                Action::Broadcast(Message::Commit(_) | Message::CommitCertificate { .. })
-                | Action::Send {
-                    message: Message::Commit(_) | Message::CommitCertificate { .. },
-                    ..
-                } => {}
-                other => out.push(other),
+        match (&copy.message, copy.to) {
+            // As primary (§4.2 pre-prepare), each replica gets a digest of its own, in a
+            // broadcast and in a resend (a STATUS answer) alike: the seed's primary never sends
+            // the true digest.
+            (Message::PrePrepare(pp), NodeId::Replica(to)) => {
+                out.push(forged_pre_prepare(pp, to, keys, ctx.rng));
             }
+            (Message::Prepare(signed), to) => {
+                if copy.is_first_copy() || self.prepare.is_none() {
+                    self.prepare = Some(coin_prepare(signed, keys, ctx.rng));
+                }
+                if let Some(message) = self.prepare.clone() {
+                    out.push(Action::Send { to, message });
+                }
+            }
+            // Never commits: neither its COMMITs nor a commit certificate (which would carry
+            // its own signed commit) leave it.
+            (Message::Commit(_) | Message::CommitCertificate { .. }, _) => {}
+            _ => out.push(copy.into_action()),
         }
-        out
     }
 }
 

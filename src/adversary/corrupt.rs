@@ -6,10 +6,10 @@ use std::sync::Arc;
 use rand::RngExt;
 
 use super::spec::MutateField;
-use super::{recipients, Behaviour, Context};
+use super::{Behaviour, Context, Outgoing};
 use crate::net::SimRng;
 use crate::protocol::message::{Checkpoint, PrePrepare, SignedVote, Vote};
-use crate::protocol::{Action, Digest, Keyring, Message, NodeId};
+use crate::protocol::{Action, Digest, Keyring, Message};
 
 /// A digest no replica computed: derived from the real one and a random salt.
 fn bogus(of: Digest, rng: &mut SimRng) -> Digest {
@@ -21,9 +21,14 @@ fn bogus(of: Digest, rng: &mut SimRng) -> Digest {
 /// fresh random digest instead of the one it saw; its PREPAREs are signed by itself, so they are
 /// well-formed votes for the wrong thing. Quorum certificates only count matching votes, so it
 /// is no better than silent at slowing the others, and can never make a wrong digest prepare.
-/// Its pre-prepares (as primary) are honest.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct WrongDigest;
+/// Every recipient of one broadcast vote gets the same wrong digest. It sends no commit
+/// certificates (they would carry its own COMMIT for the real digest). Its pre-prepares (as
+/// primary) are honest.
+#[derive(Clone, Debug, Default)]
+pub struct WrongDigest {
+    /// The corrupted form of the message being sent, for every copy of it.
+    corrupted: Option<Message>,
+}
 
 /// `signed`'s vote changed by `change`, signed anew by `keys` (the same kind of vote).
 fn re_signed(signed: &SignedVote, keys: &Keyring, change: impl FnOnce(Vote) -> Vote) -> SignedVote {
@@ -50,30 +55,25 @@ impl Behaviour for WrongDigest {
         "WrongDigest"
     }
 
-    fn lookahead_bound_ns(&self, _cfg: &crate::protocol::ReplicaConfig) -> u64 {
-        u64::MAX // schedules nothing itself, shares no state, never sends to itself
-    }
-
-    fn on_actions(&mut self, actions: Vec<Action>, ctx: &mut Context<'_>) -> Vec<Action> {
-        let keys = ctx.replica.keyring();
-        actions
-            .into_iter()
-            .filter_map(|action| match action {
-                // A commit certificate would carry its own commit for the real digest.
-                Action::Send {
-                    message: Message::CommitCertificate { .. },
-                    ..
-                } => None,
-                Action::Send { to, message } => Some(Action::Send {
-                    to,
-                    message: Self::corrupt(message, keys, ctx.rng),
-                }),
-                Action::Broadcast(message) => {
-                    Some(Action::Broadcast(Self::corrupt(message, keys, ctx.rng)))
+    fn on_send(&mut self, copy: Outgoing, ctx: &mut Context<'_>, out: &mut Vec<Action>) {
+        match &copy.message {
+            // §4.2: PREPARE and COMMIT name the digest they vote for.
+            Message::Prepare(_) | Message::Commit(_) => {
+                if copy.is_first_copy() || self.corrupted.is_none() {
+                    let message = copy.message.clone();
+                    let keys = ctx.replica.keyring();
+                    self.corrupted = Some(Self::corrupt(message, keys, ctx.rng));
                 }
-                other => Some(other),
-            })
-            .collect()
+                if let Some(message) = self.corrupted.clone() {
+                    out.push(Action::Send {
+                        to: copy.to,
+                        message,
+                    });
+                }
+            }
+            Message::CommitCertificate { .. } => {}
+            _ => out.push(copy.into_action()),
+        }
     }
 }
 
@@ -186,47 +186,16 @@ impl Behaviour for Mutate {
         "Mutate"
     }
 
-    fn lookahead_bound_ns(&self, _cfg: &crate::protocol::ReplicaConfig) -> u64 {
-        u64::MAX // schedules nothing itself, shares no state, never sends to itself
-    }
-
-    fn on_actions(&mut self, actions: Vec<Action>, ctx: &mut Context<'_>) -> Vec<Action> {
-        let keys = ctx.replica.keyring();
-        let mut out = Vec::with_capacity(actions.len());
-        for action in actions {
-            match action {
-                Action::Send { to, message } if Self::applies(&message) => {
-                    let message = if ctx.rng.random_bool(self.probability) {
-                        self.corrupt(message, keys, ctx.rng)
-                    } else {
-                        message
-                    };
-                    out.push(Action::Send { to, message });
-                }
-                Action::Broadcast(message) if Self::applies(&message) => {
-                    let hit: Vec<bool> = recipients(ctx.replica)
-                        .map(|_| ctx.rng.random_bool(self.probability))
-                        .collect();
-                    if !hit.contains(&true) {
-                        out.push(Action::Broadcast(message));
-                        continue;
-                    }
-                    for (r, hit) in recipients(ctx.replica).zip(hit) {
-                        let message = if hit {
-                            self.corrupt(message.clone(), keys, ctx.rng)
-                        } else {
-                            message.clone()
-                        };
-                        out.push(Action::Send {
-                            to: NodeId::Replica(r),
-                            message,
-                        });
-                    }
-                }
-                other => out.push(other),
-            }
+    fn on_send(&mut self, copy: Outgoing, ctx: &mut Context<'_>, out: &mut Vec<Action>) {
+        if !Self::applies(&copy.message) || !ctx.rng.random_bool(self.probability) {
+            out.push(copy.into_action());
+            return;
         }
-        out
+        let message = self.corrupt(copy.message, ctx.replica.keyring(), ctx.rng);
+        out.push(Action::Send {
+            to: copy.to,
+            message,
+        });
     }
 }
 
@@ -235,7 +204,7 @@ mod tests {
     use super::super::testing::*;
     use super::*;
     use crate::protocol::message::ViewChange;
-    use crate::protocol::VoteKind;
+    use crate::protocol::{NodeId, VoteKind};
 
     #[test]
     fn mutate_re_signs_so_envelope_and_signature_agree() {
@@ -292,10 +261,10 @@ mod tests {
         for p in [0.0, -3.0, f64::NAN] {
             let mut m = Mutate::new(p, MutateField::Digest);
             let out = h.actions(&mut m, vec![Action::Broadcast(commit.clone())]);
-            assert!(
-                matches!(&out[..], [Action::Broadcast(c)] if *c == commit),
-                "{p}"
-            );
+            let sent = sends(&out, 1, 4);
+            let to: Vec<NodeId> = sent.iter().map(|(to, _)| *to).collect();
+            assert_eq!(to, [0, 2, 3].map(NodeId::Replica), "{p}: one copy each");
+            assert!(sent.iter().all(|(_, c)| *c == commit), "{p}: unchanged");
         }
         let mut m = Mutate::new(7.0, MutateField::Digest);
         let out = h.actions(&mut m, vec![Action::Broadcast(commit.clone())]);
@@ -317,7 +286,7 @@ mod tests {
                 result: 2,
             }),
         };
-        let mut b = WrongDigest;
+        let mut b = WrongDigest::default();
         let out = h.actions(
             &mut b,
             vec![
@@ -326,21 +295,30 @@ mod tests {
                 reply,
             ],
         );
-        let Action::Broadcast(Message::Prepare(p)) = &out[0] else {
-            panic!("prepare first")
-        };
-        assert!(keys.verify(p) && p.value().1.digest != vote().digest);
-        assert_eq!((p.value().1.view, p.value().1.seq), (3, 5));
-        let Action::Broadcast(Message::Commit(c)) = &out[1] else {
-            panic!("commit second")
-        };
-        assert!(keys.verify(c) && c.value().1.digest != vote().digest);
-        assert!(matches!(
-            &out[2],
-            Action::Send {
-                to: NodeId::Client(0),
-                message: Message::Reply(_)
+        let sent = sends(&out, 1, 4);
+        assert_eq!(sent.len(), 7, "three prepares, three commits, the reply");
+        let (prepares, rest) = sent.split_at(3);
+        let (commits, reply) = rest.split_at(3);
+        for (copies, kind) in [(prepares, VoteKind::Prepare), (commits, VoteKind::Commit)] {
+            let votes: Vec<_> = copies
+                .iter()
+                .map(|(_, m)| match m {
+                    Message::Prepare(s) | Message::Commit(s) => s.clone(),
+                    other => panic!("a vote, got {other:?}"),
+                })
+                .collect();
+            for v in &votes {
+                assert!(keys.verify(v) && v.value().0 == kind);
+                assert_ne!(
+                    v.value().1.digest,
+                    vote().digest,
+                    "a digest nobody proposed"
+                );
+                assert_eq!((v.value().1.view, v.value().1.seq), (3, 5));
+                assert_eq!(v.value(), votes[0].value(), "one wrong vote per broadcast");
             }
-        ));
+        }
+        assert_ne!(prepares[0].1, commits[0].1);
+        assert!(matches!(reply, [(NodeId::Client(0), Message::Reply(_))]));
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rand::seq::SliceRandom;
 
-use super::{recipients, Behaviour, Context};
+use super::{recipients, Behaviour, Context, Outgoing};
 use crate::protocol::message::{Batch, PrePrepare, Vote};
 use crate::protocol::{Action, Keyring, Message, NodeId, ReplicaId, SeqNum, View, VoteKind};
 
@@ -23,6 +23,8 @@ use crate::protocol::{Action, Keyring, Message, NodeId, ReplicaId, SeqNum, View,
 pub struct Equivocate {
     /// Per (v, n): the conflicting pre-prepare, and the backups that get it.
     split: BTreeMap<(View, SeqNum), (PrePrepare, BTreeSet<ReplicaId>)>,
+    /// Whether `split` was pruned below the log's low watermark since the last input.
+    pruned: bool,
 }
 
 /// A pre-prepare for the same (v, n) as `pp` but another batch, signed by `keys`; `None` for
@@ -49,57 +51,40 @@ impl Behaviour for Equivocate {
         "Equivocate"
     }
 
-    fn lookahead_bound_ns(&self, _cfg: &crate::protocol::ReplicaConfig) -> u64 {
-        u64::MAX // schedules nothing itself, shares no state, never sends to itself
-    }
-
-    fn on_actions(&mut self, actions: Vec<Action>, ctx: &mut Context<'_>) -> Vec<Action> {
-        let low = ctx.replica.log().low();
-        self.split.retain(|(_, seq), _| *seq > low);
-        let mut out = Vec::with_capacity(actions.len());
-        for action in actions {
-            match action {
-                Action::Broadcast(Message::PrePrepare(pp)) => {
-                    let vote = pp.vote();
-                    let key = (vote.view, vote.seq);
-                    if let Entry::Vacant(entry) = self.split.entry(key) {
-                        if let Some(other) = conflicting(&pp, ctx.replica.keyring()) {
-                            let mut backups: Vec<ReplicaId> = recipients(ctx.replica).collect();
-                            backups.shuffle(&mut *ctx.rng);
-                            let side = backups[..backups.len() / 2].iter().copied().collect();
-                            entry.insert((other, side));
-                        }
-                    }
-                    let Some((other, side)) = self.split.get(&key) else {
-                        out.push(Action::Broadcast(Message::PrePrepare(pp)));
-                        continue;
-                    };
-                    for r in recipients(ctx.replica) {
-                        let version = if side.contains(&r) { other } else { &pp };
-                        out.push(Action::Send {
-                            to: NodeId::Replica(r),
-                            message: Message::PrePrepare(version.clone()),
-                        });
-                    }
+    fn on_send(&mut self, copy: Outgoing, ctx: &mut Context<'_>, out: &mut Vec<Action>) {
+        let (Message::PrePrepare(pp), NodeId::Replica(r)) = (&copy.message, copy.to) else {
+            out.push(copy.into_action());
+            return;
+        };
+        if !std::mem::replace(&mut self.pruned, true) {
+            let low = ctx.replica.log().low();
+            self.split.retain(|(_, seq), _| *seq > low);
+        }
+        let vote = pp.vote();
+        let key = (vote.view, vote.seq);
+        // The first copy of a broadcast pre-prepare is a fresh proposal (§4.2): split the
+        // backups for it. A pre-prepare sent to one replica is a resend and keeps the split.
+        if copy.broadcast == Some(0) {
+            if let Entry::Vacant(entry) = self.split.entry(key) {
+                if let Some(other) = conflicting(pp, ctx.replica.keyring()) {
+                    let mut backups: Vec<ReplicaId> = recipients(ctx.replica).collect();
+                    backups.shuffle(&mut *ctx.rng);
+                    let side = backups[..backups.len() / 2].iter().copied().collect();
+                    entry.insert((other, side));
                 }
-                Action::Send {
-                    to: NodeId::Replica(r),
-                    message: Message::PrePrepare(pp),
-                } => {
-                    let vote = pp.vote();
-                    let message = match self.split.get(&(vote.view, vote.seq)) {
-                        Some((other, side)) if side.contains(&r) => other.clone(),
-                        _ => pp,
-                    };
-                    out.push(Action::Send {
-                        to: NodeId::Replica(r),
-                        message: Message::PrePrepare(message),
-                    });
-                }
-                other => out.push(other),
             }
         }
-        out
+        match self.split.get(&key) {
+            Some((other, side)) if side.contains(&r) => out.push(Action::Send {
+                to: copy.to,
+                message: Message::PrePrepare(other.clone()),
+            }),
+            _ => out.push(copy.into_action()),
+        }
+    }
+
+    fn after_input(&mut self, _ctx: &mut Context<'_>, _out: &mut Vec<Action>) {
+        self.pruned = false;
     }
 }
 
@@ -153,6 +138,8 @@ mod tests {
             digest: batch(&[request(0, 1)]).digest(),
         });
         let out = h.actions(&mut b, vec![Action::Broadcast(commit.clone())]);
-        assert!(matches!(&out[..], [Action::Broadcast(m)] if *m == commit));
+        let sent = sends(&out, 1, 4);
+        assert_eq!(sent.len(), 3, "one copy per other replica");
+        assert!(sent.iter().all(|(_, m)| *m == commit), "unchanged");
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{recipients, Behaviour, Context};
+use super::{Behaviour, Context, Outgoing};
 use crate::protocol::message::{Batch, PrePrepare, Request, Vote};
 use crate::protocol::{Action, ClientId, Input, Keyring, Message, NodeId, ReplicaId, VoteKind};
 
@@ -63,10 +63,6 @@ impl Behaviour for Censor {
         "Censor"
     }
 
-    fn lookahead_bound_ns(&self, _cfg: &crate::protocol::ReplicaConfig) -> u64 {
-        u64::MAX // schedules nothing itself, shares no state, never sends to itself
-    }
-
     fn on_input(&mut self, input: Input, ctx: &mut Context<'_>) -> Option<Input> {
         if let Input::Message {
             message: Message::Request(request),
@@ -80,24 +76,17 @@ impl Behaviour for Censor {
         Some(input)
     }
 
-    fn on_actions(&mut self, actions: Vec<Action>, ctx: &mut Context<'_>) -> Vec<Action> {
-        let keys = ctx.replica.keyring();
-        actions
-            .into_iter()
-            .map(|action| match action {
-                Action::Broadcast(Message::PrePrepare(pp)) => {
-                    Action::Broadcast(Message::PrePrepare(self.strip(pp, keys)))
-                }
-                Action::Send {
-                    to,
-                    message: Message::PrePrepare(pp),
-                } => Action::Send {
-                    to,
-                    message: Message::PrePrepare(self.strip(pp, keys)),
-                },
-                other => other,
-            })
-            .collect()
+    fn on_send(&mut self, copy: Outgoing, ctx: &mut Context<'_>, out: &mut Vec<Action>) {
+        match copy.message {
+            Message::PrePrepare(pp) => out.push(Action::Send {
+                to: copy.to,
+                message: Message::PrePrepare(self.strip(pp, ctx.replica.keyring())),
+            }),
+            message => out.push(Action::Send {
+                to: copy.to,
+                message,
+            }),
+        }
     }
 }
 
@@ -117,38 +106,6 @@ impl SelectiveSilence {
             to: to.iter().copied().collect(),
         }
     }
-
-    fn filter(&self, action: Action, ctx: &Context<'_>, out: &mut Vec<Action>) {
-        match action {
-            Action::Send {
-                to: NodeId::Replica(r),
-                ..
-            } if self.to.contains(&r) => {}
-            Action::Broadcast(message) => {
-                if !recipients(ctx.replica).any(|r| self.to.contains(&r)) {
-                    out.push(Action::Broadcast(message));
-                    return;
-                }
-                for r in recipients(ctx.replica).filter(|r| !self.to.contains(r)) {
-                    out.push(Action::Send {
-                        to: NodeId::Replica(r),
-                        message: message.clone(),
-                    });
-                }
-            }
-            Action::Delayed { after_ns, action } => {
-                let mut inner = Vec::new();
-                self.filter(*action, ctx, &mut inner);
-                for action in inner {
-                    out.push(Action::Delayed {
-                        after_ns,
-                        action: Box::new(action),
-                    });
-                }
-            }
-            other => out.push(other),
-        }
-    }
 }
 
 impl Behaviour for SelectiveSilence {
@@ -156,16 +113,11 @@ impl Behaviour for SelectiveSilence {
         "SelectiveSilence"
     }
 
-    fn lookahead_bound_ns(&self, _cfg: &crate::protocol::ReplicaConfig) -> u64 {
-        u64::MAX // schedules nothing itself, shares no state, never sends to itself
-    }
-
-    fn on_actions(&mut self, actions: Vec<Action>, ctx: &mut Context<'_>) -> Vec<Action> {
-        let mut out = Vec::with_capacity(actions.len());
-        for action in actions {
-            self.filter(action, ctx, &mut out);
+    fn on_send(&mut self, copy: Outgoing, _ctx: &mut Context<'_>, out: &mut Vec<Action>) {
+        match copy.to {
+            NodeId::Replica(r) if self.to.contains(&r) => {}
+            _ => out.push(copy.into_action()),
         }
-        out
     }
 }
 
@@ -191,47 +143,26 @@ mod tests {
             },
             after_ns: 5,
         };
+        let send = |to| Action::Send {
+            to,
+            message: commit.clone(),
+        };
+        use NodeId::{Client, Replica};
         let actions = vec![
             Action::Broadcast(commit.clone()),
-            Action::Send {
-                to: NodeId::Replica(3),
-                message: commit.clone(),
-            },
-            Action::Send {
-                to: NodeId::Replica(4),
-                message: commit.clone(),
-            },
-            Action::Send {
-                to: NodeId::Client(3),
-                message: commit.clone(),
-            },
-            Action::Delayed {
-                after_ns: 7,
-                action: Box::new(Action::Broadcast(commit.clone())),
-            },
+            send(Replica(3)),
+            send(Replica(4)),
+            send(Client(3)),
             timer,
         ];
         let out = h.actions(&mut b, actions);
         let to: Vec<NodeId> = sends(&out, 1, 5).into_iter().map(|(to, _)| to).collect();
-        use NodeId::{Client, Replica};
-        assert_eq!(
-            to,
-            vec![
-                Replica(2),
-                Replica(4),
-                Replica(4),
-                Client(3),
-                Replica(2),
-                Replica(4)
-            ]
-        );
+        assert_eq!(to, vec![Replica(2), Replica(4), Replica(4), Client(3)]);
         assert!(matches!(out.last(), Some(Action::SetTimer { .. })));
         let mut none = SelectiveSilence::new(&[1]);
         let out = h.actions(&mut none, vec![Action::Broadcast(commit)]);
-        assert!(
-            matches!(&out[..], [Action::Broadcast(_)]),
-            "only itself: no change"
-        );
+        let to: Vec<NodeId> = sends(&out, 1, 5).into_iter().map(|(to, _)| to).collect();
+        assert_eq!(to, [0, 2, 3, 4].map(Replica), "only itself: no change");
     }
 
     #[test]
@@ -249,17 +180,29 @@ mod tests {
         }
         let pp = pre_prepare(0, 0, 1, &[request(0, 1), request(1, 1)]);
         let out = primary.actions(&mut b, vec![Action::Broadcast(pp)]);
-        let [Action::Broadcast(Message::PrePrepare(p))] = &out[..] else {
-            panic!("one pre-prepare")
-        };
-        assert_eq!(p.batch.requests(), &[request(0, 1)]);
-        assert_eq!(p.vote().digest, p.batch.digest());
-        assert!(primary.replica.keyring().verify(&p.signed) && p.signed.signer() == 0);
+        let sent = sends(&out, 0, 4);
+        assert_eq!(sent.len(), 3, "one copy per backup");
+        for (_, m) in &sent {
+            let Message::PrePrepare(p) = m else {
+                panic!("a pre-prepare")
+            };
+            assert_eq!(p.batch.requests(), &[request(0, 1)]);
+            assert_eq!(p.vote().digest, p.batch.digest());
+            assert!(primary.replica.keyring().verify(&p.signed) && p.signed.signer() == 0);
+        }
         let only = pre_prepare(0, 0, 2, &[request(1, 2)]);
-        let out = primary.actions(&mut b, vec![Action::Broadcast(only)]);
-        let [Action::Broadcast(Message::PrePrepare(p))] = &out[..] else {
-            panic!("one pre-prepare")
+        let resend = Action::Send {
+            to: NodeId::Replica(2),
+            message: only,
         };
-        assert!(p.batch.is_null(), "the null request");
+        let out = primary.actions(&mut b, vec![resend]);
+        let [Action::Send {
+            to: NodeId::Replica(2),
+            message: Message::PrePrepare(p),
+        }] = &out[..]
+        else {
+            panic!("one pre-prepare, to replica 2")
+        };
+        assert!(p.batch.is_null(), "the null request, in a resend too");
     }
 }

@@ -2,13 +2,17 @@
 //! forge an honest replica's signature or break the network's sender stamps).
 //!
 //! A `Behaviour` wraps an honest `Replica`: it sees each input before the replica does and each
-//! batch of actions after, and may drop, delay, rewrite or add to them. It never edits the honest
-//! code, and it signs only with its own replica's keyring. A silent or crashed replica is a
-//! behaviour too. Every random choice comes from the RNG stream the simulator hands in.
+//! message the replica sends after, one copy per recipient (a broadcast is expanded into its
+//! sends, in the engine's order), and may drop, delay, rewrite, duplicate or add to them. Its
+//! hooks are at the level of intent with honest defaults (DESIGN.md §6.6), so a behaviour writes
+//! only what it changes. It never edits the honest code, and it signs only with its own
+//! replica's keyring. A silent or crashed replica is a behaviour too. Every random choice comes
+//! from the RNG stream the simulator hands in.
 //!
 //! The files of this module:
-//! - `mod.rs`: the `Behaviour` trait, its `Context`, the per-trial `BuildContext` (coalitions),
-//!   behaviour wake-up timers, and `ReplicaNode`, the replica as the simulator runs it;
+//! - `mod.rs`: the `Behaviour` trait, its `Context` and `Outgoing` copies, the per-trial
+//!   `BuildContext` (coalitions) and `BuildError`, behaviour wake-up timers, and `ReplicaNode`,
+//!   the replica as the simulator runs it;
 //! - `spec.rs`: `BehaviourSpec`, the behaviours as named in scenarios, `build` and `check_spec`;
 //! - `registry.rs`: the process-global registry of user-defined behaviours (`Custom(name: ..)`);
 //! - `builtin.rs`: `Silent` and the seed tutorial's `SeedAdversary`;
@@ -31,23 +35,23 @@ mod spec;
 mod split_brain;
 mod timing;
 
-use std::any::{Any, TypeId};
-use std::collections::BTreeMap;
+use std::any::{type_name, Any};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 pub use builtin::{SeedAdversary, Silent};
 pub use corrupt::{Mutate, WrongDigest};
 pub use equivocate::Equivocate;
 pub use filter::{Censor, SelectiveSilence};
-pub use placement::{place, ByzantineGroup, Placement};
-pub use registry::{is_registered, register, registered, Factory};
+pub use placement::{place, place_groups, ByzantineGroup, Placement};
+pub use registry::{is_registered, register, registered, Built, Factory};
 pub use replay::Replay;
 pub use spec::{check_spec, BehaviourSpec, MutateField};
 pub use split_brain::SplitBrain;
 pub use timing::{SlowPrimary, ViewChangeStorm};
 
 use crate::net::SimRng;
-use crate::protocol::{Action, Input, Replica, ReplicaId, Timer, TimerKind};
+use crate::protocol::{Action, Input, Message, NodeId, Replica, ReplicaId, Timer, TimerKind};
 
 /// What a behaviour may look at and use when it acts.
 pub struct Context<'a> {
@@ -57,12 +61,52 @@ pub struct Context<'a> {
     pub rng: &'a mut SimRng,
 }
 
-/// A byzantine behaviour: a filter around an honest replica.
+/// One recipient's copy of a message the wrapped replica sends. A broadcast reaches
+/// [`Behaviour::on_send`] as one copy per other replica, in ascending id order (the order in
+/// which the engine would send it), so a behaviour that changes what replica r receives writes
+/// one hook for sends and broadcasts alike.
+#[derive(Clone, Debug)]
+pub struct Outgoing {
+    /// Who receives this copy.
+    pub to: NodeId,
+    /// The message, as the honest replica wrote it.
+    pub message: Message,
+    /// `Some(i)`: the copy for the i-th recipient (from 0) of a broadcast to every other
+    /// replica, a fresh message for all (a proposal, a vote); `None`: a message to `to` alone
+    /// (a reply, an answer to one replica's STATUS, a resend).
+    pub broadcast: Option<u32>,
+}
+
+impl Outgoing {
+    /// Whether this is the first (or only) copy of the message: the place to make a decision
+    /// once per message rather than once per recipient.
+    pub fn is_first_copy(&self) -> bool {
+        self.broadcast.is_none_or(|i| i == 0)
+    }
+
+    /// The copy as the honest replica meant it: a send of `message` to `to`.
+    pub fn into_action(self) -> Action {
+        Action::Send {
+            to: self.to,
+            message: self.message,
+        }
+    }
+}
+
+/// A byzantine behaviour: a filter around an honest replica, with honest defaults.
 ///
 /// For each input the node calls `on_input`, then (if the input was passed on) the honest
-/// replica, then `on_actions` with the replica's actions (none if the input was hidden), and
-/// performs what `on_actions` returns. `on_start` runs once, before the node's first input;
+/// replica; then, for each action the replica returned, `on_send` once per recipient (a
+/// broadcast expanded) or `on_local` (timers, observations); then `after_input`; and performs
+/// what they put in `out`, in order. `on_start` runs once, before the node's first input;
 /// `on_wake_up` runs when a timer set with [`wake_up`] fires (the honest replica never sees it).
+/// What `on_start` and `on_wake_up` return is performed as it is.
+///
+/// A behaviour may keep any state of its own. State shared with other replicas must come from
+/// [`BuildContext::coalition`]: the engine then runs the trial one event at a time, which keeps
+/// the order in which members see each other's updates that of the event trace. (What a
+/// behaviour schedules for itself, delayed actions and wake-ups, needs nothing: the engine
+/// stops a node's share of a lookahead window at its own events.)
 pub trait Behaviour: Send {
     /// A short name, as written in scenarios.
     fn name(&self) -> &str;
@@ -79,35 +123,38 @@ pub trait Behaviour: Send {
         Some(input)
     }
 
-    /// Sees the honest replica's actions: return the actions to perform instead.
-    fn on_actions(&mut self, actions: Vec<Action>, _ctx: &mut Context<'_>) -> Vec<Action> {
-        actions
+    /// One recipient's copy of a message the replica sends: push what to perform instead. The
+    /// default sends it unchanged; pushing nothing drops it, and a behaviour may as well push
+    /// a rewritten message, several, an `Action::Delayed` one, or sends to anyone else.
+    fn on_send(&mut self, copy: Outgoing, _ctx: &mut Context<'_>, out: &mut Vec<Action>) {
+        out.push(copy.into_action());
     }
+
+    /// An action of the replica that sends nothing (`SetTimer`, `Observe`): push what to
+    /// perform instead. The default performs it.
+    fn on_local(&mut self, action: Action, _ctx: &mut Context<'_>, out: &mut Vec<Action>) {
+        out.push(action);
+    }
+
+    /// Runs after the hooks of each input's actions (also when the input was hidden, and then
+    /// there were none); `out` holds what will be performed, and may be changed or added to.
+    fn after_input(&mut self, _ctx: &mut Context<'_>, _out: &mut Vec<Action>) {}
 
     /// A timer set with [`wake_up`]`(tag, ..)` fired. Returns actions to perform.
     fn on_wake_up(&mut self, _tag: u64, _ctx: &mut Context<'_>) -> Vec<Action> {
         Vec::new()
     }
-
-    /// The least delay (ns) of anything this behaviour schedules beyond what the honest
-    /// replica would (a `Delayed` action, a wake-up), `u64::MAX` if it schedules nothing. The
-    /// actix engine hands every actor all its events within the trial's lookahead at once, so
-    /// this must also be 0 if the behaviour shares state with other replicas (a coalition) or
-    /// may send to itself. The default, 0, is always safe: the trial then runs one event at a
-    /// time.
-    fn lookahead_bound_ns(&self, _cfg: &crate::protocol::ReplicaConfig) -> u64 {
-        0
-    }
 }
 
 /// A timer for the behaviour itself: fires `on_wake_up(tag)` after `after_ns` of virtual time.
-/// It travels as a `Retransmit` timer, a kind only clients use, so it never reaches the honest
-/// replica. A crash loses it like any timer (the behaviour sees `Input::Recover` afterwards).
+/// It is a timer of its own kind (`TimerKind::Behaviour`), which the wrapper takes, so it never
+/// reaches the honest replica. A crash loses it like any timer (the behaviour sees
+/// `Input::Recover` afterwards).
 pub fn wake_up(tag: u64, after_ns: u64) -> Action {
     Action::SetTimer {
         timer: Timer {
-            kind: TimerKind::Retransmit,
-            generation: tag,
+            kind: TimerKind::Behaviour(tag),
+            generation: 0,
         },
         after_ns,
     }
@@ -119,13 +166,55 @@ pub fn recipients(replica: &Replica) -> impl Iterator<Item = ReplicaId> {
     (0..replica.config().n).filter(move |&r| r != me)
 }
 
+/// Why a trial's behaviours could not be built. Reported as one line, at validation (each
+/// sweep point is built once, `check_build`) or when a trial starts (`SimError::Build`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    /// Two behaviours named one coalition with different state types.
+    #[error(
+        "coalition {name:?} holds {held}, but the behaviour of replica {replica} asked it for \
+         {asked}: behaviours that join one coalition must share its state type (or use another \
+         name)"
+    )]
+    CoalitionType {
+        /// The coalition's name.
+        name: String,
+        /// The replica whose behaviour asked for the other type.
+        replica: ReplicaId,
+        /// The state type the coalition was created with.
+        held: &'static str,
+        /// The state type asked for.
+        asked: &'static str,
+    },
+    /// A `Custom` name nobody registered.
+    #[error("no behaviour is registered as {0:?}")]
+    Unregistered(String),
+    /// A factory refused to build (its own reason).
+    #[error("behaviour {behaviour:?} for replica {replica}: {reason}")]
+    Refused {
+        /// The behaviour's name.
+        behaviour: String,
+        /// The replica being built.
+        replica: ReplicaId,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One coalition of a trial: its state and the replicas that joined it.
+struct Coalition {
+    state: Arc<dyn Any + Send + Sync>,
+    type_name: &'static str,
+    members: BTreeSet<ReplicaId>,
+}
+
 /// What building a trial's behaviours shares: the replica being built, n, and the coalitions'
 /// shared state. Built once per trial; every behaviour of the trial is built with the same one.
 pub struct BuildContext {
     replica: ReplicaId,
     n: u32,
     f: u32,
-    coalitions: BTreeMap<(String, TypeId), Arc<dyn Any + Send + Sync>>,
+    coalitions: BTreeMap<String, Coalition>,
 }
 
 impl BuildContext {
@@ -155,24 +244,65 @@ impl BuildContext {
     }
 
     /// The shared state of the coalition `name` in this trial, created (`T::default()`) by its
-    /// first member. Behaviours of one trial run on one thread, one input at a time, so the
-    /// order in which members lock it is deterministic.
-    pub fn coalition<T: Default + Send + 'static>(&mut self, name: &str) -> Arc<Mutex<T>> {
-        let key = (name.to_string(), TypeId::of::<Mutex<T>>());
-        let entry = self
+    /// first member; the replica being built joins it. Behaviours of one trial run on one
+    /// thread, and a trial with a coalition of two or more members runs one event at a time, so
+    /// the order in which members lock it is that of the event trace. A coalition created with
+    /// another state type is an error ([`BuildError::CoalitionType`]), never a second coalition.
+    pub fn coalition<T: Default + Send + 'static>(
+        &mut self,
+        name: &str,
+    ) -> Result<Arc<Mutex<T>>, BuildError> {
+        let replica = self.replica;
+        let coalition = self
             .coalitions
-            .entry(key)
-            .or_insert_with(|| Arc::new(Mutex::new(T::default())));
-        match Arc::clone(entry).downcast::<Mutex<T>>() {
-            Ok(shared) => shared,
-            // Unreachable (the key holds the type), but a fresh state beats a panic.
-            Err(_) => Arc::new(Mutex::new(T::default())),
+            .entry(name.to_string())
+            .or_insert_with(|| Coalition {
+                state: Arc::new(Mutex::new(T::default())),
+                type_name: type_name::<T>(),
+                members: BTreeSet::new(),
+            });
+        match Arc::clone(&coalition.state).downcast::<Mutex<T>>() {
+            Ok(shared) => {
+                coalition.members.insert(replica);
+                Ok(shared)
+            }
+            Err(_) => Err(BuildError::CoalitionType {
+                name: name.to_string(),
+                replica,
+                held: coalition.type_name,
+                asked: type_name::<T>(),
+            }),
         }
+    }
+
+    /// Whether some coalition of the trial has two or more members: their behaviours share
+    /// state, so the trial must run one event at a time.
+    pub fn shares_state(&self) -> bool {
+        self.coalitions.values().any(|c| c.members.len() > 1)
     }
 
     pub(crate) fn set_replica(&mut self, replica: ReplicaId) {
         self.replica = replica;
     }
+}
+
+/// Builds the behaviours of one placement of `groups` (as a trial would, every group's
+/// replicas in one `BuildContext`), so that a build error (a coalition's state type, a factory
+/// that refuses) is reported when the scenario is checked, before any trial runs. The error
+/// names the group: `(index in groups, why)`.
+pub fn check_build(groups: &[ByzantineGroup], n: u32, f: u32) -> Result<(), (usize, BuildError)> {
+    use rand::SeedableRng;
+    let mut rng = SimRng::seed_from_u64(0);
+    let mut ctx = BuildContext::new(n, f);
+    for (replica, group) in (0..n).zip(placement::place_groups(groups, n, &mut rng)) {
+        let Some(index) = group else { continue };
+        if let Some(g) = groups.get(index) {
+            g.behaviour
+                .build(replica, &mut ctx)
+                .map_err(|e| (index, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Locks a coalition's state; a poisoned lock (a member panicked) is used as it is.
@@ -206,14 +336,6 @@ impl ReplicaNode {
         }
     }
 
-    /// The least delay of anything the behaviour schedules itself (see
-    /// [`Behaviour::lookahead_bound_ns`]); `u64::MAX` for an honest replica.
-    pub fn lookahead_bound_ns(&self) -> u64 {
-        self.behaviour.as_ref().map_or(u64::MAX, |(b, _)| {
-            b.lookahead_bound_ns(self.replica.config())
-        })
-    }
-
     /// Whether a behaviour wraps this replica.
     pub fn is_byzantine(&self) -> bool {
         self.behaviour.is_some()
@@ -229,7 +351,8 @@ impl ReplicaNode {
         self.behaviour.as_ref().map(|(b, _)| b.name())
     }
 
-    /// Runs one input through the behaviour (if any) and the honest replica.
+    /// Runs one input through the behaviour (if any) and the honest replica. An honest replica
+    /// is called directly; only a wrapped one has its broadcasts expanded.
     pub fn handle(&mut self, input: Input) -> Vec<Action> {
         let Some((behaviour, rng)) = self.behaviour.as_mut() else {
             return self.replica.handle(input);
@@ -248,11 +371,11 @@ impl ReplicaNode {
             rng: &mut *rng,
         };
         if let Input::Timeout(Timer {
-            kind: TimerKind::Retransmit,
-            generation,
+            kind: TimerKind::Behaviour(tag),
+            ..
         }) = input
         {
-            out.extend(behaviour.on_wake_up(generation, &mut ctx));
+            out.extend(behaviour.on_wake_up(tag, &mut ctx));
             return out;
         }
         let actions = match behaviour.on_input(input, &mut ctx) {
@@ -263,10 +386,250 @@ impl ReplicaNode {
             replica: &self.replica,
             rng,
         };
-        out.extend(behaviour.on_actions(actions, &mut ctx));
+        through_hooks(behaviour.as_mut(), actions, &mut ctx, &mut out);
         out
     }
 }
 
+/// Passes the honest replica's `actions` for one input through `behaviour`'s hooks, in
+/// order: `on_send` for each copy (a broadcast expanded in the engine's order: replicas 0..n
+/// ascending, skipping the sender; the last copy takes the message, the others a clone),
+/// `on_local` for the rest, then `after_input`. What they perform goes to `out`.
+pub(crate) fn through_hooks(
+    behaviour: &mut dyn Behaviour,
+    actions: Vec<Action>,
+    ctx: &mut Context<'_>,
+    out: &mut Vec<Action>,
+) {
+    out.reserve(actions.len());
+    for action in actions {
+        match action {
+            Action::Send { to, message } => {
+                let copy = Outgoing {
+                    to,
+                    message,
+                    broadcast: None,
+                };
+                behaviour.on_send(copy, ctx, out);
+            }
+            Action::Broadcast(message) => {
+                let me = ctx.replica.id();
+                let n = ctx.replica.config().n;
+                // The last recipient takes the message itself; the others get clones.
+                let last = (0..n).rev().find(|&r| r != me);
+                let mut message = Some(message);
+                for (index, r) in (0..n).filter(|&r| r != me).enumerate() {
+                    let copy = if Some(r) == last {
+                        message.take()
+                    } else {
+                        message.clone()
+                    };
+                    let Some(message) = copy else { break };
+                    let copy = Outgoing {
+                        to: NodeId::Replica(r),
+                        message,
+                        broadcast: Some(index as u32),
+                    };
+                    behaviour.on_send(copy, ctx, out);
+                }
+            }
+            local => behaviour.on_local(local, ctx, out),
+        }
+    }
+    behaviour.after_input(ctx, out);
+}
+
 #[cfg(test)]
 pub(crate) mod testing;
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
+
+    /// Every hook at its honest default.
+    struct Honest;
+
+    impl Behaviour for Honest {
+        fn name(&self) -> &str {
+            "Honest"
+        }
+    }
+
+    /// Sets a wake-up at start, and each wake-up sets the next (tag + 1).
+    #[derive(Default)]
+    struct Sleeper;
+
+    impl Behaviour for Sleeper {
+        fn name(&self) -> &str {
+            "Sleeper"
+        }
+
+        fn on_start(&mut self, _ctx: &mut Context<'_>) -> Vec<Action> {
+            vec![wake_up(7, 10)]
+        }
+
+        fn on_wake_up(&mut self, tag: u64, _ctx: &mut Context<'_>) -> Vec<Action> {
+            vec![wake_up(tag + 1, 20)]
+        }
+    }
+
+    #[test]
+    fn honest_defaults_send_what_the_replica_sends_copy_by_copy_in_engine_order() {
+        let (n, primary) = (5, 0);
+        let mut honest = replica(primary, n);
+        let mut wrapped = ReplicaNode::byzantine(replica(primary, n), Box::new(Honest), rng());
+        let input = from(NodeId::Client(0), Message::Request(request(0, 1)));
+        let plain = honest.handle(input.clone());
+        let out = wrapped.handle(input);
+        assert!(
+            plain.iter().any(|a| matches!(a, Action::Broadcast(_))),
+            "the primary broadcasts its pre-prepare"
+        );
+        assert!(!out.iter().any(|a| matches!(a, Action::Broadcast(_))));
+        let to: Vec<NodeId> = sends(&out, primary, n)
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        assert_eq!(to, [1, 2, 3, 4].map(NodeId::Replica));
+        assert_eq!(sends(&out, primary, n), sends(&plain, primary, n));
+        assert_eq!(
+            out.len(),
+            plain.len() + 3,
+            "one broadcast became four sends"
+        );
+    }
+
+    #[test]
+    fn a_behaviour_timer_reaches_on_wake_up_and_never_the_replica() {
+        let mut node = ReplicaNode::byzantine(replica(1, 4), Box::new(Sleeper), rng());
+        let out = node.handle(Input::Start);
+        let Some(Action::SetTimer {
+            timer,
+            after_ns: 10,
+        }) = out.first()
+        else {
+            panic!("on_start's wake-up first: {out:?}")
+        };
+        assert_eq!(timer.kind, TimerKind::Behaviour(7));
+        let out = node.handle(Input::Timeout(*timer));
+        let [Action::SetTimer {
+            timer,
+            after_ns: 20,
+        }] = &out[..]
+        else {
+            panic!("only on_wake_up's answer: {out:?}")
+        };
+        assert_eq!(timer.kind, TimerKind::Behaviour(8));
+    }
+
+    #[test]
+    fn a_coalition_with_two_state_types_is_an_error_not_a_second_coalition() {
+        let mut ctx = BuildContext::new(4, 1);
+        ctx.set_replica(0);
+        let first = ctx.coalition::<u64>("plot").expect("created");
+        assert!(!ctx.shares_state(), "one member shares nothing");
+        ctx.set_replica(1);
+        let e = ctx.coalition::<String>("plot").err();
+        let Some(BuildError::CoalitionType {
+            name,
+            replica: 1,
+            held,
+            asked,
+        }) = &e
+        else {
+            panic!("a type error, got {e:?}")
+        };
+        assert_eq!(
+            (name.as_str(), *held, *asked),
+            ("plot", "u64", "alloc::string::String")
+        );
+        assert!(
+            !e.as_ref().is_some_and(|e| e.to_string().contains('\n')),
+            "one line"
+        );
+        let again = ctx.coalition::<u64>("plot").expect("the same type joins");
+        *lock(&again) = 3;
+        assert_eq!(*lock(&first), 3, "one state");
+        assert!(ctx.shares_state(), "two members");
+    }
+
+    #[test]
+    fn check_build_names_the_group_whose_behaviour_cannot_be_built() {
+        register("mod-test-plot-u64", |ctx: &mut BuildContext| {
+            ctx.coalition::<u64>("mod-test-plot").map(|_| Honest)
+        });
+        register("mod-test-plot-string", |ctx: &mut BuildContext| {
+            ctx.coalition::<String>("mod-test-plot").map(|_| Honest)
+        });
+        let group = |count, name: &str| ByzantineGroup {
+            count,
+            placement: Placement::Random,
+            behaviour: BehaviourSpec::Custom { name: name.into() },
+        };
+        let same = [group(1, "mod-test-plot-u64"), group(1, "mod-test-plot-u64")];
+        assert_eq!(check_build(&same, 4, 1), Ok(()));
+        let mixed = [
+            group(1, "mod-test-plot-u64"),
+            group(1, "mod-test-plot-string"),
+        ];
+        let e = check_build(&mixed, 4, 1).err();
+        assert!(
+            matches!(e, Some((1, BuildError::CoalitionType { .. }))),
+            "{e:?}"
+        );
+        let unused = [
+            group(1, "mod-test-plot-u64"),
+            group(0, "mod-test-plot-string"),
+        ];
+        assert_eq!(
+            check_build(&unused, 4, 1),
+            Ok(()),
+            "a group of 0 builds nothing"
+        );
+    }
+
+    #[test]
+    fn a_coalition_type_clash_is_one_line_at_check_time_and_a_sim_error_at_run_time() {
+        register("mod-test-clash-u64", |ctx: &mut BuildContext| {
+            ctx.coalition::<u64>("mod-test-clash").map(|_| Honest)
+        });
+        register("mod-test-clash-string", |ctx: &mut BuildContext| {
+            ctx.coalition::<String>("mod-test-clash").map(|_| Honest)
+        });
+        let text = |second: u32| {
+            format!(
+                r#"Scenario(name: "clash", replicas: 4, byzantine: [
+                    (count: 1, placement: Primary, behaviour: Custom(name: "mod-test-clash-u64")),
+                    (count: {second}, placement: Backups, behaviour: Custom(name: "mod-test-clash-string")),
+                ])"#
+            )
+        };
+        let e = crate::scenario::parse("clash.ron", &text(1))
+            .err()
+            .map(|e| e.to_string());
+        let e = e.unwrap_or_default();
+        assert!(
+            e.contains("byzantine[1].behaviour") && e.contains("coalition \"mod-test-clash\""),
+            "{e}"
+        );
+        assert!(!e.contains('\n'), "one line: {e}");
+        // Validation builds each point once; a trial that still cannot build fails with a
+        // typed error, never a panic or a silently separate coalition.
+        let plan = crate::scenario::parse("clash.ron", &text(0)).expect("valid with 0");
+        let mut spec = crate::scenario::trial_spec(&plan.points[0].scenario, 1);
+        spec.byzantine[1].count = 1;
+        let run = crate::sim::run_trial_reference(&spec);
+        assert!(
+            matches!(
+                run,
+                Err(crate::sim::SimError::Build(BuildError::CoalitionType {
+                    replica: 3,
+                    ..
+                }))
+            ),
+            "{:?}",
+            run.err()
+        );
+    }
+}

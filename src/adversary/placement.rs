@@ -40,8 +40,20 @@ pub struct ByzantineGroup {
 /// Validation (counts, ids in range, no overlap of `Ids`) happens in `scenario`; here an
 /// impossible request simply places fewer replicas.
 pub fn place(groups: &[ByzantineGroup], n: u32, rng: &mut SimRng) -> Vec<Option<BehaviourSpec>> {
-    let mut assigned: Vec<Option<BehaviourSpec>> = vec![None; n as usize];
-    for group in groups {
+    place_groups(groups, n, rng)
+        .into_iter()
+        .map(|group| {
+            group
+                .and_then(|g| groups.get(g))
+                .map(|g| g.behaviour.clone())
+        })
+        .collect()
+}
+
+/// As [`place`], but says which group (its index in `groups`) took each replica.
+pub fn place_groups(groups: &[ByzantineGroup], n: u32, rng: &mut SimRng) -> Vec<Option<usize>> {
+    let mut assigned: Vec<Option<usize>> = vec![None; n as usize];
+    for (index, group) in groups.iter().enumerate() {
         let free: Vec<ReplicaId> = (0..n).filter(|&r| assigned[r as usize].is_none()).collect();
         let count = group.count as usize;
         let chosen: Vec<ReplicaId> = match &group.placement {
@@ -61,7 +73,7 @@ pub fn place(groups: &[ByzantineGroup], n: u32, rng: &mut SimRng) -> Vec<Option<
                 .collect(),
         };
         for r in chosen {
-            assigned[r as usize] = Some(group.behaviour.clone());
+            assigned[r as usize] = Some(index);
         }
     }
     assigned

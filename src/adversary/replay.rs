@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use rand::RngExt;
 
-use super::{recipients, Behaviour, Context};
+use super::{recipients, Behaviour, Context, Outgoing};
 use crate::net::SimRng;
 use crate::protocol::{Action, Input, Message, NodeId};
 
@@ -15,11 +15,14 @@ const REPLAY_MEMORY: usize = 64;
 /// malicious: stale messages of earlier views and sequence numbers, and messages signed by others
 /// forwarded under its own envelope). It remembers up to 64 messages it received or sent (a
 /// random one is forgotten when full), and alongside each message it sends it sends, with even
-/// odds, a random remembered one: to the client it was meant for, or to a random other replica.
-/// Otherwise honest.
+/// odds, a random remembered one: to the client it was meant for, or to a random other replica
+/// (once per message: before the first copy of a broadcast). What it sends joins the memory
+/// once the input is handled. Otherwise honest.
 #[derive(Debug, Default)]
 pub struct Replay {
     memory: VecDeque<(Option<NodeId>, Message)>,
+    /// The messages sent for the input being handled (`None`: a broadcast), remembered after.
+    sent: Vec<(Option<NodeId>, Message)>,
 }
 
 impl Replay {
@@ -71,27 +74,21 @@ impl Behaviour for Replay {
         Some(input)
     }
 
-    fn on_actions(&mut self, actions: Vec<Action>, ctx: &mut Context<'_>) -> Vec<Action> {
-        let mut out = Vec::with_capacity(actions.len() * 2);
-        let mut sent = Vec::new();
-        for action in actions {
-            let record = match &action {
-                Action::Send { to, message } => Some((Some(*to), message.clone())),
-                Action::Broadcast(message) => Some((None, message.clone())),
-                Action::SetTimer { .. } | Action::Observe(_) | Action::Delayed { .. } => None,
-            };
-            if let Some(record) = record {
-                if let Some(old) = self.replay(ctx) {
-                    out.push(old);
-                }
-                sent.push(record);
+    fn on_send(&mut self, copy: Outgoing, ctx: &mut Context<'_>, out: &mut Vec<Action>) {
+        if copy.is_first_copy() {
+            if let Some(old) = self.replay(ctx) {
+                out.push(old);
             }
-            out.push(action);
+            let to = copy.broadcast.is_none().then_some(copy.to);
+            self.sent.push((to, copy.message.clone()));
         }
-        for (to, message) in sent {
+        out.push(copy.into_action());
+    }
+
+    fn after_input(&mut self, ctx: &mut Context<'_>, _out: &mut Vec<Action>) {
+        for (to, message) in std::mem::take(&mut self.sent) {
             self.remember(to, message, ctx.rng);
         }
-        out
     }
 }
 
@@ -111,7 +108,8 @@ mod tests {
         let mut replayed = 0;
         for _ in 0..40 {
             let out = h.actions(&mut b, vec![Action::Broadcast(fresh.clone())]);
-            for action in &out[..out.len() - 1] {
+            // The replay, if any, comes before the broadcast's three copies.
+            for action in &out[..out.len() - 3] {
                 let Action::Send { to, message } = action else {
                     panic!("replays are sends")
                 };

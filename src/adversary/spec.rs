@@ -12,7 +12,7 @@ use super::registry;
 use super::replay::Replay;
 use super::split_brain::SplitBrain;
 use super::timing::{SlowPrimary, ViewChangeStorm};
-use super::{Behaviour, BuildContext};
+use super::{Behaviour, BuildContext, BuildError};
 use crate::net::ms_to_ns;
 use crate::protocol::{ClientId, ReplicaId};
 
@@ -85,16 +85,20 @@ pub enum BehaviourSpec {
 
 impl BehaviourSpec {
     /// Builds replica `replica`'s behaviour for one trial. `ctx` is the trial's build context,
-    /// the same for every replica of the trial (coalitions share state through it). A
-    /// `Custom` name that is not registered (which `check_spec` reports before any run) builds
-    /// a silent replica.
-    pub fn build(&self, replica: ReplicaId, ctx: &mut BuildContext) -> Box<dyn Behaviour> {
+    /// the same for every replica of the trial (coalitions share state through it). A `Custom`
+    /// name that is not registered (which `check_spec` reports before any run), a coalition
+    /// asked for with another state type, or a factory that refuses, is an error.
+    pub fn build(
+        &self,
+        replica: ReplicaId,
+        ctx: &mut BuildContext,
+    ) -> Result<Box<dyn Behaviour>, BuildError> {
         ctx.set_replica(replica);
-        match self {
+        Ok(match self {
             BehaviourSpec::Silent => Box::new(Silent),
-            BehaviourSpec::SeedAdversary => Box::new(SeedAdversary),
+            BehaviourSpec::SeedAdversary => Box::new(SeedAdversary::default()),
             BehaviourSpec::Equivocate => Box::new(Equivocate::default()),
-            BehaviourSpec::WrongDigest => Box::new(WrongDigest),
+            BehaviourSpec::WrongDigest => Box::new(WrongDigest::default()),
             BehaviourSpec::SlowPrimary { delay_ms } => Box::new(SlowPrimary {
                 delay_ns: ms_to_ns(*delay_ms),
             }),
@@ -105,12 +109,12 @@ impl BehaviourSpec {
             BehaviourSpec::Mutate { probability, field } => {
                 Box::new(Mutate::new(*probability, *field))
             }
-            BehaviourSpec::SplitBrain => Box::new(SplitBrain::join(ctx)),
+            BehaviourSpec::SplitBrain => Box::new(SplitBrain::join(ctx)?),
             BehaviourSpec::Custom { name } => match registry::factory(name) {
-                Some(factory) => factory(ctx),
-                None => Box::new(Silent),
+                Some(factory) => factory(ctx)?,
+                None => return Err(BuildError::Unregistered(name.clone())),
             },
-        }
+        })
     }
 }
 
@@ -260,11 +264,15 @@ mod tests {
     }
 
     #[test]
-    fn unregistered_custom_builds_a_silent_replica() {
+    fn an_unregistered_custom_name_is_a_build_error() {
         let mut ctx = BuildContext::new(4, 1);
         let spec = BehaviourSpec::Custom {
             name: "spec-test-missing".into(),
         };
-        assert_eq!(spec.build(0, &mut ctx).name(), "Silent");
+        let e = spec.build(0, &mut ctx).err();
+        assert_eq!(
+            e,
+            Some(BuildError::Unregistered("spec-test-missing".into()))
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use rand::seq::SliceRandom;
 
-use super::{lock, recipients, Behaviour, BuildContext, Context};
+use super::{lock, Behaviour, BuildContext, BuildError, Context, Outgoing};
 use crate::protocol::message::{Batch, PrePrepare, Vote};
 use crate::protocol::{
     Action, ClientId, Digest, Input, Message, NodeId, Observation, ReplicaId, Request, SeqNum,
@@ -47,16 +47,32 @@ pub struct Coalition {
 pub struct SplitBrain {
     coalition: Arc<Mutex<Coalition>>,
     seen: BTreeMap<(ClientId, Timestamp), Request>,
+    /// Whether the coalition's plans were pruned below this replica's low watermark since its
+    /// last input (once per input, before its first send, as every member does).
+    pruned: bool,
+    /// Whether the broadcast being sent started a plan (its copies then carry COMMITs).
+    fresh: bool,
 }
 
 impl SplitBrain {
-    /// Replica `ctx.replica()` joins the trial's coalition.
-    pub fn join(ctx: &mut BuildContext) -> SplitBrain {
-        let coalition = ctx.coalition::<Coalition>("SplitBrain");
+    /// Replica `ctx.replica()` joins the trial's coalition (an error if another behaviour
+    /// holds the name `"SplitBrain"` with another state type).
+    pub fn join(ctx: &mut BuildContext) -> Result<SplitBrain, BuildError> {
+        let coalition = ctx.coalition::<Coalition>("SplitBrain")?;
         lock(&coalition).members.insert(ctx.replica());
-        SplitBrain {
+        Ok(SplitBrain {
             coalition,
             seen: BTreeMap::new(),
+            pruned: false,
+            fresh: false,
+        })
+    }
+
+    /// Drops the plans at or below this replica's low watermark, once per input.
+    fn prune(&mut self, coalition: &mut Coalition, ctx: &Context<'_>) {
+        if !std::mem::replace(&mut self.pruned, true) {
+            let low = ctx.replica.log().low();
+            coalition.plans.retain(|(_, seq), _| *seq > low);
         }
     }
 
@@ -133,17 +149,6 @@ fn version_for(message: &Message, to: ReplicaId, plan: &Plan, ctx: &Context<'_>)
     }
 }
 
-/// The send a message came in: to one replica, or a broadcast (`to` is `None`).
-fn unchanged(to: Option<ReplicaId>, message: Message) -> Action {
-    match to {
-        Some(r) => Action::Send {
-            to: NodeId::Replica(r),
-            message,
-        },
-        None => Action::Broadcast(message),
-    }
-}
-
 /// The (view, seq) a normal-case message is about.
 fn slot_of(message: &Message) -> Option<(View, SeqNum)> {
     let vote = match message {
@@ -155,27 +160,13 @@ fn slot_of(message: &Message) -> Option<(View, SeqNum)> {
     Some((vote.view, vote.seq))
 }
 
-/// Each recipient's version of `message`, plus (when `commit`) a COMMIT of each version to its
-/// side: the members' votes that make both sides' certificates.
-fn split(message: &Message, plan: &Plan, commit: bool, ctx: &Context<'_>, out: &mut Vec<Action>) {
+/// The COMMIT of this member for the batch A of `plan`, signed.
+fn commit_of_a(plan: &Plan, ctx: &Context<'_>) -> Message {
     let a_vote = Vote {
         digest: plan.a,
         ..plan.b.vote()
     };
-    let a = Message::Commit(ctx.replica.keyring().sign((VoteKind::Commit, a_vote)));
-    for r in recipients(ctx.replica) {
-        let to = NodeId::Replica(r);
-        out.push(Action::Send {
-            to,
-            message: version_for(message, r, plan, ctx),
-        });
-        if commit {
-            out.push(Action::Send {
-                to,
-                message: version_for(&a, r, plan, ctx),
-            });
-        }
-    }
+    Message::Commit(ctx.replica.keyring().sign((VoteKind::Commit, a_vote)))
 }
 
 impl Behaviour for SplitBrain {
@@ -196,68 +187,56 @@ impl Behaviour for SplitBrain {
         Some(input)
     }
 
-    fn on_actions(&mut self, actions: Vec<Action>, ctx: &mut Context<'_>) -> Vec<Action> {
+    fn on_send(&mut self, copy: Outgoing, ctx: &mut Context<'_>, out: &mut Vec<Action>) {
         let shared = Arc::clone(&self.coalition);
         let mut coalition = lock(&shared);
-        let low = ctx.replica.log().low();
-        coalition.plans.retain(|(_, seq), _| *seq > low);
-        let mut out = Vec::with_capacity(actions.len());
-        for action in actions {
-            let (to, message) = match action {
-                Action::Observe(Observation::Executed {
-                    seq,
-                    digest,
-                    executed,
-                }) => {
-                    self.forget_executed(&executed);
-                    out.push(Action::Observe(Observation::Executed {
-                        seq,
-                        digest,
-                        executed,
-                    }));
-                    continue;
-                }
-                Action::Send {
-                    to: NodeId::Replica(r),
-                    message,
-                } => (Some(r), message),
-                Action::Broadcast(message) => (None, message),
-                other => {
-                    out.push(other);
-                    continue;
-                }
-            };
-            let Some(key) = slot_of(&message) else {
-                out.push(unchanged(to, message));
-                continue;
-            };
-            let mut fresh = false;
-            if let (None, Message::PrePrepare(pp)) = (to, &message) {
+        self.prune(&mut coalition, ctx);
+        let (NodeId::Replica(r), Some(key)) = (copy.to, slot_of(&copy.message)) else {
+            out.push(copy.into_action());
+            return;
+        };
+        if copy.broadcast == Some(0) {
+            self.fresh = false;
+            // The primary's proposal (§4.2): start the equivocation at this (v, n).
+            if let Message::PrePrepare(pp) = &copy.message {
                 if !coalition.plans.contains_key(&key) && ctx.replica.is_primary() {
                     if let Some(plan) = self.plan(pp, &coalition, ctx) {
                         coalition.plans.insert(key, plan);
-                        fresh = true;
+                        self.fresh = true;
                     }
                 }
             }
-            let Some(plan) = coalition.plans.get(&key) else {
-                out.push(unchanged(to, message));
-                continue;
-            };
-            match to {
-                Some(r) => out.push(Action::Send {
-                    to: NodeId::Replica(r),
-                    message: version_for(&message, r, plan, ctx),
-                }),
-                None => {
-                    // The primary's first pre-prepare and each member's PREPARE come with the
-                    // member's COMMITs for both versions.
-                    let commit = fresh || matches!(message, Message::Prepare(_));
-                    split(&message, plan, commit, ctx, &mut out);
-                }
-            }
         }
-        out
+        let Some(plan) = coalition.plans.get(&key) else {
+            out.push(copy.into_action());
+            return;
+        };
+        out.push(Action::Send {
+            to: copy.to,
+            message: version_for(&copy.message, r, plan, ctx),
+        });
+        // The primary's first pre-prepare and each member's broadcast PREPARE come with the
+        // member's COMMITs for both versions: the votes that make both sides' certificates.
+        let prepare = matches!(copy.message, Message::Prepare(_));
+        if copy.broadcast.is_some() && (self.fresh || prepare) {
+            out.push(Action::Send {
+                to: copy.to,
+                message: version_for(&commit_of_a(plan, ctx), r, plan, ctx),
+            });
+        }
+    }
+
+    fn on_local(&mut self, action: Action, _ctx: &mut Context<'_>, out: &mut Vec<Action>) {
+        if let Action::Observe(Observation::Executed { executed, .. }) = &action {
+            self.forget_executed(executed);
+        }
+        out.push(action);
+    }
+
+    fn after_input(&mut self, ctx: &mut Context<'_>, _out: &mut Vec<Action>) {
+        let shared = Arc::clone(&self.coalition);
+        self.prune(&mut lock(&shared), ctx);
+        self.pruned = false;
     }
 }
 
@@ -273,7 +252,7 @@ mod tests {
             .iter()
             .map(|&m| {
                 ctx.set_replica(m);
-                SplitBrain::join(&mut ctx)
+                SplitBrain::join(&mut ctx).expect("one state type")
             })
             .collect();
         (ctx, behaviours)
@@ -393,6 +372,8 @@ mod tests {
             digest: batch(&[request(0, 1)]).digest(),
         });
         let out = member.actions(&mut members[0], vec![Action::Broadcast(commit.clone())]);
-        assert!(matches!(&out[..], [Action::Broadcast(m)] if *m == commit));
+        let sent = sends(&out, 1, 4);
+        assert_eq!(sent.len(), 3, "one copy per other replica");
+        assert!(sent.iter().all(|(_, m)| *m == commit), "unchanged");
     }
 }

@@ -84,7 +84,8 @@ impl Harness {
         behaviour.on_input(input, &mut ctx)
     }
 
-    /// Runs `behaviour.on_actions` as the replica's node would.
+    /// Passes `actions`, as if the honest replica returned them, through the behaviour's hooks
+    /// as the replica's node does (broadcasts expanded, then `after_input`).
     pub(crate) fn actions(
         &mut self,
         behaviour: &mut dyn Behaviour,
@@ -94,7 +95,9 @@ impl Harness {
             replica: &self.replica,
             rng: &mut self.rng,
         };
-        behaviour.on_actions(actions, &mut ctx)
+        let mut out = Vec::new();
+        super::through_hooks(behaviour, actions, &mut ctx, &mut out);
+        out
     }
 }
 

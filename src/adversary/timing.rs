@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rand::RngExt;
 
-use super::{wake_up, Behaviour, Context};
+use super::{wake_up, Behaviour, Context, Outgoing};
 use crate::protocol::message::ViewChange;
 use crate::protocol::{Action, Input, Message, View};
 
@@ -26,28 +26,19 @@ impl Behaviour for SlowPrimary {
         "SlowPrimary"
     }
 
-    fn lookahead_bound_ns(&self, _cfg: &crate::protocol::ReplicaConfig) -> u64 {
-        self.delay_ns // the pre-prepares it holds back
-    }
-
-    fn on_actions(&mut self, actions: Vec<Action>, _ctx: &mut Context<'_>) -> Vec<Action> {
-        if self.delay_ns == 0 {
-            return actions;
+    fn on_send(&mut self, copy: Outgoing, _ctx: &mut Context<'_>, out: &mut Vec<Action>) {
+        // §4.2: the pre-prepare is the primary's proposal; holding it back delays the slot.
+        let action = copy.into_action();
+        match &action {
+            Action::Send {
+                message: Message::PrePrepare(_),
+                ..
+            } if self.delay_ns > 0 => out.push(Action::Delayed {
+                after_ns: self.delay_ns,
+                action: Box::new(action),
+            }),
+            _ => out.push(action),
         }
-        actions
-            .into_iter()
-            .map(|action| match action {
-                Action::Broadcast(Message::PrePrepare(_))
-                | Action::Send {
-                    message: Message::PrePrepare(_),
-                    ..
-                } => Action::Delayed {
-                    after_ns: self.delay_ns,
-                    action: Box::new(action),
-                },
-                other => other,
-            })
-            .collect()
     }
 }
 
@@ -82,10 +73,6 @@ impl Behaviour for ViewChangeStorm {
         "ViewChangeStorm"
     }
 
-    fn lookahead_bound_ns(&self, cfg: &crate::protocol::ReplicaConfig) -> u64 {
-        (cfg.view_change_timeout_ns / 2).max(1_000_000) / 2 // its earliest wake-up
-    }
-
     fn on_start(&mut self, ctx: &mut Context<'_>) -> Vec<Action> {
         vec![Self::next_wake_up(ctx)]
     }
@@ -97,11 +84,10 @@ impl Behaviour for ViewChangeStorm {
         Some(input)
     }
 
-    fn on_actions(&mut self, mut actions: Vec<Action>, ctx: &mut Context<'_>) -> Vec<Action> {
+    fn after_input(&mut self, ctx: &mut Context<'_>, out: &mut Vec<Action>) {
         if std::mem::take(&mut self.rearm) {
-            actions.push(Self::next_wake_up(ctx));
+            out.push(Self::next_wake_up(ctx));
         }
-        actions
     }
 
     fn on_wake_up(&mut self, tag: u64, ctx: &mut Context<'_>) -> Vec<Action> {
@@ -149,11 +135,29 @@ mod tests {
                 Action::Broadcast(Message::Status(Default::default())),
             ],
         );
-        assert!(
-            matches!(&out[0], Action::Delayed { after_ns: 150, action } if matches!(**action, Action::Broadcast(Message::PrePrepare(_))))
-        );
-        assert!(matches!(&out[1], Action::Delayed { after_ns: 150, .. }));
-        assert!(matches!(&out[2], Action::Broadcast(Message::Status(_))));
+        // The broadcast's three copies and the resend are held back; STATUS is not.
+        assert_eq!(out.len(), 7);
+        for (i, action) in out[..4].iter().enumerate() {
+            let Action::Delayed {
+                after_ns: 150,
+                action,
+            } = action
+            else {
+                panic!("copy {i} delayed by 150 ns: {action:?}")
+            };
+            let to = if i < 3 { [1, 2, 3][i] } else { 2 };
+            assert!(matches!(
+                **action,
+                Action::Send { to: NodeId::Replica(r), message: Message::PrePrepare(_) } if r == to
+            ));
+        }
+        assert!(out[4..].iter().all(|a| matches!(
+            a,
+            Action::Send {
+                message: Message::Status(_),
+                ..
+            }
+        )));
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub enum TimerKind {
     Retransmit,
     /// Replica: no progress for a while; ask the others for what it is missing.
     Status,
+    /// A byzantine behaviour's own wake-up, with the behaviour's tag (`adversary::wake_up`).
+    /// The wrapper of the behaviour takes it; the honest replica never sees it.
+    Behaviour(u64),
 }
 
 /// A timer as set and as fired.

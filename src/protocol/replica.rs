@@ -245,7 +245,8 @@ impl Replica {
                     self.on_status_timeout();
                 }
             }
-            TimerKind::Retransmit => {} // a client's timer; never set by a replica
+            // A client's timer, and a behaviour's (its wrapper takes those): never the replica's.
+            TimerKind::Retransmit | TimerKind::Behaviour(_) => {}
         }
     }
 
@@ -280,7 +281,10 @@ impl Replica {
     fn timer_slot(&mut self, kind: TimerKind) -> &mut TimerSlot {
         match kind {
             TimerKind::Batch => &mut self.batch_timer,
-            TimerKind::ViewChange | TimerKind::Retransmit => &mut self.view_change_timer,
+            // Never armed by a replica (see `on_timeout`).
+            TimerKind::ViewChange | TimerKind::Retransmit | TimerKind::Behaviour(_) => {
+                &mut self.view_change_timer
+            }
             TimerKind::Fetch => &mut self.fetch_timer,
             TimerKind::Status => &mut self.status_timer,
         }

@@ -132,6 +132,10 @@ fn validate_byzantine(s: &Scenario) -> Result<(), Problem> {
             format!("{total} byzantine replicas requested but there are only {n} replicas"),
         ));
     }
+    // Build the behaviours once, as a trial would: a coalition asked for with two state types
+    // or a factory that refuses is reported here, before any trial runs.
+    crate::adversary::check_build(&s.byzantine, n, effective_f(s))
+        .map_err(|(i, why)| problem(&format!("byzantine[{i}].behaviour"), why.to_string()))?;
     Ok(())
 }
 

@@ -16,7 +16,9 @@ pub mod trial;
 mod window;
 
 pub use outcome::TrialOutcome;
-pub use trial::{run_trial, run_trial_blocking, run_trial_reference, TrialSpec};
+pub use trial::{
+    run_trial, run_trial_blocking, run_trial_reference, trial_lookahead_ns, TrialSpec,
+};
 
 /// What can go wrong inside the engine itself (never the protocol: that is data).
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +32,10 @@ pub enum SimError {
     /// An event was created inside the lookahead window (a bug in the lookahead bound).
     #[error("an event was scheduled inside the lookahead window")]
     Lookahead,
+    /// The trial's byzantine behaviours could not be built (a coalition asked for with two
+    /// state types, a factory that refused).
+    #[error("cannot build the byzantine behaviours: {0}")]
+    Build(#[from] crate::adversary::BuildError),
     /// The actix system could not run the trial.
     #[error("actix system failed: {0}")]
     System(String),

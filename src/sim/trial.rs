@@ -52,6 +52,8 @@ impl TrialSpec {
 struct Parts {
     replicas: Vec<ReplicaNode>,
     clients: Vec<Client>,
+    /// The lookahead the actix engine may use for this trial (see [`trial_lookahead_ns`]).
+    lookahead_ns: u64,
     engine: EngineParts,
 }
 
@@ -62,7 +64,7 @@ struct EngineParts {
     metrics: Metrics,
 }
 
-fn build(spec: &TrialSpec) -> Parts {
+fn build(spec: &TrialSpec) -> Result<Parts, SimError> {
     let n = spec.replica.n;
     let mut placement_rng = stream(spec.seed, Stream::Placement);
     let behaviours = place(&spec.byzantine, n, &mut placement_rng);
@@ -84,7 +86,7 @@ fn build(spec: &TrialSpec) -> Parts {
             None => ReplicaNode::honest(replica),
             Some(b) => ReplicaNode::byzantine(
                 replica,
-                b.build(id, &mut coalitions),
+                b.build(id, &mut coalitions)?,
                 stream(spec.seed, Stream::Behaviour(id)),
             ),
         };
@@ -103,15 +105,24 @@ fn build(spec: &TrialSpec) -> Parts {
     let links = (0..n + spec.clients)
         .map(|i| stream(spec.seed, Stream::Links(i)))
         .collect();
-    Parts {
+    // Behaviours that share state (a coalition of two or more) must see each other's updates
+    // in event order: their trial runs one event at a time. Anything else a behaviour does
+    // (delayed actions, wake-ups, sends to itself) the windows already respect.
+    let lookahead_ns = if coalitions.shares_state() {
+        0
+    } else {
+        lookahead_ns(spec)
+    };
+    Ok(Parts {
         replicas,
         clients,
+        lookahead_ns,
         engine: EngineParts {
             links,
             oracle: Oracle::new(honest, spec.clients as usize, spec.replica.f),
             metrics: Metrics::new(expected, spec.total_requests()),
         },
-    }
+    })
 }
 
 fn engine<N: Nodes>(spec: &TrialSpec, nodes: N, parts: EngineParts) -> Engine<N> {
@@ -133,12 +144,8 @@ fn engine<N: Nodes>(spec: &TrialSpec, nodes: N, parts: EngineParts) -> Engine<N>
 /// Runs one trial inside the current actix System: replicas and clients as actors, driven by
 /// the Network actor.
 pub async fn run_trial(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
-    let parts = build(spec);
-    let lookahead = parts
-        .replicas
-        .iter()
-        .map(ReplicaNode::lookahead_bound_ns)
-        .fold(lookahead_ns(spec), u64::min);
+    let parts = build(spec)?;
+    let lookahead = parts.lookahead_ns;
     let nodes = ActorNodes {
         replicas: parts
             .replicas
@@ -163,8 +170,8 @@ pub async fn run_trial(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
 /// the actix engine may hand every event due within it of the earliest one to the actors at
 /// once (DESIGN.md §2, conservative lookahead). Link delays are bounded below by their
 /// profiles (slowed down by `Slow` faults below 1). A node's events for itself (timers) may be
-/// sooner: the window stops at them (`sim::window`). What byzantine behaviours schedule
-/// themselves bounds it further (`Behaviour::lookahead_bound_ns`).
+/// sooner: the window stops at them (`sim::window`), and so at whatever a byzantine behaviour
+/// schedules itself. Behaviours that share state are the exception ([`trial_lookahead_ns`]).
 pub fn lookahead_ns(spec: &TrialSpec) -> u64 {
     let min_ms = spec
         .topology
@@ -172,6 +179,13 @@ pub fn lookahead_ns(spec: &TrialSpec) -> u64 {
         .map(crate::net::DelayProfile::min_ms)
         .fold(spec.network.delay.min_ms(), f64::min);
     crate::net::ms_to_ns(min_ms * spec.faults.min_slowdown().min(1.0))
+}
+
+/// The lookahead the actix engine uses for the trial: [`lookahead_ns`], or 0 (one event at a
+/// time) when two or more of its byzantine replicas share a coalition's state
+/// (`BuildContext::shares_state`). An error if its behaviours cannot be built.
+pub fn trial_lookahead_ns(spec: &TrialSpec) -> Result<u64, SimError> {
+    Ok(build(spec)?.lookahead_ns)
 }
 
 /// Runs one trial in a fresh actix System on the calling thread (for tests and examples).
@@ -183,7 +197,7 @@ pub fn run_trial_blocking(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
 /// loop with no actix. It gives the identical event trace (`trace_hash`) and outcome, and is
 /// the lower bound the actix engine is measured against.
 pub fn run_trial_reference(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
-    let parts = build(spec);
+    let parts = build(spec)?;
     let nodes = DirectNodes {
         replicas: parts.replicas,
         clients: parts.clients,
