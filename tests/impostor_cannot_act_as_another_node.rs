@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Once};
 
 use common::run_scenario_text;
-use pbft_sim::adversary::{register, Behaviour, BuildContext, Context};
+use pbft_sim::adversary::{register, Behaviour, BuildContext, Context, Outgoing};
 use pbft_sim::protocol::client::operation_of;
 use pbft_sim::protocol::message::{
     Batch, Checkpoint, Digest, Message, NewView, NodeId, PrePrepare, Request, ViewChange, Vote,
@@ -182,33 +182,24 @@ impl Behaviour for Impostor {
         "Impostor"
     }
 
-    fn on_actions(&mut self, actions: Vec<Action>, ctx: &mut Context<'_>) -> Vec<Action> {
-        // The requests this replica knows of: those it orders or relays, and those in
-        // pre-prepares it sends.
-        let mut seen: Vec<Request> = Vec::new();
-        for action in &actions {
-            let message = match action {
-                Action::Send { message, .. } | Action::Broadcast(message) => message,
-                _ => continue,
-            };
-            match message {
-                Message::Request(r) => seen.push(*r),
-                Message::PrePrepare(pp) => seen.extend(pp.batch.requests().iter().copied()),
-                _ => {}
-            }
-        }
-        let mut out = Vec::new();
+    fn on_send(&mut self, copy: Outgoing, ctx: &mut Context<'_>, out: &mut Vec<Action>) {
+        // The requests this replica knows of: those it orders or relays, and those in the
+        // pre-prepares it sends. Each is attacked once, before the honest message goes out (so
+        // the forged pre-prepare reaches the backups first).
+        let seen: Vec<Request> = match &copy.message {
+            Message::Request(r) => vec![*r],
+            Message::PrePrepare(pp) => pp.batch.requests().to_vec(),
+            _ => Vec::new(),
+        };
         for request in seen {
             if self
                 .attacked
                 .insert((request.client(), request.timestamp()))
             {
-                // Sent before the honest actions: the forged pre-prepare comes first.
                 out.extend(self.forgeries(&request, ctx.replica));
             }
         }
-        out.extend(actions);
-        out
+        out.push(copy.into_action());
     }
 }
 
