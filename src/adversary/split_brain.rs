@@ -204,17 +204,11 @@ impl Behaviour for SplitBrain {
         let mut out = Vec::with_capacity(actions.len());
         for action in actions {
             let (to, message) = match action {
-                Action::Observe(Observation::Executed {
-                    seq,
-                    digest,
-                    executed,
-                }) => {
-                    self.forget_executed(&executed);
-                    out.push(Action::Observe(Observation::Executed {
-                        seq,
-                        digest,
-                        executed,
-                    }));
+                Action::Observe(observation @ Observation::Executed { .. }) => {
+                    if let Observation::Executed { executed, .. } = &observation {
+                        self.forget_executed(executed);
+                    }
+                    out.push(Action::Observe(observation));
                     continue;
                 }
                 Action::Send {
