@@ -34,15 +34,17 @@ pub struct Coalition {
 }
 
 /// A member of the split-brain coalition (the scenario DESIGN.md §4 describes; the attack
-/// behind PBFT's bound n >= 3f+1, Castro & Liskov, OSDI'99 §4.5.1 and TOCS'02 §2.2: with f+1
-/// faulty replicas two quorums may share only faulty ones). All `SplitBrain` replicas of a
+/// behind PBFT's bound n >= 3f+1, Castro & Liskov, OSDI'99 §4.5.1 and TOCS'02 §2.2: two
+/// quorums of q = ceil((n+f+1)/2) share at least 2q - n replicas, and with that many faulty
+/// ones they may share only faulty ones). All `SplitBrain` replicas of a
 /// trial form one coalition. When a member is primary, for each batch A it orders it picks a
 /// second batch B (another client request it has seen and not yet ordered, or the null request)
 /// and a random half of the honest replicas: those get a pre-prepare of B, everyone else one of A,
 /// for the same (v, n), both correctly signed. Every member then votes PREPARE (re-signed) and
-/// COMMIT for each version to the side that got it, and for A to the other members. With f+1
-/// members (n = 3f+1) each side reaches a quorum and the two halves commit different batches:
-/// an agreement violation. With f or fewer, only A can gather a quorum; the others fetch it.
+/// COMMIT for each version to the side that got it, and for A to the other members. With
+/// 2q - n members each half of the honest replicas makes a quorum with them and the two halves
+/// commit different batches: an agreement violation. That is f+1 members when n = 3f+1, but
+/// f+2 for n = 5, 8, 11 (n = 3f+2). With fewer, only A can gather a quorum; the others fetch it.
 /// When no member is primary it is honest.
 pub struct SplitBrain {
     coalition: Arc<Mutex<Coalition>>,
