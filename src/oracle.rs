@@ -342,7 +342,7 @@ impl Oracle {
     /// the state reports that waited for each number.
     fn advance_reference(&mut self, at_ms: f64) {
         loop {
-            let seq = self.reference_seq + 1;
+            let seq = self.reference_seq.saturating_add(1);
             let Some(batch) = self.records.get_mut(&seq).and_then(|r| r.to_run.take()) else {
                 return;
             };
@@ -425,17 +425,21 @@ impl Oracle {
     fn restart_reference(&mut self, at_ms: f64) {
         let installed = self
             .records
-            .range(self.reference_seq + 1..)
+            .range(self.reference_seq.saturating_add(1)..)
             .find_map(|(seq, r)| r.installed.clone().map(|s| (*seq, s)));
         let Some((seq, snapshot)) = installed else {
-            if let Some((&lowest, _)) = self.records.range(self.reference_seq + 1..).next() {
+            if let Some((&lowest, _)) = self
+                .records
+                .range(self.reference_seq.saturating_add(1)..)
+                .next()
+            {
                 self.records.remove(&lowest);
             }
             return;
         };
         let skipped: Vec<SeqNum> = self
             .records
-            .range(self.reference_seq + 1..seq)
+            .range(self.reference_seq.saturating_add(1)..seq)
             .map(|(s, _)| *s)
             .collect();
         for s in skipped {
@@ -446,8 +450,10 @@ impl Oracle {
         for (client, last) in self.reference.reply_table() {
             if let Some(watch) = self.clients.get_mut(client as usize) {
                 watch.settled = watch.settled.max(last.timestamp);
-                watch.accepted = watch.accepted.split_off(&(last.timestamp + 1));
-                watch.honest_results = watch.honest_results.split_off(&(last.timestamp + 1));
+                watch.accepted = watch.accepted.split_off(&last.timestamp.saturating_add(1));
+                watch.honest_results = watch
+                    .honest_results
+                    .split_off(&last.timestamp.saturating_add(1));
             }
         }
         if let Some(record) = self.records.get_mut(&seq) {
@@ -691,7 +697,9 @@ mod tests {
         let (a, b) = (Batch::new(vec![req(0, 1)]), Batch::new(vec![req(1, 1)]));
         let state = |b: &Arc<Batch>| {
             let mut s = ServiceState::default();
-            b.requests().iter().for_each(|r| drop(s.execute(r)));
+            for r in b.requests() {
+                s.execute(r);
+            }
             s.digest()
         };
         o.on_executed(0, 1, &a, &[(req(0, 1), 1)], state(&a), 1.0);
