@@ -561,6 +561,90 @@ fn check_reports_the_bad_file_and_still_prints_the_good_ones() {
     }
 }
 
+/// `f` above floor((n-1)/3) is refused (PBFT needs n >= 3f+1), at the place that says so: the
+/// `f` field as written, or the sweep axis that set it; a sweep is checked at every point, and
+/// the message names f, n and the point.
+#[test]
+fn f_above_the_bound_is_refused_at_every_sweep_point() {
+    struct FCase {
+        name: &'static str,
+        /// Edits the base; returns the line the error must be placed at.
+        edit: fn(&mut Lines) -> usize,
+        /// What the message must contain.
+        says: &'static [&'static str],
+    }
+    let cases = [
+        FCase {
+            name: "f_written",
+            edit: |s| s.insert_after("    replicas: 4,", "    f: Some(2),"),
+            says: &["f = 2", "n = 4", "n >= 3f+1", "n >= 7"],
+        },
+        FCase {
+            name: "replicas_swept_below_3f_plus_1",
+            edit: |s| {
+                let f = s.insert_after("    replicas: 4,", "    f: Some(1),");
+                s.insert_after(
+                    "    time_limit_ms: 5000.0,",
+                    "    sweep: [(path: \"replicas\", values: Values([7, 4, 3]))],",
+                );
+                f
+            },
+            says: &["f = 1", "n = 3", "n >= 3f+1", "at sweep point replicas = 3"],
+        },
+        FCase {
+            name: "f_swept_above_floor",
+            edit: |s| {
+                s.insert_after(
+                    "    time_limit_ms: 5000.0,",
+                    "    sweep: [(path: \"f\", values: Values([0, 1, 2]))],",
+                )
+            },
+            says: &["f = 2", "n = 4", "n >= 3f+1", "at sweep point f = 2"],
+        },
+        FCase {
+            name: "as_written_values_every_point_replaces",
+            // replicas: 4 with f: Some(2) is wrong as written, but no point runs it: valid.
+            edit: |s| {
+                s.insert_after("    replicas: 4,", "    f: Some(2),");
+                s.insert_after(
+                    "    time_limit_ms: 5000.0,",
+                    "    sweep: [(path: \"replicas\", values: Values([7, 10]))],",
+                );
+                0
+            },
+            says: &[],
+        },
+    ];
+    let mut failures = Vec::new();
+    for case in &cases {
+        let mut lines = Lines::base();
+        let line = (case.edit)(&mut lines);
+        let scratch = Scratch::new(&format!("bad-f-{}", case.name).replace('_', "-"));
+        let file = scratch.write(&format!("{}.ron", case.name), &lines.text());
+        let run = pbft_sim([Path::new("check").as_os_str(), file.as_os_str()]);
+        if line == 0 {
+            if run.code() != Some(0) {
+                failures.push(format!("{}: refused\n{}", case.name, run.show()));
+            }
+            continue;
+        }
+        let verdict = single_error_line(&run, &file).and_then(|rest| {
+            let (at, col, why) = location(rest).ok_or("expected `error: FILE:LINE:COL: why`")?;
+            if at != line || col == 0 {
+                return Err(format!("placed at {at}:{col}, expected line {line}"));
+            }
+            match case.says.iter().find(|w| !why.contains(*w)) {
+                Some(w) => Err(format!("the message does not say `{w}`")),
+                None => Ok(()),
+            }
+        });
+        if let Err(why) = verdict {
+            failures.push(format!("{}: {why}\n{}", case.name, run.show()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
 // Limits, list locations and usage errors.
 
 /// A sweep axis with billions of values is bad input, not an out-of-memory abort.

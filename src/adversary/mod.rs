@@ -346,6 +346,12 @@ impl ReplicaNode {
         &self.replica
     }
 
+    /// Tests only: the wrapped replica, to set its test-only switches.
+    #[cfg(test)]
+    pub(crate) fn replica_mut(&mut self) -> &mut Replica {
+        &mut self.replica
+    }
+
     /// The behaviour's name, if any.
     pub fn behaviour_name(&self) -> Option<&str> {
         self.behaviour.as_ref().map(|(b, _)| b.name())

@@ -80,7 +80,8 @@ pub enum Observation {
         batch: Arc<Batch>,
     },
     /// A replica executed the batch at `seq`; `executed` lists the requests it actually ran
-    /// (duplicates skipped), with their results.
+    /// (duplicates skipped), with their results, and `state` is its service state's digest
+    /// after the batch (the oracle's state check, DESIGN.md §5).
     Executed {
         /// Sequence number.
         seq: SeqNum,
@@ -88,14 +89,23 @@ pub enum Observation {
         digest: Digest,
         /// Requests run, with results.
         executed: Vec<(Request, u64)>,
+        /// The batch executed.
+        batch: Arc<Batch>,
+        /// Digest of the service state after executing it.
+        state: Digest,
     },
     /// A replica installed a checkpointed state by state transfer; `last_timestamps` says, per
-    /// client, the last request the state includes.
+    /// client, the last request the state includes, and `state` is the installed state's own
+    /// digest (not the certified one it was checked against).
     StateTransferred {
         /// The checkpoint's sequence number.
         seq: SeqNum,
         /// Per client, the last timestamp executed in that state.
         last_timestamps: Vec<(ClientId, Timestamp)>,
+        /// Digest of the installed service state.
+        state: Digest,
+        /// The snapshot installed.
+        snapshot: Arc<message::Snapshot>,
     },
     /// A replica entered `view` in normal operation (NEW-VIEW accepted or sent).
     ViewEntered {

@@ -83,6 +83,10 @@ pub struct Replica {
     pub(crate) status_mark: SeqNum,
     pub(crate) status_backoff: u32,
     pub(crate) out: Vec<Action>,
+    /// Tests only: skip the state-transfer digest check (`catch_up.rs`, `on_state`), so that a
+    /// test can make an honest replica install a wrong state and watch the oracle report it.
+    #[cfg(test)]
+    pub(crate) install_unchecked_states: bool,
 }
 
 impl Replica {
@@ -117,6 +121,8 @@ impl Replica {
             status_mark: 0,
             status_backoff: 0,
             out: Vec::new(),
+            #[cfg(test)]
+            install_unchecked_states: false,
         }
     }
 
@@ -635,10 +641,13 @@ impl Replica {
                 self.send(NodeId::Client(request.client()), Message::Reply(reply));
                 progressed |= self.forget_request(request.client(), request.timestamp());
             }
+            let state = self.service.digest();
             self.observe(Observation::Executed {
                 seq,
                 digest: batch.digest(),
                 executed,
+                batch,
+                state,
             });
             if seq.is_multiple_of(self.cfg.checkpoint_interval) {
                 self.checkpoint(seq);

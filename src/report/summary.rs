@@ -28,7 +28,7 @@ pub struct PointSummary {
     pub commit_mean_ms: Option<f64>,
     /// Mean point-to-point messages per trial.
     pub messages_mean: f64,
-    /// Mean completed view changes per trial.
+    /// Mean per trial of `view_changes` (views above 0 at least one honest replica entered).
     pub view_changes_mean: f64,
 }
 

@@ -140,7 +140,29 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
             message,
         },
     };
-    validate::validate(&scenario).map_err(|(p, m)| field_error(p, m))?;
+    // A point's bad value is placed where the field is written, else at the sweep axis that
+    // set it.
+    let point_error = |path: String, message: String| {
+        let written = locate::locate(source, &path).is_some();
+        let axis = scenario.sweep.iter().position(|a| a.path == path);
+        match (written, axis) {
+            (false, Some(i)) => match locate::locate(source, &format!("sweep[{i}].path")) {
+                Some((line, col)) => ScenarioError::At {
+                    file: file.to_string(),
+                    line,
+                    col,
+                    message: format!("{path}: {message}"),
+                },
+                None => field_error(path, message),
+            },
+            _ => field_error(path, message),
+        }
+    };
+    // With a sweep, the values as written may be ones every point replaces (`replicas: 4`
+    // with `f: Some(2)`, `replicas` swept over 7 and 10): each point is checked instead.
+    if scenario.sweep.is_empty() {
+        validate::validate(&scenario).map_err(|(p, m)| field_error(p, m))?;
+    }
     let json = sweep::to_json(&scenario).map_err(|m| field_error("sweep".into(), m))?;
     let mut count = u64::from(scenario.trials);
     for (i, axis) in scenario.sweep.iter().enumerate() {
@@ -167,7 +189,7 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
         let point = sweep::apply(&json, &axes, &values)
             .map_err(|(p, m)| field_error(p, format!("{m} (at sweep point {at})")))?;
         validate::validate(&point)
-            .map_err(|(p, m)| field_error(p, format!("{m} (at sweep point {at})")))?;
+            .map_err(|(p, m)| point_error(p, format!("{m} (at sweep point {at})")))?;
         points.push(Point {
             index,
             values,

@@ -40,10 +40,16 @@ pub fn validate(s: &Scenario) -> Result<(), Problem> {
         ));
     }
     if let Some(f) = s.f {
-        if f >= s.replicas {
+        // §4 / TOCS'02 §2.2: n replicas tolerate f faults only if n >= 3f+1.
+        let n = u64::from(s.replicas);
+        let most = default_f(s.replicas);
+        if f > most {
             return Err(problem(
                 "f",
-                format!("must be below replicas ({}), got {f}", s.replicas),
+                format!(
+                    "f = {f} with n = {n} replicas breaks n >= 3f+1 (f = {f} needs n >= {}; n = {n} allows f <= {most})",
+                    3 * u64::from(f) + 1
+                ),
             ));
         }
     }

@@ -180,7 +180,7 @@ impl Metrics {
         self.state_transfers
     }
 
-    /// Distinct views (above 0) entered by honest replicas.
+    /// Distinct views (above 0) that at least one honest replica entered.
     pub fn view_changes(&self) -> u64 {
         self.views_entered.iter().filter(|v| **v > 0).count() as u64
     }

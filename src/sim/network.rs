@@ -378,20 +378,26 @@ impl<N: Nodes> Engine<N> {
                 NodeId::Replica(r),
                 Observation::Executed {
                     seq,
-                    digest,
                     executed,
+                    batch,
+                    state,
+                    ..
                 },
             ) => {
-                self.oracle.on_executed(r, seq, digest, &executed, at_ms);
+                self.oracle
+                    .on_executed(r, seq, &batch, &executed, state, at_ms);
             }
             (
                 NodeId::Replica(r),
                 Observation::StateTransferred {
                     seq,
                     last_timestamps,
+                    state,
+                    snapshot,
                 },
             ) => {
-                self.oracle.on_state_transferred(r, seq, &last_timestamps);
+                self.oracle
+                    .on_state_transferred(r, seq, &last_timestamps, state, &snapshot, at_ms);
                 self.metrics.transferred(r, &last_timestamps, now);
             }
             (NodeId::Replica(r), Observation::ViewEntered { view }) => {

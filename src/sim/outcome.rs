@@ -5,7 +5,7 @@
 pub struct TrialOutcome {
     /// Every request completed and every honest replica committed every request, in time.
     pub success: bool,
-    /// The oracle found no violation of agreement, validity or integrity.
+    /// The oracle found no violation of agreement, validity, integrity or state.
     pub safety_ok: bool,
     /// Requests the clients were to issue.
     pub requests: u64,
@@ -25,7 +25,8 @@ pub struct TrialOutcome {
     pub events: u64,
     /// Virtual time when the trial ended, in milliseconds.
     pub time_ms: f64,
-    /// View changes completed (new views entered by a quorum of honest replicas).
+    /// View changes completed: distinct views above 0 that at least one honest replica entered
+    /// (its NEW-VIEW, which takes q VIEW-CHANGEs, was accepted or sent), not necessarily all.
     pub view_changes: u64,
     /// The highest view an honest replica was in at the end.
     pub final_view: u64,

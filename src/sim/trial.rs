@@ -197,7 +197,11 @@ pub fn run_trial_blocking(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
 /// loop with no actix. It gives the identical event trace (`trace_hash`) and outcome, and is
 /// the lower bound the actix engine is measured against.
 pub fn run_trial_reference(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
-    let parts = build(spec)?;
+    run_parts_reference(spec, build(spec)?)
+}
+
+/// The reference driver over nodes already built from `spec`.
+fn run_parts_reference(spec: &TrialSpec, parts: Parts) -> Result<TrialOutcome, SimError> {
     let nodes = DirectNodes {
         replicas: parts.replicas,
         clients: parts.clients,
@@ -211,5 +215,106 @@ pub fn run_trial_reference(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
         std::task::Poll::Pending => Err(SimError::System(
             "the reference driver's run did not complete in one poll".into(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! End to end: a wrong state installed by state transfer is reported by a real trial, and
+    //! names the replica that installed it.
+
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::adversary::{register, Behaviour, Context, Outgoing};
+    use crate::protocol::message::{Message, NodeId, Snapshot};
+    use crate::protocol::service::ServiceState;
+    use crate::protocol::Action;
+
+    /// A faulty replica, honest but for the states it serves: whenever it sends a replica
+    /// checkpoints (the answer to a STATUS from a replica behind), it sends after them an
+    /// empty service state for each of those checkpoints, unasked.
+    struct ServesEmptyStates;
+
+    impl Behaviour for ServesEmptyStates {
+        fn name(&self) -> &str {
+            "test-serves-empty-states"
+        }
+
+        fn on_send(&mut self, copy: Outgoing, _ctx: &mut Context<'_>, out: &mut Vec<Action>) {
+            let empty_state = match (&copy.to, &copy.message) {
+                (NodeId::Replica(to), Message::Checkpoint(signed)) if copy.broadcast.is_none() => {
+                    let snapshot = Snapshot {
+                        seq: signed.value().seq,
+                        service: ServiceState::default(),
+                    };
+                    Some(Action::Send {
+                        to: NodeId::Replica(*to),
+                        message: Message::State(Arc::new(snapshot)),
+                    })
+                }
+                _ => None,
+            };
+            out.push(copy.into_action());
+            out.extend(empty_state);
+        }
+    }
+
+    /// n = 4: replica 0 serves empty states; replica 3 is down from the start until 300 ms,
+    /// then catches up by state transfer.
+    fn spec() -> TrialSpec {
+        register("test-serves-empty-states", |_| ServesEmptyStates);
+        let text = r#"Scenario(
+            name: "wrong-state-transfer",
+            replicas: 4,
+            workload: (clients: 1, requests: 40),
+            network: (delay: Constant(ms: 5.0)),
+            faults: [Crash(replicas: [3], at_ms: 0.5, recover_at_ms: Some(300.0))],
+            byzantine: [(count: 1, placement: Ids([0]),
+                         behaviour: Custom(name: "test-serves-empty-states"))],
+            protocol: (checkpoint_interval: 4, log_window: 8),
+            time_limit_ms: 5000.0,
+        )"#;
+        let plan = crate::scenario::parse("wrong-state-transfer.ron", text)
+            .unwrap_or_else(|e| panic!("the test scenario is valid: {e}"));
+        crate::scenario::trial_spec(&plan.points[0].scenario, 7)
+    }
+
+    /// Runs the trial; `unchecked` makes replica 3 install states without checking them
+    /// against the certified digest.
+    fn run(unchecked: bool) -> TrialOutcome {
+        let spec = spec();
+        let mut parts = build(&spec).unwrap_or_else(|e| panic!("the trial builds: {e}"));
+        parts.replicas[3].replica_mut().install_unchecked_states = unchecked;
+        run_parts_reference(&spec, parts).unwrap_or_else(|e| panic!("the trial runs: {e}"))
+    }
+
+    #[test]
+    fn a_wrong_state_installed_by_transfer_is_reported_naming_the_replica() {
+        let outcome = run(true);
+        assert!(outcome.state_transfers >= 1, "{outcome:?}");
+        assert!(!outcome.safety_ok, "{outcome:?}");
+        let state: Vec<&String> = outcome
+            .violations
+            .iter()
+            .filter(|v| v.starts_with("state "))
+            .collect();
+        assert_eq!(state.len(), 1, "{:?}", outcome.violations);
+        assert!(
+            state[0].contains("replica 3 installed state") && state[0].contains("state transfer"),
+            "{}",
+            state[0]
+        );
+        // Nobody else is blamed: the honest replicas executed right, and clients accepted
+        // what honest execution computes.
+        assert_eq!(outcome.violations.len(), 1, "{:?}", outcome.violations);
+    }
+
+    #[test]
+    fn with_the_digest_check_the_wrong_state_is_refused_and_the_trial_is_safe() {
+        let outcome = run(false);
+        assert!(outcome.state_transfers >= 1, "{outcome:?}");
+        assert!(outcome.safety_ok, "{:?}", outcome.violations);
+        assert!(outcome.success, "{outcome:?}");
     }
 }
