@@ -124,8 +124,9 @@ impl Replica {
         }
     }
 
-    /// The status timer fired: if execution has not moved since the last firing, tell the
-    /// others where this replica stands so that they resend what it lacks.
+    /// The status timer fired: if execution has not moved since it was set, tell the others
+    /// where this replica stands so that they resend what it lacks (TOCS'02 §5.2). The timer
+    /// is set again at the end of `handle`.
     pub(crate) fn on_status_timeout(&mut self) {
         if self.last_executed != self.status_mark {
             self.status_backoff = 0;
@@ -135,7 +136,6 @@ impl Replica {
             self.status_backoff += 1;
             self.refetch_missing_batches();
         }
-        self.status_mark = self.last_executed;
     }
 
     /// Asks again for committed batches whose earlier fetch went unanswered (lost, or asked of

@@ -78,10 +78,13 @@ pub struct Replica {
     // State transfer.
     pub(crate) fetch: Option<Fetch>,
     pub(crate) fetch_timer: TimerSlot,
-    // Stall detection: the status timer, and how far execution was at its last firing.
+    // Stall detection: the status timer, how far execution was when it was set or last fired,
+    // how many STATUS were sent since execution last moved, and whether the timer is set for
+    // an open slot (`status_period_ns`) or for an idle wait (twice that, backing off).
     pub(crate) status_timer: TimerSlot,
     pub(crate) status_mark: SeqNum,
     pub(crate) status_backoff: u32,
+    pub(crate) status_for_open_slot: bool,
     pub(crate) out: Vec<Action>,
 }
 
@@ -116,6 +119,7 @@ impl Replica {
             status_timer: TimerSlot::default(),
             status_mark: 0,
             status_backoff: 0,
+            status_for_open_slot: false,
             out: Vec::new(),
         }
     }
@@ -168,12 +172,47 @@ impl Replica {
             Input::Timeout(timer) => self.on_timeout(timer),
             Input::Recover => self.on_recover(),
         }
-        if !self.status_timer.armed && self.unfinished() {
-            // Half the view-change timeout, doubling while nothing moves.
-            let period = (self.cfg.view_change_timeout_ns / 2) << self.status_backoff.min(2);
-            self.arm(TimerKind::Status, period);
-        }
+        self.keep_status_timer();
         std::mem::take(&mut self.out)
+    }
+
+    /// TOCS'02 §5.2 (retransmission driven by status messages): a slot that opened is checked
+    /// `status_period_ns` later, and again at that period (doubling after the third STATUS)
+    /// while it stays open with nothing executed; other unfinished work (requests waiting
+    /// without a slot, a view change, peers that may lag) is checked at twice the period,
+    /// doubling up to four times that while nothing moves. A check sends STATUS only if
+    /// execution did not move since the timer was set (`on_status_timeout`).
+    fn keep_status_timer(&mut self) {
+        if self.status_timer.armed {
+            if self.status_for_open_slot || !self.has_open_slot() {
+                return;
+            }
+            // A slot opened while an idle wait runs: check it at the short period.
+            self.status_backoff = 0;
+        } else if !self.has_open_slot() {
+            if !self.unfinished() {
+                return;
+            }
+            let period = (2 * self.cfg.status_period_ns) << self.status_backoff.min(2);
+            self.status_for_open_slot = false;
+            self.status_mark = self.last_executed;
+            self.arm(TimerKind::Status, period);
+            return;
+        }
+        let period = self.cfg.status_period_ns << self.status_backoff.saturating_sub(2).min(2);
+        self.status_for_open_slot = true;
+        self.status_mark = self.last_executed;
+        self.arm(TimerKind::Status, period);
+    }
+
+    /// Whether, in normal operation, this replica holds a slot above its last executed
+    /// sequence number: protocol messages for it are in flight, or were lost.
+    pub(crate) fn has_open_slot(&self) -> bool {
+        self.status == Status::Normal
+            && self
+                .log
+                .last_slot()
+                .is_some_and(|seq| seq > self.last_executed)
     }
 
     /// Whether this replica knows of work it has not finished: requests waiting, slots above

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use super::auth::{Keyring, Signed, VoteKind};
 use super::log::StableCheckpoint;
 use super::message::{
-    Batch, Checkpoint, Digest, NewView, NodeId, PrePrepare, ReplicaId, SeqNum, View, ViewChange,
+    Batch, Checkpoint, Digest, NewView, PrePrepare, ReplicaId, SeqNum, View, ViewChange,
 };
 use super::replica::{Replica, Status};
 use super::service::ServiceState;
@@ -229,6 +229,9 @@ impl Replica {
         self.status = Status::ViewChanging;
         self.disarm(TimerKind::ViewChange);
         self.disarm(TimerKind::Batch);
+        // Waiting for NEW-VIEW from now on: check at the idle period (`keep_status_timer`).
+        self.disarm(TimerKind::Status);
+        self.status_backoff = 0;
         self.partial_batch_due = false;
         for request in std::mem::take(&mut self.pending) {
             self.waiting
@@ -265,15 +268,9 @@ impl Replica {
             return;
         }
         let asked = signed.value().new_view;
-        // The sender missed the NEW-VIEW of a view we entered (perhaps one we have left since):
-        // send it again.
-        if let Some(nv) = self
-            .last_new_view
-            .clone()
-            .filter(|nv| nv.value().view == asked)
-        {
-            self.send(NodeId::Replica(j), Message::NewView(nv));
-        }
+        // A VIEW-CHANGE for a view we entered has usually just crossed its NEW-VIEW: it is not
+        // sent again here. A replica that really missed it says so in its STATUS (it is still
+        // changing views), and `on_status` hands the NEW-VIEW on.
         if self.status == Status::Normal && asked == self.view {
             return;
         }
