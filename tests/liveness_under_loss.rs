@@ -10,7 +10,7 @@ mod common;
 use pbft_sim::runner::TrialRecord;
 
 /// Trials per (n, drop) point.
-const TRIALS: u32 = 12;
+const TRIALS: u32 = 20;
 
 fn scenario(n: u32) -> String {
     format!(

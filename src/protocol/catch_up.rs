@@ -124,13 +124,11 @@ impl Replica {
         }
     }
 
-    /// The status timer fired: if execution has not moved since it was set, tell the others
-    /// where this replica stands so that they resend what it lacks (TOCS'02 §5.2). The timer
-    /// is set again at the end of `handle`.
+    /// The status timer fired (execution has not moved since it was set: `keep_status_timer`
+    /// sets it again whenever it does): tell the others where this replica stands so that
+    /// they resend what it lacks (TOCS'02 §5.2). The timer is set again at the end of `handle`.
     pub(crate) fn on_status_timeout(&mut self) {
-        if self.last_executed != self.status_mark {
-            self.status_backoff = 0;
-        } else if self.unfinished() {
+        if self.last_executed == self.status_mark && self.unfinished() {
             let status = self.status_message();
             self.broadcast(status);
             self.status_backoff += 1;

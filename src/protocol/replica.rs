@@ -176,31 +176,45 @@ impl Replica {
         std::mem::take(&mut self.out)
     }
 
-    /// TOCS'02 §5.2 (retransmission driven by status messages): a slot that opened is checked
-    /// `status_period_ns` later, and again at that period (doubling after the third STATUS)
-    /// while it stays open with nothing executed; other unfinished work (requests waiting
-    /// without a slot, a view change, peers that may lag) is checked at twice the period,
-    /// doubling up to four times that while nothing moves. A check sends STATUS only if
-    /// execution did not move since the timer was set (`on_status_timeout`).
+    /// TOCS'02 §5.2 (retransmission driven by status messages). The status timer fires only
+    /// when execution has not moved for a whole period: it is set again whenever execution
+    /// moves. With a slot open the period is `status_period_ns` (doubling after the third
+    /// STATUS, up to four times); a slot that opens during an idle wait is checked from then.
+    /// Other unfinished work (requests waiting without a slot, a view change, peers that may
+    /// lag) waits twice the period, doubling up to four times that.
     fn keep_status_timer(&mut self) {
-        if self.status_timer.armed {
+        let moved = self.last_executed != self.status_mark;
+        if moved {
+            self.status_backoff = 0;
+        }
+        if self.status_timer.armed && !moved {
             if self.status_for_open_slot || !self.has_open_slot() {
                 return;
             }
-            // A slot opened while an idle wait runs: check it at the short period.
+            // A slot opened during an idle wait: check it at the short period.
             self.status_backoff = 0;
-        } else if !self.has_open_slot() {
-            if !self.unfinished() {
-                return;
+        }
+        let open = self.has_open_slot();
+        if !open && !self.unfinished() {
+            if self.status_timer.armed {
+                self.disarm(TimerKind::Status);
             }
-            let period = (2 * self.cfg.status_period_ns) << self.status_backoff.min(2);
-            self.status_for_open_slot = false;
             self.status_mark = self.last_executed;
-            self.arm(TimerKind::Status, period);
             return;
         }
-        let period = self.cfg.status_period_ns << self.status_backoff.saturating_sub(2).min(2);
-        self.status_for_open_slot = true;
+        let period = if open {
+            // Once a STATUS went out, something was lost: ask again after half the period (about
+            // a round trip) a few times, then back off.
+            let p = self.cfg.status_period_ns;
+            match self.status_backoff {
+                0 => p,
+                1..=3 => p / 2,
+                k => p << (k - 4).min(2),
+            }
+        } else {
+            (2 * self.cfg.status_period_ns) << self.status_backoff.min(2)
+        };
+        self.status_for_open_slot = open;
         self.status_mark = self.last_executed;
         self.arm(TimerKind::Status, period);
     }
