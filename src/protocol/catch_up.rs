@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use super::auth::{Signed, VoteKind};
-use super::log::{votes_for, Slot, StableCheckpoint};
+use super::log::{Slot, StableCheckpoint};
 use super::message::{
     Batch, Checkpoint, ClientId, HeldSlot, Message, NewView, NodeId, ReplicaId, SeqNum, SignedVote,
     Snapshot, StatusReport, Timestamp, View,
@@ -294,13 +294,13 @@ impl Replica {
             return;
         }
         let seq = vote.seq;
-        let n = self.cfg.n;
+        let (n, quorum) = (self.cfg.n, self.cfg.quorum());
         let slot = self.log.slot_mut(seq);
         // The commits stay as evidence: without them this replica could not prove the batch
         // committed to a replica that missed the same commits (one a faulty replica never sent).
-        let votes = votes_for(&mut slot.commits, (vote.view, vote.digest), n);
+        // Proven, they replace their signers' other votes of that view.
         for commit in commits {
-            votes.insert(commit.signer(), commit);
+            let _ = slot.commits.add_proven(commit.signer(), commit, n, quorum);
         }
         slot.committed = Some(batch.clone());
         self.observe(Observation::Committed { seq, batch });

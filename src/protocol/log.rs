@@ -15,18 +15,18 @@ use super::message::{
     Batch, Checkpoint, Digest, HeldSlot, PrePrepare, PreparedProof, ReplicaId, SeqNum, SignedVote,
     View, Voters,
 };
-use super::quorum::VoteSet;
 use super::service::ServiceState;
+use super::vote_keeper::VoteKeeper;
 
 /// Everything known about one sequence number.
 #[derive(Debug, Default)]
 pub struct Slot {
     /// The pre-prepare accepted for this sequence number in the latest view that sent one.
     pub pre_prepare: Option<PrePrepare>,
-    /// Signed PREPAREs per (view, digest), by sender.
-    pub prepares: BTreeMap<(View, Digest), VoteSet<SignedVote>>,
-    /// Signed COMMITs per (view, digest), by sender.
-    pub commits: BTreeMap<(View, Digest), VoteSet<SignedVote>>,
+    /// Signed PREPAREs per (view, digest), by sender (views before the current one pruned).
+    pub prepares: VoteKeeper,
+    /// Signed COMMITs per (view, digest), by sender, in every view kept (§4.4).
+    pub commits: VoteKeeper,
     /// The view in which this replica sent its PREPARE (or, as primary, its PRE-PREPARE).
     pub voted_prepare: Option<View>,
     /// This replica's COMMITs for this sequence number, one per view, oldest first (a few
@@ -42,15 +42,6 @@ pub struct Slot {
     pub fetch_asked: bool,
 }
 
-/// The votes for `key` among `n` replicas, an empty set if none yet.
-pub fn votes_for(
-    sets: &mut BTreeMap<(View, Digest), VoteSet<SignedVote>>,
-    key: (View, Digest),
-    n: u32,
-) -> &mut VoteSet<SignedVote> {
-    sets.entry(key).or_insert_with(|| VoteSet::for_voters(n))
-}
-
 /// How many of its own COMMITs per slot a replica keeps for retransmission.
 pub const KEPT_COMMITS: usize = 4;
 
@@ -60,10 +51,11 @@ impl Slot {
         self.voted_commits.iter().any(|v| v.value().1.view == view)
     }
 
-    /// Records this replica's COMMIT (also counted among the slot's commits; `n` replicas).
-    pub fn record_commit(&mut self, voter: ReplicaId, signed: SignedVote, n: u32) {
-        let vote = signed.value().1;
-        votes_for(&mut self.commits, (vote.view, vote.digest), n).insert(voter, signed.clone());
+    /// Records this replica's COMMIT (also counted among the slot's commits; `n` replicas,
+    /// certificates of `quorum`).
+    pub fn record_commit(&mut self, voter: ReplicaId, signed: SignedVote, n: u32, quorum: usize) {
+        // Never refused: a replica commits once per view, in views that only go up.
+        let _ = self.commits.add(voter, signed.clone(), n, quorum);
         self.voted_commits.push(signed);
         if self.voted_commits.len() > KEPT_COMMITS {
             self.voted_commits.remove(0);
@@ -72,29 +64,22 @@ impl Slot {
 
     /// The first (view, digest) with at least `quorum` commits: a committed batch (§4.2).
     pub fn certified(&self, quorum: usize) -> Option<(View, Digest)> {
-        self.commits
-            .iter()
-            .find(|(_, voters)| voters.len() >= quorum)
-            .map(|(key, _)| *key)
+        self.commits.certified(quorum)
     }
 
     /// A commit certificate for `digest`: `quorum` signed commits of one view.
     pub fn commit_certificate(&self, digest: Digest, quorum: usize) -> Option<Vec<SignedVote>> {
-        self.commits
-            .iter()
-            .find(|((_, d), voters)| *d == digest && voters.len() >= quorum)
-            .map(|(_, voters)| voters.values().take(quorum).cloned().collect())
+        self.commits.certificate(digest, quorum)
     }
 
     /// What this slot holds, for a STATUS message of a replica in `view` (TOCS'02 §5.2).
     pub fn held(&self, seq: SeqNum, view: View) -> HeldSlot {
         let mut prepares = Voters::default();
-        let in_view = (view, Digest([0; 16]))..=(view, Digest([u8::MAX; 16]));
-        for set in self.prepares.range(in_view).map(|(_, set)| set) {
+        for set in self.prepares.in_view(view).map(|(_, set)| set) {
             set.voters().for_each(|r| prepares.insert(r));
         }
         let mut commits: Vec<(View, Voters)> = Vec::new();
-        for (&(view, _), set) in &self.commits {
+        for (&(view, _), set) in self.commits.iter() {
             if commits.last().is_none_or(|(v, _)| *v != view) {
                 commits.push((view, Voters::default()));
             }

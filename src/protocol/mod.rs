@@ -13,6 +13,7 @@ pub mod quorum;
 pub mod replica;
 pub mod service;
 pub mod view_change;
+pub mod vote_keeper;
 
 use std::sync::Arc;
 

@@ -10,16 +10,13 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use super::auth::{Keyring, Signed, VoteKind};
-use super::log::{votes_for, Log};
+use super::log::Log;
 use super::message::{
     Batch, ClientId, Message, NewView, NodeId, PrePrepare, ReplicaId, Reply, Request, SeqNum,
     SignedVote, Timestamp, View, ViewChange, Vote,
 };
 use super::service::{Execution, ServiceState};
 use super::{Action, Input, Observation, ReplicaConfig, Timer, TimerKind};
-
-/// At most this many keys (view, digest) per slot are tallied; honest traffic makes one or two.
-pub(crate) const MAX_VOTE_KEYS_PER_SLOT: usize = 16;
 
 /// Normal operation, or between views (§4.4: only CHECKPOINT, VIEW-CHANGE and NEW-VIEW count).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -494,8 +491,10 @@ impl Replica {
         } else {
             let signed = self.keys.sign((VoteKind::Prepare, vote));
             slot.voted_prepare = Some(vote.view);
-            votes_for(&mut slot.prepares, (vote.view, vote.digest), self.cfg.n)
-                .insert(self.id, signed.clone());
+            // Never refused: its own first vote in this view.
+            let _ = slot
+                .prepares
+                .add(self.id, signed.clone(), self.cfg.n, self.cfg.quorum());
             self.broadcast(Message::Prepare(signed));
             for request in requests {
                 if self
@@ -522,18 +521,11 @@ impl Replica {
         {
             return;
         }
-        let slot = self.log.slot_mut(vote.seq);
-        let equivocates = slot
-            .prepares
-            .iter()
-            .any(|((v, d), by)| *v == vote.view && *d != vote.digest && by.contains(j));
-        if equivocates
-            || (slot.prepares.len() >= MAX_VOTE_KEYS_PER_SLOT
-                && !slot.prepares.contains_key(&(vote.view, vote.digest)))
-        {
+        let (n, quorum) = (self.cfg.n, self.cfg.quorum());
+        // Refused: an equivocation, or a sender with votes in more views than are kept.
+        if self.log.slot_mut(vote.seq).prepares.add(j, signed, n, quorum).is_err() {
             return;
         }
-        votes_for(&mut slot.prepares, (vote.view, vote.digest), self.cfg.n).insert(j, signed);
         self.check_prepared(vote.seq);
     }
 
@@ -585,7 +577,7 @@ impl Replica {
             prepares,
         });
         let signed = self.keys.sign((VoteKind::Commit, vote));
-        slot.record_commit(id, signed.clone(), self.cfg.n);
+        slot.record_commit(id, signed.clone(), self.cfg.n, self.cfg.quorum());
         self.broadcast(Message::Commit(signed));
         self.check_committed(seq);
     }
@@ -602,12 +594,11 @@ impl Replica {
         {
             return;
         }
-        let slot = self.log.slot_mut(vote.seq);
-        let key = (vote.view, vote.digest);
-        if slot.commits.len() >= MAX_VOTE_KEYS_PER_SLOT && !slot.commits.contains_key(&key) {
+        let (n, quorum) = (self.cfg.n, self.cfg.quorum());
+        // Refused: an equivocation, or a sender with votes in more views than are kept.
+        if self.log.slot_mut(vote.seq).commits.add(j, signed, n, quorum).is_err() {
             return;
         }
-        votes_for(&mut slot.commits, key, self.cfg.n).insert(j, signed);
         self.check_committed(vote.seq);
     }
 

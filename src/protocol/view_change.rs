@@ -380,6 +380,10 @@ impl Replica {
         self.progress_in_view = false;
         self.disarm(TimerKind::ViewChange);
         self.view_changes.retain(|(v, _), _| *v > view);
+        // PREPAREs of earlier views are of no more use (prepared certificates are kept apart).
+        for (_, slot) in self.log.slots_mut() {
+            slot.prepares.prune_below(view);
+        }
         let max_s = pre_prepares
             .last()
             .map_or(plan.min_s, |pp| pp.vote().seq)
