@@ -457,6 +457,13 @@ impl Replica {
             seq: snapshot.seq,
             last_timestamps,
         });
+        // §4.3: it holds the checkpoint now; say so, so that the others know it caught up.
+        let signed = self.keys.sign(Checkpoint {
+            seq: snapshot.seq,
+            state: snapshot.service.digest(),
+        });
+        self.broadcast(Message::Checkpoint(signed.clone()));
+        self.add_checkpoint(signed);
         self.try_execute();
     }
 }

@@ -7,7 +7,7 @@
 //! matching CHECKPOINTs) every slot and vote at or below it is discarded (garbage collection),
 //! so memory is bounded by the window, however long the run.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::auth::Signed;
@@ -141,6 +141,9 @@ pub struct Log {
     checkpoint_votes: BTreeMap<(SeqNum, Digest), BTreeMap<ReplicaId, Signed<Checkpoint>>>,
     snapshots: BTreeMap<SeqNum, ServiceState>,
     stable: StableCheckpoint,
+    /// The replicas known to hold the stable checkpoint (they signed a matching CHECKPOINT):
+    /// while some do not, they may be behind, and this replica keeps saying where it stands.
+    stable_holders: BTreeSet<ReplicaId>,
     window: u64,
 }
 
@@ -158,6 +161,7 @@ impl Log {
                 state: initial.digest(),
                 proof: Vec::new(),
             },
+            stable_holders: BTreeSet::new(),
             window,
         }
     }
@@ -241,6 +245,9 @@ impl Log {
         quorum: usize,
     ) -> Option<StableCheckpoint> {
         let cp = *signed.value();
+        if cp.seq == self.low() && cp.state == self.stable.state {
+            self.stable_holders.insert(signed.signer());
+        }
         if cp.seq <= self.low() {
             return None;
         }
@@ -288,7 +295,14 @@ impl Log {
         self.slots = self.slots.split_off(&above);
         self.checkpoint_votes = self.checkpoint_votes.split_off(&(above, Digest([0; 16])));
         self.snapshots = self.snapshots.split_off(&stable.seq);
+        self.stable_holders = stable.proof.iter().map(Signed::signer).collect();
         self.stable = stable;
+    }
+
+    /// Whether all `n` replicas are known to hold the stable checkpoint (the initial state is
+    /// everyone's); if not, some may be behind and need telling (TOCS'02 §5.2).
+    pub fn stable_held_by_all(&self, n: u32) -> bool {
+        self.stable.seq == 0 || self.stable_holders.len() >= n as usize
     }
 
     /// Number of slots held (for tests of garbage collection).

@@ -227,11 +227,13 @@ impl Replica {
     }
 
     /// Whether this replica knows of work it has not finished: requests waiting, slots above
-    /// its last executed sequence number, a state transfer under way, a view change, or
-    /// executed requests not yet covered by a stable checkpoint (others may lack them).
+    /// its last executed sequence number, a state transfer under way, a view change, executed
+    /// requests not yet covered by a stable checkpoint, or a stable checkpoint some replica is
+    /// not known to hold (others may lack them, and learn so from its STATUS).
     pub(crate) fn unfinished(&self) -> bool {
         self.status == Status::ViewChanging
             || self.last_executed > self.log.low()
+            || !self.log.stable_held_by_all(self.cfg.n)
             || !self.waiting.is_empty()
             || !self.pending.is_empty()
             || self.fetch.is_some()
