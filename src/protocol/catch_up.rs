@@ -128,6 +128,17 @@ impl Replica {
     /// sets it again whenever it does): tell the others where this replica stands so that
     /// they resend what it lacks (TOCS'02 §5.2). The timer is set again at the end of `handle`.
     pub(crate) fn on_status_timeout(&mut self) {
+        // Before the first STATUS since execution last moved: a slot open for less than a
+        // period is not stalled, nor one that took votes in during the tick before (it is
+        // slow: it gets one more tick). After the first STATUS, something was lost: ask again
+        // whatever comes in.
+        if self.status_for_open_slot && self.status_backoff == 0 {
+            self.status_ticks += 1;
+            let taking_votes = self.votes_seen != self.status_votes_mark;
+            if self.status_ticks < 2 || (self.status_ticks == 2 && taking_votes) {
+                return;
+            }
+        }
         if self.last_executed == self.status_mark && self.unfinished() {
             let status = self.status_message();
             self.broadcast(status);
@@ -303,6 +314,7 @@ impl Replica {
             let _ = slot.commits.add_proven(commit.signer(), commit, n, quorum);
         }
         slot.committed = Some(batch.clone());
+        self.votes_seen += 1;
         self.observe(Observation::Committed { seq, batch });
         self.try_execute();
     }

@@ -166,10 +166,10 @@ pub struct ReplicaConfig {
     pub batch_timeout_ns: u64,
     /// Sequence numbers assigned but not yet executed, at most.
     pub window: u64,
-    /// How long a slot may stay open (pre-prepared or voted on, not executed) before the
-    /// replica says where it stands with a STATUS, so that peers resend what it lost (TOCS'02
-    /// §5.2). Idle waits (requests without a slot, a view change, peers that may lag) use twice
-    /// this period, backing off.
+    /// How long a slot may stay open (pre-prepared or voted on, not executed) with no vote
+    /// coming in before the replica says where it stands with a STATUS, so that peers resend
+    /// what it lost (TOCS'02 §5.2). Idle waits (requests without a slot, a view change, peers
+    /// that may lag) use half the view-change timeout instead, backing off.
     pub status_period_ns: u64,
 }
 

@@ -82,6 +82,12 @@ pub struct Replica {
     pub(crate) status_mark: SeqNum,
     pub(crate) status_backoff: u32,
     pub(crate) status_for_open_slot: bool,
+    /// Votes, pre-prepares and certificates taken in so far, and how many when the status
+    /// timer was set: an open slot that still takes some in is moving, not stalled.
+    pub(crate) votes_seen: u64,
+    pub(crate) status_votes_mark: u64,
+    /// Firings of the status timer, at half the period, since the slot check began.
+    pub(crate) status_ticks: u32,
     pub(crate) out: Vec<Action>,
 }
 
@@ -117,6 +123,9 @@ impl Replica {
             status_mark: 0,
             status_backoff: 0,
             status_for_open_slot: false,
+            votes_seen: 0,
+            status_votes_mark: 0,
+            status_ticks: 0,
             out: Vec::new(),
         }
     }
@@ -173,16 +182,20 @@ impl Replica {
         std::mem::take(&mut self.out)
     }
 
-    /// TOCS'02 §5.2 (retransmission driven by status messages). The status timer fires only
-    /// when execution has not moved for a whole period: it is set again whenever execution
-    /// moves. With a slot open the period is `status_period_ns` (doubling after the third
-    /// STATUS, up to four times); a slot that opens during an idle wait is checked from then.
-    /// Other unfinished work (requests waiting without a slot, a view change, peers that may
-    /// lag) waits twice the period, doubling up to four times that.
+    /// TOCS'02 §5.2 (retransmission driven by status messages). The status timer is set again
+    /// whenever execution moves, so it fires only while execution stands still. With a slot
+    /// open it ticks at half `status_period_ns`: the first STATUS goes out once the slot has
+    /// been open a whole period and no vote came in during the last tick (the slot is stalled,
+    /// not slow: `on_status_timeout`); then it asks again at each tick three times, and backs
+    /// off to the period, doubling up to four times. A slot that opens during an idle wait is
+    /// checked from then. Other unfinished work (requests waiting without a slot, a view
+    /// change, peers that may lag) waits half the view-change timeout, doubling up to four
+    /// times that.
     fn keep_status_timer(&mut self) {
         let moved = self.last_executed != self.status_mark;
         if moved {
             self.status_backoff = 0;
+            self.status_ticks = 0;
         }
         if self.status_timer.armed && !moved {
             if self.status_for_open_slot || !self.has_open_slot() {
@@ -190,8 +203,12 @@ impl Replica {
             }
             // A slot opened during an idle wait: check it at the short period.
             self.status_backoff = 0;
+            self.status_ticks = 0;
         }
         let open = self.has_open_slot();
+        if open && !self.status_for_open_slot {
+            self.status_ticks = 0;
+        }
         if !open && !self.unfinished() {
             if self.status_timer.armed {
                 self.disarm(TimerKind::Status);
@@ -200,19 +217,18 @@ impl Replica {
             return;
         }
         let period = if open {
-            // Once a STATUS went out, something was lost: ask again after half the period (about
-            // a round trip) a few times, then back off.
-            let p = self.cfg.status_period_ns;
+            // Ticks at half the period: see `on_status_timeout`.
+            let half = self.cfg.status_period_ns / 2;
             match self.status_backoff {
-                0 => p,
-                1..=3 => p / 2,
-                k => p << (k - 4).min(2),
+                0..=3 => half,
+                k => self.cfg.status_period_ns << (k - 4).min(2),
             }
         } else {
-            (2 * self.cfg.status_period_ns) << self.status_backoff.min(2)
+            (self.cfg.view_change_timeout_ns / 2) << self.status_backoff.min(2)
         };
         self.status_for_open_slot = open;
         self.status_mark = self.last_executed;
+        self.status_votes_mark = self.votes_seen;
         self.arm(TimerKind::Status, period);
     }
 
@@ -488,6 +504,7 @@ impl Replica {
         }
         let requests: Vec<Request> = pp.batch.requests().to_vec();
         slot.pre_prepare = Some(pp);
+        self.votes_seen += 1;
         if primary {
             slot.voted_prepare = Some(vote.view);
         } else {
@@ -528,6 +545,7 @@ impl Replica {
         if self.log.slot_mut(vote.seq).prepares.add(j, signed, n, quorum).is_err() {
             return;
         }
+        self.votes_seen += 1;
         self.check_prepared(vote.seq);
     }
 
@@ -601,6 +619,7 @@ impl Replica {
         if self.log.slot_mut(vote.seq).commits.add(j, signed, n, quorum).is_err() {
             return;
         }
+        self.votes_seen += 1;
         self.check_committed(vote.seq);
     }
 
