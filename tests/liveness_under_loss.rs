@@ -65,7 +65,10 @@ fn summarise(rows: &[TrialRecord]) -> Vec<Point> {
 
 fn check(n: u32) {
     let rows = common::run_scenario_text(&scenario(n));
-    assert!(rows.iter().all(|r| r.outcome.safety_ok), "safety at n = {n}");
+    assert!(
+        rows.iter().all(|r| r.outcome.safety_ok),
+        "safety at n = {n}"
+    );
     let points = summarise(&rows);
     println!("   n  drop  success  view_changes  latency_ms");
     for p in &points {
@@ -93,7 +96,10 @@ fn check(n: u32) {
             p.view_changes
         );
     }
-    assert_eq!(points[0].view_changes, 0.0, "n = {n}: no loss, no view change");
+    assert_eq!(
+        points[0].view_changes, 0.0,
+        "n = {n}: no loss, no view change"
+    );
     let at_5 = points[2].latency_ms;
     assert!(
         at_5 <= 3.0 * lossless,

@@ -542,7 +542,13 @@ impl Replica {
         }
         let (n, quorum) = (self.cfg.n, self.cfg.quorum());
         // Refused: an equivocation, or a sender with votes in more views than are kept.
-        if self.log.slot_mut(vote.seq).prepares.add(j, signed, n, quorum).is_err() {
+        if self
+            .log
+            .slot_mut(vote.seq)
+            .prepares
+            .add(j, signed, n, quorum)
+            .is_err()
+        {
             return;
         }
         self.votes_seen += 1;
@@ -616,7 +622,13 @@ impl Replica {
         }
         let (n, quorum) = (self.cfg.n, self.cfg.quorum());
         // Refused: an equivocation, or a sender with votes in more views than are kept.
-        if self.log.slot_mut(vote.seq).commits.add(j, signed, n, quorum).is_err() {
+        if self
+            .log
+            .slot_mut(vote.seq)
+            .commits
+            .add(j, signed, n, quorum)
+            .is_err()
+        {
             return;
         }
         self.votes_seen += 1;

@@ -221,25 +221,31 @@ mod tests {
         let table: [(ReplicaId, View, u8, Result<usize, Refused>); 12] = [
             (4, 0, 1, Ok(1)),
             (5, 0, 1, Ok(2)),
-            (5, 0, 1, Ok(2)),           // a repeat counts once
+            (5, 0, 1, Ok(2)),             // a repeat counts once
             (5, 0, 2, Err(Equivocation)), // another digest in the same view
-            (6, 0, 2, Ok(1)),           // another voter may vote for it
-            (6, 1, 1, Ok(1)),           // the next view is a new key
+            (6, 0, 2, Ok(1)),             // another voter may vote for it
+            (6, 1, 1, Ok(1)),             // the next view is a new key
             (6, 2, 1, Ok(1)),
-            (6, 3, 1, Ok(1)),           // four views for voter 6: 0, 1, 2, 3
-            (6, 4, 1, Ok(1)),           // a fifth drops its oldest (view 0)
+            (6, 3, 1, Ok(1)), // four views for voter 6: 0, 1, 2, 3
+            (6, 4, 1, Ok(1)), // a fifth drops its oldest (view 0)
             (6, 0, 3, Err(OlderThanSendersViews)),
-            (4, 0, 1, Ok(1)),           // voter 5's vote of view 0 is still there with 4's
+            (4, 0, 1, Ok(1)), // voter 5's vote of view 0 is still there with 4's
             (7, 4, 1, Ok(2)),
         ];
         let mut k = VoteKeeper::default();
         for (i, &(voter, view, digest, want)) in table.iter().enumerate() {
             let got = add(&mut k, voter, view, digest);
             let got = if i == 10 { got.map(|_| 1) } else { got };
-            assert_eq!(got, want, "row {i}: voter {voter} view {view} digest {digest}");
+            assert_eq!(
+                got, want,
+                "row {i}: voter {voter} view {view} digest {digest}"
+            );
         }
         assert_eq!(k.get(&(0, Digest([1; 16]))).map(VoteSet::len), Some(2));
-        assert!(k.get(&(0, Digest([2; 16]))).is_none(), "voter 6's oldest view dropped");
+        assert!(
+            k.get(&(0, Digest([2; 16]))).is_none(),
+            "voter 6's oldest view dropped"
+        );
         assert_eq!(k.get(&(4, Digest([1; 16]))).map(VoteSet::len), Some(2));
     }
 
@@ -258,7 +264,11 @@ mod tests {
                 }
             }
         }
-        assert!(k.votes() <= 4 * VIEWS_PER_SENDER, "{} junk votes kept", k.votes());
+        assert!(
+            k.votes() <= 4 * VIEWS_PER_SENDER,
+            "{} junk votes kept",
+            k.votes()
+        );
         for honest in 4..N {
             assert!(add(&mut k, honest, 20, 1).is_ok(), "honest voter {honest}");
         }
