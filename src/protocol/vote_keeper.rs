@@ -54,8 +54,11 @@ impl VoteKeeper {
         quorum: usize,
     ) -> Result<usize, Refused> {
         let key = key_of(&signed);
+        let only_key = self.votes.len() == 1;
         if let Some(set) = self.votes.get_mut(&key) {
-            if set.contains(voter) {
+            // Honest traffic's usual case, without a scan: the voter already voted for this
+            // key, or it is the slot's only key (no other digest, no other view).
+            if only_key || set.contains(voter) {
                 set.insert(voter, signed);
                 return Ok(set.len());
             }
@@ -147,6 +150,9 @@ impl VoteKeeper {
     /// views, drop its oldest one that is not part of a certificate (refused if `view` is
     /// older than all of them, or all of them are certificates).
     fn make_room(&mut self, voter: ReplicaId, view: View, quorum: usize) -> Result<(), Refused> {
+        if self.votes.len() < VIEWS_PER_SENDER {
+            return Ok(()); // fewer keys than views kept: no sender can have too many
+        }
         let mut views = 0;
         let mut oldest: Option<VoteKey> = None;
         for (key, set) in &self.votes {
