@@ -18,6 +18,7 @@ fn replica(id: u32) -> Replica {
         batch_size: 1,
         batch_timeout_ns: 1,
         window: 20,
+        status_period_ns: 250_000,
     };
     Replica::new(id, cfg, keys(id))
 }

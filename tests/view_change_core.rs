@@ -28,6 +28,7 @@ fn cfg() -> ReplicaConfig {
         batch_size: 1,
         batch_timeout_ns: 1,
         window: 20,
+        status_period_ns: 250,
     }
 }
 

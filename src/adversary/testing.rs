@@ -23,6 +23,7 @@ pub(crate) fn config(n: u32) -> ReplicaConfig {
         batch_size: 1,
         batch_timeout_ns: 1_000_000,
         window: 8,
+        status_period_ns: 50_000_000,
     }
 }
 

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use super::auth::{Signed, VoteKind};
-use super::log::{votes_for, Slot, StableCheckpoint};
+use super::log::{Slot, StableCheckpoint};
 use super::message::{
     Batch, Checkpoint, ClientId, HeldSlot, Message, NewView, NodeId, ReplicaId, SeqNum, SignedVote,
     Snapshot, StatusReport, Timestamp, View,
@@ -124,18 +124,27 @@ impl Replica {
         }
     }
 
-    /// The status timer fired: if execution has not moved since the last firing, tell the
-    /// others where this replica stands so that they resend what it lacks.
+    /// The status timer fired (execution has not moved since it was set: `keep_status_timer`
+    /// sets it again whenever it does): tell the others where this replica stands so that
+    /// they resend what it lacks (TOCS'02 §5.2). The timer is set again at the end of `handle`.
     pub(crate) fn on_status_timeout(&mut self) {
-        if self.last_executed != self.status_mark {
-            self.status_backoff = 0;
-        } else if self.unfinished() {
+        // Before the first STATUS since execution last moved: a slot open for less than a
+        // period is not stalled, nor one that took votes in during the tick before (it is
+        // slow: it gets one more tick). After the first STATUS, something was lost: ask again
+        // whatever comes in.
+        if self.status_for_open_slot && self.status_backoff == 0 {
+            self.status_ticks += 1;
+            let taking_votes = self.votes_seen != self.status_votes_mark;
+            if self.status_ticks < 2 || (self.status_ticks == 2 && taking_votes) {
+                return;
+            }
+        }
+        if self.last_executed == self.status_mark && self.unfinished() {
             let status = self.status_message();
             self.broadcast(status);
             self.status_backoff += 1;
             self.refetch_missing_batches();
         }
-        self.status_mark = self.last_executed;
     }
 
     /// Asks again for committed batches whose earlier fetch went unanswered (lost, or asked of
@@ -297,15 +306,16 @@ impl Replica {
             return;
         }
         let seq = vote.seq;
-        let n = self.cfg.n;
+        let (n, quorum) = (self.cfg.n, self.cfg.quorum());
         let slot = self.log.slot_mut(seq);
         // The commits stay as evidence: without them this replica could not prove the batch
         // committed to a replica that missed the same commits (one a faulty replica never sent).
-        let votes = votes_for(&mut slot.commits, (vote.view, vote.digest), n);
+        // Proven, they replace their signers' other votes of that view.
         for commit in commits {
-            votes.insert(commit.signer(), commit);
+            let _ = slot.commits.add_proven(commit.signer(), commit, n, quorum);
         }
         slot.committed = Some(batch.clone());
+        self.votes_seen += 1;
         self.observe(Observation::Committed { seq, batch });
         self.try_execute();
     }
@@ -463,6 +473,13 @@ impl Replica {
             state: self.service.digest(),
             snapshot,
         });
+        // §4.3: it holds the checkpoint now; say so, so that the others know it caught up.
+        let signed = self.keys.sign(Checkpoint {
+            seq: snapshot.seq,
+            state: snapshot.service.digest(),
+        });
+        self.broadcast(Message::Checkpoint(signed.clone()));
+        self.add_checkpoint(signed);
         self.try_execute();
     }
 }

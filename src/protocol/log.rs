@@ -7,7 +7,7 @@
 //! matching CHECKPOINTs) every slot and vote at or below it is discarded (garbage collection),
 //! so memory is bounded by the window, however long the run.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::auth::Signed;
@@ -15,18 +15,18 @@ use super::message::{
     Batch, Checkpoint, Digest, HeldSlot, PrePrepare, PreparedProof, ReplicaId, SeqNum, SignedVote,
     View, Voters,
 };
-use super::quorum::VoteSet;
 use super::service::ServiceState;
+use super::vote_keeper::VoteKeeper;
 
 /// Everything known about one sequence number.
 #[derive(Debug, Default)]
 pub struct Slot {
     /// The pre-prepare accepted for this sequence number in the latest view that sent one.
     pub pre_prepare: Option<PrePrepare>,
-    /// Signed PREPAREs per (view, digest), by sender.
-    pub prepares: BTreeMap<(View, Digest), VoteSet<SignedVote>>,
-    /// Signed COMMITs per (view, digest), by sender.
-    pub commits: BTreeMap<(View, Digest), VoteSet<SignedVote>>,
+    /// Signed PREPAREs per (view, digest), by sender (views before the current one pruned).
+    pub prepares: VoteKeeper,
+    /// Signed COMMITs per (view, digest), by sender, in every view kept (§4.4).
+    pub commits: VoteKeeper,
     /// The view in which this replica sent its PREPARE (or, as primary, its PRE-PREPARE).
     pub voted_prepare: Option<View>,
     /// This replica's COMMITs for this sequence number, one per view, oldest first (a few
@@ -42,15 +42,6 @@ pub struct Slot {
     pub fetch_asked: bool,
 }
 
-/// The votes for `key` among `n` replicas, an empty set if none yet.
-pub fn votes_for(
-    sets: &mut BTreeMap<(View, Digest), VoteSet<SignedVote>>,
-    key: (View, Digest),
-    n: u32,
-) -> &mut VoteSet<SignedVote> {
-    sets.entry(key).or_insert_with(|| VoteSet::for_voters(n))
-}
-
 /// How many of its own COMMITs per slot a replica keeps for retransmission.
 pub const KEPT_COMMITS: usize = 4;
 
@@ -60,10 +51,11 @@ impl Slot {
         self.voted_commits.iter().any(|v| v.value().1.view == view)
     }
 
-    /// Records this replica's COMMIT (also counted among the slot's commits; `n` replicas).
-    pub fn record_commit(&mut self, voter: ReplicaId, signed: SignedVote, n: u32) {
-        let vote = signed.value().1;
-        votes_for(&mut self.commits, (vote.view, vote.digest), n).insert(voter, signed.clone());
+    /// Records this replica's COMMIT (also counted among the slot's commits; `n` replicas,
+    /// certificates of `quorum`).
+    pub fn record_commit(&mut self, voter: ReplicaId, signed: SignedVote, n: u32, quorum: usize) {
+        // Never refused: a replica commits once per view, in views that only go up.
+        let _ = self.commits.add(voter, signed.clone(), n, quorum);
         self.voted_commits.push(signed);
         if self.voted_commits.len() > KEPT_COMMITS {
             self.voted_commits.remove(0);
@@ -72,29 +64,22 @@ impl Slot {
 
     /// The first (view, digest) with at least `quorum` commits: a committed batch (§4.2).
     pub fn certified(&self, quorum: usize) -> Option<(View, Digest)> {
-        self.commits
-            .iter()
-            .find(|(_, voters)| voters.len() >= quorum)
-            .map(|(key, _)| *key)
+        self.commits.certified(quorum)
     }
 
     /// A commit certificate for `digest`: `quorum` signed commits of one view.
     pub fn commit_certificate(&self, digest: Digest, quorum: usize) -> Option<Vec<SignedVote>> {
-        self.commits
-            .iter()
-            .find(|((_, d), voters)| *d == digest && voters.len() >= quorum)
-            .map(|(_, voters)| voters.values().take(quorum).cloned().collect())
+        self.commits.certificate(digest, quorum)
     }
 
     /// What this slot holds, for a STATUS message of a replica in `view` (TOCS'02 §5.2).
     pub fn held(&self, seq: SeqNum, view: View) -> HeldSlot {
         let mut prepares = Voters::default();
-        let in_view = (view, Digest([0; 16]))..=(view, Digest([u8::MAX; 16]));
-        for set in self.prepares.range(in_view).map(|(_, set)| set) {
+        for set in self.prepares.in_view(view).map(|(_, set)| set) {
             set.voters().for_each(|r| prepares.insert(r));
         }
         let mut commits: Vec<(View, Voters)> = Vec::new();
-        for (&(view, _), set) in &self.commits {
+        for (&(view, _), set) in self.commits.iter() {
             if commits.last().is_none_or(|(v, _)| *v != view) {
                 commits.push((view, Voters::default()));
             }
@@ -156,6 +141,9 @@ pub struct Log {
     checkpoint_votes: BTreeMap<(SeqNum, Digest), BTreeMap<ReplicaId, Signed<Checkpoint>>>,
     snapshots: BTreeMap<SeqNum, ServiceState>,
     stable: StableCheckpoint,
+    /// The replicas known to hold the stable checkpoint (they signed a matching CHECKPOINT):
+    /// while some do not, they may be behind, and this replica keeps saying where it stands.
+    stable_holders: BTreeSet<ReplicaId>,
     window: u64,
 }
 
@@ -173,6 +161,7 @@ impl Log {
                 state: initial.digest(),
                 proof: Vec::new(),
             },
+            stable_holders: BTreeSet::new(),
             window,
         }
     }
@@ -256,6 +245,9 @@ impl Log {
         quorum: usize,
     ) -> Option<StableCheckpoint> {
         let cp = *signed.value();
+        if cp.seq == self.low() && cp.state == self.stable.state {
+            self.stable_holders.insert(signed.signer());
+        }
         if cp.seq <= self.low() {
             return None;
         }
@@ -303,7 +295,14 @@ impl Log {
         self.slots = self.slots.split_off(&above);
         self.checkpoint_votes = self.checkpoint_votes.split_off(&(above, Digest([0; 16])));
         self.snapshots = self.snapshots.split_off(&stable.seq);
+        self.stable_holders = stable.proof.iter().map(Signed::signer).collect();
         self.stable = stable;
+    }
+
+    /// Whether all `n` replicas are known to hold the stable checkpoint (the initial state is
+    /// everyone's); if not, some may be behind and need telling (TOCS'02 §5.2).
+    pub fn stable_held_by_all(&self, n: u32) -> bool {
+        self.stable.seq == 0 || self.stable_holders.len() >= n as usize
     }
 
     /// Number of slots held (for tests of garbage collection).

@@ -13,6 +13,7 @@ pub mod quorum;
 pub mod replica;
 pub mod service;
 pub mod view_change;
+pub mod vote_keeper;
 
 use std::sync::Arc;
 
@@ -178,6 +179,11 @@ pub struct ReplicaConfig {
     pub batch_timeout_ns: u64,
     /// Sequence numbers assigned but not yet executed, at most.
     pub window: u64,
+    /// How long a slot may stay open (pre-prepared or voted on, not executed) with no vote
+    /// coming in before the replica says where it stands with a STATUS, so that peers resend
+    /// what it lost (TOCS'02 §5.2). Idle waits (requests without a slot, a view change, peers
+    /// that may lag) use half the view-change timeout instead, backing off.
+    pub status_period_ns: u64,
 }
 
 impl ReplicaConfig {

@@ -10,16 +10,13 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use super::auth::{Keyring, Signed, VoteKind};
-use super::log::{votes_for, Log};
+use super::log::Log;
 use super::message::{
     Batch, ClientId, Message, NewView, NodeId, PrePrepare, ReplicaId, Reply, Request, SeqNum,
     SignedVote, Timestamp, View, ViewChange, Vote,
 };
 use super::service::{Execution, ServiceState};
 use super::{Action, Input, Observation, ReplicaConfig, Timer, TimerKind};
-
-/// At most this many keys (view, digest) per slot are tallied; honest traffic makes one or two.
-pub(crate) const MAX_VOTE_KEYS_PER_SLOT: usize = 16;
 
 /// Normal operation, or between views (§4.4: only CHECKPOINT, VIEW-CHANGE and NEW-VIEW count).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -78,10 +75,19 @@ pub struct Replica {
     // State transfer.
     pub(crate) fetch: Option<Fetch>,
     pub(crate) fetch_timer: TimerSlot,
-    // Stall detection: the status timer, and how far execution was at its last firing.
+    // Stall detection: the status timer, how far execution was when it was set or last fired,
+    // how many STATUS were sent since execution last moved, and whether the timer is set for
+    // an open slot (`status_period_ns`) or for an idle wait (twice that, backing off).
     pub(crate) status_timer: TimerSlot,
     pub(crate) status_mark: SeqNum,
     pub(crate) status_backoff: u32,
+    pub(crate) status_for_open_slot: bool,
+    /// Votes, pre-prepares and certificates taken in so far, and how many when the status
+    /// timer was set: an open slot that still takes some in is moving, not stalled.
+    pub(crate) votes_seen: u64,
+    pub(crate) status_votes_mark: u64,
+    /// Firings of the status timer, at half the period, since the slot check began.
+    pub(crate) status_ticks: u32,
     pub(crate) out: Vec<Action>,
     /// Tests only: skip the state-transfer digest check (`catch_up.rs`, `on_state`), so that a
     /// test can make an honest replica install a wrong state and watch the oracle report it.
@@ -120,6 +126,10 @@ impl Replica {
             status_timer: TimerSlot::default(),
             status_mark: 0,
             status_backoff: 0,
+            status_for_open_slot: false,
+            votes_seen: 0,
+            status_votes_mark: 0,
+            status_ticks: 0,
             out: Vec::new(),
             #[cfg(test)]
             install_unchecked_states: false,
@@ -174,20 +184,78 @@ impl Replica {
             Input::Timeout(timer) => self.on_timeout(timer),
             Input::Recover => self.on_recover(),
         }
-        if !self.status_timer.armed && self.unfinished() {
-            // Half the view-change timeout, doubling while nothing moves.
-            let period = (self.cfg.view_change_timeout_ns / 2) << self.status_backoff.min(2);
-            self.arm(TimerKind::Status, period);
-        }
+        self.keep_status_timer();
         std::mem::take(&mut self.out)
     }
 
+    /// TOCS'02 §5.2 (retransmission driven by status messages). The status timer is set again
+    /// whenever execution moves, so it fires only while execution stands still. With a slot
+    /// open it ticks at half `status_period_ns`: the first STATUS goes out once the slot has
+    /// been open a whole period and no vote came in during the last tick (the slot is stalled,
+    /// not slow: `on_status_timeout`); then it asks again at each tick three times, and backs
+    /// off to the period, doubling up to four times. A slot that opens during an idle wait is
+    /// checked from then. Other unfinished work (requests waiting without a slot, a view
+    /// change, peers that may lag) waits half the view-change timeout, doubling up to four
+    /// times that.
+    fn keep_status_timer(&mut self) {
+        let moved = self.last_executed != self.status_mark;
+        if moved {
+            self.status_backoff = 0;
+            self.status_ticks = 0;
+        }
+        if self.status_timer.armed && !moved {
+            if self.status_for_open_slot || !self.has_open_slot() {
+                return;
+            }
+            // A slot opened during an idle wait: check it at the short period.
+            self.status_backoff = 0;
+            self.status_ticks = 0;
+        }
+        let open = self.has_open_slot();
+        if open && !self.status_for_open_slot {
+            self.status_ticks = 0;
+        }
+        if !open && !self.unfinished() {
+            if self.status_timer.armed {
+                self.disarm(TimerKind::Status);
+            }
+            self.status_mark = self.last_executed;
+            return;
+        }
+        let period = if open {
+            // Ticks at half the period: see `on_status_timeout`.
+            let half = self.cfg.status_period_ns / 2;
+            match self.status_backoff {
+                0..=3 => half,
+                k => self.cfg.status_period_ns << (k - 4).min(2),
+            }
+        } else {
+            (self.cfg.view_change_timeout_ns / 2) << self.status_backoff.min(2)
+        };
+        self.status_for_open_slot = open;
+        self.status_mark = self.last_executed;
+        self.status_votes_mark = self.votes_seen;
+        self.arm(TimerKind::Status, period);
+    }
+
+    /// Whether, in normal operation, this replica holds a slot above its last executed
+    /// sequence number: protocol messages for it are in flight, or were lost.
+    pub(crate) fn has_open_slot(&self) -> bool {
+        self.status == Status::Normal
+            && self
+                .log
+                .last_slot()
+                .is_some_and(|seq| seq > self.last_executed)
+    }
+
     /// Whether this replica knows of work it has not finished: requests waiting, slots above
-    /// its last executed sequence number, a state transfer under way, a view change, or
-    /// executed requests not yet covered by a stable checkpoint (others may lack them).
+    /// its last executed sequence number, a state transfer under way, a view change, executed
+    /// requests not yet covered by a stable checkpoint, or a stable checkpoint some replica is
+    /// not known to hold (others may lack them, and learn so from its STATUS).
     pub(crate) fn unfinished(&self) -> bool {
         self.status == Status::ViewChanging
             || self.last_executed > self.log.low()
+            || !self.log.stable_held_by_all(self.cfg.n)
             || !self.waiting.is_empty()
             || !self.pending.is_empty()
             || self.fetch.is_some()
@@ -456,13 +524,16 @@ impl Replica {
         }
         let requests: Vec<Request> = pp.batch.requests().to_vec();
         slot.pre_prepare = Some(pp);
+        self.votes_seen += 1;
         if primary {
             slot.voted_prepare = Some(vote.view);
         } else {
             let signed = self.keys.sign((VoteKind::Prepare, vote));
             slot.voted_prepare = Some(vote.view);
-            votes_for(&mut slot.prepares, (vote.view, vote.digest), self.cfg.n)
-                .insert(self.id, signed.clone());
+            // Never refused: its own first vote in this view.
+            let _ = slot
+                .prepares
+                .add(self.id, signed.clone(), self.cfg.n, self.cfg.quorum());
             self.broadcast(Message::Prepare(signed));
             for request in requests {
                 if self
@@ -489,18 +560,18 @@ impl Replica {
         {
             return;
         }
-        let slot = self.log.slot_mut(vote.seq);
-        let equivocates = slot
+        let (n, quorum) = (self.cfg.n, self.cfg.quorum());
+        // Refused: an equivocation, or a sender with votes in more views than are kept.
+        if self
+            .log
+            .slot_mut(vote.seq)
             .prepares
-            .iter()
-            .any(|((v, d), by)| *v == vote.view && *d != vote.digest && by.contains(j));
-        if equivocates
-            || (slot.prepares.len() >= MAX_VOTE_KEYS_PER_SLOT
-                && !slot.prepares.contains_key(&(vote.view, vote.digest)))
+            .add(j, signed, n, quorum)
+            .is_err()
         {
             return;
         }
-        votes_for(&mut slot.prepares, (vote.view, vote.digest), self.cfg.n).insert(j, signed);
+        self.votes_seen += 1;
         self.check_prepared(vote.seq);
     }
 
@@ -552,7 +623,7 @@ impl Replica {
             prepares,
         });
         let signed = self.keys.sign((VoteKind::Commit, vote));
-        slot.record_commit(id, signed.clone(), self.cfg.n);
+        slot.record_commit(id, signed.clone(), self.cfg.n, self.cfg.quorum());
         self.broadcast(Message::Commit(signed));
         self.check_committed(seq);
     }
@@ -569,12 +640,18 @@ impl Replica {
         {
             return;
         }
-        let slot = self.log.slot_mut(vote.seq);
-        let key = (vote.view, vote.digest);
-        if slot.commits.len() >= MAX_VOTE_KEYS_PER_SLOT && !slot.commits.contains_key(&key) {
+        let (n, quorum) = (self.cfg.n, self.cfg.quorum());
+        // Refused: an equivocation, or a sender with votes in more views than are kept.
+        if self
+            .log
+            .slot_mut(vote.seq)
+            .commits
+            .add(j, signed, n, quorum)
+            .is_err()
+        {
             return;
         }
-        votes_for(&mut slot.commits, key, self.cfg.n).insert(j, signed);
+        self.votes_seen += 1;
         self.check_committed(vote.seq);
     }
 

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use super::auth::{Keyring, Signed, VoteKind};
 use super::log::StableCheckpoint;
 use super::message::{
-    Batch, Checkpoint, Digest, NewView, NodeId, PrePrepare, ReplicaId, SeqNum, View, ViewChange,
+    Batch, Checkpoint, Digest, NewView, PrePrepare, ReplicaId, SeqNum, View, ViewChange,
 };
 use super::replica::{Replica, Status};
 use super::service::ServiceState;
@@ -230,6 +230,9 @@ impl Replica {
         self.status = Status::ViewChanging;
         self.disarm(TimerKind::ViewChange);
         self.disarm(TimerKind::Batch);
+        // Waiting for NEW-VIEW from now on: check at the idle period (`keep_status_timer`).
+        self.disarm(TimerKind::Status);
+        self.status_backoff = 0;
         self.partial_batch_due = false;
         for request in std::mem::take(&mut self.pending) {
             self.waiting
@@ -266,15 +269,9 @@ impl Replica {
             return;
         }
         let asked = signed.value().new_view;
-        // The sender missed the NEW-VIEW of a view we entered (perhaps one we have left since):
-        // send it again.
-        if let Some(nv) = self
-            .last_new_view
-            .clone()
-            .filter(|nv| nv.value().view == asked)
-        {
-            self.send(NodeId::Replica(j), Message::NewView(nv));
-        }
+        // A VIEW-CHANGE for a view we entered has usually just crossed its NEW-VIEW: it is not
+        // sent again here. A replica that really missed it says so in its STATUS (it is still
+        // changing views), and `on_status` hands the NEW-VIEW on.
         if self.status == Status::Normal && asked == self.view {
             return;
         }
@@ -384,6 +381,10 @@ impl Replica {
         self.progress_in_view = false;
         self.disarm(TimerKind::ViewChange);
         self.view_changes.retain(|(v, _), _| *v > view);
+        // PREPAREs of earlier views are of no more use (prepared certificates are kept apart).
+        for (_, slot) in self.log.slots_mut() {
+            slot.prepares.prune_below(view);
+        }
         let max_s = pre_prepares
             .last()
             .map_or(plan.min_s, |pp| pp.vote().seq)

@@ -243,6 +243,7 @@ pub fn trial_spec(s: &Scenario, seed: u64) -> TrialSpec {
             batch_size: p.batch_size as usize,
             batch_timeout_ns: ms_to_ns(p.batch_timeout_ms),
             window: p.window,
+            status_period_ns: ms_to_ns(p.status_period_ms()),
         },
         clients: s.workload.clients,
         requests_per_client: s.workload.requests,

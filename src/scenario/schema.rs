@@ -104,6 +104,19 @@ pub struct ProtocolConfig {
     pub batch_timeout_ms: f64,
     /// Sequence numbers in flight (assigned, not executed) at most.
     pub window: u64,
+    /// How long a slot may stay open before its replica asks for what it lacks (STATUS,
+    /// TOCS'02 §5.2), ms; `None`: a quarter of `view_change_timeout_ms`.
+    pub status_period_ms: Option<f64>,
+}
+
+impl ProtocolConfig {
+    /// The status period in force, ms: the one given, else a quarter of the view-change
+    /// timeout (a lost message is then asked for again two or three times before a request
+    /// timer can fire).
+    pub fn status_period_ms(&self) -> f64 {
+        self.status_period_ms
+            .unwrap_or(self.view_change_timeout_ms / 4.0)
+    }
 }
 
 impl Default for ProtocolConfig {
@@ -117,6 +130,7 @@ impl Default for ProtocolConfig {
             batch_size: 1,
             batch_timeout_ms: 1.0,
             window: 64,
+            status_period_ms: None,
         }
     }
 }

@@ -73,6 +73,9 @@ pub fn validate(s: &Scenario) -> Result<(), Problem> {
     positive_ms("protocol.view_change_timeout_ms", p.view_change_timeout_ms)?;
     positive_ms("protocol.request_timeout_ms", p.request_timeout_ms)?;
     positive_ms("protocol.batch_timeout_ms", p.batch_timeout_ms)?;
+    if let Some(period) = p.status_period_ms {
+        positive_ms("protocol.status_period_ms", period)?;
+    }
     if p.checkpoint_interval == 0 {
         return Err(problem(
             "protocol.checkpoint_interval",
