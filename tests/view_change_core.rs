@@ -5,8 +5,8 @@
 use std::sync::{Arc, OnceLock};
 
 use pbft_sim::protocol::message::{
-    Batch, Checkpoint, Message, NewView, NodeId, PrePrepare, PreparedProof, Request, SeqNum, View,
-    ViewChange, Vote,
+    Batch, Checkpoint, Message, NewView, NodeId, PrePrepare, PreparedProof, Request, SeqNum,
+    StatusReport, View, ViewChange, Vote,
 };
 use pbft_sim::protocol::service::ServiceState;
 use pbft_sim::protocol::view_change::{
@@ -368,6 +368,58 @@ fn a_new_view_counts_for_the_primary_signature_not_for_who_hands_it_on() {
         assert_eq!(entered_view, entered, "{case}: {actions:?}");
         assert_eq!(backup.view(), 1, "{case}: no view change either way");
     }
+}
+
+/// Whether `actions` send a NEW-VIEW to replica `to`.
+fn sends_new_view_to(actions: &[Action], to: u32) -> bool {
+    actions.iter().any(|a| {
+        matches!(a, Action::Send { to: NodeId::Replica(r), message: Message::NewView(_) } if *r == to)
+    })
+}
+
+/// A replica that entered view 1 does not answer a VIEW-CHANGE for view 1 with the NEW-VIEW
+/// (it usually just crossed it), but hands the NEW-VIEW on to a replica whose STATUS says it
+/// is still waiting for it (a faulty primary may have sent it to some replicas only).
+#[test]
+fn a_new_view_is_handed_on_to_a_replica_still_waiting_for_it_not_to_a_crossing_view_change() {
+    let mut backup = backup_entering_view_1();
+    let right = pre_prepare(1, 1, 1, &batch(1));
+    let nv = Arc::new(keys(1).sign(new_view(vec![right])));
+    backup.handle(Input::Message {
+        from: NodeId::Replica(1),
+        message: Message::NewView(nv),
+    });
+    assert_eq!(backup.status(), pbft_sim::protocol::replica::Status::Normal);
+    let crossing = Arc::new(keys(0).sign(view_change(1, vec![])));
+    let actions = backup.handle(Input::Message {
+        from: NodeId::Replica(0),
+        message: Message::ViewChange(crossing),
+    });
+    assert!(!sends_new_view_to(&actions, 0), "crossing: {actions:?}");
+    let waiting = StatusReport {
+        view: 1,
+        normal: false,
+        view_changes: vec![0, 2, 3],
+        ..StatusReport::default()
+    };
+    let actions = backup.handle(Input::Message {
+        from: NodeId::Replica(0),
+        message: Message::Status(Arc::new(waiting)),
+    });
+    assert!(sends_new_view_to(&actions, 0), "waiting: {actions:?}");
+    let entered = StatusReport {
+        view: 1,
+        normal: true,
+        ..StatusReport::default()
+    };
+    let actions = backup.handle(Input::Message {
+        from: NodeId::Replica(3),
+        message: Message::Status(Arc::new(entered)),
+    });
+    assert!(
+        !sends_new_view_to(&actions, 3),
+        "in view 1 already: {actions:?}"
+    );
 }
 
 #[test]
