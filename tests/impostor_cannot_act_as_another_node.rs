@@ -271,6 +271,7 @@ fn a_certificate_or_request_minted_outside_the_trial_is_ignored() {
         f: 1,
         view_change: true,
         view_change_timeout_ns: 1_000_000,
+        status_period_ns: 250_000,
         checkpoint_interval: 10,
         log_window: 20,
         batch_size: 1,

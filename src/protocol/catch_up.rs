@@ -467,16 +467,16 @@ impl Replica {
         for (client, last) in self.service.reply_table() {
             last_timestamps.push((client, last.timestamp));
         }
+        // §4.3: it holds the checkpoint now; say so, so that the others know it caught up.
+        let signed = self.keys.sign(Checkpoint {
+            seq: snapshot.seq,
+            state: snapshot.service.digest(),
+        });
         self.observe(Observation::StateTransferred {
             seq: snapshot.seq,
             last_timestamps,
             state: self.service.digest(),
             snapshot,
-        });
-        // §4.3: it holds the checkpoint now; say so, so that the others know it caught up.
-        let signed = self.keys.sign(Checkpoint {
-            seq: snapshot.seq,
-            state: snapshot.service.digest(),
         });
         self.broadcast(Message::Checkpoint(signed.clone()));
         self.add_checkpoint(signed);

@@ -213,7 +213,7 @@ mod tests {
             seq: 1,
             digest: Digest([digest; 16]),
         };
-        Keyring::issue(voter, 1).sign((VoteKind::Commit, vote))
+        Keyring::for_test(voter).sign((VoteKind::Commit, vote))
     }
 
     fn add(k: &mut VoteKeeper, voter: ReplicaId, view: View, digest: u8) -> Result<usize, Refused> {
