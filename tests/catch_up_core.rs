@@ -1,11 +1,13 @@
 //! Catching up (TOCS'02 §5.2): what a replica sends a peer whose STATUS shows it behind.
 
-use std::sync::{Arc, OnceLock};
+mod common;
 
-use pbft_sim::protocol::message::{Batch, Message, NodeId, Request, StatusReport, Vote};
-use pbft_sim::protocol::{
-    trial_keys, Action, ClientKey, Input, Keyring, Replica, ReplicaConfig, VoteKind,
-};
+use common::keys::{keys, request};
+
+use std::sync::Arc;
+
+use pbft_sim::protocol::message::{Batch, Message, NodeId, StatusReport, Vote};
+use pbft_sim::protocol::{Action, Input, Replica, ReplicaConfig, VoteKind};
 
 fn replica(id: u32) -> Replica {
     let cfg = ReplicaConfig {
@@ -21,21 +23,6 @@ fn replica(id: u32) -> Replica {
         status_period_ns: 250_000,
     };
     Replica::new(id, cfg, keys(id))
-}
-
-/// One trial's keys for these tests (replicas 0..4, client 0), minted once.
-fn trial() -> &'static (Vec<Keyring>, Vec<ClientKey>) {
-    static KEYS: OnceLock<(Vec<Keyring>, Vec<ClientKey>)> = OnceLock::new();
-    KEYS.get_or_init(|| trial_keys(4, 1))
-}
-
-fn keys(r: u32) -> Keyring {
-    trial().0[r as usize].clone()
-}
-
-/// Client 0's request with `timestamp` for `operation`.
-fn request(timestamp: u64, operation: u64) -> Request {
-    trial().1[0].request(timestamp, operation)
 }
 
 fn from(r: u32, message: Message) -> Input {

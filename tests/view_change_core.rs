@@ -2,19 +2,22 @@
 //! re-proposes at each sequence number, how gaps are filled, which VIEW-CHANGE and NEW-VIEW
 //! messages are rejected, and that a stale view-change timer changes nothing.
 
-use std::sync::{Arc, OnceLock};
+mod common;
+
+use common::keys::{keys, request};
+
+use std::sync::Arc;
 
 use pbft_sim::protocol::message::{
-    Batch, Checkpoint, Message, NewView, NodeId, PrePrepare, PreparedProof, Request, SeqNum,
-    StatusReport, View, ViewChange, Vote,
+    Batch, Checkpoint, Message, NewView, NodeId, PrePrepare, PreparedProof, SeqNum, StatusReport,
+    View, ViewChange, Vote,
 };
 use pbft_sim::protocol::service::ServiceState;
 use pbft_sim::protocol::view_change::{
     check_new_view, check_view_change, plan_new_view, ViewChangeError,
 };
 use pbft_sim::protocol::{
-    trial_keys, Action, ClientKey, Input, Keyring, Observation, Replica, ReplicaConfig, Timer,
-    TimerKind, VoteKind,
+    trial_keys, Action, Input, Observation, Replica, ReplicaConfig, Timer, TimerKind, VoteKind,
 };
 
 fn cfg() -> ReplicaConfig {
@@ -30,21 +33,6 @@ fn cfg() -> ReplicaConfig {
         window: 20,
         status_period_ns: 250,
     }
-}
-
-/// One trial's keys for these tests (replicas 0..4, client 0), minted once.
-fn trial() -> &'static (Vec<Keyring>, Vec<ClientKey>) {
-    static KEYS: OnceLock<(Vec<Keyring>, Vec<ClientKey>)> = OnceLock::new();
-    KEYS.get_or_init(|| trial_keys(4, 1))
-}
-
-fn keys(r: u32) -> Keyring {
-    trial().0[r as usize].clone()
-}
-
-/// Client 0's request with `timestamp` for `operation`.
-fn request(timestamp: u64, operation: u64) -> Request {
-    trial().1[0].request(timestamp, operation)
 }
 
 fn batch(op: u64) -> Arc<Batch> {

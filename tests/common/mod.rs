@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 pub mod campaign;
+pub mod keys;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
