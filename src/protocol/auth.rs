@@ -27,7 +27,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::message::{ClientId, ReplicaId, Request, Timestamp};
+use super::message::{Batch, ClientId, ReplicaId, Request, Timestamp};
 
 /// The identity of one trial's keys: tokens verify only within the trial that minted them.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -131,6 +131,13 @@ impl Keyring {
     /// only requests their client authenticated).
     pub fn authentic(&self, request: &Request) -> bool {
         request.trial() == self.trial
+    }
+
+    /// Whether every request in `batch` was made by its client in this keyring's trial (a
+    /// backup rejects a pre-prepare, and a replica a certificate or fetched batch, that orders
+    /// a request no client made; TOCS'02 §3.2).
+    pub fn authentic_batch(&self, batch: &Batch) -> bool {
+        batch.requests().iter().all(|r| self.authentic(r))
     }
 }
 

@@ -286,7 +286,7 @@ impl Replica {
         };
         let vote = first.value().1;
         if vote.digest != batch.digest()
-            || !self.authentic_batch(&batch)
+            || !self.keys.authentic_batch(&batch)
             || !self.log.in_window(vote.seq)
             || vote.seq <= self.last_executed
             || self
@@ -343,7 +343,7 @@ impl Replica {
         let certified = slot
             .certified(self.cfg.quorum())
             .is_some_and(|(_, d)| d == batch.digest());
-        if certified && slot.committed.is_none() && self.authentic_batch(&batch) {
+        if certified && slot.committed.is_none() && self.keys.authentic_batch(&batch) {
             self.log.slot_mut(seq).fetched = Some(batch);
             self.check_committed(seq);
         }

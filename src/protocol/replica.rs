@@ -485,7 +485,7 @@ impl Replica {
             || vote.digest != pp.batch.digest()
             || j != self.cfg.primary(vote.view)
             || j == self.id
-            || !self.authentic_batch(&pp.batch)
+            || !self.keys.authentic_batch(&pp.batch)
         {
             return;
         }
@@ -499,12 +499,6 @@ impl Replica {
             return;
         }
         self.accept_pre_prepare(pp);
-    }
-
-    /// Whether every request in `batch` was authenticated by its client (§4.1; a backup rejects
-    /// a pre-prepare that orders a request no client made, TOCS'02 §3.2).
-    pub(crate) fn authentic_batch(&self, batch: &Batch) -> bool {
-        batch.requests().iter().all(|r| self.keys.authentic(r))
     }
 
     /// Logs a pre-prepare of the current view and prepares it (backups), §4.2.

@@ -98,7 +98,7 @@ pub fn check_view_change(
             || vote.seq <= vc.stable_seq
             || vote.seq > vc.stable_seq + cfg.log_window
             || proof.batch.digest() != vote.digest
-            || !proof.batch.requests().iter().all(|r| keys.authentic(r))
+            || !keys.authentic_batch(&proof.batch)
             || !seen.insert(vote.seq)
         {
             return bad;
