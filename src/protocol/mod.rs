@@ -86,11 +86,9 @@ pub enum Observation {
     Executed {
         /// Sequence number.
         seq: SeqNum,
-        /// Digest of the batch.
-        digest: Digest,
         /// Requests run, with results.
         executed: Vec<(Request, u64)>,
-        /// The batch executed.
+        /// The batch executed (its digest is `batch.digest()`).
         batch: Arc<Batch>,
         /// Digest of the service state after executing it.
         state: Digest,

@@ -77,7 +77,8 @@ pub struct Replica {
     pub(crate) fetch_timer: TimerSlot,
     // Stall detection: the status timer, how far execution was when it was set or last fired,
     // how many STATUS were sent since execution last moved, and whether the timer is set for
-    // an open slot (`status_period_ns`) or for an idle wait (twice that, backing off).
+    // an open slot (`status_period_ns`) or for an idle wait (half the view-change timeout,
+    // backing off).
     pub(crate) status_timer: TimerSlot,
     pub(crate) status_mark: SeqNum,
     pub(crate) status_backoff: u32,
@@ -715,7 +716,6 @@ impl Replica {
             let state = self.service.digest();
             self.observe(Observation::Executed {
                 seq,
-                digest: batch.digest(),
                 executed,
                 batch,
                 state,

@@ -381,7 +381,6 @@ impl<N: Nodes> Engine<N> {
                     executed,
                     batch,
                     state,
-                    ..
                 },
             ) => {
                 self.oracle
