@@ -23,6 +23,7 @@
 //! ```
 
 pub mod adversary;
+pub mod cli;
 pub mod net;
 pub mod oracle;
 pub mod protocol;
