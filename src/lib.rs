@@ -32,6 +32,12 @@ pub mod runner;
 pub mod scenario;
 pub mod sim;
 
+/// The README, compiled: any Rust block it shows runs as a doctest (its `ron` and shell blocks
+/// are checked by `tests/docs_code_blocks.rs`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// The guide `docs/add-a-behaviour.md`, compiled: its Rust blocks run as doctests, so the guide
 /// cannot drift from the `Behaviour` API.
 #[cfg(doctest)]
