@@ -1,18 +1,21 @@
-//! A byzantine behaviour written outside the simulator, against its public API only.
+//! A byzantine behaviour written outside the simulator, against its public API only, in a binary
+//! that is the whole `pbft-sim` command line plus that behaviour.
 //!
 //! `LazyCommitter` is a replica that drops every other COMMIT it sends (an omission fault,
-//! Castro & Liskov §3: a faulty replica may fail to send). The example registers it under a
-//! name, runs a small scenario that uses it from RON text as `Custom(name: "LazyCommitter")`,
-//! sweeping the number of such replicas from 0 to 2 (f = 1 for n = 4, so 2 is one too many),
-//! and prints the summary table.
+//! Castro & Liskov §3: a faulty replica may fail to send). `main` registers it under a name and
+//! hands over to `pbft_sim::cli::main`, so every verb of `pbft-sim` (`run`, `check`, `suite`,
+//! `merge`, `--resume`, `--shard`, CSV and charts) works on scenarios that name it as
+//! `Custom(name: "LazyCommitter")`. `examples/lazy-committer.ron` sweeps the number of such
+//! replicas from 0 to 2 (f = 1 for n = 4, so 2 is one too many):
 //!
-//! Run it with `cargo run --release --example custom_behaviour`.
+//! ```sh
+//! cargo run --release --example custom_behaviour -- run examples/lazy-committer.ron
+//! ```
+
+use std::process::ExitCode;
 
 use pbft_sim::adversary::{register, Behaviour, BuildContext, Context, Outgoing};
 use pbft_sim::protocol::{Action, Message};
-use pbft_sim::report::{summarize, summary_table};
-use pbft_sim::runner::{progress_bar, run, RunOptions};
-use pbft_sim::scenario::parse;
 
 /// Drops every other COMMIT it would send (all copies of it, whether it goes to one replica or
 /// to all); everything else, including its PREPAREs, goes out as the honest replica it wraps
@@ -40,29 +43,11 @@ impl Behaviour for LazyCommitter {
     }
 }
 
-const SCENARIO: &str = r#"Scenario(
-    name: "lazy-committer",
-    description: "Replicas that drop every other COMMIT: harmless up to f, slower beyond",
-    seed: 5,
-    trials: 20,
-    replicas: 4,
-    workload: (clients: 2, requests: 5),
-    network: (delay: Uniform(min_ms: 2.0, max_ms: 20.0), drop: 0.05),
-    byzantine: [(count: 0, placement: Backups, behaviour: Custom(name: "LazyCommitter"))],
-    time_limit_ms: 20000.0,
-    sweep: [(path: "byzantine[0].count", values: Range(from: 0, to: 2))],
-)"#;
-
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // Register before parsing: validation rejects names nobody registered.
+fn main() -> ExitCode {
+    // Register before the command line loads a scenario: validation rejects names nobody
+    // registered.
     register("LazyCommitter", |_ctx: &mut BuildContext| {
         LazyCommitter::default()
     });
-    let plan = parse("lazy-committer.ron", SCENARIO)?;
-    let options = RunOptions::default();
-    let bar = progress_bar(plan.total_trials(), true, "lazy-committer");
-    let result = run(&plan, &options, &bar)?;
-    bar.finish_and_clear();
-    println!("{}", summary_table(&result, &summarize(&result)));
-    Ok(())
+    pbft_sim::cli::main()
 }

@@ -197,24 +197,39 @@ fn an_interrupted_run_resumes_to_the_same_files() {
     assert!(files(&cut) == before, "files changed\n{}", other.show());
 }
 
-/// Many hopeless trials (n = 7, 3 silent replicas, 10 s each): about a second of work on one
-/// thread, long enough to be killed a few rows in.
-const LONG: &str = r#"// cli_resume_shards: many trials, to kill.
+/// Many hopeless trials (n = 7, 3 silent replicas, 10 s of virtual time each): about 1.8 s of
+/// work on one thread of a busy 2-core machine, saved a few dozen rows at a time, so the run is
+/// killed thousands of trials before its end even on a machine many times faster.
+const LONG_TRIALS: usize = 4000;
+
+/// The scenario of the kill test: `LONG_TRIALS` trials at one point.
+fn long_scenario() -> String {
+    format!(
+        r#"// cli_resume_shards: many trials, to kill.
 Scenario(
     name: "long",
     seed: 9,
-    trials: 4000,
+    trials: {LONG_TRIALS},
     replicas: 7,
     byzantine: [(count: 3, behaviour: Silent)],
     workload: (clients: 1, requests: 1),
     time_limit_ms: 10000.0,
 )
-"#;
+"#
+    )
+}
+
+/// The rows `trials` holds (lines after the header), 0 while it does not exist.
+fn saved_rows(trials: &Path) -> usize {
+    std::fs::read_to_string(trials).map_or(0, |t| t.lines().count().saturating_sub(1))
+}
 
 #[test]
 fn a_killed_run_leaves_whole_rows_and_resumes_to_the_same_files() {
+    use wait_timeout::ChildExt;
+
     let scratch = Scratch::new("kill");
-    let file = scratch.write("long.ron", LONG);
+    let file = scratch.write("long.ron", &long_scenario());
     let cut = scratch.path("cut");
     let mut child = std::process::Command::new(common::BIN)
         .args([
@@ -228,32 +243,60 @@ fn a_killed_run_leaves_whole_rows_and_resumes_to_the_same_files() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start pbft-sim");
-    // Kill it (SIGKILL) once some rows are saved.
+    // Kill it (SIGKILL) as soon as a row is saved: the condition, not a guess at the speed.
     let trials = cut.join("trials.csv");
     let started = std::time::Instant::now();
-    while std::fs::read_to_string(&trials).map_or(0, |t| t.lines().count()) < 4 {
-        assert!(
-            started.elapsed().as_secs() < 60,
-            "no rows saved within 60 s"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(2));
+    while saved_rows(&trials) == 0 {
+        if let Some(status) = child.try_wait().expect("poll pbft-sim") {
+            panic!(
+                "the run ended ({status}) before any row was seen, after {:?}: nothing to kill",
+                started.elapsed()
+            );
+        }
+        if started.elapsed() > common::TIMEOUT {
+            let _ = child.kill();
+            panic!("no row saved within {:?}", common::TIMEOUT);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
     child.kill().expect("kill pbft-sim");
-    child.wait().expect("reap pbft-sim");
+    let status = child
+        .wait_timeout(std::time::Duration::from_secs(10))
+        .expect("reap pbft-sim")
+        .expect("a killed process ends at once");
     assert!(
-        !cut.join("run.json").exists(),
-        "the run was killed before it finished"
+        status.code().is_none() && !cut.join("run.json").exists(),
+        "the run finished ({status}) before the kill, {:?} after the start: on this machine \
+         the scenario is too short to be interrupted (raise LONG_TRIALS)",
+        started.elapsed()
+    );
+    let saved = saved_rows(&trials);
+    assert!(
+        (1..LONG_TRIALS).contains(&saved),
+        "{saved} of {LONG_TRIALS} rows saved when killed, {:?} after the start: the kill must \
+         land while trials remain (raise LONG_TRIALS if this machine ran them all first)",
+        started.elapsed()
     );
 
     let full = scratch.path("full");
     assert_ok(&run(&file, &full, &[]));
-    let text = String::from_utf8(read(trials.clone())).expect("UTF-8");
-    let saved = text.lines().count() - 1;
-    assert!(saved >= 3, "{text}");
     assert_complete_rows_of(&trials, &full.join("trials.csv"), saved);
 
     let resumed = run(&file, &cut, &["--resume"]);
     assert_ok(&resumed);
+    // The resume file is flushed just before trials.csv, so a kill between the two leaves it
+    // a batch ahead: at least the rows trials.csv holds were kept, and some were left to run.
+    let kept: usize = resumed
+        .stdout
+        .split_once("resumed: ")
+        .and_then(|(_, rest)| rest.split_once(" trials were already saved"))
+        .and_then(|(count, _)| count.parse().ok())
+        .unwrap_or_else(|| panic!("a `resumed: N trials ...` line\n{}", resumed.show()));
+    assert!(
+        (saved..LONG_TRIALS).contains(&kept),
+        "kept {kept}, trials.csv held {saved}\n{}",
+        resumed.show()
+    );
     assert_same_results(&full, &cut, &resumed);
 }
 

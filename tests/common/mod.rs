@@ -1,15 +1,14 @@
-//! Helpers shared by the CLI tests: a scratch folder per test and a bounded run of the binary
-//! that captures exit status, stdout and stderr.
+//! Helpers shared by the CLI tests: a scratch folder per test (`tempfile`) and a bounded run of
+//! a binary (`assert_cmd`, killed after [`TIMEOUT`]) that captures exit status, stdout and stderr.
 
 #![allow(dead_code)] // each test file uses its own subset
 
 pub mod campaign;
 pub mod keys;
 
-use std::io::Read;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 /// The `pbft-sim` binary cargo built for these tests.
@@ -18,25 +17,29 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_pbft-sim");
 /// No CLI invocation in these tests should take anywhere near this long.
 pub const TIMEOUT: Duration = Duration::from_secs(120);
 
-/// A fresh folder under the system temp dir, removed when dropped.
+/// A fresh empty folder under the system temp dir, removed when dropped.
 pub struct Scratch {
-    pub dir: PathBuf,
+    dir: tempfile::TempDir,
 }
 
 impl Scratch {
-    /// A new empty folder whose name includes `tag`, the process id and a counter.
+    /// A new empty folder whose name starts with `pbft-sim-<tag>-`.
     pub fn new(tag: &str) -> Scratch {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("pbft-sim-{tag}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create the scratch folder");
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("pbft-sim-{tag}-"))
+            .tempdir()
+            .expect("create the scratch folder");
         Scratch { dir }
+    }
+
+    /// The folder itself.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
     }
 
     /// `dir/name`.
     pub fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
+        self.dir.path().join(name)
     }
 
     /// Writes `text` to `dir/name` and returns the path.
@@ -47,17 +50,15 @@ impl Scratch {
     }
 }
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// What one invocation of the binary did.
+/// What one invocation of a binary did.
 pub struct Run {
+    /// The command line as shown in messages: the program's name, then its arguments.
     pub args: Vec<String>,
+    /// How it ended.
     pub status: ExitStatus,
+    /// Everything it printed on stdout.
     pub stdout: String,
+    /// Everything it printed on stderr.
     pub stderr: String,
 }
 
@@ -70,7 +71,7 @@ impl Run {
     /// The invocation and everything it printed, for assertion messages.
     pub fn show(&self) -> String {
         format!(
-            "pbft-sim {}\n  status: {:?}\n  --- stdout ---\n{}\n  --- stderr ---\n{}",
+            "{}\n  status: {:?}\n  --- stdout ---\n{}\n  --- stderr ---\n{}",
             self.args.join(" "),
             self.status,
             self.stdout,
@@ -79,54 +80,41 @@ impl Run {
     }
 }
 
-fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = pipe.read_to_end(&mut bytes);
-        String::from_utf8_lossy(&bytes).into_owned()
-    })
-}
-
-/// Runs `pbft-sim args...` with stdin closed; kills it and panics after `TIMEOUT`.
+/// Runs `pbft-sim args...`; kills it and panics after `TIMEOUT`.
 pub fn pbft_sim<I, S>(args: I) -> Run
 where
     I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
+    S: AsRef<OsStr>,
+{
+    run_binary(Path::new(BIN), "pbft-sim", args)
+}
+
+/// Runs `binary args...` (shown as `name args...` in messages) with empty stdin; kills it and
+/// panics after `TIMEOUT`.
+pub fn run_binary<I, S>(binary: &Path, name: &str, args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
 {
     let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-    let shown: Vec<String> = args
-        .iter()
-        .map(|a| a.to_string_lossy().into_owned())
+    let shown: Vec<String> = std::iter::once(name.to_string())
+        .chain(args.iter().map(|a| a.to_string_lossy().into_owned()))
         .collect();
-    let mut child = Command::new(BIN)
-        .args(&args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start pbft-sim");
-    let stdout = drain(child.stdout.take().expect("stdout is piped"));
-    let stderr = drain(child.stderr.take().expect("stderr is piped"));
     let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for pbft-sim") {
-            break status;
-        }
-        if started.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "pbft-sim {} did not finish within {TIMEOUT:?}",
-                shown.join(" ")
-            );
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
+    let output = assert_cmd::Command::new(binary)
+        .args(&args)
+        .timeout(TIMEOUT)
+        .output()
+        .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
+    // On timeout assert_cmd kills the child, which then has no exit code.
+    if output.status.code().is_none() && started.elapsed() >= TIMEOUT {
+        panic!("{} did not finish within {TIMEOUT:?}", shown.join(" "));
+    }
     Run {
         args: shown,
-        status,
-        stdout: stdout.join().expect("read stdout"),
-        stderr: stderr.join().expect("read stderr"),
+        status: output.status,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
 

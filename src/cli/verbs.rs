@@ -1,0 +1,159 @@
+//! The verbs of the command line, carried out: `check` prints a scenario's expanded sweep,
+//! `run` runs it (whole, resumed, or one shard), `merge` joins shards, `suite` runs many. Each
+//! prints what it did on stdout and returns a [`Failure`] for `main` to report.
+
+use std::path::{Path, PathBuf};
+
+use super::args::RunArgs;
+use super::Failure;
+use crate::report;
+use crate::runner::session::{self, Finished};
+use crate::runner::{self, suite, SessionOptions, SuiteOptions};
+use crate::scenario::{self, describe_point, Plan};
+
+fn load(path: &Path) -> Result<Plan, Failure> {
+    scenario::load(path).map_err(|e| Failure::Input(e.to_string()))
+}
+
+/// `check`: every file's sweep, or its error; bad files do not stop the others.
+pub(super) fn check(paths: &[PathBuf]) -> Result<(), Failure> {
+    let mut invalid = 0;
+    for path in paths {
+        match load(path) {
+            Ok(plan) => print_plan(&plan),
+            Err(Failure::Input(message)) => {
+                eprintln!("error: {message}");
+                invalid += 1;
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    if invalid > 0 {
+        Err(Failure::Reported)
+    } else {
+        Ok(())
+    }
+}
+
+fn print_plan(plan: &Plan) {
+    println!(
+        "{}: {} — {} points x {} trials = {} trials",
+        plan.file,
+        plan.scenario.name,
+        plan.points.len(),
+        plan.trials(),
+        plan.total_trials()
+    );
+    for point in &plan.points {
+        println!(
+            "  point {:>3}: {}",
+            point.index,
+            describe_point(&plan.axes, &point.values)
+        );
+    }
+}
+
+/// `run`: one scenario's sweep into its output folder.
+pub(super) fn run(path: &Path, args: RunArgs) -> Result<(), Failure> {
+    let mut plan = load(path)?;
+    if args.threads == Some(0) {
+        return Err(Failure::Input("--threads: must be at least 1".into()));
+    }
+    if let Some(trials) = args.trials {
+        if trials == 0 {
+            return Err(Failure::Input("--trials: must be at least 1".into()));
+        }
+        plan.set_trials(trials);
+        scenario::check_trial_count(plan.total_trials())
+            .map_err(|m| Failure::Input(format!("--trials: {m}")))?;
+    }
+    if let Some(seed) = args.seed {
+        plan.set_seed(seed);
+    }
+    let out = args.out.unwrap_or_else(|| {
+        let name = &plan.scenario.name;
+        match args.shard {
+            Some(s) => {
+                Path::new("results").join(format!("{name}-shard-{}-of-{}", s.index, s.count))
+            }
+            None => Path::new("results").join(name),
+        }
+    });
+    let options = SessionOptions {
+        out: out.clone(),
+        threads: args.threads.unwrap_or_else(runner::default_threads),
+        progress: !args.quiet,
+        resume: args.resume,
+        shard: args.shard,
+        stop_after: args.abort_after,
+    };
+    let report = runner::run_session(&plan, &options)?;
+
+    let note = session::describe(&report, &out);
+    if !note.is_empty() {
+        println!("{note}");
+    }
+    if let Some(table) = session::table(&report) {
+        print!("{table}");
+    }
+    match &report.finished {
+        Finished::Run { result, .. } | Finished::Shard { result, .. } => {
+            println!("{}", report::throughput_line(result));
+        }
+        Finished::AlreadyComplete { .. } => {}
+    }
+    if args.stats {
+        println!("{}", report.stats.line(runner::peak_rss_bytes()));
+    }
+    match &report.finished {
+        Finished::Shard { .. } => println!("shard in {}", out.display()),
+        _ => println!("results in {}", out.display()),
+    }
+    Ok(())
+}
+
+/// `merge`: the shard folders of one run into the files of the unsharded run.
+pub(super) fn merge(shards: &[PathBuf], out: Option<PathBuf>) -> Result<(), Failure> {
+    let merged = runner::load_shards(shards)?;
+    let out = out.unwrap_or_else(|| Path::new("results").join(&merged.plan.scenario.name));
+    let done = runner::write_merged(&out, &merged)?;
+    println!("merged {} shards", done.shards);
+    print!("{}", report::summary_table(&done.result, &done.summaries));
+    println!("{}", report::throughput_line(&done.result));
+    println!("results in {}", out.display());
+    Ok(())
+}
+
+/// `suite`: every scenario of `inputs`; bad files are reported and skipped (exit 2 once the
+/// others ran, or at once, writing nothing, when none is valid).
+pub(super) fn suite(
+    inputs: &[PathBuf],
+    out: Option<PathBuf>,
+    threads: Option<usize>,
+    quiet: bool,
+) -> Result<(), Failure> {
+    if threads == Some(0) {
+        return Err(Failure::Input("--threads: must be at least 1".into()));
+    }
+    let loaded = runner::load_suite(inputs).map_err(anyhow::Error::from)?;
+    for bad in &loaded.invalid {
+        eprintln!("error: {}", bad.message);
+    }
+    if loaded.plans.is_empty() {
+        // Nothing valid to run: bad input, and nothing written (an earlier index stays).
+        return Err(Failure::Reported);
+    }
+    let options = SuiteOptions {
+        out: out.unwrap_or_else(|| PathBuf::from(suite::DEFAULT_OUT)),
+        threads: threads.unwrap_or_else(runner::default_threads),
+        progress: !quiet,
+    };
+    let done = runner::run_suite(&loaded, &options).map_err(anyhow::Error::from)?;
+    print!("{}", report::index_table(&done.rows));
+    println!("{}", done.totals_line());
+    if done.invalid.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Reported)
+    }
+}
