@@ -91,7 +91,11 @@ fn commands() -> Vec<(String, String, Vec<String>, Vec<String>)> {
     for file in documents() {
         let text = std::fs::read_to_string(&file).expect("a readable document");
         for (i, line) in text.lines().enumerate() {
-            for marker in ["pbft-sim ", "cargo run --release -- "] {
+            for marker in [
+                "pbft-sim ",
+                "cargo run --release -- ",
+                "--example custom_behaviour -- ",
+            ] {
                 let mut rest = line;
                 while let Some(at) = rest.find(marker) {
                     rest = &rest[at + marker.len()..];
