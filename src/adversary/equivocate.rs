@@ -57,7 +57,7 @@ impl Behaviour for Equivocate {
             return;
         };
         if !std::mem::replace(&mut self.pruned, true) {
-            let low = ctx.replica.log().low();
+            let low = ctx.replica.low_watermark();
             self.split.retain(|(_, seq), _| *seq > low);
         }
         let vote = pp.vote();

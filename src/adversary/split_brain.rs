@@ -71,7 +71,7 @@ impl SplitBrain {
     /// Drops the plans at or below this replica's low watermark, once per input.
     fn prune(&mut self, coalition: &mut Coalition, ctx: &Context<'_>) {
         if !std::mem::replace(&mut self.pruned, true) {
-            let low = ctx.replica.log().low();
+            let low = ctx.replica.low_watermark();
             coalition.plans.retain(|(_, seq), _| *seq > low);
         }
     }

@@ -96,7 +96,7 @@ impl Behaviour for ViewChangeStorm {
         }
         let view = self.last_demanded.max(ctx.replica.view()).saturating_add(1);
         self.last_demanded = view;
-        let stable = ctx.replica.log().stable();
+        let stable = ctx.replica.stable_checkpoint();
         let demand = ViewChange {
             new_view: view,
             stable_seq: stable.seq,

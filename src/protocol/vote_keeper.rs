@@ -130,11 +130,13 @@ impl VoteKeeper {
     }
 
     /// Number of (view, digest) keys held.
+    #[cfg(test)]
     pub fn keys(&self) -> usize {
         self.votes.len()
     }
 
     /// Number of votes held.
+    #[cfg(test)]
     pub fn votes(&self) -> usize {
         self.votes.values().map(VoteSet::len).sum()
     }
