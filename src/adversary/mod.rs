@@ -55,7 +55,8 @@ use crate::protocol::{Action, Input, Message, NodeId, Replica, ReplicaId, Timer,
 
 /// What a behaviour may look at and use when it acts.
 pub struct Context<'a> {
-    /// The wrapped honest replica (read-only: its id, view, log, config and keyring).
+    /// The wrapped honest replica, read-only through its accessors: id, view, mode, config,
+    /// watermarks, stable checkpoint and keyring (its log and components are not reachable).
     pub replica: &'a Replica,
     /// The behaviour's own RNG stream.
     pub rng: &'a mut SimRng,

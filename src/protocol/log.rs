@@ -310,14 +310,8 @@ impl Log {
 
     /// Number of slots held (for tests of garbage collection).
     #[cfg(test)]
-    pub fn len(&self) -> usize {
+    fn slot_count(&self) -> usize {
         self.slots.len()
-    }
-
-    /// Whether no slot is held.
-    #[cfg(test)]
-    pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
     }
 }
 
@@ -353,7 +347,7 @@ mod tests {
         assert_eq!(stable.proof.len(), 3);
         log.make_stable(stable);
         assert_eq!((log.low(), log.high()), (4, 12));
-        assert_eq!(log.len(), 4, "slots 1..=4 discarded");
+        assert_eq!(log.slot_count(), 4, "slots 1..=4 discarded");
         assert!(
             log.add_checkpoint(signed_cp(0, 4, 1), 1).is_none(),
             "at h: ignored"

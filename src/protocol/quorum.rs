@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Votes of distinct replicas, indexed by replica id (a replica voting again replaces its vote
 /// and counts once). The votes sit in arrival order beside a small index by voter: a map's
 /// inserts were a tenth of a trial at n = 512, and a vector of `Option` votes by id spent as
-/// long zeroing 80-byte entries for voters that never came.
+/// long zeroing a vote-sized entry (80 bytes when measured; a signed vote is 56 bytes now) for
+/// each voter that never came.
 #[derive(Clone, Debug)]
 pub struct VoteSet<V> {
     votes: Vec<V>,

@@ -59,7 +59,7 @@ pub struct NewViewPlan {
 /// Checks a VIEW-CHANGE's C and P (§4.4): C holds q signed matching CHECKPOINTs (or names the
 /// initial state), and each certificate in P is a pre-prepare signed by its view's primary with
 /// q-1 signed matching PREPAREs from distinct backups, in a view below the new one, above the
-/// checkpoint and inside the window.
+/// checkpoint and within the watermarks (at most the watermark span L above it, §4.3).
 pub fn check_view_change(
     vc: &ViewChange,
     cfg: &ReplicaConfig,
