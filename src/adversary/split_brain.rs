@@ -133,7 +133,12 @@ impl SplitBrain {
 }
 
 /// The version of `message` that replica `to` should get under `plan`.
-fn version_for(message: &Message, to: ReplicaId, plan: &Equivocation, ctx: &Context<'_>) -> Message {
+fn version_for(
+    message: &Message,
+    to: ReplicaId,
+    plan: &Equivocation,
+    ctx: &Context<'_>,
+) -> Message {
     if !plan.b_side.contains(&to) {
         return message.clone();
     }

@@ -208,7 +208,12 @@ impl Replica {
             let entered = nv.value().view;
             entered > view || (entered == view && !normal)
         };
-        if let Some(nv) = self.view_changes.last_new_view().filter(|nv| missed_new_view(nv)).cloned() {
+        if let Some(nv) = self
+            .view_changes
+            .last_new_view()
+            .filter(|nv| missed_new_view(nv))
+            .cloned()
+        {
             self.send(NodeId::Replica(j), Message::NewView(nv));
         }
         if self.mode == Mode::ViewChanging && view <= self.view {

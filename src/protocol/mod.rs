@@ -33,10 +33,10 @@ use std::sync::Arc;
 
 pub use auth::{trial_keys, ClientKey, Keyring, Signed, VoteKind};
 pub use client::Client;
+pub use log::StableCheckpoint;
 pub use message::{
     Batch, ClientId, Digest, Message, NodeId, ReplicaId, Request, SeqNum, Timestamp, View,
 };
-pub use log::StableCheckpoint;
 pub use replica::{Mode, Replica};
 
 /// A timer's purpose. Timers are data (DESIGN.md §6.3): a node sets one with an action and

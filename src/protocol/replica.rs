@@ -23,8 +23,8 @@ use std::sync::Arc;
 use super::auth::{Keyring, VoteKind};
 use super::log::{Log, StableCheckpoint};
 use super::message::{
-    Batch, ClientId, Message, NodeId, PrePrepare, PreparedProof, ReplicaId, Reply, Request, SeqNum, SignedVote, Timestamp,
-    View, Vote,
+    Batch, ClientId, Message, NodeId, PrePrepare, PreparedProof, ReplicaId, Reply, Request, SeqNum,
+    SignedVote, Timestamp, View, Vote,
 };
 use super::request_tracker::RequestTracker;
 use super::sequencer::{Proposal, Sequencer};

@@ -84,7 +84,11 @@ mod tests {
             ((1, 5), true, &[0]),
         ];
         for ((client, upto), forgot, left) in cases {
-            assert_eq!(tracker.forget(client, upto), forgot, "{client} up to {upto}");
+            assert_eq!(
+                tracker.forget(client, upto),
+                forgot,
+                "{client} up to {upto}"
+            );
             assert_eq!(tracker.clients().collect::<Vec<_>>(), left);
         }
         assert!(!tracker.is_empty());
@@ -98,9 +102,15 @@ mod tests {
         let (first, second) = (test_request(0, 1, 10), test_request(0, 1, 20));
         tracker.wait_for(first);
         tracker.wait_for(second);
-        assert_eq!(tracker.take_all().into_values().collect::<Vec<_>>(), [first]);
+        assert_eq!(
+            tracker.take_all().into_values().collect::<Vec<_>>(),
+            [first]
+        );
         tracker.wait_for(first);
         tracker.take_over([second]);
-        assert_eq!(tracker.take_all().into_values().collect::<Vec<_>>(), [second]);
+        assert_eq!(
+            tracker.take_all().into_values().collect::<Vec<_>>(),
+            [second]
+        );
     }
 }

@@ -232,7 +232,11 @@ mod tests {
         sequencer.forget(2, 7);
         assert_eq!(sequencer.assigned_seq((2, 7)), None);
         assert!(sequencer.enqueue(r));
-        assert_eq!(sequencer.next(10, 4), Proposal::Hold, "the due flag was spent");
+        assert_eq!(
+            sequencer.next(10, 4),
+            Proposal::Hold,
+            "the due flag was spent"
+        );
     }
 
     #[test]

@@ -83,7 +83,11 @@ mod tests {
         let asked: Vec<_> = (0..4).filter_map(|_| transfer.next_target()).collect();
         assert_eq!(asked, [(2, 8), (0, 8), (3, 8), (2, 8)]);
         transfer.begin(16, Digest([2; 16]), vec![1]);
-        assert_eq!(transfer.next_target(), Some((1, 16)), "a newer checkpoint restarts");
+        assert_eq!(
+            transfer.next_target(),
+            Some((1, 16)),
+            "a newer checkpoint restarts"
+        );
         transfer.finish();
         assert!(!transfer.is_active());
         assert_eq!(transfer.next_target(), None);

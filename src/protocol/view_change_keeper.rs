@@ -69,7 +69,12 @@ impl ViewChangeKeeper {
     }
 
     /// This replica's own VIEW-CHANGE for `view`: VIEW-CHANGEs for earlier views are dropped.
-    pub(crate) fn record_own(&mut self, view: View, me: ReplicaId, signed: Arc<Signed<ViewChange>>) {
+    pub(crate) fn record_own(
+        &mut self,
+        view: View,
+        me: ReplicaId,
+        signed: Arc<Signed<ViewChange>>,
+    ) {
         self.received.retain(|(v, _), _| *v >= view);
         self.received.insert((view, me), signed.clone());
         self.own.insert(view, signed);
@@ -84,7 +89,12 @@ impl ViewChangeKeeper {
     }
 
     /// Keeps `sender`'s (checked) VIEW-CHANGE for `view`, and that sender's latest few only.
-    pub(crate) fn record(&mut self, view: View, sender: ReplicaId, signed: Arc<Signed<ViewChange>>) {
+    pub(crate) fn record(
+        &mut self,
+        view: View,
+        sender: ReplicaId,
+        signed: Arc<Signed<ViewChange>>,
+    ) {
         self.received.insert((view, sender), signed);
         let from_sender: Vec<(View, ReplicaId)> = self
             .received
@@ -208,7 +218,8 @@ mod tests {
     /// with f = 1 (more than f others must ask for higher views).
     #[test]
     fn a_replica_joins_the_smallest_view_more_than_f_others_ask_for() {
-        let cases: [(&[(ReplicaId, View)], Option<View>); 5] = [
+        type Held = &'static [(ReplicaId, View)];
+        let cases: [(Held, Option<View>); 5] = [
             (&[(1, 2)], None),
             (&[(1, 2), (2, 3)], Some(2)),
             (&[(1, 2), (1, 3)], None),
@@ -243,7 +254,11 @@ mod tests {
     fn the_timeout_doubles_with_each_failure_until_a_view_executes() {
         let mut keeper = ViewChangeKeeper::default();
         keeper.timer_fired(false);
-        assert_eq!(keeper.timeout_ns(100), 100, "view 0 executed: not a failure");
+        assert_eq!(
+            keeper.timeout_ns(100),
+            100,
+            "view 0 executed: not a failure"
+        );
         keeper.enter(1);
         keeper.timer_fired(false);
         keeper.timer_fired(true);
