@@ -4,10 +4,10 @@
 //! A `Behaviour` wraps an honest `Replica`: it sees each input before the replica does and each
 //! message the replica sends after, one copy per recipient (a broadcast is expanded into its
 //! sends, in the engine's order), and may drop, delay, rewrite, duplicate or add to them. Its
-//! hooks are at the level of intent with honest defaults (DESIGN.md §6.6), so a behaviour writes
-//! only what it changes. It never edits the honest code, and it signs only with its own
-//! replica's keyring. A silent or crashed replica is a behaviour too. Every random choice comes
-//! from the RNG stream the simulator hands in.
+//! hooks are at the level of intent with honest defaults (`docs/add-a-behaviour.md`), so a
+//! behaviour writes only what it changes. It never edits the honest code, and it signs only
+//! with its own replica's keyring. A silent or crashed replica is a behaviour too. Every random
+//! choice comes from the RNG stream the simulator hands in.
 //!
 //! The files of this module:
 //! - `mod.rs`: the `Behaviour` trait, its `Context` and `Outgoing` copies, the per-trial

@@ -36,9 +36,9 @@ pub struct Coalition {
     equivocations: BTreeMap<(View, SeqNum), Equivocation>,
 }
 
-/// A member of the split-brain coalition (the scenario DESIGN.md §4 describes; the attack
-/// behind PBFT's bound n >= 3f+1, Castro & Liskov, OSDI'99 §4.5.1 and TOCS'02 §2.2: with f+1
-/// faulty replicas two quorums may share only faulty ones). All `SplitBrain` replicas of a
+/// A member of the split-brain coalition (the attack behind PBFT's bound n >= 3f+1, Castro &
+/// Liskov, OSDI'99 §4.5.1 and TOCS'02 §2.2: with f+1 faulty replicas two quorums may share
+/// only faulty ones). All `SplitBrain` replicas of a
 /// trial form one coalition. When a member is primary, for each batch A it orders it picks a
 /// second batch B (another client request it has seen and not yet ordered, or the null request)
 /// and a random half of the honest replicas: those get a pre-prepare of B, everyone else one of A,
@@ -50,8 +50,8 @@ pub struct Coalition {
 pub struct SplitBrain {
     coalition: Arc<Mutex<Coalition>>,
     seen: BTreeMap<(ClientId, Timestamp), Request>,
-    /// Whether the coalition's equivocations were pruned below this replica's low watermark since its
-    /// last input (once per input, before its first send, as every member does).
+    /// Whether the coalition's equivocations were pruned below this replica's low watermark
+    /// since its last input (once per input, before its first send, as every member does).
     pruned: bool,
     /// Whether the broadcast being sent started a plan (its copies then carry COMMITs).
     fresh: bool,

@@ -1,13 +1,13 @@
 //! The message log, watermarks and checkpoints (Castro & Liskov §4.2-4.3).
 //!
 //! The log holds one `Slot` per sequence number within the watermarks `(h, H]`, where h is
-//! the last stable checkpoint and `H = h + L`, L the watermark span (RON `log_window`). A slot keeps the accepted pre-prepare, the
-//! PREPAREs and COMMITs received per (view, digest), the highest-view prepared certificate (for
-//! VIEW-CHANGE's P set, §4.4) and the committed batch. When a checkpoint becomes stable (q
-//! matching CHECKPOINTs) every slot and vote at or below it is discarded (garbage collection),
-//! so memory is bounded by the span, however long the run. The log is the crate's own: a
-//! byzantine behaviour sees the watermarks and the stable checkpoint through `Replica`'s
-//! accessors only.
+//! the last stable checkpoint and `H = h + L`, L the watermark span (RON `log_window`). A slot
+//! keeps the accepted pre-prepare, the PREPAREs and COMMITs received per (view, digest), the
+//! highest-view prepared certificate (for VIEW-CHANGE's P set, §4.4) and the committed batch.
+//! When a checkpoint becomes stable (q matching CHECKPOINTs) every slot and vote at or below it
+//! is discarded (garbage collection), so memory is bounded by the span, however long the run.
+//! The log is the crate's own: a byzantine behaviour sees the watermarks and the stable
+//! checkpoint through `Replica`'s accessors only.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -22,7 +22,7 @@ use super::vote_keeper::VoteKeeper;
 
 /// Everything known about one sequence number.
 #[derive(Debug, Default)]
-pub struct Slot {
+pub(crate) struct Slot {
     /// The pre-prepare accepted for this sequence number in the latest view that sent one.
     pub pre_prepare: Option<PrePrepare>,
     /// Signed PREPAREs per (view, digest), by sender (views before the current one pruned).
@@ -45,7 +45,7 @@ pub struct Slot {
 }
 
 /// How many of its own COMMITs per slot a replica keeps for retransmission.
-pub const KEPT_COMMITS: usize = 4;
+pub(crate) const KEPT_COMMITS: usize = 4;
 
 impl Slot {
     /// Whether this replica sent a COMMIT for this slot in `view`.
@@ -138,7 +138,7 @@ const CHECKPOINTS_PER_SENDER: usize = 4;
 
 /// The log: slots in `(h, H]`, checkpoint votes, own checkpoint states, and the stable checkpoint.
 #[derive(Debug)]
-pub struct Log {
+pub(crate) struct Log {
     slots: BTreeMap<SeqNum, Slot>,
     checkpoint_votes: BTreeMap<(SeqNum, Digest), BTreeMap<ReplicaId, Signed<Checkpoint>>>,
     snapshots: BTreeMap<SeqNum, ServiceState>,

@@ -39,8 +39,8 @@ pub use message::{
 };
 pub use replica::{Mode, Replica};
 
-/// A timer's purpose. Timers are data (DESIGN.md §6.3): a node sets one with an action and
-/// receives it back as an input; a timer whose generation is stale is ignored.
+/// A timer's purpose. Timers are data: a node sets one with an action and receives it back as
+/// an input; a timer whose generation is stale is ignored.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub enum TimerKind {
     /// Primary: send a partial batch (batching, TOCS'02 §5.1).
@@ -97,7 +97,7 @@ pub enum Observation {
     },
     /// A replica executed the batch at `seq`; `executed` lists the requests it actually ran
     /// (duplicates skipped), with their results, and `state` is its service state's digest
-    /// after the batch (the oracle's state check, DESIGN.md §5).
+    /// after the batch (the oracle's state check, `docs/design.md`, "The oracle").
     Executed {
         /// Sequence number.
         seq: SeqNum,

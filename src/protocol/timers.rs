@@ -1,4 +1,4 @@
-//! A replica's timers (DESIGN §6.3: timers are data): the batch timer (TOCS'02 §5.1), the
+//! A replica's timers, which are data (see `TimerKind`): the batch timer (TOCS'02 §5.1), the
 //! view-change timer (Castro & Liskov §4.4, §4.5.2), the state-transfer timer (§4.3) and the
 //! status timer (TOCS'02 §5.2).
 //!
