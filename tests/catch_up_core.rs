@@ -16,10 +16,10 @@ fn replica(id: u32) -> Replica {
         view_change: true,
         view_change_timeout_ns: 1_000_000,
         checkpoint_interval: 10,
-        log_window: 20,
+        watermark_span: 20,
         batch_size: 1,
         batch_timeout_ns: 1,
-        window: 20,
+        max_in_flight: 20,
         status_period_ns: 250_000,
     };
     Replica::new(id, cfg, keys(id))

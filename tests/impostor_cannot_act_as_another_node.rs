@@ -273,10 +273,10 @@ fn a_certificate_or_request_minted_outside_the_trial_is_ignored() {
         view_change_timeout_ns: 1_000_000,
         status_period_ns: 250_000,
         checkpoint_interval: 10,
-        log_window: 20,
+        watermark_span: 20,
         batch_size: 1,
         batch_timeout_ns: 1,
-        window: 20,
+        max_in_flight: 20,
     };
     let (keys, clients) = trial_keys(4, 1);
     let (forged_keys, forged_clients) = trial_keys(4, 1);

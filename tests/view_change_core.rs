@@ -27,10 +27,10 @@ fn cfg() -> ReplicaConfig {
         view_change: true,
         view_change_timeout_ns: 1_000,
         checkpoint_interval: 10,
-        log_window: 20,
+        watermark_span: 20,
         batch_size: 1,
         batch_timeout_ns: 1,
-        window: 20,
+        max_in_flight: 20,
         status_period_ns: 250,
     }
 }
@@ -377,7 +377,7 @@ fn a_new_view_is_handed_on_to_a_replica_still_waiting_for_it_not_to_a_crossing_v
         from: NodeId::Replica(1),
         message: Message::NewView(nv),
     });
-    assert_eq!(backup.status(), pbft_sim::protocol::replica::Status::Normal);
+    assert_eq!(backup.mode(), pbft_sim::protocol::Mode::Normal);
     let crossing = Arc::new(keys(0).sign(view_change(1, vec![])));
     let actions = backup.handle(Input::Message {
         from: NodeId::Replica(0),

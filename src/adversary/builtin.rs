@@ -1,4 +1,7 @@
-//! The built-in behaviours of the engine issue: `Silent` and the seed tutorial's adversary.
+//! The two simplest behaviours: `Silent`, a replica that crashed before the trial began (a
+//! faulty replica may stop, Castro & Liskov §3), and `SeedAdversary`, the seed tutorial's
+//! adversary (pre-prepares with wrong digests as primary, which §4.2's digest check rejects;
+//! dropped and random PREPAREs as backup, and no COMMIT).
 
 use rand::RngExt;
 

@@ -1,5 +1,6 @@
-//! Corrupted messages: `WrongDigest` (votes for digests nobody proposed) and `Mutate`
-//! (small-scope corruption of one field, re-signed).
+//! Corrupted messages: `WrongDigest` (PREPARE and COMMIT votes for digests nobody proposed,
+//! which never match a quorum's, Castro & Liskov §4.2) and `Mutate` (small-scope corruption of
+//! one field, re-signed, after ByzzFuzz, Winter et al., OOPSLA'23).
 
 use std::sync::Arc;
 

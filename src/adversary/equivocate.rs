@@ -1,4 +1,7 @@
 //! `Equivocate`: a primary that sends conflicting, well-formed pre-prepares to different backups.
+//! Castro & Liskov §4.2: a backup accepts one pre-prepare per (v, n), and the prepared
+//! predicate keeps two batches from both preparing at n, so at most a view change (§4.4)
+//! follows.
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
@@ -57,7 +60,7 @@ impl Behaviour for Equivocate {
             return;
         };
         if !std::mem::replace(&mut self.pruned, true) {
-            let low = ctx.replica.log().low();
+            let low = ctx.replica.low_watermark();
             self.split.retain(|(_, seq), _| *seq > low);
         }
         let vote = pp.vote();

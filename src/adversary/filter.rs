@@ -1,5 +1,6 @@
-//! Withholding: `Censor` (a primary that never orders some clients' requests) and
-//! `SelectiveSilence` (a replica that sends nothing to some replicas).
+//! Withholding: `Censor` (a primary that never orders some clients' requests: the backups the
+//! clients reach wait for them and vote the primary out, Castro & Liskov §4.4) and
+//! `SelectiveSilence` (a replica that sends nothing to some replicas, an omission fault, §3).
 
 use std::collections::BTreeSet;
 

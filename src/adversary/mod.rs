@@ -4,10 +4,10 @@
 //! A `Behaviour` wraps an honest `Replica`: it sees each input before the replica does and each
 //! message the replica sends after, one copy per recipient (a broadcast is expanded into its
 //! sends, in the engine's order), and may drop, delay, rewrite, duplicate or add to them. Its
-//! hooks are at the level of intent with honest defaults (DESIGN.md §6.6), so a behaviour writes
-//! only what it changes. It never edits the honest code, and it signs only with its own
-//! replica's keyring. A silent or crashed replica is a behaviour too. Every random choice comes
-//! from the RNG stream the simulator hands in.
+//! hooks are at the level of intent with honest defaults (`docs/add-a-behaviour.md`), so a
+//! behaviour writes only what it changes. It never edits the honest code, and it signs only
+//! with its own replica's keyring. A silent or crashed replica is a behaviour too. Every random
+//! choice comes from the RNG stream the simulator hands in.
 //!
 //! The files of this module:
 //! - `mod.rs`: the `Behaviour` trait, its `Context` and `Outgoing` copies, the per-trial
@@ -55,7 +55,8 @@ use crate::protocol::{Action, Input, Message, NodeId, Replica, ReplicaId, Timer,
 
 /// What a behaviour may look at and use when it acts.
 pub struct Context<'a> {
-    /// The wrapped honest replica (read-only: its id, view, log, config and keyring).
+    /// The wrapped honest replica, read-only through its accessors: id, view, mode, config,
+    /// watermarks, stable checkpoint and keyring (its log and components are not reachable).
     pub replica: &'a Replica,
     /// The behaviour's own RNG stream.
     pub rng: &'a mut SimRng,

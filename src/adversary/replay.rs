@@ -1,4 +1,6 @@
-//! `Replay`: stale messages, received or sent earlier, sent again.
+//! `Replay`: stale messages, received or sent earlier, sent again (a faulty replica may replay
+//! what it saw, Castro & Liskov §3; views, sequence numbers within the watermarks, §4.2, and
+//! client timestamps, §4.1, make replicas drop them).
 
 use std::collections::VecDeque;
 

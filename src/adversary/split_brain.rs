@@ -1,5 +1,8 @@
 //! `SplitBrain`: a coalition led by a byzantine primary orders two different batches at one
 //! sequence number, each for half of the honest replicas, and every member votes for both.
+//! Within f faults any two quorums share an honest replica, which votes for one batch only,
+//! so at most one batch commits at n; with f+1 members both may (Castro & Liskov §4.5.1,
+//! TOCS'02 §2.2).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -19,7 +22,7 @@ const MAX_SEEN: usize = 256;
 /// One equivocation: at (v, n) the primary proposed batch `a` to most replicas and `b` to the
 /// honest replicas of `b_side`.
 #[derive(Clone, Debug)]
-struct Plan {
+struct Equivocation {
     a: Digest,
     b: PrePrepare,
     b_side: BTreeSet<ReplicaId>,
@@ -30,12 +33,12 @@ struct Plan {
 #[derive(Debug, Default)]
 pub struct Coalition {
     members: BTreeSet<ReplicaId>,
-    plans: BTreeMap<(View, SeqNum), Plan>,
+    equivocations: BTreeMap<(View, SeqNum), Equivocation>,
 }
 
-/// A member of the split-brain coalition (the scenario DESIGN.md §4 describes; the attack
-/// behind PBFT's bound n >= 3f+1, Castro & Liskov, OSDI'99 §4.5.1 and TOCS'02 §2.2: with f+1
-/// faulty replicas two quorums may share only faulty ones). All `SplitBrain` replicas of a
+/// A member of the split-brain coalition (the attack behind PBFT's bound n >= 3f+1, Castro &
+/// Liskov, OSDI'99 §4.5.1 and TOCS'02 §2.2: with f+1 faulty replicas two quorums may share
+/// only faulty ones). All `SplitBrain` replicas of a
 /// trial form one coalition. When a member is primary, for each batch A it orders it picks a
 /// second batch B (another client request it has seen and not yet ordered, or the null request)
 /// and a random half of the honest replicas: those get a pre-prepare of B, everyone else one of A,
@@ -47,8 +50,8 @@ pub struct Coalition {
 pub struct SplitBrain {
     coalition: Arc<Mutex<Coalition>>,
     seen: BTreeMap<(ClientId, Timestamp), Request>,
-    /// Whether the coalition's plans were pruned below this replica's low watermark since its
-    /// last input (once per input, before its first send, as every member does).
+    /// Whether the coalition's equivocations were pruned below this replica's low watermark
+    /// since its last input (once per input, before its first send, as every member does).
     pruned: bool,
     /// Whether the broadcast being sent started a plan (its copies then carry COMMITs).
     fresh: bool,
@@ -68,22 +71,22 @@ impl SplitBrain {
         })
     }
 
-    /// Drops the plans at or below this replica's low watermark, once per input.
+    /// Drops the equivocations at or below this replica's low watermark, once per input.
     fn prune(&mut self, coalition: &mut Coalition, ctx: &Context<'_>) {
         if !std::mem::replace(&mut self.pruned, true) {
-            let low = ctx.replica.log().low();
-            coalition.plans.retain(|(_, seq), _| *seq > low);
+            let low = ctx.replica.low_watermark();
+            coalition.equivocations.retain(|(_, seq), _| *seq > low);
         }
     }
 
     /// Starts an equivocation on `pp` (this replica's own pre-prepare as primary): the second
     /// batch, signed, and the side that gets it. `None` when there is nothing to conflict with.
-    fn plan(
+    fn equivocation(
         &mut self,
         pp: &PrePrepare,
         coalition: &Coalition,
         ctx: &mut Context<'_>,
-    ) -> Option<Plan> {
+    ) -> Option<Equivocation> {
         for r in pp.batch.requests() {
             self.seen.remove(&(r.client(), r.timestamp()));
         }
@@ -107,7 +110,7 @@ impl SplitBrain {
             .collect();
         honest.shuffle(&mut *ctx.rng);
         honest.truncate(honest.len() / 2);
-        Some(Plan {
+        Some(Equivocation {
             a: pp.vote().digest,
             b,
             b_side: honest.into_iter().collect(),
@@ -130,7 +133,12 @@ impl SplitBrain {
 }
 
 /// The version of `message` that replica `to` should get under `plan`.
-fn version_for(message: &Message, to: ReplicaId, plan: &Plan, ctx: &Context<'_>) -> Message {
+fn version_for(
+    message: &Message,
+    to: ReplicaId,
+    plan: &Equivocation,
+    ctx: &Context<'_>,
+) -> Message {
     if !plan.b_side.contains(&to) {
         return message.clone();
     }
@@ -161,7 +169,7 @@ fn slot_of(message: &Message) -> Option<(View, SeqNum)> {
 }
 
 /// The COMMIT of this member for the batch A of `plan`, signed.
-fn commit_of_a(plan: &Plan, ctx: &Context<'_>) -> Message {
+fn commit_of_a(plan: &Equivocation, ctx: &Context<'_>) -> Message {
     let a_vote = Vote {
         digest: plan.a,
         ..plan.b.vote()
@@ -199,15 +207,15 @@ impl Behaviour for SplitBrain {
             self.fresh = false;
             // The primary's proposal (§4.2): start the equivocation at this (v, n).
             if let Message::PrePrepare(pp) = &copy.message {
-                if !coalition.plans.contains_key(&key) && ctx.replica.is_primary() {
-                    if let Some(plan) = self.plan(pp, &coalition, ctx) {
-                        coalition.plans.insert(key, plan);
+                if !coalition.equivocations.contains_key(&key) && ctx.replica.is_primary() {
+                    if let Some(plan) = self.equivocation(pp, &coalition, ctx) {
+                        coalition.equivocations.insert(key, plan);
                         self.fresh = true;
                     }
                 }
             }
         }
-        let Some(plan) = coalition.plans.get(&key) else {
+        let Some(plan) = coalition.equivocations.get(&key) else {
             out.push(copy.into_action());
             return;
         };

@@ -19,10 +19,10 @@ pub(crate) fn config(n: u32) -> ReplicaConfig {
         view_change: true,
         view_change_timeout_ns: 200_000_000,
         checkpoint_interval: 4,
-        log_window: 8,
+        watermark_span: 8,
         batch_size: 1,
         batch_timeout_ns: 1_000_000,
-        window: 8,
+        max_in_flight: 8,
         status_period_ns: 50_000_000,
     }
 }

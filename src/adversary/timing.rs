@@ -1,5 +1,7 @@
-//! Attacks on timing: `SlowPrimary` (a primary that stays just fast enough not to be replaced)
-//! and `ViewChangeStorm` (a replica that keeps demanding view changes).
+//! Attacks on timing: `SlowPrimary` (a primary that stays just fast enough not to be replaced,
+//! Clement et al., NSDI'09) and `ViewChangeStorm` (a replica that keeps demanding view changes:
+//! alone it moves nobody, since a replica joins only when f+1 others ask, Castro & Liskov
+//! §4.5.2).
 
 use std::sync::Arc;
 
@@ -96,7 +98,7 @@ impl Behaviour for ViewChangeStorm {
         }
         let view = self.last_demanded.max(ctx.replica.view()).saturating_add(1);
         self.last_demanded = view;
-        let stable = ctx.replica.log().stable();
+        let stable = ctx.replica.stable_checkpoint();
         let demand = ViewChange {
             new_view: view,
             stable_seq: stable.seq,

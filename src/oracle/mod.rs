@@ -1,6 +1,6 @@
-//! The safety oracle (DESIGN.md §5; Castro & Liskov §4.5.1 and TOCS'02 §2.2), checked online as
-//! the simulator reports what replicas and clients do. It never panics: a violation is recorded
-//! with what, where and when, and the trial goes on.
+//! The safety oracle (`docs/design.md`, "The oracle"; Castro & Liskov §4.5.1 and TOCS'02
+//! §2.2), checked online as the simulator reports what replicas and clients do. It never
+//! panics: a violation is recorded with what, where and when, and the trial goes on.
 //!
 //! - agreement: no two honest replicas execute different batches at one sequence number;
 //! - validity: every executed request was issued by a client (the null request aside);

@@ -6,6 +6,10 @@
 //! their VIEW-CHANGEs, or the NEW-VIEW it missed. A replica that learns of a stable checkpoint
 //! beyond its execution fetches the state and checks it against the certified digest. Also
 //! here: checkpoints themselves (§4.3) and the restart after a crash.
+//!
+//! This file is the protocol's part, a third `impl Replica`; the state it keeps is owned by
+//! `StallDetector` (`stall.rs`: when to send STATUS), `StateTransfer` (`state_transfer.rs`:
+//! the fetch under way) and the `Log` (checkpoints and their states).
 
 use std::sync::Arc;
 
@@ -15,13 +19,13 @@ use super::message::{
     Batch, Checkpoint, ClientId, HeldSlot, Message, NewView, NodeId, ReplicaId, SeqNum, SignedVote,
     Snapshot, StatusReport, Timestamp, View,
 };
-use super::replica::{Fetch, Replica, Status};
+use super::replica::{Mode, Replica};
 use super::{Observation, TimerKind};
 
 impl Replica {
     /// Back from a crash: every timer was lost. Ask the others where they stand (their answers
     /// bring missing commits, checkpoints and new views), and wait for requests again.
-    pub(crate) fn on_recover(&mut self) {
+    pub(super) fn on_recover(&mut self) {
         for kind in [
             TimerKind::Batch,
             TimerKind::ViewChange,
@@ -30,25 +34,25 @@ impl Replica {
         ] {
             self.disarm(kind);
         }
-        self.status_backoff = 0;
+        self.stall.reset_backoff();
         let status = self.status_message();
         self.broadcast(status);
-        if self.status == Status::ViewChanging {
+        if self.mode == Mode::ViewChanging {
             self.arm(TimerKind::ViewChange, self.view_change_timeout_ns());
         } else {
             self.restart_request_timer(false);
         }
-        if self.fetch.is_some() {
+        if self.transfer.is_active() {
             self.ask_for_state();
         }
-        self.partial_batch_due = true;
+        self.sequencer.release_partial_batch();
         self.try_propose();
     }
 
     /// The client's retransmission: resend this replica's protocol messages for the slot that
     /// holds the request, so that peers that lost them can complete it.
-    pub(crate) fn retransmit_votes_for(&mut self, key: (ClientId, Timestamp)) {
-        let Some(&seq) = self.assigned.get(&key) else {
+    pub(super) fn retransmit_votes_for(&mut self, key: (ClientId, Timestamp)) {
+        let Some(seq) = self.sequencer.assigned_seq(key) else {
             let found = self.log.slots().find(|(_, slot)| {
                 slot.pre_prepare.as_ref().is_some_and(|pp| {
                     pp.batch
@@ -67,7 +71,7 @@ impl Replica {
 
     /// Resends this replica's own messages for `seq` in the current view (pre-prepare as
     /// primary, prepare and commit as sent) to all replicas.
-    pub(crate) fn resend_slot(&mut self, seq: SeqNum) {
+    pub(super) fn resend_slot(&mut self, seq: SeqNum) {
         let mut resend = Vec::new();
         if let Some(slot) = self.log.slot(seq) {
             self.own_messages(slot, false, None, &mut resend);
@@ -94,7 +98,7 @@ impl Replica {
         let current = slot
             .pre_prepare
             .as_ref()
-            .filter(|pp| pp.vote().view == view && self.status == Status::Normal);
+            .filter(|pp| pp.vote().view == view && self.mode == Mode::Normal);
         if let Some(pp) = current {
             let digest = pp.vote().digest;
             if self.cfg.primary(view) == me {
@@ -125,31 +129,21 @@ impl Replica {
     }
 
     /// The status timer fired (execution has not moved since it was set: `keep_status_timer`
-    /// sets it again whenever it does): tell the others where this replica stands so that
-    /// they resend what it lacks (TOCS'02 §5.2). The timer is set again at the end of `handle`.
-    pub(crate) fn on_status_timeout(&mut self) {
-        // Before the first STATUS since execution last moved: a slot open for less than a
-        // period is not stalled, nor one that took votes in during the tick before (it is
-        // slow: it gets one more tick). After the first STATUS, something was lost: ask again
-        // whatever comes in.
-        if self.status_for_open_slot && self.status_backoff == 0 {
-            self.status_ticks += 1;
-            let taking_votes = self.votes_seen != self.status_votes_mark;
-            if self.status_ticks < 2 || (self.status_ticks == 2 && taking_votes) {
-                return;
-            }
-        }
-        if self.last_executed == self.status_mark && self.unfinished() {
+    /// sets it again whenever it does): if the stall detector says the replica is stalled,
+    /// tell the others where it stands so that they resend what it lacks (TOCS'02 §5.2). The
+    /// timer is set again at the end of `handle`.
+    pub(super) fn on_status_timeout(&mut self) {
+        let unfinished = self.unfinished();
+        if self.stall.on_tick(self.last_executed, unfinished) {
             let status = self.status_message();
             self.broadcast(status);
-            self.status_backoff += 1;
             self.refetch_missing_batches();
         }
     }
 
     /// Asks again for committed batches whose earlier fetch went unanswered (lost, or asked of
     /// a faulty replica).
-    pub(crate) fn refetch_missing_batches(&mut self) {
+    pub(super) fn refetch_missing_batches(&mut self) {
         let missing: Vec<SeqNum> = self
             .log
             .slots_mut()
@@ -166,15 +160,12 @@ impl Replica {
 
     /// This replica's STATUS: where it stands and what it holds above its last executed
     /// sequence number, so that each answer carries only what it lacks.
-    pub(crate) fn status_message(&self) -> Message {
-        let normal = self.status == Status::Normal;
+    pub(super) fn status_message(&self) -> Message {
+        let normal = self.mode == Mode::Normal;
         let view_changes = if normal {
             Vec::new()
         } else {
-            self.view_changes
-                .range((self.view, 0)..=(self.view, ReplicaId::MAX))
-                .map(|(&(_, r), _)| r)
-                .collect()
+            self.view_changes.senders(self.view).collect()
         };
         Message::Status(Arc::new(StatusReport {
             view: self.view,
@@ -194,7 +185,7 @@ impl Replica {
     /// `report` says it lacks: the commits of batches committed above that (and this replica's
     /// messages for slots still open), its own CHECKPOINT if the sender is behind the stable
     /// checkpoint, VIEW-CHANGEs, and, as primary, a NEW-VIEW it may have missed.
-    pub(crate) fn on_status(&mut self, j: ReplicaId, report: Arc<StatusReport>) {
+    pub(super) fn on_status(&mut self, j: ReplicaId, report: Arc<StatusReport>) {
         if j == self.id {
             return;
         }
@@ -217,10 +208,15 @@ impl Replica {
             let entered = nv.value().view;
             entered > view || (entered == view && !normal)
         };
-        if let Some(nv) = self.last_new_view.clone().filter(missed_new_view) {
+        if let Some(nv) = self
+            .view_changes
+            .last_new_view()
+            .filter(|nv| missed_new_view(nv))
+            .cloned()
+        {
             self.send(NodeId::Replica(j), Message::NewView(nv));
         }
-        if self.status == Status::ViewChanging && view <= self.view {
+        if self.mode == Mode::ViewChanging && view <= self.view {
             // The sender may have lost our VIEW-CHANGEs: send again the one for its view (unless
             // it holds it) and the one for ours.
             let holds_ours = !normal && report.view_changes.contains(&self.id);
@@ -229,7 +225,7 @@ impl Replica {
             let mine: Vec<_> = views
                 .iter()
                 .filter(|&&v| !(v == view && holds_ours))
-                .filter_map(|v| self.own_view_changes.get(v).cloned())
+                .filter_map(|&v| self.view_changes.own(v).cloned())
                 .collect();
             for vc in mine {
                 self.send(NodeId::Replica(j), Message::ViewChange(vc));
@@ -280,14 +276,14 @@ impl Replica {
     /// A commit certificate: q signed COMMITs of one view for `(v, n, D(batch))` from distinct
     /// replicas prove the batch committed at n (at least f+1 honest replicas prepared it, so no
     /// other batch can commit there, §4.4), whatever this replica saw itself.
-    pub(crate) fn on_commit_certificate(&mut self, batch: Arc<Batch>, commits: Vec<SignedVote>) {
+    pub(super) fn on_commit_certificate(&mut self, batch: Arc<Batch>, commits: Vec<SignedVote>) {
         let Some(first) = commits.first() else {
             return;
         };
         let vote = first.value().1;
         if vote.digest != batch.digest()
             || !self.keys.authentic_batch(&batch)
-            || !self.log.in_window(vote.seq)
+            || !self.log.within_watermarks(vote.seq)
             || vote.seq <= self.last_executed
             || self
                 .log
@@ -315,12 +311,12 @@ impl Replica {
             let _ = slot.commits.add_proven(commit.signer(), commit, n, quorum);
         }
         slot.committed = Some(batch.clone());
-        self.votes_seen += 1;
+        self.stall.took_in();
         self.observe(Observation::Committed { seq, batch });
         self.try_execute();
     }
 
-    pub(crate) fn on_fetch_batch(
+    pub(super) fn on_fetch_batch(
         &mut self,
         j: ReplicaId,
         seq: SeqNum,
@@ -336,7 +332,7 @@ impl Replica {
         }
     }
 
-    pub(crate) fn on_batch(&mut self, seq: SeqNum, batch: Arc<Batch>) {
+    pub(super) fn on_batch(&mut self, seq: SeqNum, batch: Arc<Batch>) {
         let Some(slot) = self.log.slot(seq) else {
             return;
         };
@@ -350,7 +346,7 @@ impl Replica {
     }
 
     // §4.3: CHECKPOINT(n, d, i) with the digest of the state after executing n.
-    pub(crate) fn checkpoint(&mut self, seq: SeqNum) {
+    pub(super) fn checkpoint(&mut self, seq: SeqNum) {
         let cp = Checkpoint {
             seq,
             state: self.service.digest(),
@@ -363,14 +359,14 @@ impl Replica {
 
     /// A CHECKPOINT, sent by its signer or forwarded as part of a stable checkpoint's proof:
     /// its signature, not the envelope, says whose it is.
-    pub(crate) fn on_checkpoint(&mut self, _j: ReplicaId, signed: Signed<Checkpoint>) {
+    pub(super) fn on_checkpoint(&mut self, _j: ReplicaId, signed: Signed<Checkpoint>) {
         if !self.keys.verify(&signed) {
             return;
         }
         self.add_checkpoint(signed);
     }
 
-    pub(crate) fn add_checkpoint(&mut self, signed: Signed<Checkpoint>) {
+    pub(super) fn add_checkpoint(&mut self, signed: Signed<Checkpoint>) {
         if let Some(stable) = self.log.add_checkpoint(signed, self.cfg.quorum()) {
             self.install_stable(stable);
         }
@@ -378,13 +374,13 @@ impl Replica {
 
     /// A checkpoint became stable (§4.3): garbage-collect, and fetch the state if this replica
     /// has not executed that far (state transfer).
-    pub(crate) fn install_stable(&mut self, stable: StableCheckpoint) {
+    pub(super) fn install_stable(&mut self, stable: StableCheckpoint) {
         if stable.seq <= self.log.low() {
             return;
         }
         let seq = stable.seq;
         self.log.make_stable(stable);
-        self.next_seq = self.next_seq.max(seq);
+        self.sequencer.skip_to(seq);
         if self.last_executed < seq {
             self.begin_state_transfer();
         } else {
@@ -392,7 +388,7 @@ impl Replica {
         }
     }
 
-    pub(crate) fn begin_state_transfer(&mut self) {
+    pub(super) fn begin_state_transfer(&mut self) {
         let stable = self.log.stable();
         let candidates: Vec<ReplicaId> = stable
             .proof
@@ -400,31 +396,20 @@ impl Replica {
             .map(Signed::signer)
             .filter(|&r| r != self.id)
             .collect();
-        self.fetch = Some(Fetch {
-            seq: stable.seq,
-            state: stable.state,
-            candidates,
-            next: 0,
-        });
+        self.transfer.begin(stable.seq, stable.state, candidates);
         self.ask_for_state();
     }
 
     /// Asks the next replica that vouched for the stable checkpoint for its state.
-    pub(crate) fn ask_for_state(&mut self) {
-        let Some(fetch) = self.fetch.as_mut() else {
+    pub(super) fn ask_for_state(&mut self) {
+        let Some((target, seq)) = self.transfer.next_target() else {
             return;
         };
-        if fetch.candidates.is_empty() {
-            return;
-        }
-        let target = fetch.candidates[fetch.next % fetch.candidates.len()];
-        fetch.next += 1;
-        let seq = fetch.seq;
         self.send(NodeId::Replica(target), Message::FetchState { seq });
         self.arm(TimerKind::Fetch, self.cfg.view_change_timeout_ns / 2);
     }
 
-    pub(crate) fn on_fetch_state(&mut self, j: ReplicaId, seq: SeqNum) {
+    pub(super) fn on_fetch_state(&mut self, j: ReplicaId, seq: SeqNum) {
         if let Some(service) = self.log.snapshot(seq) {
             let snapshot = Snapshot {
                 seq,
@@ -435,18 +420,18 @@ impl Replica {
     }
 
     // State transfer: install a state only if it matches the digest q replicas vouched for.
-    pub(crate) fn on_state(&mut self, snapshot: Arc<Snapshot>) {
-        let Some(fetch) = &self.fetch else {
+    pub(super) fn on_state(&mut self, snapshot: Arc<Snapshot>) {
+        let Some((seq, state)) = self.transfer.expected() else {
             return;
         };
-        let certified = snapshot.service.digest() == fetch.state;
+        let certified = snapshot.service.digest() == state;
         // Tests only: install whatever arrives, to show the oracle catching a wrong state.
         #[cfg(test)]
         let certified = certified || self.install_unchecked_states;
-        if snapshot.seq != fetch.seq || !certified || self.last_executed >= snapshot.seq {
+        if snapshot.seq != seq || !certified || self.last_executed >= snapshot.seq {
             return;
         }
-        self.fetch = None;
+        self.transfer.finish();
         self.disarm(TimerKind::Fetch);
         self.service = snapshot.service.clone();
         self.last_executed = snapshot.seq;
@@ -454,10 +439,9 @@ impl Replica {
         self.log.keep_snapshot(snapshot.seq, self.service.clone());
         let mut last_timestamps = Vec::new();
         let clients: Vec<ClientId> = self
-            .waiting
-            .keys()
-            .chain(self.assigned.keys())
-            .map(|k| k.0)
+            .requests
+            .clients()
+            .chain(self.sequencer.assigned_clients())
             .collect();
         for client in clients {
             if let Some(last) = self.service.last_reply(client) {

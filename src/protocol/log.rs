@@ -1,11 +1,13 @@
 //! The message log, watermarks and checkpoints (Castro & Liskov §4.2-4.3).
 //!
-//! The log holds one `Slot` per sequence number in the window `(h, H]`, where h is the last
-//! stable checkpoint and `H = h + log_window`. A slot keeps the accepted pre-prepare, the
-//! PREPAREs and COMMITs received per (view, digest), the highest-view prepared certificate (for
-//! VIEW-CHANGE's P set, §4.4) and the committed batch. When a checkpoint becomes stable (q
-//! matching CHECKPOINTs) every slot and vote at or below it is discarded (garbage collection),
-//! so memory is bounded by the window, however long the run.
+//! The log holds one `Slot` per sequence number within the watermarks `(h, H]`, where h is
+//! the last stable checkpoint and `H = h + L`, L the watermark span (RON `log_window`). A slot
+//! keeps the accepted pre-prepare, the PREPAREs and COMMITs received per (view, digest), the
+//! highest-view prepared certificate (for VIEW-CHANGE's P set, §4.4) and the committed batch.
+//! When a checkpoint becomes stable (q matching CHECKPOINTs) every slot and vote at or below it
+//! is discarded (garbage collection), so memory is bounded by the span, however long the run.
+//! The log is the crate's own: a byzantine behaviour sees the watermarks and the stable
+//! checkpoint through `Replica`'s accessors only.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -20,7 +22,7 @@ use super::vote_keeper::VoteKeeper;
 
 /// Everything known about one sequence number.
 #[derive(Debug, Default)]
-pub struct Slot {
+pub(crate) struct Slot {
     /// The pre-prepare accepted for this sequence number in the latest view that sent one.
     pub pre_prepare: Option<PrePrepare>,
     /// Signed PREPAREs per (view, digest), by sender (views before the current one pruned).
@@ -43,7 +45,7 @@ pub struct Slot {
 }
 
 /// How many of its own COMMITs per slot a replica keeps for retransmission.
-pub const KEPT_COMMITS: usize = 4;
+pub(crate) const KEPT_COMMITS: usize = 4;
 
 impl Slot {
     /// Whether this replica sent a COMMIT for this slot in `view`.
@@ -136,7 +138,7 @@ const CHECKPOINTS_PER_SENDER: usize = 4;
 
 /// The log: slots in `(h, H]`, checkpoint votes, own checkpoint states, and the stable checkpoint.
 #[derive(Debug)]
-pub struct Log {
+pub(crate) struct Log {
     slots: BTreeMap<SeqNum, Slot>,
     checkpoint_votes: BTreeMap<(SeqNum, Digest), BTreeMap<ReplicaId, Signed<Checkpoint>>>,
     snapshots: BTreeMap<SeqNum, ServiceState>,
@@ -144,12 +146,13 @@ pub struct Log {
     /// The replicas known to hold the stable checkpoint (they signed a matching CHECKPOINT):
     /// while some do not, they may be behind, and this replica keeps saying where it stands.
     stable_holders: BTreeSet<ReplicaId>,
-    window: u64,
+    /// The watermark span L: H = h + L.
+    span: u64,
 }
 
 impl Log {
     /// An empty log whose stable checkpoint is the initial state.
-    pub fn new(window: u64, initial: &ServiceState) -> Log {
+    pub fn new(span: u64, initial: &ServiceState) -> Log {
         let mut snapshots = BTreeMap::new();
         snapshots.insert(0, initial.clone());
         Log {
@@ -162,7 +165,7 @@ impl Log {
                 proof: Vec::new(),
             },
             stable_holders: BTreeSet::new(),
-            window,
+            span,
         }
     }
 
@@ -171,13 +174,13 @@ impl Log {
         self.stable.seq
     }
 
-    /// High watermark H = h + log_window.
+    /// High watermark H = h + L.
     pub fn high(&self) -> SeqNum {
-        self.stable.seq + self.window
+        self.stable.seq + self.span
     }
 
-    /// Whether `seq` is inside `(h, H]` (§4.2).
-    pub fn in_window(&self, seq: SeqNum) -> bool {
+    /// Whether `seq` is within the watermarks, in `(h, H]` (§4.2).
+    pub fn within_watermarks(&self, seq: SeqNum) -> bool {
         seq > self.low() && seq <= self.high()
     }
 
@@ -186,7 +189,7 @@ impl Log {
         &self.stable
     }
 
-    /// The slot for `seq`, created if absent. Callers check the window first.
+    /// The slot for `seq`, created if absent. Callers check the watermarks first.
     pub fn slot_mut(&mut self, seq: SeqNum) -> &mut Slot {
         self.slots.entry(seq).or_default()
     }
@@ -306,13 +309,9 @@ impl Log {
     }
 
     /// Number of slots held (for tests of garbage collection).
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn slot_count(&self) -> usize {
         self.slots.len()
-    }
-
-    /// Whether no slot is held.
-    pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
     }
 }
 
@@ -331,8 +330,8 @@ mod tests {
     #[test]
     fn watermarks_move_with_the_stable_checkpoint() {
         let mut log = Log::new(8, &ServiceState::default());
-        assert!(!log.in_window(0));
-        assert!(log.in_window(1) && log.in_window(8) && !log.in_window(9));
+        assert!(!log.within_watermarks(0));
+        assert!(log.within_watermarks(1) && log.within_watermarks(8) && !log.within_watermarks(9));
         for seq in 1..=8 {
             log.slot_mut(seq);
         }
@@ -348,7 +347,7 @@ mod tests {
         assert_eq!(stable.proof.len(), 3);
         log.make_stable(stable);
         assert_eq!((log.low(), log.high()), (4, 12));
-        assert_eq!(log.len(), 4, "slots 1..=4 discarded");
+        assert_eq!(log.slot_count(), 4, "slots 1..=4 discarded");
         assert!(
             log.add_checkpoint(signed_cp(0, 4, 1), 1).is_none(),
             "at h: ignored"

@@ -2,8 +2,9 @@
 //!
 //! A message never names its own sender: the network stamps the true sender on every envelope
 //! (§3 "all replicas know the others' public keys"), so a byzantine replica cannot speak as an
-//! honest one. Digests are SHA-256 (§4.1 "D(m)"); a batch's digest is computed once, when the
-//! batch is built, and the batch is shared (`Arc`) by every message that carries it.
+//! honest one. Digests (§4.1 "D(m)") are SHA-256 truncated to its first 128 bits (16 bytes,
+//! [`Digest`]); a batch's digest is computed once, when the batch is built, and the batch is
+//! shared (`Arc`) by every message that carries it.
 
 use std::fmt;
 use std::sync::Arc;

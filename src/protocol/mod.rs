@@ -3,29 +3,44 @@
 //! Nothing here touches actix, a clock or an RNG. A node is driven by `handle(Input)` and
 //! answers with `Vec<Action>`: messages to send, timers to set, and observations for the oracle
 //! and the metrics. Time exists only as timer durations; the simulator decides when things happen.
+//!
+//! Public: the messages and their digests (`message`), signatures and keys (`auth`), quorum
+//! arithmetic (`quorum`), the service (`service`), the client (`client`), the pure checks of
+//! VIEW-CHANGE and NEW-VIEW (`view_change`), and `Replica` with its read-only accessors. The
+//! replica's components are the crate's own: the log and its vote keepers (`log`,
+//! `vote_keeper`), the primary's `sequencer`, the `request_tracker`, the
+//! `view_change_keeper`, `state_transfer`, `stall` detection and `timers`; `catch_up` and
+//! `view_change` hold the protocol steps that use them (see `replica.rs`).
 
 pub mod auth;
-pub mod catch_up;
+mod catch_up;
 pub mod client;
-pub mod log;
+pub(crate) mod log;
 pub mod message;
 pub mod quorum;
-pub mod replica;
+mod replica;
+mod request_tracker;
+mod sequencer;
 pub mod service;
+mod stall;
+mod state_transfer;
+mod timers;
 pub mod view_change;
-pub mod vote_keeper;
+mod view_change_keeper;
+pub(crate) mod vote_keeper;
 
 use std::sync::Arc;
 
 pub use auth::{trial_keys, ClientKey, Keyring, Signed, VoteKind};
 pub use client::Client;
+pub use log::StableCheckpoint;
 pub use message::{
     Batch, ClientId, Digest, Message, NodeId, ReplicaId, Request, SeqNum, Timestamp, View,
 };
-pub use replica::Replica;
+pub use replica::{Mode, Replica};
 
-/// A timer's purpose. Timers are data (DESIGN.md §6.3): a node sets one with an action and
-/// receives it back as an input; a timer whose generation is stale is ignored.
+/// A timer's purpose. Timers are data: a node sets one with an action and receives it back as
+/// an input; a timer whose generation is stale is ignored.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub enum TimerKind {
     /// Primary: send a partial batch (batching, TOCS'02 §5.1).
@@ -82,7 +97,7 @@ pub enum Observation {
     },
     /// A replica executed the batch at `seq`; `executed` lists the requests it actually ran
     /// (duplicates skipped), with their results, and `state` is its service state's digest
-    /// after the batch (the oracle's state check, DESIGN.md §5).
+    /// after the batch (the oracle's state check, `docs/design.md`, "The oracle").
     Executed {
         /// Sequence number.
         seq: SeqNum,
@@ -169,14 +184,16 @@ pub struct ReplicaConfig {
     pub view_change_timeout_ns: u64,
     /// A CHECKPOINT every this many sequence numbers.
     pub checkpoint_interval: u64,
-    /// H - h: how far above the last stable checkpoint sequence numbers are accepted.
-    pub log_window: u64,
+    /// The watermark span L (RON `log_window`): sequence numbers are accepted in (h, h + L],
+    /// h the last stable checkpoint (§4.3).
+    pub watermark_span: u64,
     /// Requests per pre-prepare at most.
     pub batch_size: usize,
     /// How long the primary holds a partial batch.
     pub batch_timeout_ns: u64,
-    /// Sequence numbers assigned but not yet executed, at most.
-    pub window: u64,
+    /// The primary's in-flight limit (RON `window`): it assigns sequence numbers at most this
+    /// far above the last one executed (TOCS'02 §5.1).
+    pub max_in_flight: u64,
     /// How long a slot may stay open (pre-prepared or voted on, not executed) with no vote
     /// coming in before the replica says where it stands with a STATUS, so that peers resend
     /// what it lost (TOCS'02 §5.2). Idle waits (requests without a slot, a view change, peers

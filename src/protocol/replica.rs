@@ -1,95 +1,72 @@
-//! An honest PBFT replica: the normal case, checkpoints and state transfer (Castro & Liskov
-//! §4.2-4.3; TOCS'02 §5-6). View change lives in `view_change.rs`, as a second `impl Replica`.
+//! An honest PBFT replica (Castro & Liskov §4.2-4.4; TOCS'02 §5-6): its identity, parameters,
+//! view and mode, message log and service state, and the dispatch of `handle(Input) ->
+//! Vec<Action>`, with the normal case here (requests §4.1, pre-prepare, prepare and commit
+//! §4.2, execution). The rest is split by what owns the state:
 //!
-//! `Replica::handle(Input) -> Vec<Action>` is the whole interface. A replica's messages to itself
-//! never cross the network: its own PREPARE, COMMIT, CHECKPOINT and VIEW-CHANGE are counted
-//! directly, at once. Byzantine input is data: anything malformed, unauthenticated or out of
-//! place is dropped and the replica goes on.
+//! - `log.rs` (`Log`, `Slot`): slots within the watermarks, votes (`vote_keeper.rs`), the
+//!   stable checkpoint and the checkpoint states (§4.2-4.3);
+//! - `sequencer.rs` (`Sequencer`): the primary's ordering and batching (§4.2, TOCS'02 §5.1);
+//! - `request_tracker.rs` (`RequestTracker`): requests waited for by the view-change timer
+//!   (§4.4);
+//! - `view_change_keeper.rs` (`ViewChangeKeeper`): VIEW-CHANGEs, failures in a row, buffered
+//!   pre-prepares and the last NEW-VIEW (§4.4-4.5); the protocol steps are in `view_change.rs`;
+//! - `state_transfer.rs` (`StateTransfer`) and `stall.rs` (`StallDetector`): catching up
+//!   (§4.3, TOCS'02 §5.2, §6.2); the protocol steps are in `catch_up.rs`;
+//! - `timers.rs` (`Timers`): the live setting of each of the replica's timers.
+//!
+//! A replica's messages to itself never cross the network: its own PREPARE, COMMIT,
+//! CHECKPOINT and VIEW-CHANGE are counted directly, at once. Byzantine input is data: anything
+//! malformed, unauthenticated or out of place is dropped and the replica goes on.
 
-use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use super::auth::{Keyring, Signed, VoteKind};
-use super::log::Log;
+use super::auth::{Keyring, VoteKind};
+use super::log::{Log, StableCheckpoint};
 use super::message::{
-    Batch, ClientId, Message, NewView, NodeId, PrePrepare, ReplicaId, Reply, Request, SeqNum,
-    SignedVote, Timestamp, View, ViewChange, Vote,
+    Batch, ClientId, Message, NodeId, PrePrepare, PreparedProof, ReplicaId, Reply, Request, SeqNum,
+    SignedVote, Timestamp, View, Vote,
 };
+use super::request_tracker::RequestTracker;
+use super::sequencer::{Proposal, Sequencer};
 use super::service::{Execution, ServiceState};
+use super::stall::{StallDetector, StatusPeriods, StatusTimer};
+use super::state_transfer::StateTransfer;
+use super::timers::Timers;
+use super::view_change_keeper::ViewChangeKeeper;
 use super::{Action, Input, Observation, ReplicaConfig, Timer, TimerKind};
 
-/// Normal operation, or between views (§4.4: only CHECKPOINT, VIEW-CHANGE and NEW-VIEW count).
+/// A replica's mode: normal operation in its view, or changing to it (§4.4: while changing,
+/// only CHECKPOINT, VIEW-CHANGE and NEW-VIEW count).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Status {
-    /// Processing requests in `view`.
+pub enum Mode {
+    /// Processing requests in the replica's view.
     Normal,
-    /// Waiting for NEW-VIEW of `view`.
+    /// Waiting for the NEW-VIEW of the replica's view.
     ViewChanging,
-}
-
-/// An ongoing state transfer.
-#[derive(Clone, Debug)]
-pub(crate) struct Fetch {
-    pub(crate) seq: SeqNum,
-    pub(crate) state: super::message::Digest,
-    pub(crate) candidates: Vec<ReplicaId>,
-    pub(crate) next: usize,
-}
-
-/// A live timer: its generation, and whether it is armed.
-#[derive(Clone, Copy, Default, Debug)]
-pub(crate) struct TimerSlot {
-    pub(crate) generation: u64,
-    pub(crate) armed: bool,
 }
 
 /// An honest replica.
 #[derive(Debug)]
 pub struct Replica {
-    pub(crate) id: ReplicaId,
-    pub(crate) cfg: ReplicaConfig,
-    pub(crate) keys: Keyring,
-    pub(crate) view: View,
-    pub(crate) status: Status,
-    pub(crate) log: Log,
-    pub(crate) service: ServiceState,
-    pub(crate) last_executed: SeqNum,
-    // Primary: the last sequence number assigned, requests not yet assigned, a partial batch due.
-    pub(crate) next_seq: SeqNum,
-    pub(crate) pending: VecDeque<Request>,
-    pub(crate) assigned: BTreeMap<(ClientId, Timestamp), SeqNum>,
-    pub(crate) batch_timer: TimerSlot,
-    pub(crate) partial_batch_due: bool,
-    // Requests known and not yet executed; the view-change timer runs while there are some.
-    pub(crate) waiting: BTreeMap<(ClientId, Timestamp), Request>,
-    pub(crate) view_change_timer: TimerSlot,
-    // View change: the latest VIEW-CHANGE from each replica, consecutive failures, buffered
-    // pre-prepares for a view not yet entered, and the NEW-VIEW sent as primary.
-    pub(crate) view_changes: BTreeMap<(View, ReplicaId), Arc<Signed<ViewChange>>>,
-    pub(crate) own_view_changes: BTreeMap<View, Arc<Signed<ViewChange>>>,
-    pub(crate) failed_view_changes: u32,
-    /// Whether a request executed since this replica entered its current view.
-    pub(crate) progress_in_view: bool,
-    pub(crate) future_pre_prepares: Vec<(ReplicaId, PrePrepare)>,
-    pub(crate) last_new_view: Option<Arc<Signed<NewView>>>,
-    // State transfer.
-    pub(crate) fetch: Option<Fetch>,
-    pub(crate) fetch_timer: TimerSlot,
-    // Stall detection: the status timer, how far execution was when it was set or last fired,
-    // how many STATUS were sent since execution last moved, and whether the timer is set for
-    // an open slot (`status_period_ns`) or for an idle wait (half the view-change timeout,
-    // backing off).
-    pub(crate) status_timer: TimerSlot,
-    pub(crate) status_mark: SeqNum,
-    pub(crate) status_backoff: u32,
-    pub(crate) status_for_open_slot: bool,
-    /// Votes, pre-prepares and certificates taken in so far, and how many when the status
-    /// timer was set: an open slot that still takes some in is moving, not stalled.
-    pub(crate) votes_seen: u64,
-    pub(crate) status_votes_mark: u64,
-    /// Firings of the status timer, at half the period, since the slot check began.
-    pub(crate) status_ticks: u32,
-    pub(crate) out: Vec<Action>,
+    pub(super) id: ReplicaId,
+    pub(super) cfg: ReplicaConfig,
+    pub(super) keys: Keyring,
+    /// The current view (the target view while changing views).
+    pub(super) view: View,
+    pub(super) mode: Mode,
+    pub(super) log: Log,
+    pub(super) service: ServiceState,
+    pub(super) last_executed: SeqNum,
+    /// As primary: requests waiting for a sequence number, and those assigned one.
+    pub(super) sequencer: Sequencer,
+    /// Requests known and not yet executed; the view-change timer runs while there are some.
+    pub(super) requests: RequestTracker,
+    pub(super) view_changes: ViewChangeKeeper,
+    pub(super) transfer: StateTransfer,
+    pub(super) stall: StallDetector,
+    pub(super) timers: Timers,
+    /// The actions of the input being handled.
+    pub(super) out: Vec<Action>,
     /// Tests only: skip the state-transfer digest check (`catch_up.rs`, `on_state`), so that a
     /// test can make an honest replica install a wrong state and watch the oracle report it.
     #[cfg(test)]
@@ -102,40 +79,27 @@ impl Replica {
         let service = ServiceState::default();
         Replica {
             id,
-            log: Log::new(cfg.log_window, &service),
+            log: Log::new(cfg.watermark_span, &service),
             cfg,
             keys,
             view: 0,
-            status: Status::Normal,
+            mode: Mode::Normal,
             service,
             last_executed: 0,
-            next_seq: 0,
-            pending: VecDeque::new(),
-            assigned: BTreeMap::new(),
-            batch_timer: TimerSlot::default(),
-            partial_batch_due: false,
-            waiting: BTreeMap::new(),
-            view_change_timer: TimerSlot::default(),
-            view_changes: BTreeMap::new(),
-            own_view_changes: BTreeMap::new(),
-            failed_view_changes: 0,
-            progress_in_view: true,
-            future_pre_prepares: Vec::new(),
-            last_new_view: None,
-            fetch: None,
-            fetch_timer: TimerSlot::default(),
-            status_timer: TimerSlot::default(),
-            status_mark: 0,
-            status_backoff: 0,
-            status_for_open_slot: false,
-            votes_seen: 0,
-            status_votes_mark: 0,
-            status_ticks: 0,
+            sequencer: Sequencer::default(),
+            requests: RequestTracker::default(),
+            view_changes: ViewChangeKeeper::default(),
+            transfer: StateTransfer::default(),
+            stall: StallDetector::default(),
+            timers: Timers::default(),
             out: Vec::new(),
             #[cfg(test)]
             install_unchecked_states: false,
         }
     }
+
+    // What a byzantine behaviour may read of the replica it wraps (`adversary::Context`): a
+    // few values, none of the log's or the components' internals.
 
     /// This replica's id.
     pub fn id(&self) -> ReplicaId {
@@ -148,21 +112,16 @@ impl Replica {
     }
 
     /// Normal operation or view change.
-    pub fn status(&self) -> Status {
-        self.status
+    pub fn mode(&self) -> Mode {
+        self.mode
     }
 
-    /// The last sequence number executed.
-    pub fn last_executed(&self) -> SeqNum {
-        self.last_executed
+    /// Whether this replica is the primary of its current view.
+    pub fn is_primary(&self) -> bool {
+        self.cfg.primary(self.view) == self.id
     }
 
-    /// The message log.
-    pub fn log(&self) -> &Log {
-        &self.log
-    }
-
-    /// The parameters.
+    /// The parameters (n, f, timeouts, ...).
     pub fn config(&self) -> &ReplicaConfig {
         &self.cfg
     }
@@ -172,9 +131,25 @@ impl Replica {
         &self.keys
     }
 
-    /// Whether this replica is the primary of its current view.
-    pub fn is_primary(&self) -> bool {
-        self.cfg.primary(self.view) == self.id
+    /// The last sequence number executed.
+    pub fn last_executed(&self) -> SeqNum {
+        self.last_executed
+    }
+
+    /// The low watermark h: the last stable checkpoint's sequence number (§4.3).
+    pub fn low_watermark(&self) -> SeqNum {
+        self.log.low()
+    }
+
+    /// The high watermark H = h + L, L the watermark span (`log_window`, §4.3).
+    pub fn high_watermark(&self) -> SeqNum {
+        self.log.high()
+    }
+
+    /// The last stable checkpoint: its sequence number, state digest and proof (§4.3), as a
+    /// VIEW-CHANGE carries it.
+    pub fn stable_checkpoint(&self) -> &StableCheckpoint {
+        self.log.stable()
     }
 
     /// Handles one input and returns the actions it causes.
@@ -189,60 +164,35 @@ impl Replica {
         std::mem::take(&mut self.out)
     }
 
-    /// TOCS'02 §5.2 (retransmission driven by status messages). The status timer is set again
-    /// whenever execution moves, so it fires only while execution stands still. With a slot
-    /// open it ticks at half `status_period_ns`: the first STATUS goes out once the slot has
-    /// been open a whole period and no vote came in during the last tick (the slot is stalled,
-    /// not slow: `on_status_timeout`); then it asks again at each tick three times, and backs
-    /// off to the period, doubling up to four times. A slot that opens during an idle wait is
-    /// checked from then. Other unfinished work (requests waiting without a slot, a view
-    /// change, peers that may lag) waits half the view-change timeout, doubling up to four
-    /// times that.
+    /// TOCS'02 §5.2: after each input, sets, keeps or stops the status timer as the stall
+    /// detector says (`stall.rs`), so that it fires only while execution stands still.
     fn keep_status_timer(&mut self) {
-        let moved = self.last_executed != self.status_mark;
-        if moved {
-            self.status_backoff = 0;
-            self.status_ticks = 0;
-        }
-        if self.status_timer.armed && !moved {
-            if self.status_for_open_slot || !self.has_open_slot() {
-                return;
-            }
-            // A slot opened during an idle wait: check it at the short period.
-            self.status_backoff = 0;
-            self.status_ticks = 0;
-        }
-        let open = self.has_open_slot();
-        if open && !self.status_for_open_slot {
-            self.status_ticks = 0;
-        }
-        if !open && !self.unfinished() {
-            if self.status_timer.armed {
-                self.disarm(TimerKind::Status);
-            }
-            self.status_mark = self.last_executed;
-            return;
-        }
-        let period = if open {
-            // Ticks at half the period: see `on_status_timeout`.
-            let half = self.cfg.status_period_ns / 2;
-            match self.status_backoff {
-                0..=3 => half,
-                k => self.cfg.status_period_ns << (k - 4).min(2),
-            }
-        } else {
-            (self.cfg.view_change_timeout_ns / 2) << self.status_backoff.min(2)
+        let armed = self.timers.is_armed(TimerKind::Status);
+        let periods = StatusPeriods {
+            open_slot_ns: self.cfg.status_period_ns,
+            idle_ns: self.cfg.view_change_timeout_ns / 2,
         };
-        self.status_for_open_slot = open;
-        self.status_mark = self.last_executed;
-        self.status_votes_mark = self.votes_seen;
-        self.arm(TimerKind::Status, period);
+        // A copy, so that the detector can ask the replica what it needs only when it does.
+        let mut stall = self.stall;
+        let plan = stall.after_input(
+            self.last_executed,
+            armed,
+            || self.has_open_slot(),
+            || self.unfinished(),
+            periods,
+        );
+        self.stall = stall;
+        match plan {
+            StatusTimer::Leave => {}
+            StatusTimer::Stop => self.disarm(TimerKind::Status),
+            StatusTimer::Set(period) => self.arm(TimerKind::Status, period),
+        }
     }
 
     /// Whether, in normal operation, this replica holds a slot above its last executed
     /// sequence number: protocol messages for it are in flight, or were lost.
-    pub(crate) fn has_open_slot(&self) -> bool {
-        self.status == Status::Normal
+    pub(super) fn has_open_slot(&self) -> bool {
+        self.mode == Mode::Normal
             && self
                 .log
                 .last_slot()
@@ -253,13 +203,13 @@ impl Replica {
     /// its last executed sequence number, a state transfer under way, a view change, executed
     /// requests not yet covered by a stable checkpoint, or a stable checkpoint some replica is
     /// not known to hold (others may lack them, and learn so from its STATUS).
-    pub(crate) fn unfinished(&self) -> bool {
-        self.status == Status::ViewChanging
+    pub(super) fn unfinished(&self) -> bool {
+        self.mode == Mode::ViewChanging
             || self.last_executed > self.log.low()
             || !self.log.stable_held_by_all(self.cfg.n)
-            || !self.waiting.is_empty()
-            || !self.pending.is_empty()
-            || self.fetch.is_some()
+            || !self.requests.is_empty()
+            || self.sequencer.has_pending()
+            || self.transfer.is_active()
             || self
                 .log
                 .last_slot()
@@ -298,82 +248,41 @@ impl Replica {
     }
 
     fn on_timeout(&mut self, timer: Timer) {
+        if !self.timers.fires(timer) {
+            return; // stale, or not a replica's timer (a behaviour's wrapper takes those)
+        }
         match timer.kind {
             TimerKind::Batch => {
-                if Self::fires(&mut self.batch_timer, timer) {
-                    self.partial_batch_due = true;
-                    self.try_propose();
-                }
+                self.sequencer.release_partial_batch();
+                self.try_propose();
             }
-            TimerKind::ViewChange => {
-                if Self::fires(&mut self.view_change_timer, timer) {
-                    self.on_view_change_timeout();
-                }
-            }
-            TimerKind::Fetch => {
-                if Self::fires(&mut self.fetch_timer, timer) {
-                    self.ask_for_state();
-                }
-            }
-            TimerKind::Status => {
-                if Self::fires(&mut self.status_timer, timer) {
-                    self.on_status_timeout();
-                }
-            }
-            // A client's timer, and a behaviour's (its wrapper takes those): never the replica's.
+            TimerKind::ViewChange => self.on_view_change_timeout(),
+            TimerKind::Fetch => self.ask_for_state(),
+            TimerKind::Status => self.on_status_timeout(),
             TimerKind::Retransmit | TimerKind::Behaviour(_) => {}
         }
     }
 
-    /// Whether `timer` is the live setting of `slot` (stale timers are ignored, §6.3 of DESIGN).
-    fn fires(slot: &mut TimerSlot, timer: Timer) -> bool {
-        let live = slot.armed && slot.generation == timer.generation;
-        if live {
-            slot.armed = false;
-        }
-        live
-    }
-
-    /// Arms `slot` anew (any earlier setting becomes stale) for `after_ns`.
-    pub(crate) fn arm(&mut self, kind: TimerKind, after_ns: u64) {
-        let slot = self.timer_slot(kind);
-        slot.generation += 1;
-        slot.armed = true;
-        let timer = Timer {
-            kind,
-            generation: slot.generation,
-        };
-        self.out.push(Action::SetTimer { timer, after_ns });
+    /// Arms the timer `kind` anew (any earlier setting becomes stale) for `after_ns`.
+    pub(super) fn arm(&mut self, kind: TimerKind, after_ns: u64) {
+        let set = self.timers.arm(kind, after_ns);
+        self.out.push(set);
     }
 
     /// Disarms a timer: its pending firing becomes stale.
-    pub(crate) fn disarm(&mut self, kind: TimerKind) {
-        let slot = self.timer_slot(kind);
-        slot.generation += 1;
-        slot.armed = false;
+    pub(super) fn disarm(&mut self, kind: TimerKind) {
+        self.timers.disarm(kind);
     }
 
-    fn timer_slot(&mut self, kind: TimerKind) -> &mut TimerSlot {
-        match kind {
-            TimerKind::Batch => &mut self.batch_timer,
-            // Never armed by a replica (see `on_timeout`).
-            TimerKind::ViewChange | TimerKind::Retransmit | TimerKind::Behaviour(_) => {
-                &mut self.view_change_timer
-            }
-            TimerKind::Fetch => &mut self.fetch_timer,
-            TimerKind::Status => &mut self.status_timer,
-        }
-    }
-
-    pub(crate) fn broadcast(&mut self, message: Message) {
+    pub(super) fn broadcast(&mut self, message: Message) {
         self.out.push(Action::Broadcast(message));
     }
 
-    pub(crate) fn send(&mut self, to: NodeId, message: Message) {
+    pub(super) fn send(&mut self, to: NodeId, message: Message) {
         self.out.push(Action::Send { to, message });
     }
 
-    pub(crate) fn observe(&mut self, observation: Observation) {
+    pub(super) fn observe(&mut self, observation: Observation) {
         self.out.push(Action::Observe(observation));
     }
 
@@ -403,14 +312,13 @@ impl Replica {
             // A client that reached us directly is retransmitting: resend what we said about it.
             self.retransmit_votes_for(key);
         }
-        if self.status == Status::Normal && self.is_primary() {
-            if !self.assigned.contains_key(&key) && !self.pending.contains(&request) {
-                self.pending.push_back(request);
+        if self.mode == Mode::Normal && self.is_primary() {
+            if self.sequencer.enqueue(request) {
                 self.try_propose();
             }
             return;
         }
-        if from_client && self.status == Status::Normal {
+        if from_client && self.mode == Mode::Normal {
             let primary = self.cfg.primary(self.view);
             self.send(NodeId::Replica(primary), Message::Request(request));
         }
@@ -420,51 +328,48 @@ impl Replica {
     }
 
     /// Starts waiting for `request` to execute (§4.4: the view-change timer).
-    pub(crate) fn wait_for(&mut self, request: Request) {
-        if !self.cfg.view_change || (self.is_primary() && self.status == Status::Normal) {
+    pub(super) fn wait_for(&mut self, request: Request) {
+        if !self.cfg.view_change || (self.is_primary() && self.mode == Mode::Normal) {
             return;
         }
-        self.waiting
-            .entry((request.client(), request.timestamp()))
-            .or_insert(request);
-        if self.status == Status::Normal && !self.view_change_timer.armed {
+        self.requests.wait_for(request);
+        if self.mode == Mode::Normal && !self.timers.is_armed(TimerKind::ViewChange) {
             self.arm(TimerKind::ViewChange, self.view_change_timeout_ns());
         }
     }
 
     /// Primary (§4.2, batching TOCS'02 §5.1): assign sequence numbers to pending requests, up to
-    /// `batch_size` per pre-prepare, within the window and the high watermark.
-    pub(crate) fn try_propose(&mut self) {
-        while self.status == Status::Normal && self.is_primary() && !self.pending.is_empty() {
-            let seq = self.next_seq + 1;
-            if seq > self.log.high() || seq > self.last_executed + self.cfg.window {
-                return;
-            }
-            if self.pending.len() < self.cfg.batch_size && !self.partial_batch_due {
-                if !self.batch_timer.armed {
-                    self.arm(TimerKind::Batch, self.cfg.batch_timeout_ns);
+    /// `batch_size` per pre-prepare, at most `max_in_flight` above the last executed sequence
+    /// number and not above the high watermark.
+    pub(super) fn try_propose(&mut self) {
+        while self.mode == Mode::Normal && self.is_primary() {
+            let limit = self
+                .log
+                .high()
+                .min(self.last_executed + self.cfg.max_in_flight);
+            let (seq, requests) = match self.sequencer.next(limit, self.cfg.batch_size) {
+                Proposal::Nothing => break,
+                Proposal::NoRoom => return,
+                Proposal::Hold => {
+                    if !self.timers.is_armed(TimerKind::Batch) {
+                        self.arm(TimerKind::Batch, self.cfg.batch_timeout_ns);
+                    }
+                    return;
                 }
-                return;
-            }
-            self.partial_batch_due = false;
-            let take = self.pending.len().min(self.cfg.batch_size);
-            let requests: Vec<Request> = self.pending.drain(..take).collect();
-            for r in &requests {
-                self.assigned.insert((r.client(), r.timestamp()), seq);
-            }
-            self.next_seq = seq;
+                Proposal::Batch { seq, requests } => (seq, requests),
+            };
             let pp = self.make_pre_prepare(seq, Batch::new(requests));
             self.log.slot_mut(seq).pre_prepare = Some(pp.clone());
             self.log.slot_mut(seq).voted_prepare = Some(self.view);
             self.broadcast(Message::PrePrepare(pp));
             self.check_prepared(seq);
         }
-        if self.pending.is_empty() && self.batch_timer.armed {
+        if !self.sequencer.has_pending() && self.timers.is_armed(TimerKind::Batch) {
             self.disarm(TimerKind::Batch);
         }
     }
 
-    pub(crate) fn make_pre_prepare(&self, seq: SeqNum, batch: Arc<Batch>) -> PrePrepare {
+    pub(super) fn make_pre_prepare(&self, seq: SeqNum, batch: Arc<Batch>) -> PrePrepare {
         let vote = Vote {
             view: self.view,
             seq,
@@ -490,10 +395,9 @@ impl Replica {
         {
             return;
         }
-        if vote.view > self.view || (vote.view == self.view && self.status != Status::Normal) {
-            if self.future_pre_prepares.len() < self.cfg.log_window as usize {
-                self.future_pre_prepares.push((j, pp));
-            }
+        if vote.view > self.view || (vote.view == self.view && self.mode != Mode::Normal) {
+            let room = self.cfg.watermark_span as usize;
+            self.view_changes.buffer(j, pp, room);
             return;
         }
         if vote.view < self.view {
@@ -503,9 +407,9 @@ impl Replica {
     }
 
     /// Logs a pre-prepare of the current view and prepares it (backups), §4.2.
-    pub(crate) fn accept_pre_prepare(&mut self, pp: PrePrepare) {
+    pub(super) fn accept_pre_prepare(&mut self, pp: PrePrepare) {
         let vote = pp.vote();
-        if !self.log.in_window(vote.seq) {
+        if !self.log.within_watermarks(vote.seq) {
             return;
         }
         let primary = self.is_primary();
@@ -519,7 +423,7 @@ impl Replica {
         }
         let requests: Vec<Request> = pp.batch.requests().to_vec();
         slot.pre_prepare = Some(pp);
-        self.votes_seen += 1;
+        self.stall.took_in();
         if primary {
             slot.voted_prepare = Some(vote.view);
         } else {
@@ -544,13 +448,13 @@ impl Replica {
         self.check_committed(vote.seq);
     }
 
-    fn on_prepare(&mut self, j: ReplicaId, signed: super::message::SignedVote) {
+    fn on_prepare(&mut self, j: ReplicaId, signed: SignedVote) {
         let (kind, vote) = *signed.value();
         if signed.signer() != j
             || kind != VoteKind::Prepare
             || j == self.cfg.primary(vote.view)
             || vote.view < self.view
-            || !self.log.in_window(vote.seq)
+            || !self.log.within_watermarks(vote.seq)
             || !self.keys.verify(&signed)
         {
             return;
@@ -566,14 +470,14 @@ impl Replica {
         {
             return;
         }
-        self.votes_seen += 1;
+        self.stall.took_in();
         self.check_prepared(vote.seq);
     }
 
     // §4.2 prepared(m, v, n, i): the pre-prepare plus q-1 matching PREPAREs from distinct
     // backups (2f when n = 3f+1); then multicast COMMIT.
-    pub(crate) fn check_prepared(&mut self, seq: SeqNum) {
-        if self.status != Status::Normal {
+    pub(super) fn check_prepared(&mut self, seq: SeqNum) {
+        if self.mode != Mode::Normal {
             return;
         }
         let view = self.view;
@@ -605,14 +509,14 @@ impl Replica {
         self.prepared(seq, proof);
     }
 
-    fn prepared(&mut self, seq: SeqNum, prepares: Vec<super::message::SignedVote>) {
+    fn prepared(&mut self, seq: SeqNum, prepares: Vec<SignedVote>) {
         let id = self.id;
         let slot = self.log.slot_mut(seq);
         let Some(pp) = slot.pre_prepare.clone() else {
             return;
         };
         let vote = pp.vote();
-        slot.prepared = Some(super::message::PreparedProof {
+        slot.prepared = Some(PreparedProof {
             pre_prepare: pp.signed,
             batch: pp.batch,
             prepares,
@@ -629,7 +533,7 @@ impl Replica {
         let (kind, vote) = *signed.value();
         if signed.signer() != j
             || kind != VoteKind::Commit
-            || !self.log.in_window(vote.seq)
+            || !self.log.within_watermarks(vote.seq)
             || vote.seq <= self.last_executed
             || !self.keys.verify(&signed)
         {
@@ -646,13 +550,13 @@ impl Replica {
         {
             return;
         }
-        self.votes_seen += 1;
+        self.stall.took_in();
         self.check_committed(vote.seq);
     }
 
     // §4.2 committed-local: q matching commits and the batch known. If the batch is missing
     // (a faulty primary left us out), fetch it from f+1 of the committers.
-    pub(crate) fn check_committed(&mut self, seq: SeqNum) {
+    pub(super) fn check_committed(&mut self, seq: SeqNum) {
         let quorum = self.cfg.quorum();
         let f = self.cfg.f as usize;
         let id = self.id;
@@ -686,7 +590,7 @@ impl Replica {
 
     /// Executes committed batches in sequence order (§4.2), replying to clients, exactly once
     /// per request (§4.1), and checkpoints every `checkpoint_interval` (§4.3).
-    pub(crate) fn try_execute(&mut self) {
+    pub(super) fn try_execute(&mut self) {
         let mut progressed = false;
         loop {
             let seq = self.last_executed + 1;
@@ -728,51 +632,38 @@ impl Replica {
         self.try_propose();
     }
 
-    /// Drops a client's requests up to `timestamp` from the waiting and assigned sets.
-    pub(crate) fn forget_request(&mut self, client: ClientId, timestamp: Timestamp) -> bool {
-        let done: Vec<_> = self
-            .waiting
-            .range((client, 0)..=(client, timestamp))
-            .map(|(k, _)| *k)
-            .collect();
-        for key in &done {
-            self.waiting.remove(key);
-        }
-        let assigned: Vec<_> = self
-            .assigned
-            .range((client, 0)..=(client, timestamp))
-            .map(|(k, _)| *k)
-            .collect();
-        for key in assigned {
-            self.assigned.remove(&key);
-        }
-        !done.is_empty()
+    /// Drops a client's requests up to `timestamp` from the waiting and assigned sets; returns
+    /// whether some were waited for.
+    pub(super) fn forget_request(&mut self, client: ClientId, timestamp: Timestamp) -> bool {
+        let waited = self.requests.forget(client, timestamp);
+        self.sequencer.forget(client, timestamp);
+        waited
     }
 
     /// §4.4: stop the timer when no request is waiting; restart it when one executed and
     /// others still wait.
-    pub(crate) fn restart_request_timer(&mut self, progressed: bool) {
-        if self.status != Status::Normal || !self.cfg.view_change {
+    pub(super) fn restart_request_timer(&mut self, progressed: bool) {
+        if self.mode != Mode::Normal || !self.cfg.view_change {
             return;
         }
-        if self.waiting.is_empty() {
-            if self.view_change_timer.armed {
+        if self.requests.is_empty() {
+            if self.timers.is_armed(TimerKind::ViewChange) {
                 self.disarm(TimerKind::ViewChange);
             }
-        } else if progressed || !self.view_change_timer.armed {
+        } else if progressed || !self.timers.is_armed(TimerKind::ViewChange) {
             self.arm(TimerKind::ViewChange, self.view_change_timeout_ns());
         }
     }
 
     /// The view-change timeout now: the base, doubled for each consecutive view change that
     /// failed to start a view that executed a request (§4.5.2).
-    pub(crate) fn view_change_timeout_ns(&self) -> u64 {
-        self.cfg.view_change_timeout_ns << self.failed_view_changes.min(16)
+    pub(super) fn view_change_timeout_ns(&self) -> u64 {
+        self.view_changes
+            .timeout_ns(self.cfg.view_change_timeout_ns)
     }
 
     /// A request executed: the current view works, so the timeout backs off no more.
-    pub(crate) fn made_progress(&mut self) {
-        self.progress_in_view = true;
-        self.failed_view_changes = 0;
+    pub(super) fn made_progress(&mut self) {
+        self.view_changes.made_progress();
     }
 }

@@ -64,7 +64,7 @@ fn fold(a: u64, b: u64) -> u64 {
 
 /// One reply-table entry's share of the table's digest: a 128-bit mix of its fields. Not a
 /// cryptographic hash: it tells honest states apart, which is all the simulator asks of it
-/// (the final state digest is SHA-256 over the sum).
+/// (the state digest hashes the sum with SHA-256, truncated to 128 bits: [`Digest::of`]).
 fn entry_share(client: ClientId, last: LastReply) -> u128 {
     const K: [u64; 4] = [
         0x9e37_79b9_7f4a_7c15,

@@ -9,8 +9,10 @@
 //! starts once q view-changes are in and doubles with each consecutive failure; a replica joins
 //! a view change as soon as f+1 others ask for higher views.
 //!
-//! The checks and the computation of O are pure functions, table-tested below; the replica's
-//! part is a second `impl Replica`.
+//! The checks and the computation of O are pure functions (table-tested in
+//! `tests/view_change_core.rs`); the replica's part is a second `impl Replica`, whose state
+//! (VIEW-CHANGEs held, failures in a row, buffered pre-prepares, the last NEW-VIEW) is owned
+//! by `ViewChangeKeeper` (`view_change_keeper.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -20,12 +22,9 @@ use super::log::StableCheckpoint;
 use super::message::{
     Batch, Checkpoint, Digest, NewView, PrePrepare, ReplicaId, SeqNum, View, ViewChange,
 };
-use super::replica::{Replica, Status};
+use super::replica::{Mode, Replica};
 use super::service::ServiceState;
 use super::{Message, Observation, ReplicaConfig, TimerKind};
-
-/// How many views' VIEW-CHANGEs are kept per replica (own ones, for retransmission, included).
-const KEPT_VIEW_CHANGES: usize = 4;
 
 /// Why a VIEW-CHANGE or NEW-VIEW was rejected.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -60,7 +59,7 @@ pub struct NewViewPlan {
 /// Checks a VIEW-CHANGE's C and P (§4.4): C holds q signed matching CHECKPOINTs (or names the
 /// initial state), and each certificate in P is a pre-prepare signed by its view's primary with
 /// q-1 signed matching PREPAREs from distinct backups, in a view below the new one, above the
-/// checkpoint and inside the window.
+/// checkpoint and within the watermarks (at most the watermark span L above it, §4.3).
 pub fn check_view_change(
     vc: &ViewChange,
     cfg: &ReplicaConfig,
@@ -96,7 +95,7 @@ pub fn check_view_change(
             || !keys.verify(&proof.pre_prepare)
             || vote.view >= vc.new_view
             || vote.seq <= vc.stable_seq
-            || vote.seq > vc.stable_seq + cfg.log_window
+            || vote.seq > vc.stable_seq + cfg.watermark_span
             || proof.batch.digest() != vote.digest
             || !keys.authentic_batch(&proof.batch)
             || !seen.insert(vote.seq)
@@ -210,35 +209,30 @@ pub fn check_new_view(
 impl Replica {
     /// The view-change timer fired: a request waited too long (normal case), or the new view
     /// did not start in time (view change); move to the next view (§4.4, §4.5.2).
-    pub(crate) fn on_view_change_timeout(&mut self) {
+    pub(super) fn on_view_change_timeout(&mut self) {
         if !self.cfg.view_change {
             return;
         }
         // The last view change failed if no new view came, or the new view executed nothing.
-        if self.status == Status::ViewChanging || !self.progress_in_view {
-            self.failed_view_changes += 1;
-        }
+        self.view_changes
+            .timer_fired(self.mode == Mode::ViewChanging);
         self.start_view_change(self.view + 1);
     }
 
     /// Moves to `new_view` and multicasts VIEW-CHANGE(new_view, n, C, P, i).
-    pub(crate) fn start_view_change(&mut self, new_view: View) {
+    pub(super) fn start_view_change(&mut self, new_view: View) {
         if new_view <= self.view || !self.cfg.view_change {
             return;
         }
         self.view = new_view;
-        self.status = Status::ViewChanging;
+        self.mode = Mode::ViewChanging;
         self.disarm(TimerKind::ViewChange);
         self.disarm(TimerKind::Batch);
         // Waiting for NEW-VIEW from now on: check at the idle period (`keep_status_timer`).
         self.disarm(TimerKind::Status);
-        self.status_backoff = 0;
-        self.partial_batch_due = false;
-        for request in std::mem::take(&mut self.pending) {
-            self.waiting
-                .insert((request.client(), request.timestamp()), request);
-        }
-        self.assigned.clear();
+        self.stall.reset_backoff();
+        let queued = self.sequencer.leave_view();
+        self.requests.take_over(queued);
         let stable = self.log.stable().clone();
         let prepared = self
             .log
@@ -254,17 +248,11 @@ impl Replica {
         };
         let signed = Arc::new(self.keys.sign(vc));
         self.broadcast(Message::ViewChange(signed.clone()));
-        self.view_changes.retain(|(v, _), _| *v >= new_view);
-        self.view_changes
-            .insert((new_view, self.id), signed.clone());
-        self.own_view_changes.insert(new_view, signed);
-        while self.own_view_changes.len() > KEPT_VIEW_CHANGES {
-            self.own_view_changes.pop_first();
-        }
+        self.view_changes.record_own(new_view, self.id, signed);
         self.check_view_change_quorum();
     }
 
-    pub(crate) fn on_view_change(&mut self, j: ReplicaId, signed: Arc<Signed<ViewChange>>) {
+    pub(super) fn on_view_change(&mut self, j: ReplicaId, signed: Arc<Signed<ViewChange>>) {
         if !self.cfg.view_change || signed.signer() != j || !self.keys.verify(signed.as_ref()) {
             return;
         }
@@ -272,44 +260,23 @@ impl Replica {
         // A VIEW-CHANGE for a view we entered has usually just crossed its NEW-VIEW: it is not
         // sent again here. A replica that really missed it says so in its STATUS (it is still
         // changing views), and `on_status` hands the NEW-VIEW on.
-        if self.status == Status::Normal && asked == self.view {
+        if self.mode == Mode::Normal && asked == self.view {
             return;
         }
-        if asked < self.view || (asked == self.view && self.status == Status::Normal) {
+        if asked < self.view || (asked == self.view && self.mode == Mode::Normal) {
             return;
         }
-        if self.view_changes.contains_key(&(asked, j))
+        if self.view_changes.holds(asked, j)
             || check_view_change(signed.value(), &self.cfg, &self.keys).is_err()
         {
             return;
         }
-        self.view_changes.insert((asked, j), signed);
-        // Keep a few views per sender, so that a faulty one cannot fill memory.
-        let from_j: Vec<(View, ReplicaId)> = self
-            .view_changes
-            .keys()
-            .filter(|(_, r)| *r == j)
-            .copied()
-            .collect();
-        for key in from_j
-            .iter()
-            .take(from_j.len().saturating_sub(KEPT_VIEW_CHANGES))
-        {
-            self.view_changes.remove(key);
-        }
-        // §4.5.2: f+1 other replicas ask for higher views: join, for the smallest of them
-        // (each replica counted once, at the highest view it asked for).
-        let mut highest: BTreeMap<ReplicaId, View> = BTreeMap::new();
-        for (v, r) in self.view_changes.keys() {
-            if *r != self.id && *v > self.view {
-                highest.insert(*r, *v);
-            }
-        }
-        let higher: Vec<View> = highest.into_values().collect();
-        if higher.len() > self.cfg.f as usize {
-            if let Some(&smallest) = higher.iter().min() {
-                self.start_view_change(smallest);
-            }
+        // Kept with that sender's latest few only, so that a faulty one cannot fill memory.
+        self.view_changes.record(asked, j, signed);
+        // §4.5.2: f+1 other replicas ask for higher views: join, for the smallest of them.
+        let f = self.cfg.f as usize;
+        if let Some(smallest) = self.view_changes.join_target(self.view, self.id, f) {
+            self.start_view_change(smallest);
         }
         self.check_view_change_quorum();
     }
@@ -317,19 +284,15 @@ impl Replica {
     /// With q view-changes for the view being entered: start the new-view timer (doubling with
     /// each consecutive failure) and, as its primary, send NEW-VIEW.
     fn check_view_change_quorum(&mut self) {
-        if self.status != Status::ViewChanging {
+        if self.mode != Mode::ViewChanging {
             return;
         }
         let view = self.view;
-        let vcs: Vec<Arc<Signed<ViewChange>>> = self
-            .view_changes
-            .range((view, 0)..=(view, ReplicaId::MAX))
-            .map(|(_, vc)| vc.clone())
-            .collect();
+        let vcs = self.view_changes.for_view(view);
         if vcs.len() < self.cfg.quorum() {
             return;
         }
-        if !self.view_change_timer.armed {
+        if !self.timers.is_armed(TimerKind::ViewChange) {
             self.arm(TimerKind::ViewChange, self.view_change_timeout_ns());
         }
         if self.cfg.primary(view) != self.id {
@@ -347,16 +310,16 @@ impl Replica {
             pre_prepares: pre_prepares.clone(),
         }));
         self.broadcast(Message::NewView(new_view.clone()));
-        self.last_new_view = Some(new_view);
+        self.view_changes.set_last_new_view(new_view);
         self.enter_view(plan, pre_prepares);
     }
 
-    pub(crate) fn on_new_view(&mut self, signed: Arc<Signed<NewView>>) {
+    pub(super) fn on_new_view(&mut self, signed: Arc<Signed<NewView>>) {
         let new_view = signed.value();
         let view = new_view.view;
         if !self.cfg.view_change
             || view < self.view
-            || (view == self.view && self.status == Status::Normal)
+            || (view == self.view && self.mode == Mode::Normal)
             || signed.signer() != self.cfg.primary(view)
             || !self.keys.verify(signed.as_ref())
         {
@@ -366,7 +329,7 @@ impl Replica {
             Ok(plan) => {
                 self.view = view;
                 let pre_prepares = new_view.pre_prepares.clone();
-                self.last_new_view = Some(signed.clone());
+                self.view_changes.set_last_new_view(signed.clone());
                 self.enter_view(plan, pre_prepares);
             }
             // §4.4: a NEW-VIEW that does not check out means a faulty primary: move on.
@@ -377,10 +340,9 @@ impl Replica {
     /// Enters `self.view` in normal operation with the NEW-VIEW's checkpoint and O.
     fn enter_view(&mut self, plan: NewViewPlan, pre_prepares: Vec<PrePrepare>) {
         let view = self.view;
-        self.status = Status::Normal;
-        self.progress_in_view = false;
+        self.mode = Mode::Normal;
         self.disarm(TimerKind::ViewChange);
-        self.view_changes.retain(|(v, _), _| *v > view);
+        let buffered = self.view_changes.enter(view);
         // PREPAREs of earlier views are of no more use (prepared certificates are kept apart).
         for (_, slot) in self.log.slots_mut() {
             slot.prepares.prune_below(view);
@@ -389,14 +351,11 @@ impl Replica {
             .last()
             .map_or(plan.min_s, |pp| pp.vote().seq)
             .max(plan.min_s);
-        self.next_seq = max_s.max(self.log.low());
-        self.assigned.clear();
-        for pp in &pre_prepares {
-            for r in pp.batch.requests() {
-                self.assigned
-                    .insert((r.client(), r.timestamp()), pp.vote().seq);
-            }
-        }
+        let reproposed = pre_prepares
+            .iter()
+            .map(|pp| (pp.vote().seq, pp.batch.requests()));
+        self.sequencer
+            .enter_view(max_s.max(self.log.low()), reproposed);
         self.observe(Observation::ViewEntered { view });
         if plan.min_s > self.log.low() {
             self.install_stable(StableCheckpoint {
@@ -408,20 +367,12 @@ impl Replica {
         for pp in pre_prepares {
             self.accept_pre_prepare(pp);
         }
-        let buffered = std::mem::take(&mut self.future_pre_prepares);
-        for (j, pp) in buffered {
-            match pp.vote().view.cmp(&view) {
-                std::cmp::Ordering::Equal => self.accept_pre_prepare(pp),
-                std::cmp::Ordering::Greater => self.future_pre_prepares.push((j, pp)),
-                std::cmp::Ordering::Less => {}
-            }
+        for pp in buffered {
+            self.accept_pre_prepare(pp);
         }
         if self.is_primary() {
-            let waiting = std::mem::take(&mut self.waiting);
-            for (key, request) in waiting {
-                if !self.assigned.contains_key(&key) {
-                    self.pending.push_back(request);
-                }
+            for (key, request) in self.requests.take_all() {
+                self.sequencer.adopt(key, request);
             }
             self.try_propose();
         } else {

@@ -19,14 +19,14 @@ use super::quorum::VoteSet;
 
 /// How many views a sender's votes are kept for, per slot: an honest sender votes once per
 /// view, so this many views of a slot that has not committed yet.
-pub const VIEWS_PER_SENDER: usize = 4;
+pub(crate) const VIEWS_PER_SENDER: usize = 4;
 
 /// A (view, digest) pair: what matching votes agree on.
-pub type VoteKey = (View, Digest);
+pub(crate) type VoteKey = (View, Digest);
 
 /// Why a vote was not kept.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
-pub enum Refused {
+pub(crate) enum Refused {
     /// The sender already voted for another digest in this view (§4.2: an honest replica
     /// votes once per view and sequence number).
     #[error("the sender voted for another digest in this view")]
@@ -38,7 +38,7 @@ pub enum Refused {
 
 /// The votes of one kind for one slot.
 #[derive(Clone, Debug, Default)]
-pub struct VoteKeeper {
+pub(crate) struct VoteKeeper {
     votes: BTreeMap<VoteKey, VoteSet<SignedVote>>,
 }
 
@@ -130,11 +130,13 @@ impl VoteKeeper {
     }
 
     /// Number of (view, digest) keys held.
+    #[cfg(test)]
     pub fn keys(&self) -> usize {
         self.votes.len()
     }
 
     /// Number of votes held.
+    #[cfg(test)]
     pub fn votes(&self) -> usize {
         self.votes.values().map(VoteSet::len).sum()
     }
