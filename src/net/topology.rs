@@ -113,7 +113,7 @@ mod tests {
     use super::*;
 
     fn ms(ms: f64) -> DelayProfile {
-        DelayProfile::Constant { ms }
+        DelayProfile::constant(crate::net::Millis::new(ms).expect("a duration"))
     }
 
     #[test]

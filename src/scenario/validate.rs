@@ -1,29 +1,18 @@
-//! Checks a scenario's values, naming the offending field by its path.
+//! Checks a scenario's values that no field's type can check alone (bounds against other
+//! fields, names that must exist, ids in range), naming the offending field by its path.
+//! Values with a range of their own were refused while the file was read (`net::checked`).
 
 use super::schema::Scenario;
 use crate::adversary::Placement;
+use crate::net::FieldError;
 use crate::protocol::quorum::default_f;
 
-/// A problem at a field: (path, what is wrong).
-pub type Problem = (String, String);
-
-fn problem(path: &str, message: impl Into<String>) -> Problem {
-    (path.to_string(), message.into())
-}
-
-fn positive_ms(path: &str, v: f64) -> Result<(), Problem> {
-    if v.is_finite() && v > 0.0 {
-        Ok(())
-    } else {
-        Err(problem(
-            path,
-            format!("must be a finite number of ms > 0, got {v}"),
-        ))
-    }
+fn problem(path: &str, message: impl Into<String>) -> FieldError {
+    FieldError::new(path, message)
 }
 
 /// Checks every value of a scenario (after sweep values are applied).
-pub fn validate(s: &Scenario) -> Result<(), Problem> {
+pub fn validate(s: &Scenario) -> Result<(), FieldError> {
     if s.name.trim().is_empty() {
         return Err(problem("name", "must not be empty"));
     }
@@ -56,33 +45,12 @@ pub fn validate(s: &Scenario) -> Result<(), Problem> {
     if s.trials == 0 {
         return Err(problem("trials", "must be at least 1, got 0"));
     }
-    if s.workload.clients == 0 {
-        return Err(problem("workload.clients", "must be at least 1, got 0"));
-    }
-    if s.workload.requests == 0 {
-        return Err(problem("workload.requests", "must be at least 1, got 0"));
-    }
-    s.network
-        .validate()
-        .map_err(|(field, why)| (format!("network.{field}"), why))?;
+    s.network.validate().map_err(|e| e.within("network"))?;
     validate_byzantine(s)?;
     validate_topology(s)?;
     crate::net::FaultPlan::validate(&s.faults, s.replicas)?;
-    positive_ms("time_limit_ms", s.time_limit_ms)?;
     let p = &s.protocol;
-    positive_ms("protocol.view_change_timeout_ms", p.view_change_timeout_ms)?;
-    positive_ms("protocol.request_timeout_ms", p.request_timeout_ms)?;
-    positive_ms("protocol.batch_timeout_ms", p.batch_timeout_ms)?;
-    if let Some(period) = p.status_period_ms {
-        positive_ms("protocol.status_period_ms", period)?;
-    }
-    if p.checkpoint_interval == 0 {
-        return Err(problem(
-            "protocol.checkpoint_interval",
-            "must be at least 1, got 0",
-        ));
-    }
-    if p.log_window < p.checkpoint_interval {
+    if p.log_window < p.checkpoint_interval.get() {
         return Err(problem(
             "protocol.log_window",
             format!(
@@ -91,23 +59,17 @@ pub fn validate(s: &Scenario) -> Result<(), Problem> {
             ),
         ));
     }
-    if p.batch_size == 0 {
-        return Err(problem("protocol.batch_size", "must be at least 1, got 0"));
-    }
-    if p.window == 0 {
-        return Err(problem("protocol.window", "must be at least 1, got 0"));
-    }
     Ok(())
 }
 
-fn validate_byzantine(s: &Scenario) -> Result<(), Problem> {
+fn validate_byzantine(s: &Scenario) -> Result<(), FieldError> {
     let n = s.replicas;
     let mut total: u64 = 0;
     let mut named = std::collections::BTreeSet::new();
     for (i, group) in s.byzantine.iter().enumerate() {
         total += u64::from(group.count);
         crate::adversary::check_spec(&group.behaviour)
-            .map_err(|why| problem(&format!("byzantine[{i}].behaviour"), why))?;
+            .map_err(|why| problem(&format!("byzantine[{i}].behaviour"), why.to_string()))?;
         if let Placement::Ids(ids) = &group.placement {
             for id in ids {
                 if *id >= n {
@@ -148,7 +110,7 @@ fn validate_byzantine(s: &Scenario) -> Result<(), Problem> {
     Ok(())
 }
 
-fn validate_topology(s: &Scenario) -> Result<(), Problem> {
+fn validate_topology(s: &Scenario) -> Result<(), FieldError> {
     let mut names = std::collections::BTreeSet::new();
     let mut placed_replicas = std::collections::BTreeSet::new();
     let mut placed_clients = std::collections::BTreeSet::new();
@@ -175,7 +137,7 @@ fn validate_topology(s: &Scenario) -> Result<(), Problem> {
             }
         }
         for c in &region.clients {
-            if *c >= s.workload.clients {
+            if *c >= s.workload.clients.get() {
                 return Err(problem(
                     &at("clients"),
                     format!(
@@ -192,9 +154,7 @@ fn validate_topology(s: &Scenario) -> Result<(), Problem> {
             }
         }
         if let Some(delay) = &region.delay {
-            delay
-                .validate()
-                .map_err(|(f, why)| (at(&format!("delay.{f}")), why))?;
+            delay.validate().map_err(|e| e.within(&at("delay")))?;
         }
     }
     for (i, link) in s.links.iter().enumerate() {
@@ -208,7 +168,7 @@ fn validate_topology(s: &Scenario) -> Result<(), Problem> {
         }
         link.delay
             .validate()
-            .map_err(|(f, why)| (format!("links[{i}].delay.{f}"), why))?;
+            .map_err(|e| e.within(&format!("links[{i}].delay")))?;
     }
     Ok(())
 }
