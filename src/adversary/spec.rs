@@ -178,7 +178,9 @@ mod tests {
             ("WrongDigest", BehaviourSpec::WrongDigest),
             (
                 "SlowPrimary(delay_ms: 150.0)",
-                BehaviourSpec::SlowPrimary { delay_ms: ms(150.0) },
+                BehaviourSpec::SlowPrimary {
+                    delay_ms: ms(150.0),
+                },
             ),
             (
                 "Censor(clients: [0, 2])",
@@ -241,7 +243,11 @@ mod tests {
             ("Mutate(probability: NaN, field: Seq)", 21),
         ] {
             let e = parse(bad).expect_err(bad);
-            assert_eq!((e.span.start.line, e.span.start.col), (1, col), "{bad}: {e}");
+            assert_eq!(
+                (e.span.start.line, e.span.start.col),
+                (1, col),
+                "{bad}: {e}"
+            );
             assert!(e.to_string().contains("must be"), "{bad}: {e}");
         }
         for ok in ["Mutate(probability: 0.0)", "Mutate(probability: 1.0)"] {
@@ -259,7 +265,8 @@ mod tests {
         let text = e.to_string();
         assert!(
             text.starts_with("unknown custom behaviour \"spec-test-never-registered\" (")
-                && text.ends_with("; register it with pbft_sim::adversary::register before running)"),
+                && text
+                    .ends_with("; register it with pbft_sim::adversary::register before running)"),
             "{text}"
         );
         assert!(check_spec(&BehaviourSpec::SplitBrain).is_ok());

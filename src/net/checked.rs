@@ -243,7 +243,9 @@ mod tests {
         assert_eq!(ron::to_string(&p).expect("serializes"), "0.25");
         let e = ron::from_str::<Millis>("-3.0").expect_err("negative");
         assert_eq!(e.span.start.col, 1);
-        assert!(e.to_string().contains("must be a finite number of ms >= 0, got -3"));
+        assert!(e
+            .to_string()
+            .contains("must be a finite number of ms >= 0, got -3"));
         let e = ron::from_str::<Millis>("NaN").expect_err("NaN");
         assert!(e.to_string().contains("got NaN"), "{e}");
     }

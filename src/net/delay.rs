@@ -116,9 +116,9 @@ impl Sampler {
             DelaySpec::LogNormal { median_ms, sigma } => Sampler::LogNormal(
                 LogNormal::new(median_ms.get().ln(), sigma.get()).map_err(refused("log-normal"))?,
             ),
-            DelaySpec::Exponential { mean_ms } => Sampler::Exponential(
-                Exp::new(1.0 / mean_ms.get()).map_err(refused("exponential"))?,
-            ),
+            DelaySpec::Exponential { mean_ms } => {
+                Sampler::Exponential(Exp::new(1.0 / mean_ms.get()).map_err(refused("exponential"))?)
+            }
             DelaySpec::Pareto { scale_ms, shape } => Sampler::Pareto(
                 Pareto::new(scale_ms.get(), shape.get()).map_err(refused("Pareto"))?,
             ),
@@ -203,7 +203,7 @@ impl DelayProfile {
         self.sampler.sample_ms(rng)
     }
 
-    /// The smallest delay this profile can produce (the lookahead bound of DESIGN.md §2).
+    /// The smallest delay this profile can produce (the lookahead bound; docs/design.md, "Determinism").
     pub fn min_ms(&self) -> f64 {
         self.spec.min_ms()
     }
@@ -220,9 +220,9 @@ impl DelaySpec {
         match self {
             DelaySpec::Constant { ms } => ms.get(),
             DelaySpec::Uniform { min_ms, .. } => min_ms.get(),
-            DelaySpec::Normal { .. } | DelaySpec::LogNormal { .. } | DelaySpec::Exponential { .. } => {
-                0.0
-            }
+            DelaySpec::Normal { .. }
+            | DelaySpec::LogNormal { .. }
+            | DelaySpec::Exponential { .. } => 0.0,
             DelaySpec::Pareto { scale_ms, .. } => scale_ms.get(),
             DelaySpec::Shifted { base_ms, profile } => base_ms.get() + profile.min_ms(),
         }
@@ -327,7 +327,12 @@ mod tests {
     fn a_normal_far_below_zero_is_truncated_not_negative() {
         let (m, _) = moments(&profile("Normal(mean_ms: 0.0, std_ms: 10.0)"));
         // The half-normal's mean: sigma * sqrt(2 / pi).
-        close(m, 10.0 * (2.0 / std::f64::consts::PI).sqrt(), 0.02, "half-normal mean");
+        close(
+            m,
+            10.0 * (2.0 / std::f64::consts::PI).sqrt(),
+            0.02,
+            "half-normal mean",
+        );
     }
 
     #[test]

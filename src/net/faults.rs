@@ -1,5 +1,5 @@
 //! Timed faults: crashes (with recovery), partitions, slow replicas and bursts of loss, each
-//! active over a window of virtual time (turmoil-style, DESIGN.md §6.8). Pure queries: the
+//! active over a window of virtual time (as in the turmoil simulator). Pure queries: the
 //! simulator asks, per message or event, which faults apply at that instant.
 
 use serde::{Deserialize, Serialize};

@@ -178,9 +178,8 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
     let mut axes_values = Vec::new();
     for (i, axis) in scenario.sweep.iter().enumerate() {
         let values = axis.values.expand();
-        sweep::set_path(&mut json.clone(), &axis.path, values[0].to_json()).map_err(|e| {
-            field_error(FieldError::new(format!("sweep[{i}].path"), e.to_string()))
-        })?;
+        sweep::set_path(&mut json.clone(), &axis.path, values[0].to_json())
+            .map_err(|e| field_error(FieldError::new(format!("sweep[{i}].path"), e.to_string())))?;
         axes_values.push(values);
     }
     let axes: Vec<String> = scenario.sweep.iter().map(|a| a.path.clone()).collect();
@@ -200,7 +199,7 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
                 FieldError::new(
                     error.path,
                     format!(
-                        "{} (at sweep point {at}, set by sweep[{axis}])",
+                        "{} (at sweep point {at}; set by sweep[{axis}])",
                         error.message
                     ),
                 ),

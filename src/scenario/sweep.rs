@@ -199,7 +199,8 @@ pub fn to_json(s: &Scenario) -> Result<Value, serde_json::Error> {
 pub fn apply(base: &Value, paths: &[String], values: &[Scalar]) -> Result<Scenario, PointError> {
     let mut json = base.clone();
     for (axis, (path, value)) in paths.iter().zip(values).enumerate() {
-        set_path(&mut json, path, value.to_json()).map_err(|error| PointError::Path { axis, error })?;
+        set_path(&mut json, path, value.to_json())
+            .map_err(|error| PointError::Path { axis, error })?;
     }
     if let Some(object) = json.as_object_mut() {
         object.insert("sweep".to_string(), Value::Array(Vec::new()));
