@@ -549,8 +549,29 @@ fn checked_value_cases() -> Vec<Case> {
     ]
 }
 
+/// A NaN set by a sweep (JSON, where points are built, has none) is named as such.
+fn swept_nan_case() -> Case {
+    edited("sweep_sets_nan", |s| {
+        let line = s.insert_after(
+            "    time_limit_ms: 5000.0,",
+            "    sweep: [(path: \"network.drop\", values: Values([0.1, NaN]))],",
+        );
+        let col = s.col_of(line, "path:", 0);
+        Expect::Exact {
+            line,
+            col,
+            says: vec![
+                "network.drop",
+                "must be a finite number, got NaN",
+                "set by sweep[0]",
+            ],
+        }
+    })
+}
+
 #[test]
 fn checked_values_are_refused_at_the_value() {
+    expect_bad_input(Mode::Check, &[swept_nan_case()]);
     expect_bad_input(Mode::Check, &checked_value_cases());
     expect_bad_input(Mode::Run, &checked_value_cases());
 }

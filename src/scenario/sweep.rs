@@ -199,6 +199,15 @@ pub fn to_json(s: &Scenario) -> Result<Value, serde_json::Error> {
 pub fn apply(base: &Value, paths: &[String], values: &[Scalar]) -> Result<Scenario, PointError> {
     let mut json = base.clone();
     for (axis, (path, value)) in paths.iter().zip(values).enumerate() {
+        // JSON has no NaN or infinity, and no field of the schema takes one.
+        if let Scalar::Float(x) = value {
+            if !x.is_finite() {
+                return Err(PointError::Value {
+                    axis: Some(axis),
+                    error: FieldError::new(path, format!("must be a finite number, got {x}")),
+                });
+            }
+        }
         set_path(&mut json, path, value.to_json())
             .map_err(|error| PointError::Path { axis, error })?;
     }
@@ -260,6 +269,38 @@ mod tests {
         ] {
             assert!(set_path(&mut v, bad, json!(1)).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_refused_value_names_its_field_and_axis() {
+        let base = to_json(
+            &crate::scenario::parse("t.ron", "Scenario(name: \"t\", replicas: 4)")
+                .expect("valid")
+                .scenario,
+        )
+        .expect("json");
+        let paths = [
+            "seed".to_string(),
+            "network.reorder.probability".to_string(),
+        ];
+        for (value, says) in [
+            (
+                Scalar::Float(1.5),
+                "must be a probability in [0, 1], got 1.5",
+            ),
+            (Scalar::Float(f64::NAN), "must be a finite number, got NaN"),
+        ] {
+            match apply(&base, &paths, &[Scalar::Int(3), value]) {
+                Err(PointError::Value { axis, error }) => {
+                    assert_eq!(axis, Some(1));
+                    assert_eq!(error.path, "network.reorder.probability");
+                    assert_eq!(error.message, says);
+                }
+                other => panic!("expected a refused value, got {other:?}"),
+            }
+        }
+        let ok = apply(&base, &paths, &[Scalar::Int(3), Scalar::Float(0.5)]).expect("valid");
+        assert_eq!((ok.seed, ok.network.reorder.probability.get()), (3, 0.5));
     }
 
     #[test]

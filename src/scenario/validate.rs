@@ -7,23 +7,19 @@ use crate::adversary::Placement;
 use crate::net::FieldError;
 use crate::protocol::quorum::default_f;
 
-fn problem(path: &str, message: impl Into<String>) -> FieldError {
-    FieldError::new(path, message)
-}
-
 /// Checks every value of a scenario (after sweep values are applied).
 pub fn validate(s: &Scenario) -> Result<(), FieldError> {
     if s.name.trim().is_empty() {
-        return Err(problem("name", "must not be empty"));
+        return Err(FieldError::new("name", "must not be empty"));
     }
     if s.name.contains(['/', '\\']) || s.name == "." || s.name == ".." {
-        return Err(problem("name", "must not contain a path separator"));
+        return Err(FieldError::new("name", "must not contain a path separator"));
     }
     if s.replicas == 0 {
-        return Err(problem("replicas", "must be at least 1, got 0"));
+        return Err(FieldError::new("replicas", "must be at least 1, got 0"));
     }
     if s.replicas > 4096 {
-        return Err(problem(
+        return Err(FieldError::new(
             "replicas",
             format!("at most 4096 are supported, got {}", s.replicas),
         ));
@@ -33,7 +29,7 @@ pub fn validate(s: &Scenario) -> Result<(), FieldError> {
         let n = u64::from(s.replicas);
         let most = default_f(s.replicas);
         if f > most {
-            return Err(problem(
+            return Err(FieldError::new(
                 "f",
                 format!(
                     "f = {f} with n = {n} replicas breaks n >= 3f+1 (f = {f} needs n >= {}; n = {n} allows f <= {most})",
@@ -43,7 +39,7 @@ pub fn validate(s: &Scenario) -> Result<(), FieldError> {
         }
     }
     if s.trials == 0 {
-        return Err(problem("trials", "must be at least 1, got 0"));
+        return Err(FieldError::new("trials", "must be at least 1, got 0"));
     }
     s.network.validate().map_err(|e| e.within("network"))?;
     validate_byzantine(s)?;
@@ -51,7 +47,7 @@ pub fn validate(s: &Scenario) -> Result<(), FieldError> {
     crate::net::FaultPlan::validate(&s.faults, s.replicas)?;
     let p = &s.protocol;
     if p.log_window < p.checkpoint_interval.get() {
-        return Err(problem(
+        return Err(FieldError::new(
             "protocol.log_window",
             format!(
                 "must be at least checkpoint_interval ({}) or the log fills before a checkpoint, got {}",
@@ -68,25 +64,26 @@ fn validate_byzantine(s: &Scenario) -> Result<(), FieldError> {
     let mut named = std::collections::BTreeSet::new();
     for (i, group) in s.byzantine.iter().enumerate() {
         total += u64::from(group.count);
-        crate::adversary::check_spec(&group.behaviour)
-            .map_err(|why| problem(&format!("byzantine[{i}].behaviour"), why.to_string()))?;
+        crate::adversary::check_spec(&group.behaviour).map_err(|why| {
+            FieldError::new(&format!("byzantine[{i}].behaviour"), why.to_string())
+        })?;
         if let Placement::Ids(ids) = &group.placement {
             for id in ids {
                 if *id >= n {
-                    return Err(problem(
+                    return Err(FieldError::new(
                         &format!("byzantine[{i}].placement"),
                         format!("replica id {id} does not exist (replicas: {n})"),
                     ));
                 }
                 if !named.insert(*id) {
-                    return Err(problem(
+                    return Err(FieldError::new(
                         &format!("byzantine[{i}].placement"),
                         format!("replica {id} is named by more than one group or twice"),
                     ));
                 }
             }
             if group.count as usize > ids.len() {
-                return Err(problem(
+                return Err(FieldError::new(
                     &format!("byzantine[{i}].count"),
                     format!(
                         "{} requested but only {} ids listed",
@@ -98,15 +95,16 @@ fn validate_byzantine(s: &Scenario) -> Result<(), FieldError> {
         }
     }
     if total > u64::from(n) {
-        return Err(problem(
+        return Err(FieldError::new(
             "byzantine",
             format!("{total} byzantine replicas requested but there are only {n} replicas"),
         ));
     }
     // Build the behaviours once, as a trial would: a coalition asked for with two state types
     // or a factory that refuses is reported here, before any trial runs.
-    crate::adversary::check_build(&s.byzantine, n, effective_f(s))
-        .map_err(|(i, why)| problem(&format!("byzantine[{i}].behaviour"), why.to_string()))?;
+    crate::adversary::check_build(&s.byzantine, n, effective_f(s)).map_err(|(i, why)| {
+        FieldError::new(&format!("byzantine[{i}].behaviour"), why.to_string())
+    })?;
     Ok(())
 }
 
@@ -117,20 +115,20 @@ fn validate_topology(s: &Scenario) -> Result<(), FieldError> {
     for (i, region) in s.regions.iter().enumerate() {
         let at = |field: &str| format!("regions[{i}].{field}");
         if !names.insert(region.name.as_str()) {
-            return Err(problem(
+            return Err(FieldError::new(
                 &at("name"),
                 format!("region `{}` is defined twice", region.name),
             ));
         }
         for r in &region.replicas {
             if *r >= s.replicas {
-                return Err(problem(
+                return Err(FieldError::new(
                     &at("replicas"),
                     format!("replica id {r} does not exist (replicas: {})", s.replicas),
                 ));
             }
             if !placed_replicas.insert(*r) {
-                return Err(problem(
+                return Err(FieldError::new(
                     &at("replicas"),
                     format!("replica {r} is placed in two regions"),
                 ));
@@ -138,7 +136,7 @@ fn validate_topology(s: &Scenario) -> Result<(), FieldError> {
         }
         for c in &region.clients {
             if *c >= s.workload.clients.get() {
-                return Err(problem(
+                return Err(FieldError::new(
                     &at("clients"),
                     format!(
                         "client id {c} does not exist (clients: {})",
@@ -147,7 +145,7 @@ fn validate_topology(s: &Scenario) -> Result<(), FieldError> {
                 ));
             }
             if !placed_clients.insert(*c) {
-                return Err(problem(
+                return Err(FieldError::new(
                     &at("clients"),
                     format!("client {c} is placed in two regions"),
                 ));
@@ -160,7 +158,7 @@ fn validate_topology(s: &Scenario) -> Result<(), FieldError> {
     for (i, link) in s.links.iter().enumerate() {
         for (field, name) in [("from", &link.from), ("to", &link.to)] {
             if !names.contains(name.as_str()) {
-                return Err(problem(
+                return Err(FieldError::new(
                     &format!("links[{i}].{field}"),
                     format!("no region is named `{name}`"),
                 ));
