@@ -2,10 +2,10 @@
 //! delay, duplicate or reorder messages). Pure: every decision draws from an RNG passed in,
 //! which the simulator keys per sending actor so that processing order never changes a draw.
 
-pub mod checked;
-pub mod delay;
-pub mod faults;
-pub mod topology;
+mod checked;
+mod delay;
+mod faults;
+mod topology;
 
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +13,7 @@ pub use checked::{
     CountU32, CountU64, FieldError, Millis, NonNegative, OutOfRange, Positive, PositiveMillis,
     Probability,
 };
-pub use delay::{DelayProfile, DelaySpec};
+pub use delay::{BadDistribution, DelayProfile, DelaySpec};
 pub use faults::{Fault, FaultPlan};
 pub use topology::{Link, Region, Topology};
 

@@ -10,10 +10,10 @@
 //! check across fields (`validate`) names a field path, which `locate` finds in the text; a
 //! sweep point's value that its field refuses is placed at the sweep axis that set it.
 
-pub mod locate;
-pub mod schema;
-pub mod sweep;
-pub mod validate;
+pub(crate) mod locate;
+mod schema;
+pub(crate) mod sweep;
+pub(crate) mod validate;
 
 use std::path::Path;
 

@@ -64,27 +64,26 @@ fn validate_byzantine(s: &Scenario) -> Result<(), FieldError> {
     let mut named = std::collections::BTreeSet::new();
     for (i, group) in s.byzantine.iter().enumerate() {
         total += u64::from(group.count);
-        crate::adversary::check_spec(&group.behaviour).map_err(|why| {
-            FieldError::new(&format!("byzantine[{i}].behaviour"), why.to_string())
-        })?;
+        crate::adversary::check_spec(&group.behaviour)
+            .map_err(|why| FieldError::new(format!("byzantine[{i}].behaviour"), why.to_string()))?;
         if let Placement::Ids(ids) = &group.placement {
             for id in ids {
                 if *id >= n {
                     return Err(FieldError::new(
-                        &format!("byzantine[{i}].placement"),
+                        format!("byzantine[{i}].placement"),
                         format!("replica id {id} does not exist (replicas: {n})"),
                     ));
                 }
                 if !named.insert(*id) {
                     return Err(FieldError::new(
-                        &format!("byzantine[{i}].placement"),
+                        format!("byzantine[{i}].placement"),
                         format!("replica {id} is named by more than one group or twice"),
                     ));
                 }
             }
             if group.count as usize > ids.len() {
                 return Err(FieldError::new(
-                    &format!("byzantine[{i}].count"),
+                    format!("byzantine[{i}].count"),
                     format!(
                         "{} requested but only {} ids listed",
                         group.count,
@@ -103,7 +102,7 @@ fn validate_byzantine(s: &Scenario) -> Result<(), FieldError> {
     // Build the behaviours once, as a trial would: a coalition asked for with two state types
     // or a factory that refuses is reported here, before any trial runs.
     crate::adversary::check_build(&s.byzantine, n, effective_f(s)).map_err(|(i, why)| {
-        FieldError::new(&format!("byzantine[{i}].behaviour"), why.to_string())
+        FieldError::new(format!("byzantine[{i}].behaviour"), why.to_string())
     })?;
     Ok(())
 }
@@ -116,20 +115,20 @@ fn validate_topology(s: &Scenario) -> Result<(), FieldError> {
         let at = |field: &str| format!("regions[{i}].{field}");
         if !names.insert(region.name.as_str()) {
             return Err(FieldError::new(
-                &at("name"),
+                at("name"),
                 format!("region `{}` is defined twice", region.name),
             ));
         }
         for r in &region.replicas {
             if *r >= s.replicas {
                 return Err(FieldError::new(
-                    &at("replicas"),
+                    at("replicas"),
                     format!("replica id {r} does not exist (replicas: {})", s.replicas),
                 ));
             }
             if !placed_replicas.insert(*r) {
                 return Err(FieldError::new(
-                    &at("replicas"),
+                    at("replicas"),
                     format!("replica {r} is placed in two regions"),
                 ));
             }
@@ -137,7 +136,7 @@ fn validate_topology(s: &Scenario) -> Result<(), FieldError> {
         for c in &region.clients {
             if *c >= s.workload.clients.get() {
                 return Err(FieldError::new(
-                    &at("clients"),
+                    at("clients"),
                     format!(
                         "client id {c} does not exist (clients: {})",
                         s.workload.clients
@@ -146,7 +145,7 @@ fn validate_topology(s: &Scenario) -> Result<(), FieldError> {
             }
             if !placed_clients.insert(*c) {
                 return Err(FieldError::new(
-                    &at("clients"),
+                    at("clients"),
                     format!("client {c} is placed in two regions"),
                 ));
             }
@@ -159,7 +158,7 @@ fn validate_topology(s: &Scenario) -> Result<(), FieldError> {
         for (field, name) in [("from", &link.from), ("to", &link.to)] {
             if !names.contains(name.as_str()) {
                 return Err(FieldError::new(
-                    &format!("links[{i}].{field}"),
+                    format!("links[{i}].{field}"),
                     format!("no region is named `{name}`"),
                 ));
             }
