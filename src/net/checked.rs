@@ -38,7 +38,7 @@ impl FieldError {
 }
 
 /// A value refused by a checked type: what it must be, and what it was.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("must be {expected}, got {got}")]
 pub struct OutOfRange {
     /// What the value must be, e.g. `a probability in [0, 1]`.
@@ -56,9 +56,6 @@ macro_rules! checked_float {
         pub struct $name(f64);
 
         impl $name {
-            #[doc = concat!("What a value must be: ", $expected, ".")]
-            pub const EXPECTED: &'static str = $expected;
-
             /// The value, checked.
             pub fn new($v: f64) -> Result<Self, OutOfRange> {
                 if $accepts {

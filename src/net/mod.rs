@@ -1,6 +1,12 @@
 //! The network model (Castro & Liskov §3: an asynchronous network that may fail to deliver,
 //! delay, duplicate or reorder messages). Pure: every decision draws from an RNG passed in,
 //! which the simulator keys per sending actor so that processing order never changes a draw.
+//!
+//! - `delay.rs`: delay profiles (their distributions built once, drawn per message);
+//! - `faults.rs`: timed crashes, partitions, slow periods and loss bursts;
+//! - `topology.rs`: regions and the links between them;
+//! - `checked.rs`: the checked numbers (probabilities, durations, counts) that these types and
+//!   the rest of the scenario schema are made of, and `FieldError` for checks across fields.
 
 mod checked;
 mod delay;

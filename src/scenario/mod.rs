@@ -39,7 +39,7 @@ pub enum ScenarioError {
         /// Why.
         reason: String,
     },
-    /// A problem the parser located.
+    /// A problem placed at a line and column of the file.
     #[error("{file}:{line}:{col}: {message}")]
     At {
         /// The file.
@@ -128,14 +128,14 @@ pub fn load(path: &Path) -> Result<Plan, ScenarioError> {
 /// Parses, validates and expands scenario text; `file` names it in errors.
 pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
     let scenario = read(file, source)?;
-    let at = |line: usize, col: usize, message: String| ScenarioError::At {
+    let located = |line: usize, col: usize, message: String| ScenarioError::At {
         file: file.to_string(),
         line,
         col,
         message,
     };
     let field_error = |e: FieldError| match locate::locate(source, &e.path) {
-        Some((line, col)) => at(line, col, e.to_string()),
+        Some((line, col)) => located(line, col, e.to_string()),
         None => ScenarioError::Field {
             file: file.to_string(),
             path: e.path,
@@ -145,7 +145,7 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
     // At the sweep axis `axis`, else where the field is written.
     let axis_error =
         |axis: usize, e: FieldError| match locate::locate(source, &format!("sweep[{axis}].path")) {
-            Some((line, col)) => at(line, col, e.to_string()),
+            Some((line, col)) => located(line, col, e.to_string()),
             None => field_error(e),
         };
     // A point's bad value is placed where the field is written, else at the sweep axis that
