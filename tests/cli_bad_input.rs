@@ -84,6 +84,19 @@ impl Lines {
         a + 1
     }
 
+    /// The 1-based column (in characters) of the `nth` (0-based) occurrence of `find` on line
+    /// `line`.
+    fn col_of(&self, line: usize, find: &str, nth: usize) -> usize {
+        let text = &self.0[line - 1];
+        let at = text.match_indices(find).nth(nth).map(|(i, _)| i);
+        assert!(
+            at.is_some(),
+            "`{find}` ({nth}) is not on line {line}: {text}"
+        );
+        let at = at.unwrap_or_default();
+        text[..at].chars().count() + 1
+    }
+
     fn text(&self) -> String {
         let mut text = self.0.join("\n");
         text.push('\n');
@@ -116,6 +129,13 @@ enum Expect {
     Value {
         paths: Vec<&'static str>,
         lines: Vec<usize>,
+    },
+    /// Exactly `error: FILE:LINE:COL: why` at `line`:`col`, `why` containing each of `says`
+    /// (the field's path, what the value must be, the value).
+    Exact {
+        line: usize,
+        col: usize,
+        says: Vec<&'static str>,
     },
 }
 
@@ -322,6 +342,15 @@ fn verify(case: &Case, file: &Path, run: &Run, out: Option<&Path>) -> Result<(),
                 return Err(format!("the message does not mention `{m}`"));
             }
         }
+        Expect::Exact { line, col, says } => {
+            let (at, at_col, why) = location(rest).ok_or("expected `error: FILE:LINE:COL: why`")?;
+            if (at, at_col) != (*line, *col) {
+                return Err(format!("reported at {at}:{at_col}, expected {line}:{col}"));
+            }
+            if let Some(m) = says.iter().find(|m| !why.contains(*m)) {
+                return Err(format!("the message does not say `{m}`"));
+            }
+        }
         Expect::Value { paths, lines } => match location(rest) {
             Some((line, col, why)) => {
                 if !lines.contains(&line) {
@@ -390,6 +419,161 @@ fn expect_bad_input(mode: Mode, cases: &[Case]) {
         cases.len(),
         failures.join("\n\n")
     );
+}
+
+/// Values out of their field's range (a negative delay, a probability of 1.5, NaN, a zero
+/// count), written in the file or set by a sweep: placed at the value itself (or at the sweep
+/// entry that set it), naming the field, what it must be and the value.
+fn checked_value_cases() -> Vec<Case> {
+    let exact = |line, col, says| Expect::Exact { line, col, says };
+    vec![
+        edited("negative_delay", |s| {
+            let line = s.replace("Uniform(min_ms: 5.0,", "Uniform(min_ms: -5.0,");
+            let col = s.col_of(line, "-5.0", 0);
+            exact(
+                line,
+                col,
+                vec![
+                    "network.delay.min_ms",
+                    "must be a finite number of ms >= 0",
+                    "got -5",
+                ],
+            )
+        }),
+        edited("nan_delay", |s| {
+            let line = s.replace("max_ms: 30.0", "max_ms: NaN");
+            let col = s.col_of(line, "NaN", 0);
+            exact(line, col, vec!["network.delay.max_ms", "got NaN"])
+        }),
+        edited("reorder_probability_above_one", |s| {
+            let line = s.insert_after(
+                "        drop: 0.0,",
+                "        reorder: (probability: 1.5, extra: Constant(ms: 1.0)),",
+            );
+            let col = s.col_of(line, "1.5", 0);
+            exact(
+                line,
+                col,
+                vec![
+                    "network.reorder.probability",
+                    "must be a probability in [0, 1]",
+                    "got 1.5",
+                ],
+            )
+        }),
+        edited("loss_fault_probability_above_one", |s| {
+            let line = s.insert_after(
+                "    time_limit_ms: 5000.0,",
+                "    faults: [Crash(replicas: [1], at_ms: 1.0), Loss(probability: 1.5, from_ms: 0.0, until_ms: 9.0)],",
+            );
+            let col = s.col_of(line, "1.5", 0);
+            exact(
+                line,
+                col,
+                vec!["faults[1].probability", "must be a probability in [0, 1]"],
+            )
+        }),
+        edited("negative_time_limit", |s| {
+            let line = s.replace("time_limit_ms: 5000.0", "time_limit_ms: -1.0");
+            let col = s.col_of(line, "-1.0", 0);
+            exact(
+                line,
+                col,
+                vec![
+                    "time_limit_ms",
+                    "must be a finite number of ms > 0",
+                    "got -1",
+                ],
+            )
+        }),
+        edited("zero_batch_size", |s| {
+            let line = s.insert_after(
+                "    time_limit_ms: 5000.0,",
+                "    protocol: (batch_size: 0),",
+            );
+            let col = s.col_of(line, "0)", 0);
+            exact(
+                line,
+                col,
+                vec!["protocol.batch_size", "must be at least 1, got 0"],
+            )
+        }),
+        edited("mutate_probability_above_one", |s| {
+            let line = s.replace(
+                "behaviour: Silent)]",
+                "behaviour: Mutate(probability: 2.0))]",
+            );
+            let col = s.col_of(line, "2.0", 0);
+            exact(
+                line,
+                col,
+                vec![
+                    "byzantine[0].behaviour.probability",
+                    "must be a probability in [0, 1]",
+                ],
+            )
+        }),
+        edited("sweep_sets_drop_above_one", |s| {
+            let line = s.insert_after(
+                "    time_limit_ms: 5000.0,",
+                "    sweep: [(path: \"seed\", values: Range(from: 1, to: 2)), (path: \"network.drop\", values: Values([0.0, 1.5]))],",
+            );
+            let col = s.col_of(line, "path:", 1);
+            exact(
+                line,
+                col,
+                vec![
+                    "network.drop",
+                    "must be a probability in [0, 1], got 1.5",
+                    "at sweep point seed = 1, network.drop = 1.5",
+                    "set by sweep[1]",
+                ],
+            )
+        }),
+        edited("sweep_sets_a_negative_delay", |s| {
+            let line = s.insert_after(
+                "    time_limit_ms: 5000.0,",
+                "    sweep: [(path: \"network.delay.min_ms\", values: Values([1.0, -2.0]))],",
+            );
+            let col = s.col_of(line, "path:", 0);
+            exact(
+                line,
+                col,
+                vec![
+                    "network.delay.min_ms",
+                    "must be a finite number of ms >= 0, got -2",
+                    "set by sweep[0]",
+                ],
+            )
+        }),
+    ]
+}
+
+/// A NaN set by a sweep (JSON, where points are built, has none) is named as such.
+fn swept_nan_case() -> Case {
+    edited("sweep_sets_nan", |s| {
+        let line = s.insert_after(
+            "    time_limit_ms: 5000.0,",
+            "    sweep: [(path: \"network.drop\", values: Values([0.1, NaN]))],",
+        );
+        let col = s.col_of(line, "path:", 0);
+        Expect::Exact {
+            line,
+            col,
+            says: vec![
+                "network.drop",
+                "must be a finite number, got NaN",
+                "set by sweep[0]",
+            ],
+        }
+    })
+}
+
+#[test]
+fn checked_values_are_refused_at_the_value() {
+    expect_bad_input(Mode::Check, &[swept_nan_case()]);
+    expect_bad_input(Mode::Check, &checked_value_cases());
+    expect_bad_input(Mode::Run, &checked_value_cases());
 }
 
 #[test]

@@ -46,7 +46,7 @@ pub use filter::{Censor, SelectiveSilence};
 pub use placement::{place, place_groups, ByzantineGroup, Placement};
 pub use registry::{is_registered, register, registered, Built, Factory};
 pub use replay::Replay;
-pub use spec::{check_spec, BehaviourSpec, MutateField};
+pub use spec::{check_spec, BehaviourSpec, MutateField, UnknownBehaviour};
 pub use split_brain::SplitBrain;
 pub use timing::{SlowPrimary, ViewChangeStorm};
 

@@ -1,6 +1,7 @@
 //! Behaviours as a scenario names them (`byzantine: [(.., behaviour: SlowPrimary(delay_ms:
-//! 150.0))]`): the RON schema, the check of its parameters, and the construction of the
-//! behaviour of one replica of one trial.
+//! 150.0))]`): the RON schema (its numbers checked types, refused where they are written), the
+//! check of what no type can tell (a `Custom` name must be registered), and the construction of
+//! the behaviour of one replica of one trial.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +14,7 @@ use super::replay::Replay;
 use super::split_brain::SplitBrain;
 use super::timing::{SlowPrimary, ViewChangeStorm};
 use super::{Behaviour, BuildContext, BuildError};
-use crate::net::ms_to_ns;
+use crate::net::{ms_to_ns, Millis, Probability};
 use crate::protocol::{ClientId, ReplicaId};
 
 /// Which field of an outgoing message `Mutate` corrupts.
@@ -28,8 +29,8 @@ pub enum MutateField {
     Digest,
 }
 
-fn default_mutate_probability() -> f64 {
-    0.2
+fn default_mutate_probability() -> Probability {
+    Probability::new(0.2).expect("0.2 is a probability")
 }
 
 /// A behaviour, as named in a scenario's `byzantine` list.
@@ -48,7 +49,7 @@ pub enum BehaviourSpec {
     /// As primary, holds every pre-prepare back by `delay_ms` (see `SlowPrimary`).
     SlowPrimary {
         /// Virtual milliseconds each pre-prepare is held back.
-        delay_ms: f64,
+        delay_ms: Millis,
     },
     /// As primary, never orders the requests of these clients (see `Censor`).
     Censor {
@@ -68,7 +69,7 @@ pub enum BehaviourSpec {
     Mutate {
         /// Probability that a given message (to a given recipient) is corrupted.
         #[serde(default = "default_mutate_probability")]
-        probability: f64,
+        probability: Probability,
         /// Which field.
         #[serde(default)]
         field: MutateField,
@@ -100,14 +101,14 @@ impl BehaviourSpec {
             BehaviourSpec::Equivocate => Box::new(Equivocate::default()),
             BehaviourSpec::WrongDigest => Box::new(WrongDigest::default()),
             BehaviourSpec::SlowPrimary { delay_ms } => Box::new(SlowPrimary {
-                delay_ns: ms_to_ns(*delay_ms),
+                delay_ns: ms_to_ns(delay_ms.get()),
             }),
             BehaviourSpec::Censor { clients } => Box::new(Censor::new(clients)),
             BehaviourSpec::SelectiveSilence { to } => Box::new(SelectiveSilence::new(to)),
             BehaviourSpec::ViewChangeStorm => Box::new(ViewChangeStorm::default()),
             BehaviourSpec::Replay => Box::new(Replay::default()),
             BehaviourSpec::Mutate { probability, field } => {
-                Box::new(Mutate::new(*probability, *field))
+                Box::new(Mutate::new(probability.get(), *field))
             }
             BehaviourSpec::SplitBrain => Box::new(SplitBrain::join(ctx)?),
             BehaviourSpec::Custom { name } => match registry::factory(name) {
@@ -118,53 +119,37 @@ impl BehaviourSpec {
     }
 }
 
-/// Checks a behaviour's parameters: a `Custom` name must be registered, `Mutate`'s
-/// probability must lie in [0, 1], `SlowPrimary`'s delay must be a finite number of ms >= 0.
-/// The error is one line saying what is wrong.
-pub fn check_spec(spec: &BehaviourSpec) -> Result<(), String> {
+/// A `Custom` behaviour whose name no factory is registered under.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown custom behaviour {name:?} ({}; register it with \
+     pbft_sim::adversary::register before running)",
+    known_names(.registered)
+)]
+pub struct UnknownBehaviour {
+    /// The name asked for.
+    pub name: String,
+    /// The names registered in this program, sorted.
+    pub registered: Vec<String>,
+}
+
+fn known_names(registered: &[String]) -> String {
+    if registered.is_empty() {
+        "none is registered in this program".to_string()
+    } else {
+        format!("registered: {}", registered.join(", "))
+    }
+}
+
+/// Checks what a behaviour's parameter types cannot: a `Custom` name must be registered
+/// (`SlowPrimary`'s delay and `Mutate`'s probability were checked when the scenario was read).
+pub fn check_spec(spec: &BehaviourSpec) -> Result<(), UnknownBehaviour> {
     match spec {
-        BehaviourSpec::SlowPrimary { delay_ms } => {
-            if delay_ms.is_finite() && *delay_ms >= 0.0 {
-                Ok(())
-            } else {
-                Err(format!(
-                    "SlowPrimary delay_ms must be a finite number of ms >= 0, got {delay_ms}"
-                ))
-            }
-        }
-        BehaviourSpec::Mutate { probability, .. } => {
-            if (0.0..=1.0).contains(probability) {
-                Ok(())
-            } else {
-                Err(format!(
-                    "Mutate probability must be between 0 and 1, got {probability}"
-                ))
-            }
-        }
-        BehaviourSpec::Custom { name } => {
-            if registry::is_registered(name) {
-                return Ok(());
-            }
-            let known = registry::registered();
-            let known = if known.is_empty() {
-                "none is registered in this program".to_string()
-            } else {
-                format!("registered: {}", known.join(", "))
-            };
-            Err(format!(
-                "unknown custom behaviour {name:?} ({known}; register it with \
-                 pbft_sim::adversary::register before running)"
-            ))
-        }
-        BehaviourSpec::Silent
-        | BehaviourSpec::SeedAdversary
-        | BehaviourSpec::Equivocate
-        | BehaviourSpec::WrongDigest
-        | BehaviourSpec::Censor { .. }
-        | BehaviourSpec::SelectiveSilence { .. }
-        | BehaviourSpec::ViewChangeStorm
-        | BehaviourSpec::Replay
-        | BehaviourSpec::SplitBrain => Ok(()),
+        BehaviourSpec::Custom { name } if !registry::is_registered(name) => Err(UnknownBehaviour {
+            name: name.clone(),
+            registered: registry::registered(),
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -172,8 +157,16 @@ pub fn check_spec(spec: &BehaviourSpec) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<BehaviourSpec, String> {
-        ron::from_str(text).map_err(|e| e.to_string())
+    fn parse(text: &str) -> Result<BehaviourSpec, ron::error::SpannedError> {
+        ron::from_str(text)
+    }
+
+    fn ms(v: f64) -> Millis {
+        Millis::new(v).expect("a duration")
+    }
+
+    fn p(v: f64) -> Probability {
+        Probability::new(v).expect("a probability")
     }
 
     #[test]
@@ -185,7 +178,9 @@ mod tests {
             ("WrongDigest", BehaviourSpec::WrongDigest),
             (
                 "SlowPrimary(delay_ms: 150.0)",
-                BehaviourSpec::SlowPrimary { delay_ms: 150.0 },
+                BehaviourSpec::SlowPrimary {
+                    delay_ms: ms(150.0),
+                },
             ),
             (
                 "Censor(clients: [0, 2])",
@@ -202,21 +197,21 @@ mod tests {
             (
                 "Mutate(probability: 0.3, field: Digest)",
                 BehaviourSpec::Mutate {
-                    probability: 0.3,
+                    probability: p(0.3),
                     field: MutateField::Digest,
                 },
             ),
             (
                 "Mutate()",
                 BehaviourSpec::Mutate {
-                    probability: 0.2,
+                    probability: p(0.2),
                     field: MutateField::View,
                 },
             ),
             (
                 "Mutate(field: Seq)",
                 BehaviourSpec::Mutate {
-                    probability: 0.2,
+                    probability: p(0.2),
                     field: MutateField::Seq,
                 },
             ),
@@ -237,30 +232,45 @@ mod tests {
     }
 
     #[test]
-    fn check_spec_reports_bad_parameters() {
-        assert!(check_spec(&BehaviourSpec::SlowPrimary { delay_ms: 0.0 }).is_ok());
-        for bad in [-1.0, f64::NAN, f64::INFINITY] {
-            let e = check_spec(&BehaviourSpec::SlowPrimary { delay_ms: bad }).unwrap_err();
-            assert!(e.contains("delay_ms"), "{e}");
+    fn bad_parameters_are_refused_where_they_are_written() {
+        assert!(parse("SlowPrimary(delay_ms: 0.0)").is_ok());
+        for (bad, col) in [
+            ("SlowPrimary(delay_ms: -1.0)", 23),
+            ("SlowPrimary(delay_ms: NaN)", 23),
+            ("SlowPrimary(delay_ms: inf)", 23),
+            ("Mutate(probability: 1.5)", 21),
+            ("Mutate(probability: -0.1)", 21),
+            ("Mutate(probability: NaN, field: Seq)", 21),
+        ] {
+            let e = parse(bad).expect_err(bad);
+            assert_eq!(
+                (e.span.start.line, e.span.start.col),
+                (1, col),
+                "{bad}: {e}"
+            );
+            assert!(e.to_string().contains("must be"), "{bad}: {e}");
         }
-        for (p, ok) in [(0.0, true), (1.0, true), (-0.1, false), (1.5, false)] {
-            let spec = BehaviourSpec::Mutate {
-                probability: p,
-                field: MutateField::Seq,
-            };
-            assert_eq!(check_spec(&spec).is_ok(), ok, "{p}");
+        for ok in ["Mutate(probability: 0.0)", "Mutate(probability: 1.0)"] {
+            assert!(parse(ok).is_ok(), "{ok}");
         }
-        let nan = BehaviourSpec::Mutate {
-            probability: f64::NAN,
-            field: MutateField::Seq,
-        };
-        assert!(check_spec(&nan).is_err());
+    }
+
+    #[test]
+    fn check_spec_refuses_unregistered_names() {
         let e = check_spec(&BehaviourSpec::Custom {
             name: "spec-test-never-registered".into(),
         })
-        .unwrap_err();
-        assert!(e.contains("spec-test-never-registered"), "{e}");
+        .expect_err("not registered");
+        assert_eq!(e.name, "spec-test-never-registered");
+        let text = e.to_string();
+        assert!(
+            text.starts_with("unknown custom behaviour \"spec-test-never-registered\" (")
+                && text
+                    .ends_with("; register it with pbft_sim::adversary::register before running)"),
+            "{text}"
+        );
         assert!(check_spec(&BehaviourSpec::SplitBrain).is_ok());
+        assert!(check_spec(&BehaviourSpec::SlowPrimary { delay_ms: ms(1.0) }).is_ok());
     }
 
     #[test]

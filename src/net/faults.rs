@@ -1,9 +1,10 @@
 //! Timed faults: crashes (with recovery), partitions, slow replicas and bursts of loss, each
-//! active over a window of virtual time (turmoil-style, DESIGN.md §6.8). Pure queries: the
+//! active over a window of virtual time (as in the turmoil simulator). Pure queries: the
 //! simulator asks, per message or event, which faults apply at that instant.
 
 use serde::{Deserialize, Serialize};
 
+use super::checked::{FieldError, Millis, Positive, Probability};
 use super::ms_to_ns;
 
 /// A fault active over a window of virtual time.
@@ -17,10 +18,10 @@ pub enum Fault {
         /// Replica ids.
         replicas: Vec<u32>,
         /// When they crash.
-        at_ms: f64,
+        at_ms: Millis,
         /// When they restart; never if `None`.
         #[serde(default)]
-        recover_at_ms: Option<f64>,
+        recover_at_ms: Option<Millis>,
     },
     /// Messages between replicas of different groups are lost from `from_ms` until `until_ms`.
     /// With `one_way`, only messages from an earlier group in the list to a later one are lost.
@@ -29,9 +30,9 @@ pub enum Fault {
         /// Groups of replica ids.
         groups: Vec<Vec<u32>>,
         /// Start.
-        from_ms: f64,
+        from_ms: Millis,
         /// End (exclusive).
-        until_ms: f64,
+        until_ms: Millis,
         /// Only earlier-to-later groups are cut.
         #[serde(default)]
         one_way: bool,
@@ -41,25 +42,25 @@ pub enum Fault {
         /// Replica ids.
         replicas: Vec<u32>,
         /// Delay multiplier.
-        factor: f64,
+        factor: Positive,
         /// Start.
-        from_ms: f64,
+        from_ms: Millis,
         /// End (exclusive).
-        until_ms: f64,
+        until_ms: Millis,
     },
     /// Every message is lost with this extra probability.
     Loss {
         /// Probability of loss, on top of the network's `drop`.
-        probability: f64,
+        probability: Probability,
         /// Start.
-        from_ms: f64,
+        from_ms: Millis,
         /// End (exclusive).
-        until_ms: f64,
+        until_ms: Millis,
     },
 }
 
-fn within(now_ns: u64, from_ms: f64, until_ms: f64) -> bool {
-    now_ns >= ms_to_ns(from_ms) && now_ns < ms_to_ns(until_ms)
+fn within(now_ns: u64, from_ms: Millis, until_ms: Millis) -> bool {
+    now_ns >= ms_to_ns(from_ms.get()) && now_ns < ms_to_ns(until_ms.get())
 }
 
 /// The faults of a trial, answering the simulator's questions.
@@ -88,8 +89,8 @@ impl FaultPlan {
                 recover_at_ms,
             } => {
                 replicas.contains(&replica)
-                    && now_ns >= ms_to_ns(*at_ms)
-                    && recover_at_ms.is_none_or(|r| now_ns < ms_to_ns(r))
+                    && now_ns >= ms_to_ns(at_ms.get())
+                    && recover_at_ms.is_none_or(|r| now_ns < ms_to_ns(r.get()))
             }
             _ => false,
         })
@@ -124,7 +125,7 @@ impl FaultPlan {
                     replicas,
                     recover_at_ms: Some(at),
                     ..
-                } => replicas.iter().map(|r| (ms_to_ns(*at), *r)).collect(),
+                } => replicas.iter().map(|r| (ms_to_ns(at.get()), *r)).collect(),
                 _ => Vec::new(),
             })
             .collect();
@@ -167,7 +168,7 @@ impl FaultPlan {
                         .iter()
                         .any(|r| r.is_some_and(|r| replicas.contains(&r))) =>
                 {
-                    *factor
+                    factor.get()
                 }
                 _ => 1.0,
             })
@@ -179,7 +180,7 @@ impl FaultPlan {
         self.faults
             .iter()
             .filter_map(|f| match f {
-                Fault::Slow { factor, .. } => Some(*factor),
+                Fault::Slow { factor, .. } => Some(factor.get()),
                 _ => None,
             })
             .fold(1.0, f64::min)
@@ -195,37 +196,39 @@ impl FaultPlan {
                     probability,
                     from_ms,
                     until_ms,
-                } if within(now_ns, *from_ms, *until_ms) => 1.0 - probability,
+                } if within(now_ns, *from_ms, *until_ms) => 1.0 - probability.get(),
                 _ => 1.0,
             })
             .product();
         1.0 - kept
     }
 
-    /// Checks every fault against `replicas`; on error returns (field, what is wrong) with the
-    /// field relative to the fault.
-    pub fn validate(faults: &[Fault], replicas: u32) -> Result<(), (String, String)> {
+    /// Checks what the faults' field types cannot: replica ids against `replicas`, and each
+    /// window's start before its end. The error's path starts at `faults[i]`.
+    pub fn validate(faults: &[Fault], replicas: u32) -> Result<(), FieldError> {
         let ids = |field: &str, ids: &[u32]| match ids.iter().find(|r| **r >= replicas) {
-            Some(bad) => Err((
-                field.to_string(),
+            Some(bad) => Err(FieldError::new(
+                field,
                 format!("replica id {bad} does not exist (replicas: {replicas})"),
             )),
             None => Ok(()),
         };
-        let window = |from: f64, until: f64| {
-            if from.is_finite() && until.is_finite() && from >= 0.0 && from <= until {
+        let window = |from: &str, until: &str, start: Millis, end: Millis| {
+            if start <= end {
                 Ok(())
             } else {
-                Err((
-                    "until_ms".to_string(),
+                Err(FieldError::new(
+                    until,
                     format!(
-                        "the window must satisfy 0 <= from_ms <= until_ms, got {from}..{until}"
+                        "the window must satisfy 0 <= {from} <= {until}, got {}..{}",
+                        start.get(),
+                        end.get()
                     ),
                 ))
             }
         };
         for (i, fault) in faults.iter().enumerate() {
-            let at = |(field, why): (String, String)| (format!("faults[{i}].{field}"), why);
+            let at = |e: FieldError| e.within(&format!("faults[{i}]"));
             match fault {
                 Fault::Crash {
                     replicas: r,
@@ -234,13 +237,7 @@ impl FaultPlan {
                 } => {
                     ids("replicas", r).map_err(at)?;
                     let end = recover_at_ms.unwrap_or(*at_ms);
-                    window(*at_ms, end).map_err(|(_, why)| {
-                        at((
-                            "recover_at_ms".into(),
-                            why.replace("from_ms", "at_ms")
-                                .replace("until_ms", "recover_at_ms"),
-                        ))
-                    })?;
+                    window("at_ms", "recover_at_ms", *at_ms, end).map_err(at)?;
                 }
                 Fault::Partition {
                     groups,
@@ -251,32 +248,21 @@ impl FaultPlan {
                     for g in groups {
                         ids("groups", g).map_err(at)?;
                     }
-                    window(*from_ms, *until_ms).map_err(at)?;
+                    window("from_ms", "until_ms", *from_ms, *until_ms).map_err(at)?;
                 }
                 Fault::Slow {
                     replicas: r,
-                    factor,
                     from_ms,
                     until_ms,
+                    ..
                 } => {
                     ids("replicas", r).map_err(at)?;
-                    if !(factor.is_finite() && *factor > 0.0) {
-                        return Err(at(("factor".into(), format!("must be > 0, got {factor}"))));
-                    }
-                    window(*from_ms, *until_ms).map_err(at)?;
+                    window("from_ms", "until_ms", *from_ms, *until_ms).map_err(at)?;
                 }
                 Fault::Loss {
-                    probability,
-                    from_ms,
-                    until_ms,
+                    from_ms, until_ms, ..
                 } => {
-                    if !(0.0..=1.0).contains(probability) {
-                        return Err(at((
-                            "probability".into(),
-                            format!("must be a probability in [0, 1], got {probability}"),
-                        )));
-                    }
-                    window(*from_ms, *until_ms).map_err(at)?;
+                    window("from_ms", "until_ms", *from_ms, *until_ms).map_err(at)?;
                 }
             }
         }
@@ -290,37 +276,22 @@ mod tests {
 
     const MS: u64 = 1_000_000;
 
+    /// The faults written `text` in RON.
+    fn faults(text: &str) -> Vec<Fault> {
+        ron::from_str(text).expect("valid faults")
+    }
+
     #[test]
     fn windows_and_groups() {
-        let plan = FaultPlan::new(vec![
-            Fault::Crash {
-                replicas: vec![1],
-                at_ms: 10.0,
-                recover_at_ms: Some(20.0),
-            },
-            Fault::Crash {
-                replicas: vec![3],
-                at_ms: 5.0,
-                recover_at_ms: None,
-            },
-            Fault::Partition {
-                groups: vec![vec![0, 1], vec![2]],
-                from_ms: 0.0,
-                until_ms: 50.0,
-                one_way: true,
-            },
-            Fault::Slow {
-                replicas: vec![2],
-                factor: 3.0,
-                from_ms: 0.0,
-                until_ms: 10.0,
-            },
-            Fault::Loss {
-                probability: 0.5,
-                from_ms: 0.0,
-                until_ms: 10.0,
-            },
-        ]);
+        let plan = FaultPlan::new(faults(
+            "[
+                Crash(replicas: [1], at_ms: 10.0, recover_at_ms: Some(20.0)),
+                Crash(replicas: [3], at_ms: 5.0),
+                Partition(groups: [[0, 1], [2]], from_ms: 0.0, until_ms: 50.0, one_way: true),
+                Slow(replicas: [2], factor: 3.0, from_ms: 0.0, until_ms: 10.0),
+                Loss(probability: 0.5, from_ms: 0.0, until_ms: 10.0),
+            ]",
+        ));
         assert!(!plan.crashed(1, 9 * MS) && plan.crashed(1, 10 * MS) && !plan.crashed(1, 20 * MS));
         assert!(plan.crashed(3, 1000 * MS));
         assert_eq!(plan.crashed_for_good(), vec![3]);
@@ -338,33 +309,30 @@ mod tests {
 
     #[test]
     fn validation_names_the_fault_and_field() {
-        let bad = [Fault::Slow {
-            replicas: vec![0],
-            factor: 0.0,
-            from_ms: 0.0,
-            until_ms: 1.0,
-        }];
+        let path = |text: &str| FaultPlan::validate(&faults(text), 4).map_err(|e| e.path);
         assert_eq!(
-            FaultPlan::validate(&bad, 4).unwrap_err().0,
-            "faults[0].factor"
+            path("[Crash(replicas: [7], at_ms: 0.0)]"),
+            Err("faults[0].replicas".into())
         );
-        let bad = [Fault::Crash {
-            replicas: vec![7],
-            at_ms: 0.0,
-            recover_at_ms: None,
-        }];
         assert_eq!(
-            FaultPlan::validate(&bad, 4).unwrap_err().0,
-            "faults[0].replicas"
+            path("[Crash(replicas: [1], at_ms: 0.0), Loss(probability: 0.1, from_ms: 9.0, until_ms: 1.0)]"),
+            Err("faults[1].until_ms".into())
         );
-        let bad = [Fault::Loss {
-            probability: 0.1,
-            from_ms: 9.0,
-            until_ms: 1.0,
-        }];
         assert_eq!(
-            FaultPlan::validate(&bad, 4).unwrap_err().0,
-            "faults[0].until_ms"
+            path("[Crash(replicas: [1], at_ms: 5.0, recover_at_ms: Some(2.0))]"),
+            Err("faults[0].recover_at_ms".into())
         );
+        assert_eq!(path("[Crash(replicas: [1], at_ms: 5.0)]"), Ok(()));
+    }
+
+    #[test]
+    fn bad_values_are_refused_while_reading() {
+        for bad in [
+            "[Slow(replicas: [0], factor: 0.0, from_ms: 0.0, until_ms: 1.0)]",
+            "[Loss(probability: 1.5, from_ms: 0.0, until_ms: 1.0)]",
+            "[Crash(replicas: [0], at_ms: -1.0)]",
+        ] {
+            assert!(ron::from_str::<Vec<Fault>>(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -1,14 +1,25 @@
 //! The network model (Castro & Liskov §3: an asynchronous network that may fail to deliver,
 //! delay, duplicate or reorder messages). Pure: every decision draws from an RNG passed in,
 //! which the simulator keys per sending actor so that processing order never changes a draw.
+//!
+//! - `delay.rs`: delay profiles (their distributions built once, drawn per message);
+//! - `faults.rs`: timed crashes, partitions, slow periods and loss bursts;
+//! - `topology.rs`: regions and the links between them;
+//! - `checked.rs`: the checked numbers (probabilities, durations, counts) that these types and
+//!   the rest of the scenario schema are made of, and `FieldError` for checks across fields.
 
-pub mod delay;
-pub mod faults;
-pub mod topology;
+mod checked;
+mod delay;
+mod faults;
+mod topology;
 
 use serde::{Deserialize, Serialize};
 
-pub use delay::DelayProfile;
+pub use checked::{
+    CountU32, CountU64, FieldError, Millis, NonNegative, OutOfRange, Positive, PositiveMillis,
+    Probability,
+};
+pub use delay::{BadDistribution, DelayProfile, DelaySpec};
 pub use faults::{Fault, FaultPlan};
 pub use topology::{Link, Region, Topology};
 
@@ -32,7 +43,7 @@ pub type SimRng = rand_chacha::ChaCha8Rng;
 #[serde(deny_unknown_fields)]
 pub struct Reorder {
     /// Share of messages delayed further.
-    pub probability: f64,
+    pub probability: Probability,
     /// The extra delay.
     pub extra: DelayProfile,
 }
@@ -40,8 +51,8 @@ pub struct Reorder {
 impl Default for Reorder {
     fn default() -> Self {
         Reorder {
-            probability: 0.0,
-            extra: DelayProfile::Constant { ms: 0.0 },
+            probability: Probability::ZERO,
+            extra: DelayProfile::constant(Millis::ZERO),
         }
     }
 }
@@ -53,11 +64,11 @@ pub struct NetworkConfig {
     /// One-way delay of every link.
     pub delay: DelayProfile,
     /// Probability that a message is lost.
-    #[serde(default)]
-    pub drop: f64,
+    #[serde(default = "Probability::zero")]
+    pub drop: Probability,
     /// Probability that a message is delivered twice (the copy with its own delay).
-    #[serde(default)]
-    pub duplicate: f64,
+    #[serde(default = "Probability::zero")]
+    pub duplicate: Probability,
     /// Reordering by extra delay.
     #[serde(default)]
     pub reorder: Reorder,
@@ -66,9 +77,9 @@ pub struct NetworkConfig {
 impl Default for NetworkConfig {
     fn default() -> Self {
         NetworkConfig {
-            delay: DelayProfile::Constant { ms: 10.0 },
-            drop: 0.0,
-            duplicate: 0.0,
+            delay: DelayProfile::constant(Millis::new(10.0).expect("10 ms is a duration")),
+            drop: Probability::ZERO,
+            duplicate: Probability::ZERO,
             reorder: Reorder::default(),
         }
     }
@@ -95,14 +106,15 @@ impl NetworkConfig {
     pub fn transmit(&self, rng: &mut SimRng, link: LinkConditions<'_>, copies: &mut Vec<u64>) {
         use rand::RngExt;
         copies.clear();
-        if self.drop > 0.0 && rng.random_bool(self.drop.min(1.0)) {
+        let (drop, duplicate) = (self.drop.get(), self.duplicate.get());
+        if drop > 0.0 && rng.random_bool(drop) {
             return;
         }
         if link.extra_loss > 0.0 && rng.random_bool(link.extra_loss.min(1.0)) {
             return;
         }
         copies.push(self.one_delay_ns(rng, link));
-        if self.duplicate > 0.0 && rng.random_bool(self.duplicate.min(1.0)) {
+        if duplicate > 0.0 && rng.random_bool(duplicate) {
             copies.push(self.one_delay_ns(rng, link));
         }
     }
@@ -110,33 +122,20 @@ impl NetworkConfig {
     fn one_delay_ns(&self, rng: &mut SimRng, link: LinkConditions<'_>) -> u64 {
         use rand::RngExt;
         let mut ms = link.profile.sample_ms(rng) * link.slowdown;
-        if self.reorder.probability > 0.0 && rng.random_bool(self.reorder.probability.min(1.0)) {
+        let reorder = self.reorder.probability.get();
+        if reorder > 0.0 && rng.random_bool(reorder) {
             ms += self.reorder.extra.sample_ms(rng);
         }
         ms_to_ns(ms)
     }
 
-    /// Checks probabilities and profiles; on error returns (field path, what is wrong).
-    pub fn validate(&self) -> Result<(), (String, String)> {
-        let probability = |name: &str, p: f64| {
-            if (0.0..=1.0).contains(&p) {
-                Ok(())
-            } else {
-                Err((
-                    name.to_string(),
-                    format!("must be a probability in [0, 1], got {p}"),
-                ))
-            }
-        };
-        probability("drop", self.drop)?;
-        probability("duplicate", self.duplicate)?;
-        probability("reorder.probability", self.reorder.probability)?;
-        self.delay
-            .validate()
-            .map_err(|(f, why)| (format!("delay.{f}"), why))?;
+    /// Checks what the fields' types cannot (a uniform delay's bounds in order); the error's
+    /// path is relative to the network.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        self.delay.validate().map_err(|e| e.within("delay"))?;
         self.reorder
             .extra
             .validate()
-            .map_err(|(f, why)| (format!("reorder.extra.{f}"), why))
+            .map_err(|e| e.within("reorder.extra"))
     }
 }

@@ -1,4 +1,4 @@
-//! Topology: regions, and one-way delays between them (turmoil-style links, DESIGN.md §6.8).
+//! Topology: regions, and one-way delays between them (links as the turmoil simulator models them).
 //!
 //! Replicas and clients may be placed in named regions. A message between two regions takes
 //! the delay of the link `from -> to` if the scenario gives one, else of the link `to -> from`
@@ -113,7 +113,7 @@ mod tests {
     use super::*;
 
     fn ms(ms: f64) -> DelayProfile {
-        DelayProfile::Constant { ms }
+        DelayProfile::constant(crate::net::Millis::new(ms).expect("a duration"))
     }
 
     #[test]

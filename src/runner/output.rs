@@ -40,9 +40,9 @@ pub fn write_outputs(
     report::write_summary_csv(&out.join("summary.csv"), result, &summaries)?;
     report::draw_charts(out, result, &summaries)?;
     let ron_path = out.join("scenario.ron");
-    let ron = scenario::to_ron(&plan.scenario).map_err(|message| ReportError::Ron {
+    let ron = scenario::to_ron(&plan.scenario).map_err(|e| ReportError::Ron {
         path: ron_path.clone(),
-        message,
+        message: e.to_string(),
     })?;
     report::write_bytes_atomically(&ron_path, ron.as_bytes())?;
     let mut extra = serde_json::Map::new();

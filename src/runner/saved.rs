@@ -24,9 +24,9 @@ pub const PARTIAL: &str = "trials.partial.csv";
 /// `scenario.ron` text (the scenario with every default filled in and `--trials`/`--seed`
 /// applied). Equal fingerprints mean equal trials.
 pub fn fingerprint(plan: &Plan) -> Result<String, ReportError> {
-    let ron = scenario::to_ron(&plan.scenario).map_err(|message| ReportError::Ron {
+    let ron = scenario::to_ron(&plan.scenario).map_err(|e| ReportError::Ron {
         path: PathBuf::from("scenario.ron"),
-        message,
+        message: e.to_string(),
     })?;
     Ok(fingerprint_of(ron.as_bytes()))
 }

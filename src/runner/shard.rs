@@ -149,9 +149,9 @@ pub fn write_shard(
         &result.records,
     )?;
     let ron_path = out.join("scenario.ron");
-    let ron = scenario::to_ron(&plan.scenario).map_err(|message| ReportError::Ron {
+    let ron = scenario::to_ron(&plan.scenario).map_err(|e| ReportError::Ron {
         path: ron_path.clone(),
-        message,
+        message: e.to_string(),
     })?;
     report::write_bytes_atomically(&ron_path, ron.as_bytes())?;
     let path = out.join(SHARD_MARKER);

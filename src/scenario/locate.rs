@@ -1,7 +1,11 @@
-//! Finds where a field path is written in a RON file, so that value errors found after parsing
-//! can still point at LINE:COL. A light scan, not a parser: comments and strings are blanked,
-//! then each path segment `name` is looked for as `name:` after the previous one (the i-th
-//! occurrence for a list element `[i]`). A field that is not written (a default) is not found.
+//! Finds where a field path is written in a RON file, so that the problems only a check across
+//! fields finds after parsing (`validate`: `f` too large for `n`, `min_ms` above `max_ms`, an id
+//! that does not exist, a window that ends before it starts; a sweep axis's path) can still
+//! point at LINE:COL. A value out of its own range never comes here: the parser places it
+//! (`net::checked`). ron keeps no spans in what it builds, hence this light scan, not a parser:
+//! comments and strings are blanked, then each path segment `name` is looked for as `name:`
+//! after the previous one (the i-th element for a list element `[i]`). A field that is not
+//! written (a default) is not found.
 
 /// Blanks `//` and `/* */` comments and string contents, keeping every byte's position.
 fn blank_comments_and_strings(source: &str) -> Vec<u8> {

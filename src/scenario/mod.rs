@@ -1,21 +1,27 @@
 //! Scenarios: RON files in, validated and expanded sweeps out.
 //!
-//! `load` reads a file, parses it (syntax and unknown fields are reported at LINE:COL),
-//! checks every value of every sweep point, and returns a `Plan`: the points in order, each a
-//! complete scenario. Any problem is one `ScenarioError` whose message is a single line
-//! `FILE:LINE:COL: what is wrong` (or `FILE: field.path: what is wrong` where the parser knows no
-//! position and the field is not written in the file).
+//! `load` reads a file, parses it, checks every value of every sweep point, and returns a
+//! `Plan`: the points in order, each a complete scenario. Any problem is one `ScenarioError`
+//! whose message is a single line `FILE:LINE:COL: what is wrong` (or `FILE: field.path: what is
+//! wrong` where no position is known and the field is not written in the file).
+//!
+//! Where the position comes from: syntax errors, unknown fields and values out of their type's
+//! range (the schema's checked numbers, `net::checked`) are the parser's own, at the value; a
+//! check across fields (`validate`) names a field path, which `locate` finds in the text; a
+//! sweep point's value that its field refuses is placed at the sweep axis that set it.
 
-pub mod locate;
-pub mod schema;
-pub mod sweep;
-pub mod validate;
+pub(crate) mod locate;
+mod schema;
+pub(crate) mod sweep;
+pub(crate) mod validate;
 
 use std::path::Path;
 
 pub use schema::{ProtocolConfig, Scalar, Scenario, SweepAxis, SweepValues, Workload};
 
-use crate::net::{ms_to_ns, FaultPlan, Topology};
+pub use sweep::{PathError, PointError};
+
+use crate::net::{ms_to_ns, FaultPlan, FieldError, Topology};
 use crate::protocol::ReplicaConfig;
 use crate::sim::TrialSpec;
 
@@ -33,7 +39,7 @@ pub enum ScenarioError {
         /// Why.
         reason: String,
     },
-    /// A problem the parser located.
+    /// A problem placed at a line and column of the file.
     #[error("{file}:{line}:{col}: {message}")]
     At {
         /// The file.
@@ -121,75 +127,94 @@ pub fn load(path: &Path) -> Result<Plan, ScenarioError> {
 
 /// Parses, validates and expands scenario text; `file` names it in errors.
 pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
-    let scenario: Scenario = ron::from_str(source).map_err(|e| ScenarioError::At {
+    let scenario = read(file, source)?;
+    let located = |line: usize, col: usize, message: String| ScenarioError::At {
         file: file.to_string(),
-        line: e.span.start.line,
-        col: e.span.start.col,
-        message: e.code.to_string(),
-    })?;
-    let field_error = |path: String, message: String| match locate::locate(source, &path) {
-        Some((line, col)) => ScenarioError::At {
-            file: file.to_string(),
-            line,
-            col,
-            message: format!("{path}: {message}"),
-        },
+        line,
+        col,
+        message,
+    };
+    let field_error = |e: FieldError| match locate::locate(source, &e.path) {
+        Some((line, col)) => located(line, col, e.to_string()),
         None => ScenarioError::Field {
             file: file.to_string(),
-            path: path.clone(),
-            message,
+            path: e.path,
+            message: e.message,
         },
     };
+    // At the sweep axis `axis`, else where the field is written.
+    let axis_error =
+        |axis: usize, e: FieldError| match locate::locate(source, &format!("sweep[{axis}].path")) {
+            Some((line, col)) => located(line, col, e.to_string()),
+            None => field_error(e),
+        };
     // A point's bad value is placed where the field is written, else at the sweep axis that
     // set it.
-    let point_error = |path: String, message: String| {
-        let written = locate::locate(source, &path).is_some();
-        let axis = scenario.sweep.iter().position(|a| a.path == path);
-        match (written, axis) {
-            (false, Some(i)) => match locate::locate(source, &format!("sweep[{i}].path")) {
-                Some((line, col)) => ScenarioError::At {
-                    file: file.to_string(),
-                    line,
-                    col,
-                    message: format!("{path}: {message}"),
-                },
-                None => field_error(path, message),
-            },
-            _ => field_error(path, message),
+    let point_error = |e: FieldError| {
+        let written = locate::locate(source, &e.path).is_some();
+        match scenario.sweep.iter().position(|a| a.path == e.path) {
+            Some(axis) if !written => axis_error(axis, e),
+            _ => field_error(e),
         }
     };
     // With a sweep, the values as written may be ones every point replaces (`replicas: 4`
     // with `f: Some(2)`, `replicas` swept over 7 and 10): each point is checked instead.
     if scenario.sweep.is_empty() {
-        validate::validate(&scenario).map_err(|(p, m)| field_error(p, m))?;
+        validate::validate(&scenario).map_err(field_error)?;
     }
-    let json = sweep::to_json(&scenario).map_err(|m| field_error("sweep".into(), m))?;
+    let json = sweep::to_json(&scenario)
+        .map_err(|e| field_error(FieldError::new("sweep", e.to_string())))?;
     let mut count = u64::from(scenario.trials);
     for (i, axis) in scenario.sweep.iter().enumerate() {
         if axis.values.is_empty() {
-            return Err(field_error(
+            return Err(field_error(FieldError::new(
                 format!("sweep[{i}].values"),
-                "the axis has no values".into(),
-            ));
+                "the axis has no values",
+            )));
         }
         count = count.saturating_mul(axis.values.len());
     }
-    check_trial_count(count).map_err(|m| field_error("sweep".into(), m))?;
+    check_trial_count(count).map_err(|e| field_error(FieldError::new("sweep", e.to_string())))?;
     let mut axes_values = Vec::new();
     for (i, axis) in scenario.sweep.iter().enumerate() {
         let values = axis.values.expand();
         sweep::set_path(&mut json.clone(), &axis.path, values[0].to_json())
-            .map_err(|m| field_error(format!("sweep[{i}].path"), m))?;
+            .map_err(|e| field_error(FieldError::new(format!("sweep[{i}].path"), e.to_string())))?;
         axes_values.push(values);
     }
     let axes: Vec<String> = scenario.sweep.iter().map(|a| a.path.clone()).collect();
     let mut points = Vec::new();
     for (index, values) in sweep::product(&axes_values).into_iter().enumerate() {
         let at = describe_point(&axes, &values);
-        let point = sweep::apply(&json, &axes, &values)
-            .map_err(|(p, m)| field_error(p, format!("{m} (at sweep point {at})")))?;
-        validate::validate(&point)
-            .map_err(|(p, m)| point_error(p, format!("{m} (at sweep point {at})")))?;
+        let point = sweep::apply(&json, &axes, &values).map_err(|e| match e {
+            PointError::Path { axis, error } => field_error(FieldError::new(
+                format!("sweep[{axis}].path"),
+                format!("{error} (at sweep point {at})"),
+            )),
+            PointError::Value {
+                axis: Some(axis),
+                error,
+            } => axis_error(
+                axis,
+                FieldError::new(
+                    error.path,
+                    format!(
+                        "{} (at sweep point {at}; set by sweep[{axis}])",
+                        error.message
+                    ),
+                ),
+            ),
+            PointError::Value { axis: None, error } => field_error(FieldError::new(
+                error.path,
+                format!("{} (at sweep point {at})", error.message),
+            )),
+        })?;
+        validate::validate(&point).map_err(|e| {
+            point_error(FieldError::new(
+                e.path,
+                format!("{} (at sweep point {at})", e.message),
+            ))
+        })?;
         points.push(Point {
             index,
             values,
@@ -204,12 +229,73 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
     })
 }
 
+/// Reads the scenario's RON. Every error is the parser's, at its LINE:COL; a value its field's
+/// type refuses is named by its field path (`network.drop: must be a probability ...`).
+fn read(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
+    let at = |e: ron::error::SpannedError, message: String| ScenarioError::At {
+        file: file.to_string(),
+        line: e.span.start.line,
+        col: e.span.start.col,
+        message,
+    };
+    let mut de = ron::Deserializer::from_str(source).map_err(|e| {
+        let message = e.code.to_string();
+        at(e, message)
+    })?;
+    let scenario = match serde_path_to_error::deserialize(&mut de) {
+        Ok(scenario) => scenario,
+        Err(e) => {
+            let path = field_path(e.path());
+            let code = e.into_inner();
+            let message = match &code {
+                ron::Error::Message(why) if !path.is_empty() => format!("{path}: {why}"),
+                other => other.to_string(),
+            };
+            return Err(at(de.span_error(code), message));
+        }
+    };
+    de.end().map_err(|code| {
+        let message = code.to_string();
+        at(de.span_error(code), message)
+    })?;
+    Ok(scenario)
+}
+
+/// A field path as sweeps and errors write it (`network.delay.min_ms`, `byzantine[0].count`):
+/// serde's path without the names of the enum variants it passes through (`Uniform`).
+pub(crate) fn field_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path {
+        let name = match segment {
+            Segment::Seq { index } => {
+                out.push_str(&format!("[{index}]"));
+                continue;
+            }
+            Segment::Map { key } => key.as_str(),
+            Segment::Enum { .. } => continue,
+            Segment::Unknown => "?",
+        };
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(name);
+    }
+    out
+}
+
+/// A run asking for more trials than [`MAX_TRIALS`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{count} trials requested (points x trials); at most {MAX_TRIALS} per run")]
+pub struct TooManyTrials {
+    /// Points x trials asked for.
+    pub count: u64,
+}
+
 /// Checks a run's size (points x trials) against `MAX_TRIALS`.
-pub fn check_trial_count(count: u64) -> Result<(), String> {
+pub fn check_trial_count(count: u64) -> Result<(), TooManyTrials> {
     if count > MAX_TRIALS {
-        Err(format!(
-            "{count} trials requested (points x trials); at most {MAX_TRIALS} per run"
-        ))
+        Err(TooManyTrials { count })
     } else {
         Ok(())
     }
@@ -237,29 +323,29 @@ pub fn trial_spec(s: &Scenario, seed: u64) -> TrialSpec {
             n: s.replicas,
             f,
             view_change: p.view_change,
-            view_change_timeout_ns: ms_to_ns(p.view_change_timeout_ms),
-            checkpoint_interval: p.checkpoint_interval,
+            view_change_timeout_ns: ms_to_ns(p.view_change_timeout_ms.get()),
+            checkpoint_interval: p.checkpoint_interval.get(),
             watermark_span: p.log_window,
-            batch_size: p.batch_size as usize,
-            batch_timeout_ns: ms_to_ns(p.batch_timeout_ms),
-            max_in_flight: p.window,
+            batch_size: p.batch_size.get() as usize,
+            batch_timeout_ns: ms_to_ns(p.batch_timeout_ms.get()),
+            max_in_flight: p.window.get(),
             status_period_ns: ms_to_ns(p.status_period_ms()),
         },
-        clients: s.workload.clients,
-        requests_per_client: s.workload.requests,
-        retransmit_ns: ms_to_ns(p.request_timeout_ms),
+        clients: s.workload.clients.get(),
+        requests_per_client: s.workload.requests.get(),
+        retransmit_ns: ms_to_ns(p.request_timeout_ms.get()),
         network: s.network.clone(),
-        topology: Topology::resolve(&s.regions, &s.links, s.replicas, s.workload.clients),
+        topology: Topology::resolve(&s.regions, &s.links, s.replicas, s.workload.clients.get()),
         faults: FaultPlan::new(s.faults.clone()),
         byzantine: s.byzantine.clone(),
-        time_limit_ns: ms_to_ns(s.time_limit_ms),
+        time_limit_ns: ms_to_ns(s.time_limit_ms.get()),
     }
 }
 
 /// The scenario as RON, every default filled in (written as `scenario.ron` with results).
-pub fn to_ron(s: &Scenario) -> Result<String, String> {
+pub fn to_ron(s: &Scenario) -> Result<String, ron::Error> {
     let config = ron::ser::PrettyConfig::new()
         .struct_names(true)
         .depth_limit(6);
-    ron::ser::to_string_pretty(s, config).map_err(|e| e.to_string())
+    ron::ser::to_string_pretty(s, config)
 }

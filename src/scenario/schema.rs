@@ -1,10 +1,12 @@
 //! The RON scenario schema. Field names are a contract (see the issues); every optional field
-//! has a serde default, and unknown fields are errors.
+//! has a serde default, and unknown fields are errors. Numbers that have a range of their own
+//! (durations, counts, probabilities) are checked types (`net::checked`), refused at the
+//! value's LINE:COL while the file is read; checks across fields are `validate`'s.
 
 use serde::{Deserialize, Serialize};
 
 use crate::adversary::ByzantineGroup;
-use crate::net::{Fault, Link, NetworkConfig, Region};
+use crate::net::{CountU32, CountU64, Fault, Link, NetworkConfig, PositiveMillis, Region};
 
 /// A scenario: a PBFT deployment, its faults and workload, and what to sweep.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -49,7 +51,7 @@ pub struct Scenario {
     pub protocol: ProtocolConfig,
     /// Virtual time after which a trial stops, in ms.
     #[serde(default = "default_time_limit_ms")]
-    pub time_limit_ms: f64,
+    pub time_limit_ms: PositiveMillis,
     /// Axes to sweep (cartesian product).
     #[serde(default)]
     pub sweep: Vec<SweepAxis>,
@@ -61,8 +63,23 @@ fn default_seed() -> u64 {
 fn default_trials() -> u32 {
     1
 }
-fn default_time_limit_ms() -> f64 {
-    10_000.0
+fn default_time_limit_ms() -> PositiveMillis {
+    ms(10_000.0)
+}
+
+/// A default duration.
+fn ms(v: f64) -> PositiveMillis {
+    PositiveMillis::new(v).expect("the schema's default durations are > 0")
+}
+
+/// A default count.
+fn count(n: u32) -> CountU32 {
+    CountU32::new(n).expect("the schema's default counts are >= 1")
+}
+
+/// A default count, 64 bits.
+fn count64(n: u64) -> CountU64 {
+    CountU64::new(n).expect("the schema's default counts are >= 1")
 }
 
 /// Closed-loop clients, each with one outstanding request.
@@ -70,16 +87,16 @@ fn default_time_limit_ms() -> f64 {
 #[serde(deny_unknown_fields, default)]
 pub struct Workload {
     /// Number of clients.
-    pub clients: u32,
+    pub clients: CountU32,
     /// Requests per client.
-    pub requests: u64,
+    pub requests: CountU64,
 }
 
 impl Default for Workload {
     fn default() -> Self {
         Workload {
-            clients: 1,
-            requests: 1,
+            clients: count(1),
+            requests: count64(1),
         }
     }
 }
@@ -91,22 +108,22 @@ pub struct ProtocolConfig {
     /// Whether view change runs; false reproduces the seed's toy (a faulty primary stalls).
     pub view_change: bool,
     /// A backup's timer for a waiting request, and the base new-view timeout, ms.
-    pub view_change_timeout_ms: f64,
+    pub view_change_timeout_ms: PositiveMillis,
     /// A client's retransmission timeout, ms.
-    pub request_timeout_ms: f64,
+    pub request_timeout_ms: PositiveMillis,
     /// A CHECKPOINT every this many sequence numbers.
-    pub checkpoint_interval: u64,
+    pub checkpoint_interval: CountU64,
     /// H - h.
     pub log_window: u64,
     /// Requests per pre-prepare at most.
-    pub batch_size: u32,
+    pub batch_size: CountU32,
     /// How long the primary holds a partial batch, ms.
-    pub batch_timeout_ms: f64,
+    pub batch_timeout_ms: PositiveMillis,
     /// Sequence numbers in flight (assigned, not executed) at most.
-    pub window: u64,
+    pub window: CountU64,
     /// How long a slot may stay open before its replica asks for what it lacks (STATUS,
     /// TOCS'02 §5.2), ms; `None`: a quarter of `view_change_timeout_ms`.
-    pub status_period_ms: Option<f64>,
+    pub status_period_ms: Option<PositiveMillis>,
 }
 
 impl ProtocolConfig {
@@ -115,7 +132,7 @@ impl ProtocolConfig {
     /// timer can fire).
     pub fn status_period_ms(&self) -> f64 {
         self.status_period_ms
-            .unwrap_or(self.view_change_timeout_ms / 4.0)
+            .map_or(self.view_change_timeout_ms.get() / 4.0, PositiveMillis::get)
     }
 }
 
@@ -123,13 +140,13 @@ impl Default for ProtocolConfig {
     fn default() -> Self {
         ProtocolConfig {
             view_change: true,
-            view_change_timeout_ms: 200.0,
-            request_timeout_ms: 300.0,
-            checkpoint_interval: 128,
+            view_change_timeout_ms: ms(200.0),
+            request_timeout_ms: ms(300.0),
+            checkpoint_interval: count64(128),
             log_window: 256,
-            batch_size: 1,
-            batch_timeout_ms: 1.0,
-            window: 64,
+            batch_size: count(1),
+            batch_timeout_ms: ms(1.0),
+            window: count64(64),
             status_period_ms: None,
         }
     }

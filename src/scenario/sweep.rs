@@ -6,6 +6,87 @@
 use serde_json::Value;
 
 use super::schema::{Scalar, Scenario};
+use crate::net::FieldError;
+
+/// A sweep path that names no value of the scenario.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PathError {
+    /// A part of the path is not a field name.
+    #[error("`{path}` is not a field path (expected e.g. `byzantine[0].count`)")]
+    NotAPath {
+        /// The path.
+        path: String,
+    },
+    /// A `[` without its `]`.
+    #[error("`{path}` has an unclosed `[`")]
+    Unclosed {
+        /// The path.
+        path: String,
+    },
+    /// A list index that is not a number.
+    #[error("`{path}` has a bad list index `{index}`")]
+    BadIndex {
+        /// The path.
+        path: String,
+        /// The index as written.
+        index: String,
+    },
+    /// Text after a `]` that is neither `.` nor `[`.
+    #[error("`{path}` has text after `]`")]
+    TextAfterIndex {
+        /// The path.
+        path: String,
+    },
+    /// A field name the structure reached has no field of.
+    #[error("`{path}` names no field: no `{name}` here (fields: {})", known.join(", "))]
+    NoField {
+        /// The path.
+        path: String,
+        /// The missing field.
+        name: String,
+        /// The fields there are.
+        known: Vec<String>,
+    },
+    /// A list index past the list's end.
+    #[error("`{path}` names no field: `{name}` has {len} elements, no [{index}]")]
+    NoElement {
+        /// The path.
+        path: String,
+        /// The list's field.
+        name: String,
+        /// Its length.
+        len: usize,
+        /// The index asked for.
+        index: usize,
+    },
+    /// The path ends at a structure or list, not at a value.
+    #[error("`{path}` names a structure, not a value")]
+    NotAValue {
+        /// The path.
+        path: String,
+    },
+}
+
+/// Why one sweep point is not a scenario.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PointError {
+    /// Axis `axis`'s path names no value.
+    #[error("{error}")]
+    Path {
+        /// The axis, by index.
+        axis: usize,
+        /// What is wrong with its path.
+        error: PathError,
+    },
+    /// A value does not fit its field (`error.path`): set by axis `axis`, when one set it.
+    #[error("{error}")]
+    Value {
+        /// The axis that set the value, by index.
+        axis: Option<usize>,
+        /// The field and what is wrong.
+        error: FieldError,
+    },
+}
 
 /// One step of a path: a field name, with list indices after it.
 #[derive(Debug, PartialEq)]
@@ -14,7 +95,7 @@ struct Segment {
     indices: Vec<usize>,
 }
 
-fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
+fn parse_path(path: &str) -> Result<Vec<Segment>, PathError> {
     let mut segments = Vec::new();
     for part in path.split('.') {
         let (name, mut rest) = match part.find('[') {
@@ -22,22 +103,23 @@ fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
             None => (part, ""),
         };
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(format!(
-                "`{path}` is not a field path (expected e.g. `byzantine[0].count`)"
-            ));
+            return Err(PathError::NotAPath { path: path.into() });
         }
         let mut indices = Vec::new();
         while !rest.is_empty() {
             let close = rest
                 .find(']')
-                .ok_or_else(|| format!("`{path}` has an unclosed `[`"))?;
+                .ok_or_else(|| PathError::Unclosed { path: path.into() })?;
             let index = rest[1..close]
                 .parse::<usize>()
-                .map_err(|_| format!("`{path}` has a bad list index `{}`", &rest[1..close]))?;
+                .map_err(|_| PathError::BadIndex {
+                    path: path.into(),
+                    index: rest[1..close].into(),
+                })?;
             indices.push(index);
             rest = &rest[close + 1..];
             if !rest.is_empty() && !rest.starts_with('[') {
-                return Err(format!("`{path}` has text after `]`"));
+                return Err(PathError::TextAfterIndex { path: path.into() });
             }
         }
         segments.push(Segment {
@@ -76,59 +158,68 @@ fn field_names(value: &Value) -> Vec<String> {
 }
 
 /// Sets `path` in `root` to `new`; errors say which part of the path names nothing.
-pub fn set_path(root: &mut Value, path: &str, new: Value) -> Result<(), String> {
+pub fn set_path(root: &mut Value, path: &str, new: Value) -> Result<(), PathError> {
     let segments = parse_path(path)?;
     let mut here = root;
     for segment in &segments {
         let known = field_names(here);
-        here = field_mut(here, &segment.name).ok_or_else(|| {
-            format!(
-                "`{path}` names no field: no `{}` here (fields: {})",
-                segment.name,
-                known.join(", ")
-            )
+        here = field_mut(here, &segment.name).ok_or_else(|| PathError::NoField {
+            path: path.into(),
+            name: segment.name.clone(),
+            known,
         })?;
         for &i in &segment.indices {
             let len = here.as_array().map_or(0, Vec::len);
             here = here
                 .as_array_mut()
                 .and_then(|a| a.get_mut(i))
-                .ok_or_else(|| {
-                    format!(
-                        "`{path}` names no field: `{}` has {len} elements, no [{i}]",
-                        segment.name
-                    )
+                .ok_or_else(|| PathError::NoElement {
+                    path: path.into(),
+                    name: segment.name.clone(),
+                    len,
+                    index: i,
                 })?;
         }
     }
     if here.is_object() || here.is_array() {
-        return Err(format!("`{path}` names a structure, not a value"));
+        return Err(PathError::NotAValue { path: path.into() });
     }
     *here = new;
     Ok(())
 }
 
 /// The scenario's JSON form.
-pub fn to_json(s: &Scenario) -> Result<Value, String> {
-    serde_json::to_value(s).map_err(|e| e.to_string())
+pub fn to_json(s: &Scenario) -> Result<Value, serde_json::Error> {
+    serde_json::to_value(s)
 }
 
-/// The scenario with `values[i]` set at `paths[i]`, its own sweep removed.
-pub fn apply(
-    base: &Value,
-    paths: &[String],
-    values: &[Scalar],
-) -> Result<Scenario, (String, String)> {
+/// The scenario with `values[i]` set at `paths[i]`, its own sweep removed. The values are read
+/// into the schema's checked types, so a value out of its field's range (a `drop` of 1.5) is
+/// refused here, naming the field and the axis that set it.
+pub fn apply(base: &Value, paths: &[String], values: &[Scalar]) -> Result<Scenario, PointError> {
     let mut json = base.clone();
-    for (path, value) in paths.iter().zip(values) {
-        set_path(&mut json, path, value.to_json()).map_err(|why| (path.clone(), why))?;
+    for (axis, (path, value)) in paths.iter().zip(values).enumerate() {
+        // JSON has no NaN or infinity, and no field of the schema takes one.
+        if let Scalar::Float(x) = value {
+            if !x.is_finite() {
+                return Err(PointError::Value {
+                    axis: Some(axis),
+                    error: FieldError::new(path, format!("must be a finite number, got {x}")),
+                });
+            }
+        }
+        set_path(&mut json, path, value.to_json())
+            .map_err(|error| PointError::Path { axis, error })?;
     }
     if let Some(object) = json.as_object_mut() {
         object.insert("sweep".to_string(), Value::Array(Vec::new()));
     }
-    serde_json::from_value(json).map_err(|e| {
-        let path = paths.join(", ");
-        (path, format!("value does not fit the field: {e}"))
+    serde_path_to_error::deserialize(json).map_err(|e| {
+        let path = super::field_path(e.path());
+        PointError::Value {
+            axis: paths.iter().position(|p| *p == path),
+            error: FieldError::new(path, e.into_inner().to_string()),
+        }
     })
 }
 
@@ -178,6 +269,36 @@ mod tests {
         ] {
             assert!(set_path(&mut v, bad, json!(1)).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_refused_value_names_its_field_and_axis() {
+        let base = to_json(
+            &crate::scenario::parse("t.ron", "Scenario(name: \"t\", replicas: 4)")
+                .expect("valid")
+                .scenario,
+        )
+        .expect("json");
+        let paths = [
+            "seed".to_string(),
+            "network.reorder.probability".to_string(),
+        ];
+        for (value, says) in [
+            (
+                Scalar::Float(1.5),
+                "must be a probability in [0, 1], got 1.5",
+            ),
+            (Scalar::Float(f64::NAN), "must be a finite number, got NaN"),
+        ] {
+            let refused = match apply(&base, &paths, &[Scalar::Int(3), value]) {
+                Err(PointError::Value { axis, error }) => Some((axis, error.path, error.message)),
+                _ => None,
+            };
+            let field = "network.reorder.probability".to_string();
+            assert_eq!(refused, Some((Some(1), field, says.to_string())));
+        }
+        let ok = apply(&base, &paths, &[Scalar::Int(3), Scalar::Float(0.5)]).expect("valid");
+        assert_eq!((ok.seed, ok.network.reorder.probability.get()), (3, 0.5));
     }
 
     #[test]
