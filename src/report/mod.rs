@@ -13,7 +13,7 @@
 //! place, so an interrupted run never leaves a half-written file under the final name.
 //! Identical inputs give byte-identical CSV files (fixed float formatting).
 //!
-//! [`RunResult`]: crate::runner::record::RunResult
+//! [`RunResult`]: crate::records::RunResult
 
 mod atomic;
 mod chart_data;

@@ -11,7 +11,7 @@
 //! encoded on its own and ends with a newline, so a file that was cut short loses at most its
 //! last, unterminated line.
 
-use crate::runner::record::TrialRecord;
+use crate::records::TrialRecord;
 use crate::sim::outcome::TrialOutcome;
 
 /// The first line's text up to the fingerprint.

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::chart_data::{latency_chart, success_chart, tick_label};
 use super::*;
-use crate::runner::record::{RunResult, TrialRecord};
+use crate::records::{RunResult, TrialRecord};
 use crate::sim::outcome::TrialOutcome;
 
 /// A fresh, empty directory under the system temp dir, removed on drop.

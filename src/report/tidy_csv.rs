@@ -5,7 +5,7 @@ use std::path::Path;
 use super::atomic::write_bytes_atomically;
 use super::summary::PointSummary;
 use super::ReportError;
-use crate::runner::record::{RunResult, TrialRecord};
+use crate::records::{RunResult, TrialRecord};
 
 /// Trial columns after `point,trial,seed` and the axis columns.
 const TRIAL_COLUMNS: [&str; 15] = [

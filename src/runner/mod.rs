@@ -6,7 +6,6 @@
 //! it; `shard` merges shards; `suite` runs many scenarios and indexes them.
 
 pub mod output;
-pub mod record;
 pub mod saved;
 pub mod session;
 pub mod shard;
@@ -25,7 +24,7 @@ use crate::scenario::{trial_spec, Plan};
 use crate::sim::seeds::trial_seed;
 use crate::sim::{run_trial, SimError};
 pub use output::{prepare_output, write_outputs};
-pub use record::{RunResult, TrialRecord};
+pub use crate::records::{RunResult, TrialRecord};
 pub use session::{run_session, SessionError, SessionOptions, SessionReport};
 pub use shard::{load_shards, merge_shards, write_merged, MergeReport, MergedShards, Shard};
 pub use stats::{peak_rss_bytes, RunStats};

@@ -13,7 +13,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::session::SessionError;
 use crate::report::{self, ReportError};
-use crate::runner::record::TrialRecord;
+use crate::records::TrialRecord;
 use crate::scenario::{self, Plan};
 use crate::sim::seeds::trial_seed;
 

@@ -20,7 +20,7 @@ use super::shard::{self, Shard, ShardMarker, SHARD_MARKER};
 use super::stats::RunStats;
 use super::{assemble, jobs, progress_bar, run_jobs, Finishing, RunError, RunOptions};
 use crate::report::{self, PointSummary, ReportError};
-use crate::runner::record::{RunResult, TrialRecord};
+use crate::records::{RunResult, TrialRecord};
 use crate::scenario::Plan;
 
 /// How to run a scenario into its folder.

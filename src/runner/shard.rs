@@ -19,7 +19,7 @@ use super::saved::{fingerprint, read_rows, write_rows};
 use super::session::SessionError;
 use super::{assemble, jobs};
 use crate::report::{self, PointSummary, ReportError};
-use crate::runner::record::{RunResult, TrialRecord};
+use crate::records::{RunResult, TrialRecord};
 use crate::scenario::{self, Plan};
 
 /// A finished shard's marker file.

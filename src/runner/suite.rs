@@ -16,6 +16,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget};
 
 use super::output::{prepare_output, write_outputs};
 use super::{progress_target, run_with_bars, style_bar, RunError, RunOptions};
+use crate::records::InvalidScenario;
 use crate::report::{self, IndexRow, ReportError};
 use crate::scenario::{self, locate::locate, Plan};
 
@@ -24,16 +25,6 @@ pub const DEFAULT_OUT: &str = "results/suite";
 
 /// Scenario names that would collide with the suite's own files in the output folder.
 const RESERVED_NAMES: [&str; 2] = ["index.csv", "index.md"];
-
-/// A scenario file left out of a suite, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InvalidScenario {
-    /// The file (or folder), as given or as found.
-    pub file: String,
-    /// One line, `FILE:LINE:COL: what is wrong` or `FILE: what is wrong` (as `check` prints it
-    /// after `error: `).
-    pub message: String,
-}
 
 /// The scenarios of a suite, loaded and validated, in order.
 #[derive(Clone, Debug, Default)]

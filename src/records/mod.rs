@@ -1,9 +1,20 @@
-//! One row of `trials.csv`: a trial's place in the sweep and its outcome.
+//! What a run produced, as data: a trial's place in the sweep with its outcome
+//! ([`TrialRecord`]), a whole run's records ([`RunResult`]) and a scenario file a suite left out
+//! ([`InvalidScenario`]).
+//!
+//! This is the leaf the output layers share: `runner` makes these values, `report` turns them
+//! into files and text, and neither needs the other to name them (the flow is scenario ->
+//! runner -> sim -> records -> report). It depends only on the engine's
+//! [`TrialOutcome`](crate::sim::outcome::TrialOutcome).
+
+use serde::{Deserialize, Serialize};
 
 use crate::sim::outcome::TrialOutcome;
 
-/// A trial's identity and result.
-#[derive(Clone, Debug, PartialEq)]
+/// A trial's identity and result: one row of `trials.csv`, one line of the lossless rows file
+/// that `--resume`, `--shard` and `merge` read back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TrialRecord {
     /// Index of the sweep point.
     pub point: usize,
@@ -38,4 +49,14 @@ pub struct RunResult {
     pub points: usize,
     /// Wall-clock seconds the trials took.
     pub wall_s: f64,
+}
+
+/// A scenario file left out of a suite, and why (listed in the suite's `index.md`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidScenario {
+    /// The file (or folder), as given or as found.
+    pub file: String,
+    /// One line, `FILE:LINE:COL: what is wrong` or `FILE: what is wrong` (as `check` prints it
+    /// after `error: `).
+    pub message: String,
 }
