@@ -11,7 +11,7 @@
 use pbft_sim::adversary::{register, Behaviour, BuildContext, Context, Outgoing};
 use pbft_sim::protocol::{Action, Message};
 use pbft_sim::report::{summarize, summary_table};
-use pbft_sim::runner::{progress_bar, run, RunOptions};
+use pbft_sim::runner::{run, NoProgress, RunOptions};
 use pbft_sim::scenario::parse;
 
 /// Drops every other COMMIT it would send (all copies of it, whether it goes to one replica or
@@ -60,9 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     let plan = parse("lazy-committer.ron", SCENARIO)?;
     let options = RunOptions::default();
-    let bar = progress_bar(plan.total_trials(), true, "lazy-committer");
-    let result = run(&plan, &options, &bar)?;
-    bar.finish_and_clear();
+    let result = run(&plan, &options, &mut NoProgress)?;
     println!("{}", summary_table(&result, &summarize(&result)));
     Ok(())
 }

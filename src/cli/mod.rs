@@ -10,6 +10,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod progress;
+
 use crate::report;
 use crate::runner::session::{self, Finished};
 use crate::runner::{self, suite, SessionError, SessionOptions, Shard, SuiteOptions};
@@ -222,12 +224,11 @@ fn run(path: &Path, args: RunArgs) -> Result<(), Failure> {
     let options = SessionOptions {
         out: out.clone(),
         threads: args.threads.unwrap_or_else(runner::default_threads),
-        progress: !args.quiet,
         resume: args.resume,
         shard: args.shard,
         stop_after: args.abort_after,
     };
-    let report = runner::run_session(&plan, &options)?;
+    let report = runner::run_session(&plan, &options, &mut progress::Bars::new(!args.quiet))?;
 
     let note = session::describe(&report, &out);
     if !note.is_empty() {
@@ -285,9 +286,9 @@ fn run_suite(
     let options = SuiteOptions {
         out: out.unwrap_or_else(|| PathBuf::from(suite::DEFAULT_OUT)),
         threads: threads.unwrap_or_else(runner::default_threads),
-        progress: !quiet,
     };
-    let done = runner::run_suite(&loaded, &options).map_err(anyhow::Error::from)?;
+    let done = runner::run_suite(&loaded, &options, &mut progress::Bars::new(!quiet))
+        .map_err(anyhow::Error::from)?;
     print!("{}", report::index_table(&done.rows));
     println!("{}", done.totals_line());
     if done.invalid.is_empty() {

@@ -10,8 +10,8 @@ use super::run_json::total_messages;
 use super::table::render_aligned;
 use super::tidy_csv::{format_ms, format_optional_ms, format_rate, write_csv};
 use super::ReportError;
-use crate::records::RunResult;
 use crate::records::InvalidScenario;
+use crate::records::RunResult;
 
 /// The columns of `index.csv`, in order.
 pub const INDEX_COLUMNS: [&str; 8] = [

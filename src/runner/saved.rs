@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest as _, Sha256};
 
 use super::session::SessionError;
-use crate::report::{self, ReportError};
 use crate::records::TrialRecord;
+use crate::report::{self, ReportError};
 use crate::scenario::{self, Plan};
 use crate::sim::seeds::trial_seed;
 

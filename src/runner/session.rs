@@ -18,9 +18,9 @@ use super::output::{prepare_output, write_outputs};
 use super::saved::{fingerprint, read_rows, RowsAppender, PARTIAL};
 use super::shard::{self, Shard, ShardMarker, SHARD_MARKER};
 use super::stats::RunStats;
-use super::{assemble, jobs, progress_bar, run_jobs, Finishing, RunError, RunOptions};
-use crate::report::{self, PointSummary, ReportError};
+use super::{assemble, jobs, run_jobs, Finishing, Progress, RunError, RunOptions};
 use crate::records::{RunResult, TrialRecord};
+use crate::report::{self, PointSummary, ReportError};
 use crate::scenario::Plan;
 
 /// How to run a scenario into its folder.
@@ -30,8 +30,6 @@ pub struct SessionOptions {
     pub out: PathBuf,
     /// Worker threads (at least 1).
     pub threads: usize,
-    /// Show a progress bar on stderr (only drawn when stderr is a terminal).
-    pub progress: bool,
     /// Keep the trials already saved in `out` (after checking they are this scenario's).
     pub resume: bool,
     /// Run only this share of the trials and write a shard folder.
@@ -100,9 +98,14 @@ pub enum SessionError {
     Report(#[from] ReportError),
 }
 
-/// Runs `plan` (or its shard) into `options.out`, saving rows as trials finish; see the module
+/// Runs `plan` (or its shard) into `options.out`, saving rows as trials finish and telling
+/// `progress` (one run, labelled with the scenario's name and the shard); see the module
 /// documentation.
-pub fn run_session(plan: &Plan, options: &SessionOptions) -> Result<SessionReport, SessionError> {
+pub fn run_session(
+    plan: &Plan,
+    options: &SessionOptions,
+    progress: &mut dyn Progress,
+) -> Result<SessionReport, SessionError> {
     let fingerprint = fingerprint(plan)?;
     let all = jobs(plan);
     let total = all.len();
@@ -148,15 +151,13 @@ pub fn run_session(plan: &Plan, options: &SessionOptions) -> Result<SessionRepor
         Some(shard) => format!("{} {shard}", plan.scenario.name),
         None => plan.scenario.name.clone(),
     };
-    let bar = progress_bar(share.len() as u64, options.progress, &label);
-    bar.set_position(reused as u64);
+    progress.run_started(&label, share.len() as u64, reused as u64);
     let run_options = RunOptions {
         threads: options.threads,
-        progress: options.progress,
     };
     let started = Instant::now();
     let mut count = 0;
-    let ran = run_jobs(plan, &todo, &run_options, &[&bar], &mut |finishing| {
+    let ran = run_jobs(plan, &todo, &run_options, progress, &mut |finishing| {
         match finishing {
             Finishing::Trial(record) => {
                 appender.append(record);
@@ -170,7 +171,7 @@ pub fn run_session(plan: &Plan, options: &SessionOptions) -> Result<SessionRepor
         }
         Ok(())
     });
-    bar.finish_and_clear();
+    progress.run_finished();
     // What finished is saved even if the run stopped on an error.
     let flushed = appender.flush().map_err(RunError::Save);
     let ran = ran?;

@@ -18,8 +18,8 @@ use super::output::{prepare_output, write_outputs};
 use super::saved::{fingerprint, read_rows, write_rows};
 use super::session::SessionError;
 use super::{assemble, jobs};
-use crate::report::{self, PointSummary, ReportError};
 use crate::records::{RunResult, TrialRecord};
+use crate::report::{self, PointSummary, ReportError};
 use crate::scenario::{self, Plan};
 
 /// A finished shard's marker file.
