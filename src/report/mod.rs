@@ -33,7 +33,7 @@ use std::path::PathBuf;
 
 pub use atomic::write_bytes_atomically;
 pub use charts::draw_charts;
-pub use index::{index_table, write_index_csv, write_index_md, IndexRow, INDEX_COLUMNS};
+pub use index::{index_table, write_index_csv, write_index_md, IndexRow};
 pub use rows_csv::{encode_row, parse_rows, rows_preamble, ParsedRows, ROWS_MAGIC};
 pub use run_json::write_run_json;
 pub use summary::{nearest_rank_percentile, summarize, PointSummary};
