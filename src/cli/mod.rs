@@ -300,9 +300,10 @@ fn run_suite(
 
 impl From<SessionError> for Failure {
     fn from(e: SessionError) -> Self {
-        match e {
-            SessionError::Input(message) => Failure::Input(message),
-            other => Failure::Other(other.into()),
+        if e.is_bad_input() {
+            Failure::Input(e.to_string())
+        } else {
+            Failure::Other(e.into())
         }
     }
 }

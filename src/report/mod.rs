@@ -4,9 +4,6 @@
 //! and `latency.{png,svg}` / `success.{png,svg}` chart the sweep. A compact table and a
 //! throughput line are produced for stdout.
 //!
-//! While trials run, and in a shard's folder, rows are kept losslessly (`rows_csv`) so that a
-//! run can be resumed or merged from shards into byte-identical files.
-//!
 //! A suite of scenarios adds `index.csv` and `index.md`, one row per scenario ([`IndexRow`]).
 //!
 //! Every file is written to a temporary name in its destination directory and renamed into
@@ -20,7 +17,6 @@ mod chart_data;
 mod charts;
 mod fonts;
 mod index;
-mod rows_csv;
 mod run_json;
 mod summary;
 mod table;
@@ -34,7 +30,6 @@ use std::path::PathBuf;
 pub use atomic::write_bytes_atomically;
 pub use charts::draw_charts;
 pub use index::{index_table, write_index_csv, write_index_md, IndexRow};
-pub use rows_csv::{encode_row, parse_rows, rows_preamble, ParsedRows, ROWS_MAGIC};
 pub use run_json::write_run_json;
 pub use summary::{nearest_rank_percentile, summarize, PointSummary};
 pub use table::{summary_table, throughput_line};

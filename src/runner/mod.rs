@@ -1,12 +1,16 @@
 //! The runner: every trial of a plan, spread over worker threads, each thread with its own
 //! actix System. A trial's seed depends only on (scenario seed, point, trial), and results are
 //! put back in (point, trial) order, so the output is the same at any thread count.
-//! `output` writes one run's results folder; `session` runs a scenario into it, saving each
-//! trial's row as it finishes so that an interrupted run can be resumed, or runs one shard of
-//! it; `shard` merges shards; `suite` runs many scenarios and indexes them.
+//! `output` lays out one run's results folder (which files, in which order, `run.json` last),
+//! writing them with `report`'s encoders; `session` runs a scenario into it, saving each
+//! trial's row as it finishes (`saved`, in the `rows_file` format) so that an interrupted run
+//! can be resumed, or runs one shard of it; `shard` merges shards; `suite` runs many scenarios
+//! and indexes them; `progress` is how a caller is told that trials finish; `stats` says how
+//! fast a session ran.
 
 pub mod output;
 pub mod progress;
+pub mod rows_file;
 pub mod saved;
 pub mod session;
 pub mod shard;
@@ -24,8 +28,11 @@ use crate::sim::seeds::trial_seed;
 use crate::sim::{run_trial, SimError};
 pub use output::{prepare_output, write_outputs};
 pub use progress::{NoProgress, Progress};
-pub use session::{run_session, SessionError, SessionOptions, SessionReport};
-pub use shard::{load_shards, merge_shards, write_merged, MergeReport, MergedShards, Shard};
+pub use saved::{RowProblem, SavedRowsError};
+pub use session::{run_session, FolderError, SessionError, SessionOptions, SessionReport};
+pub use shard::{
+    load_shards, merge_shards, write_merged, BadShard, MergeReport, MergedShards, Shard, ShardError,
+};
 pub use stats::{peak_rss_bytes, RunStats};
 pub use suite::{load_suite, run_suite, SuiteOptions, SuiteReport};
 
@@ -62,9 +69,14 @@ pub enum RunError {
         /// Why.
         source: SimError,
     },
-    /// A worker thread died.
-    #[error("a worker thread failed: {0}")]
-    Worker(String),
+    /// Some trials were never returned: a worker thread died.
+    #[error("a worker thread failed: {returned} of {expected} trials returned")]
+    Worker {
+        /// Trials returned.
+        returned: usize,
+        /// Trials asked for.
+        expected: usize,
+    },
     /// A finished trial's row could not be saved.
     #[error("cannot save a finished trial: {0}")]
     Save(#[source] ReportError),
@@ -220,11 +232,10 @@ pub fn run_jobs(
     }
     let records: Vec<TrialRecord> = slots.into_iter().flatten().collect();
     if records.len() != jobs.len() {
-        return Err(RunError::Worker(format!(
-            "{} of {} trials returned",
-            records.len(),
-            jobs.len()
-        )));
+        return Err(RunError::Worker {
+            returned: records.len(),
+            expected: jobs.len(),
+        });
     }
     Ok(records)
 }

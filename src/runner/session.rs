@@ -1,5 +1,5 @@
 //! One `run` of a scenario into its folder, made to survive interruption: each trial's row is
-//! appended to `trials.partial.csv` (lossless, for `--resume`) and to `trials.csv` (tidy) the
+//! appended to `trials.partial.jsonl` (lossless, for `--resume`) and to `trials.csv` (tidy) the
 //! moment it finishes, so a kill or Ctrl-C loses only the trials in flight and leaves a
 //! `trials.csv` whose rows are all complete (in finishing order; the end of the run rewrites
 //! it in (point, trial) order). With `resume`, the rows already in the folder are read back (checked
@@ -7,7 +7,7 @@
 //! the end are then byte-identical to an uninterrupted run's (`run.json` apart from wall time).
 //!
 //! With a [`Shard`], only that share of the trials runs and the folder receives the shard's
-//! rows (`shard.csv`, lossless, in (point, trial) order), `scenario.ron` and, last, the marker
+//! rows (`shard.jsonl`, lossless, in (point, trial) order), `scenario.ron` and, last, the marker
 //! `shard.json`, for `merge` to assemble.
 
 use std::collections::BTreeSet;
@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::output::{prepare_output, write_outputs};
-use super::saved::{fingerprint, read_rows, RowsAppender, PARTIAL};
-use super::shard::{self, Shard, ShardMarker, SHARD_MARKER};
+use super::saved::{fingerprint, read_rows, RowsAppender, SavedRowsError, PARTIAL};
+use super::shard::{self, Shard, ShardError, ShardMarker, SHARD_MARKER};
 use super::stats::RunStats;
 use super::{assemble, jobs, run_jobs, Finishing, Progress, RunError, RunOptions};
 use crate::records::{RunResult, TrialRecord};
@@ -48,7 +48,7 @@ pub enum Finished {
         /// Per-point summaries.
         summaries: Vec<PointSummary>,
     },
-    /// The shard's trials: `shard.csv`, `scenario.ron` and `shard.json` are written.
+    /// The shard's trials: `shard.jsonl`, `scenario.ron` and `shard.json` are written.
     Shard {
         /// Which shard.
         shard: Shard,
@@ -78,10 +78,15 @@ pub struct SessionReport {
 /// A session that could not finish.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
-    /// Bad input, one line: saved rows of another scenario, unreadable rows, shards that do
-    /// not fit together.
-    #[error("{0}")]
-    Input(String),
+    /// Saved rows that do not fit this run (bad input).
+    #[error(transparent)]
+    Rows(#[from] SavedRowsError),
+    /// The output folder holds another run's results (bad input).
+    #[error(transparent)]
+    Folder(#[from] FolderError),
+    /// Shard folders that cannot be merged, or a shard marker that cannot be read (bad input).
+    #[error(transparent)]
+    Shards(#[from] ShardError),
     /// A file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
@@ -96,6 +101,47 @@ pub enum SessionError {
     /// A result file could not be written.
     #[error(transparent)]
     Report(#[from] ReportError),
+}
+
+impl SessionError {
+    /// Whether the error is bad input (saved rows, folders or shards that do not fit this run:
+    /// the command line exits 2 with the one-line message) rather than a failure.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            SessionError::Rows(_) | SessionError::Folder(_) | SessionError::Shards(_)
+        )
+    }
+}
+
+/// An output folder that `--resume` found complete, but with another run in it.
+#[derive(Debug, thiserror::Error)]
+pub enum FolderError {
+    /// A shard folder of this scenario, but another shard.
+    #[error("{folder}: holds shard {found}, not {wanted}; give another --out")]
+    OtherShard {
+        /// The folder.
+        folder: PathBuf,
+        /// The shard it holds.
+        found: Shard,
+        /// The shard asked for.
+        wanted: Shard,
+    },
+    /// A complete run (or shard) of another scenario.
+    #[error(
+        "{folder}: holds a complete run of another scenario ({file} has fingerprint {found}, \
+         this run's is {expected}); give the same scenario and --trials/--seed, or another --out"
+    )]
+    OtherScenario {
+        /// The folder.
+        folder: PathBuf,
+        /// The file whose fingerprint differs (`scenario.ron` or `shard.json`).
+        file: PathBuf,
+        /// Its fingerprint.
+        found: String,
+        /// This run's.
+        expected: String,
+    },
 }
 
 /// Runs `plan` (or its shard) into `options.out`, saving rows as trials finish and telling
@@ -234,22 +280,24 @@ fn is_complete(
         Some(shard) => {
             let found = shard::read_marker(out)?;
             if found.fingerprint == fingerprint && found.shard() != shard {
-                return Err(SessionError::Input(format!(
-                    "{}: holds shard {}, not {shard}; give another --out",
-                    out.display(),
-                    found.shard()
-                )));
+                return Err(FolderError::OtherShard {
+                    folder: out.to_path_buf(),
+                    found: found.shard(),
+                    wanted: shard,
+                }
+                .into());
             }
             (found.fingerprint, marker.to_path_buf())
         }
     };
     if found != fingerprint {
-        return Err(SessionError::Input(format!(
-            "{}: holds a complete run of another scenario ({} has fingerprint {found}, this \
-             run's is {fingerprint}); give the same scenario and --trials/--seed, or another --out",
-            out.display(),
-            at.display()
-        )));
+        return Err(FolderError::OtherScenario {
+            folder: out.to_path_buf(),
+            file: at,
+            found,
+            expected: fingerprint.to_string(),
+        }
+        .into());
     }
     Ok(true)
 }
