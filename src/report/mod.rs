@@ -29,6 +29,7 @@ use std::path::PathBuf;
 
 pub use atomic::write_bytes_atomically;
 pub use charts::draw_charts;
+pub use fonts::InvalidFont;
 pub use index::{index_table, write_index_csv, write_index_md, IndexRow};
 pub use run_json::write_run_json;
 pub use summary::{nearest_rank_percentile, summarize, PointSummary};
@@ -95,11 +96,11 @@ pub enum ReportError {
         message: String,
     },
     /// The embedded chart font could not be registered.
-    #[error("cannot register the chart font for {path}: {message}")]
+    #[error("cannot register the chart font for {path}: {source}")]
     Font {
         /// The chart file that needed the font.
         path: PathBuf,
-        /// The registration error, described.
-        message: String,
+        /// Which font.
+        source: fonts::InvalidFont,
     },
 }

@@ -80,13 +80,13 @@ pub struct SessionReport {
 pub enum SessionError {
     /// Saved rows that do not fit this run (bad input).
     #[error(transparent)]
-    Rows(#[from] SavedRowsError),
+    Rows(Box<SavedRowsError>),
     /// The output folder holds another run's results (bad input).
     #[error(transparent)]
-    Folder(#[from] FolderError),
+    Folder(Box<FolderError>),
     /// Shard folders that cannot be merged, or a shard marker that cannot be read (bad input).
     #[error(transparent)]
-    Shards(#[from] ShardError),
+    Shards(Box<ShardError>),
     /// A file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
@@ -101,6 +101,25 @@ pub enum SessionError {
     /// A result file could not be written.
     #[error(transparent)]
     Report(#[from] ReportError),
+}
+
+// Boxed, so that a `Result<_, SessionError>` stays small on the success path.
+impl From<SavedRowsError> for SessionError {
+    fn from(e: SavedRowsError) -> Self {
+        SessionError::Rows(Box::new(e))
+    }
+}
+
+impl From<FolderError> for SessionError {
+    fn from(e: FolderError) -> Self {
+        SessionError::Folder(Box::new(e))
+    }
+}
+
+impl From<ShardError> for SessionError {
+    fn from(e: ShardError) -> Self {
+        SessionError::Shards(Box::new(e))
+    }
 }
 
 impl SessionError {

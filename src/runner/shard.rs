@@ -366,7 +366,7 @@ pub fn load_shards(dirs: &[PathBuf]) -> Result<MergedShards, SessionError> {
         .iter()
         .map(|d| read_marker(d))
         .collect::<Result<Vec<_>, _>>()?;
-    let first = &markers[0];
+    let first = markers.first().ok_or(ShardError::NoFolders)?;
     let mut given: BTreeMap<Shard, &Path> = BTreeMap::new();
     for (dir, marker) in dirs.iter().zip(&markers) {
         if marker.fingerprint != first.fingerprint {
