@@ -4,12 +4,12 @@
 //!
 //! This is the leaf the output layers share: `runner` makes these values, `report` turns them
 //! into files and text, and neither needs the other to name them (the flow is scenario ->
-//! runner -> sim -> records -> report). It depends only on the engine's
-//! [`TrialOutcome`](crate::sim::outcome::TrialOutcome).
+//! runner -> sim -> records -> report). It depends only on the engine's [`TrialOutcome`], which
+//! it re-exports so that the report can name everything it reads from here.
 
 use serde::{Deserialize, Serialize};
 
-use crate::sim::outcome::TrialOutcome;
+pub use crate::sim::outcome::TrialOutcome;
 
 /// A trial's identity and result: one row of `trials.csv`, one line of the lossless rows file
 /// that `--resume`, `--shard` and `merge` read back.

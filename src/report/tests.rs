@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::chart_data::{latency_chart, success_chart, tick_label};
 use super::*;
-use crate::records::{RunResult, TrialRecord};
-use crate::sim::outcome::TrialOutcome;
+use crate::records::{RunResult, TrialOutcome, TrialRecord};
 
 /// A fresh, empty directory under the system temp dir, removed on drop.
 struct TempDir(tempfile::TempDir);
