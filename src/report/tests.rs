@@ -4,6 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::chart_data::{latency_chart, success_chart, tick_label};
+use super::summary::nearest_rank_percentile;
 use super::*;
 use crate::records::{RunResult, TrialOutcome, TrialRecord};
 

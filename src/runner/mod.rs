@@ -8,14 +8,15 @@
 //! and indexes them; `progress` is how a caller is told that trials finish; `stats` says how
 //! fast a session ran.
 
-pub mod output;
-pub mod progress;
-pub mod rows_file;
-pub mod saved;
-pub mod session;
-pub mod shard;
-pub mod stats;
-pub mod suite;
+// The modules are the crate's; what a user needs is re-exported below.
+pub(crate) mod output;
+pub(crate) mod progress;
+pub(crate) mod rows_file;
+pub(crate) mod saved;
+pub(crate) mod session;
+pub(crate) mod shard;
+pub(crate) mod stats;
+pub(crate) mod suite;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -28,13 +29,17 @@ use crate::sim::seeds::trial_seed;
 use crate::sim::{run_trial, SimError};
 pub use output::{prepare_output, write_outputs};
 pub use progress::{NoProgress, Progress};
+pub use rows_file::RowsFileError;
 pub use saved::{RowProblem, SavedRowsError};
-pub use session::{run_session, FolderError, SessionError, SessionOptions, SessionReport};
+pub use session::{
+    run_session, Finished, FolderError, SessionError, SessionOptions, SessionReport,
+};
 pub use shard::{
-    load_shards, merge_shards, write_merged, BadShard, MergeReport, MergedShards, Shard, ShardError,
+    load_shards, merge_shards, write_merged, BadShard, MergeReport, MergedShards, MissingTrials,
+    Shard, ShardError, ShardMarker,
 };
 pub use stats::{peak_rss_bytes, RunStats};
-pub use suite::{load_suite, run_suite, SuiteOptions, SuiteReport};
+pub use suite::{load_suite, run_suite, LoadedSuite, SuiteError, SuiteOptions, SuiteReport};
 
 /// How to run.
 #[derive(Clone, Debug)]
@@ -86,7 +91,7 @@ pub enum RunError {
 }
 
 /// The (point, trial) pairs of a plan, in output order.
-pub fn jobs(plan: &Plan) -> Vec<(usize, usize)> {
+pub(crate) fn jobs(plan: &Plan) -> Vec<(usize, usize)> {
     let trials = plan.trials() as usize;
     (0..plan.points.len())
         .flat_map(|p| (0..trials).map(move |t| (p, t)))
@@ -130,7 +135,7 @@ pub fn run(
 }
 
 /// A run's result from its records, sorted here into (point, trial) order.
-pub fn assemble(plan: &Plan, mut records: Vec<TrialRecord>, wall_s: f64) -> RunResult {
+pub(crate) fn assemble(plan: &Plan, mut records: Vec<TrialRecord>, wall_s: f64) -> RunResult {
     records.sort_by_key(|r| (r.point, r.trial));
     RunResult {
         name: plan.scenario.name.clone(),
@@ -147,7 +152,7 @@ pub fn assemble(plan: &Plan, mut records: Vec<TrialRecord>, wall_s: f64) -> RunR
 }
 
 /// What `run_jobs` tells its caller as trials finish, on the calling thread.
-pub enum Finishing<'a> {
+pub(crate) enum Finishing<'a> {
     /// A trial finished (in completion order).
     Trial(&'a TrialRecord),
     /// Every trial finished so far has been told, and the collecting thread is about to wait
@@ -163,7 +168,7 @@ const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
 /// `on_record` is given its record and `progress` is told, and after each gathering of
 /// finished trials it is told so; an error from `on_record` stops the run (trials already
 /// started finish, unreported) and is returned.
-pub fn run_jobs(
+pub(crate) fn run_jobs(
     plan: &Plan,
     jobs: &[(usize, usize)],
     options: &RunOptions,
