@@ -27,6 +27,7 @@ pub mod cli;
 pub mod net;
 pub mod oracle;
 pub mod protocol;
+pub mod records;
 pub mod report;
 pub mod runner;
 pub mod scenario;

@@ -1,5 +1,5 @@
 //! Sweeps that survive interruption and outgrow one machine. `run` saves every finished trial
-//! to `trials.partial.csv` and `trials.csv`; a kill (SIGKILL, or the hidden `--abort-after`
+//! to `trials.partial.jsonl` and `trials.csv`; a kill (SIGKILL, or the hidden `--abort-after`
 //! hook) leaves a `trials.csv` of whole rows; `run --resume` after an interruption (a kill,
 //! the hook, or a shard's rows renamed to the partial file, with a row cut short at the end)
 //! finishes with trials.csv and summary.csv byte-identical to an
@@ -104,7 +104,7 @@ fn assert_same_results(want: &Path, got: &Path, context: &Run) {
         context.show()
     );
     assert!(
-        !got.join("trials.partial.csv").exists(),
+        !got.join("trials.partial.jsonl").exists(),
         "the partial file is removed at the end\n{}",
         context.show()
     );
@@ -154,18 +154,14 @@ fn an_interrupted_run_resumes_to_the_same_files() {
     let names: Vec<String> = files(&cut).into_keys().collect();
     assert_eq!(
         names,
-        ["trials.csv", "trials.partial.csv"],
+        ["trials.csv", "trials.partial.jsonl"],
         "{}",
         stopped.show()
     );
     assert_complete_rows_of(&cut.join("trials.csv"), &full.join("trials.csv"), 5);
-    let partial = String::from_utf8(read(cut.join("trials.partial.csv"))).expect("UTF-8");
+    let partial = String::from_utf8(read(cut.join("trials.partial.jsonl"))).expect("UTF-8");
     assert!(partial.ends_with('\n'), "whole rows only\n{partial}");
-    assert_eq!(
-        partial.lines().count(),
-        2 + 5,
-        "preamble + 5 rows\n{partial}"
-    );
+    assert_eq!(partial.lines().count(), 1 + 5, "header + 5 rows\n{partial}");
 
     let resumed = run(&file, &cut, &["--resume"]);
     assert_ok(&resumed);
@@ -310,8 +306,8 @@ fn a_shards_rows_with_a_torn_last_row_resume_as_a_partial_run() {
     // Half of the trials saved, then a row cut short by a crash.
     let dir = scratch.path("dir");
     assert_ok(&run(&file, &dir, &["--shard", "1/2"]));
-    let partial = dir.join("trials.partial.csv");
-    std::fs::rename(dir.join("shard.csv"), &partial).expect("rename the shard's rows");
+    let partial = dir.join("trials.partial.jsonl");
+    std::fs::rename(dir.join("shard.jsonl"), &partial).expect("rename the shard's rows");
     let rows = String::from_utf8(read(partial.clone())).expect("UTF-8");
     let last = rows.lines().last().expect("a row");
     let torn = format!("{rows}{}", &last[..last.len() / 2]);
@@ -319,7 +315,7 @@ fn a_shards_rows_with_a_torn_last_row_resume_as_a_partial_run() {
 
     // Another scenario's resume is refused, and the saved rows are kept.
     let other = run(&file, &dir, &["--resume", "--trials", "5"]);
-    assert_bad_input(&other, &["trials.partial.csv", "another scenario"]);
+    assert_bad_input(&other, &["trials.partial.jsonl", "another scenario"]);
     assert_eq!(read(partial.clone()), torn.as_bytes());
 
     let resumed = run(&file, &dir, &["--resume", "--threads", "1"]);
@@ -346,7 +342,7 @@ fn three_shards_merge_into_the_single_runs_files() {
         let done = run(&file, &shard(i), &["--shard", &format!("{i}/3")]);
         assert_ok(&done);
         let names: Vec<String> = files(&shard(i)).into_keys().collect();
-        assert_eq!(names, ["scenario.ron", "shard.csv", "shard.json"]);
+        assert_eq!(names, ["scenario.ron", "shard.json", "shard.jsonl"]);
     }
     // A finished shard resumed does nothing.
     let before = files(&shard(2));

@@ -32,6 +32,7 @@
 //! Files: `args.rs` the verbs and options (clap), `verbs.rs` what each verb does.
 
 mod args;
+mod progress;
 mod verbs;
 
 use std::ffi::OsString;
@@ -66,9 +67,10 @@ impl From<anyhow::Error> for Failure {
 
 impl From<SessionError> for Failure {
     fn from(e: SessionError) -> Self {
-        match e {
-            SessionError::Input(message) => Failure::Input(message),
-            other => Failure::Other(other.into()),
+        if e.is_bad_input() {
+            Failure::Input(e.to_string())
+        } else {
+            Failure::Other(e.into())
         }
     }
 }

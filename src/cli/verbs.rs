@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::args::RunArgs;
+use super::progress;
 use super::Failure;
 use crate::report;
 use crate::runner::session::{self, Finished};
@@ -82,12 +83,11 @@ pub(super) fn run(path: &Path, args: RunArgs) -> Result<(), Failure> {
     let options = SessionOptions {
         out: out.clone(),
         threads: args.threads.unwrap_or_else(runner::default_threads),
-        progress: !args.quiet,
         resume: args.resume,
         shard: args.shard,
         stop_after: args.abort_after,
     };
-    let report = runner::run_session(&plan, &options)?;
+    let report = runner::run_session(&plan, &options, &mut progress::Bars::new(!args.quiet))?;
 
     let note = session::describe(&report, &out);
     if !note.is_empty() {
@@ -146,9 +146,9 @@ pub(super) fn suite(
     let options = SuiteOptions {
         out: out.unwrap_or_else(|| PathBuf::from(suite::DEFAULT_OUT)),
         threads: threads.unwrap_or_else(runner::default_threads),
-        progress: !quiet,
     };
-    let done = runner::run_suite(&loaded, &options).map_err(anyhow::Error::from)?;
+    let done = runner::run_suite(&loaded, &options, &mut progress::Bars::new(!quiet))
+        .map_err(anyhow::Error::from)?;
     print!("{}", report::index_table(&done.rows));
     println!("{}", done.totals_line());
     if done.invalid.is_empty() {

@@ -1,60 +1,78 @@
-//! Atomic file replacement: write to a temporary sibling, then rename into place.
+//! Atomic file replacement: every result file is written under a temporary name in its own
+//! folder (a `tempfile::NamedTempFile`) and renamed over the final name, so an interrupted run
+//! never leaves a half-written file under that name. The rename stays within one file system,
+//! so it is atomic; a write that fails removes the temporary file and leaves the final name
+//! untouched.
 
-use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use tempfile::NamedTempFile;
 
 use super::ReportError;
 
-/// Runs `write` against a temporary file next to `path`, then renames it to `path`.
+/// Runs `write` against a fresh temporary file next to `path` (it may reopen and truncate it by
+/// path, as the chart encoders do), then renames it to `path`.
 ///
-/// The temporary name is `.<stem>.tmp.<ext>` (e.g. `.trials.tmp.csv`) in the same directory,
-/// so the rename stays within one file system and is atomic, and writers that infer the
-/// format from the extension (the PNG encoder) still see the right one. On failure the
-/// temporary file is removed and the final name is left untouched.
+/// The temporary name is `.<stem>.<random>.tmp.<ext>` (e.g. `.latency.x7Gq2a.tmp.png`), so
+/// writers that infer the format from the extension (the PNG encoder) still see the right one.
 pub(crate) fn write_atomically<F>(path: &Path, write: F) -> Result<(), ReportError>
 where
     F: FnOnce(&Path) -> Result<(), ReportError>,
 {
-    let tmp = temporary_sibling(path);
-    let result = write(&tmp).and_then(|()| {
-        fs::rename(&tmp, path).map_err(|source| ReportError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
-    });
-    if result.is_err() {
-        // Best effort: the original error matters more than a failed clean-up.
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    let tmp = temporary_sibling(path)?;
+    write(tmp.path())?;
+    persist(tmp, path)
 }
 
-/// Atomically replaces `path` with `bytes`, flushed to disk before the rename.
+/// Atomically replaces `path` with `bytes`, flushed to disk (`fsync`) before the rename.
 pub fn write_bytes_atomically(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    write_atomically(path, |tmp| {
-        write_and_sync(tmp, bytes).map_err(|source| ReportError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
-    })
+    let mut tmp = temporary_sibling(path)?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|source| io_error(path, source))?;
+    persist(tmp, path)
 }
 
-fn write_and_sync(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = fs::File::create(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
-/// The temporary name used while `path` is being written.
-pub(crate) fn temporary_sibling(path: &Path) -> PathBuf {
+/// A new, empty temporary file in `path`'s folder, named after `path`, readable as a file the
+/// process creates directly would be (`tempfile` alone makes it owner-only).
+fn temporary_sibling(path: &Path) -> Result<NamedTempFile, ReportError> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let name = match path.extension() {
-        Some(ext) => format!(".{stem}.tmp.{}", ext.to_string_lossy()),
-        None => format!(".{stem}.tmp"),
+    let suffix = match path.extension() {
+        Some(ext) => format!(".tmp.{}", ext.to_string_lossy()),
+        None => ".tmp".to_string(),
     };
-    path.with_file_name(name)
+    let prefix = format!(".{stem}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(&suffix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        // As `File::create`: 0o666 less the umask.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder
+        .tempfile_in(dir)
+        .map_err(|source| io_error(path, source))
+}
+
+/// Renames `tmp` to `path` (on failure `tmp` is dropped, which removes it).
+fn persist(tmp: NamedTempFile, path: &Path) -> Result<(), ReportError> {
+    tmp.persist(path)
+        .map(drop)
+        .map_err(|e| io_error(path, e.error))
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> ReportError {
+    ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }

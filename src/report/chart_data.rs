@@ -2,7 +2,7 @@
 //! per value of the second sweep axis, axis ranges and a legend corner that avoids the data.
 
 use super::summary::PointSummary;
-use crate::runner::record::RunResult;
+use crate::records::RunResult;
 
 /// One drawn line: a metric for one group of points.
 #[derive(Clone, Debug, PartialEq)]

@@ -12,7 +12,7 @@ use super::chart_data::{latency_chart, success_chart, tick_label, ChartSpec, Cor
 use super::fonts::{ensure_fonts, FONT_FAMILY};
 use super::summary::PointSummary;
 use super::ReportError;
-use crate::runner::record::RunResult;
+use crate::records::RunResult;
 
 /// Chart size in pixels.
 const SIZE: (u32, u32) = (900, 560);

@@ -13,7 +13,15 @@ use super::ReportError;
 /// The family name chart text uses.
 pub(crate) const FONT_FAMILY: &str = "sans-serif";
 
-static REGISTRATION: OnceLock<Result<(), String>> = OnceLock::new();
+/// The embedded font plotters refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("DejaVu Sans ({style}) is not a valid font")]
+pub struct InvalidFont {
+    /// The style whose bytes did not register (`normal`, `bold`).
+    pub style: &'static str,
+}
+
+static REGISTRATION: OnceLock<Result<(), InvalidFont>> = OnceLock::new();
 
 /// Makes sure [`FONT_FAMILY`] is registered; `chart` names the file that needs it (for the
 /// error). Registration runs once; its outcome is remembered.
@@ -21,20 +29,19 @@ pub(crate) fn ensure_fonts(chart: &Path) -> Result<(), ReportError> {
     REGISTRATION
         .get_or_init(register_dejavu)
         .clone()
-        .map_err(|message| ReportError::Font {
+        .map_err(|source| ReportError::Font {
             path: chart.to_path_buf(),
-            message,
+            source,
         })
 }
 
-fn register_dejavu() -> Result<(), String> {
+fn register_dejavu() -> Result<(), InvalidFont> {
     let styles = [
-        (FontStyle::Normal, dejavu::sans::regular()),
-        (FontStyle::Bold, dejavu::sans::bold()),
+        (FontStyle::Normal, "normal", dejavu::sans::regular()),
+        (FontStyle::Bold, "bold", dejavu::sans::bold()),
     ];
-    for (style, bytes) in styles {
-        register_font(FONT_FAMILY, style, bytes)
-            .map_err(|_| format!("DejaVu Sans ({}) is not a valid font", style.as_str()))?;
+    for (style, name, bytes) in styles {
+        register_font(FONT_FAMILY, style, bytes).map_err(|_| InvalidFont { style: name })?;
     }
     Ok(())
 }

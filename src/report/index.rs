@@ -5,25 +5,28 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use serde::Serialize;
+
 use super::atomic::write_bytes_atomically;
 use super::run_json::total_messages;
 use super::table::render_aligned;
-use super::tidy_csv::{format_ms, format_optional_ms, format_rate, write_csv};
+use super::tidy_csv::{column_names, optional_ms, CsvBytes, Decimals, Ms, Rate};
 use super::ReportError;
-use crate::runner::record::RunResult;
-use crate::runner::suite::InvalidScenario;
+use crate::records::InvalidScenario;
+use crate::records::RunResult;
 
-/// The columns of `index.csv`, in order.
-pub const INDEX_COLUMNS: [&str; 8] = [
-    "name",
-    "file",
-    "points",
-    "trials",
-    "success_rate",
-    "safety_violations",
-    "latency_mean_ms",
-    "wall_s",
-];
+/// One row of `index.csv`; its fields are the file's columns, in order.
+#[derive(Serialize, Default)]
+struct IndexColumns<'a> {
+    name: &'a str,
+    file: &'a str,
+    points: usize,
+    trials: usize,
+    success_rate: Rate,
+    safety_violations: usize,
+    latency_mean_ms: Option<Ms>,
+    wall_s: Ms,
+}
 
 /// One scenario of a suite, aggregated over all its trials.
 #[derive(Clone, Debug, PartialEq)]
@@ -75,27 +78,36 @@ impl IndexRow {
         }
     }
 
-    /// The row's fields as written in `index.csv` and `index.md`, in [`INDEX_COLUMNS`] order.
-    fn fields(&self) -> [String; 8] {
-        [
-            self.name.clone(),
-            self.file.clone(),
-            self.points.to_string(),
-            self.trials.to_string(),
-            format_rate(self.success_rate),
-            self.safety_violations.to_string(),
-            format_optional_ms(self.latency_mean_ms),
-            format_ms(self.wall_s),
-        ]
+    /// The row as written in `index.csv` (and, cell by cell, in `index.md`).
+    fn columns(&self) -> IndexColumns<'_> {
+        IndexColumns {
+            name: &self.name,
+            file: &self.file,
+            points: self.points,
+            trials: self.trials,
+            success_rate: Decimals(self.success_rate),
+            safety_violations: self.safety_violations,
+            latency_mean_ms: optional_ms(self.latency_mean_ms),
+            wall_s: Decimals(self.wall_s),
+        }
     }
 }
 
-/// Writes `index.csv`: the header [`INDEX_COLUMNS`], then one row per scenario in the given
-/// order. Rates have four decimals, milliseconds and seconds three; an unknown latency is empty.
-/// Only `wall_s` varies between identical suites.
+/// Writes `index.csv`: a header of its column names (`name, file, points, trials,
+/// success_rate, safety_violations, latency_mean_ms, wall_s`), then one row per scenario in the
+/// given order. Rates have four decimals, milliseconds and seconds three; an unknown latency
+/// is empty. Only `wall_s` varies between identical suites.
 pub fn write_index_csv(path: &Path, rows: &[IndexRow]) -> Result<(), ReportError> {
-    let header = INDEX_COLUMNS.iter().map(|c| c.to_string()).collect();
-    write_csv(path, header, rows.iter().map(|r| r.fields().to_vec()))
+    let csv_error = |source| ReportError::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let header = column_names::<IndexColumns>().map_err(csv_error)?;
+    let mut file = CsvBytes::new(&header).map_err(csv_error)?;
+    for row in rows {
+        file.serialize(&row.columns()).map_err(csv_error)?;
+    }
+    write_bytes_atomically(path, &file.finish().map_err(csv_error)?)
 }
 
 /// Writes `index.md`: a heading, a table with the columns of `index.csv` (the name linking to
@@ -106,10 +118,14 @@ pub fn write_index_md(
     rows: &[IndexRow],
     invalid: &[InvalidScenario],
 ) -> Result<(), ReportError> {
-    write_bytes_atomically(path, index_markdown(rows, invalid).as_bytes())
+    let md = index_markdown(rows, invalid).map_err(|source| ReportError::Csv {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    write_bytes_atomically(path, md.as_bytes())
 }
 
-fn index_markdown(rows: &[IndexRow], invalid: &[InvalidScenario]) -> String {
+fn index_markdown(rows: &[IndexRow], invalid: &[InvalidScenario]) -> Result<String, csv::Error> {
     let trials: usize = rows.iter().map(|r| r.trials).sum();
     let mut md = String::from("# pbft-sim suite\n\n");
     let _ = writeln!(
@@ -118,22 +134,22 @@ fn index_markdown(rows: &[IndexRow], invalid: &[InvalidScenario]) -> String {
         rows.len(),
         trials
     );
-    let mut header: Vec<&str> = INDEX_COLUMNS.to_vec();
-    header.push("charts");
+    let mut header = column_names::<IndexColumns>()?;
+    header.push("charts".into());
     let _ = writeln!(md, "| {} |", header.join(" | "));
     let _ = writeln!(md, "|:--|:--|--:|--:|--:|--:|--:|--:|:--|");
     for row in rows {
         let folder = url_component(&row.name);
-        let [_, _, points, trials, success, safety, latency, wall] = row.fields();
+        let c = row.columns();
         let cells = [
-            format!("[{}]({folder}/)", escape_text(&row.name)),
-            code_span(&row.file).replace('|', "\\|"),
-            points,
-            trials,
-            success,
-            safety,
-            latency,
-            wall,
+            format!("[{}]({folder}/)", escape_text(c.name)),
+            code_span(c.file).replace('|', "\\|"),
+            c.points.to_string(),
+            c.trials.to_string(),
+            c.success_rate.to_string(),
+            c.safety_violations.to_string(),
+            c.latency_mean_ms.map(|l| l.to_string()).unwrap_or_default(),
+            c.wall_s.to_string(),
             format!("[success]({folder}/success.png), [latency]({folder}/latency.png)"),
         ];
         let _ = writeln!(md, "| {} |", cells.join(" | "));
@@ -144,7 +160,7 @@ fn index_markdown(rows: &[IndexRow], invalid: &[InvalidScenario]) -> String {
             let _ = writeln!(md, "- {}", code_span(&bad.message));
         }
     }
-    md
+    Ok(md)
 }
 
 /// Markdown text with the characters that could start markup or break a table cell escaped.
@@ -241,7 +257,7 @@ mod tests {
             file: "bad.ron".into(),
             message: "bad.ron:3:5: unknown field `replica`".into(),
         }];
-        let md = index_markdown(&rows, &invalid);
+        let md = index_markdown(&rows, &invalid).expect("the header encodes");
         let lines: Vec<&str> = md.lines().collect();
         assert!(lines.contains(
             &"| [quick](quick/) | `scenarios/quick.ron` | 2 | 8 | 0.7500 | 1 | 50.000 | 0.250 | \

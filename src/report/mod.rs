@@ -4,23 +4,19 @@
 //! and `latency.{png,svg}` / `success.{png,svg}` chart the sweep. A compact table and a
 //! throughput line are produced for stdout.
 //!
-//! While trials run, and in a shard's folder, rows are kept losslessly (`rows_csv`) so that a
-//! run can be resumed or merged from shards into byte-identical files.
-//!
 //! A suite of scenarios adds `index.csv` and `index.md`, one row per scenario ([`IndexRow`]).
 //!
 //! Every file is written to a temporary name in its destination directory and renamed into
 //! place, so an interrupted run never leaves a half-written file under the final name.
 //! Identical inputs give byte-identical CSV files (fixed float formatting).
 //!
-//! [`RunResult`]: crate::runner::record::RunResult
+//! [`RunResult`]: crate::records::RunResult
 
 mod atomic;
 mod chart_data;
 mod charts;
 mod fonts;
 mod index;
-mod rows_csv;
 mod run_json;
 mod summary;
 mod table;
@@ -31,14 +27,15 @@ mod tests;
 
 use std::path::PathBuf;
 
-pub use atomic::write_bytes_atomically;
+pub(crate) use atomic::write_bytes_atomically;
 pub use charts::draw_charts;
-pub use index::{index_table, write_index_csv, write_index_md, IndexRow, INDEX_COLUMNS};
-pub use rows_csv::{encode_row, parse_rows, rows_preamble, ParsedRows, ROWS_MAGIC};
+pub use fonts::InvalidFont;
+pub use index::{index_table, write_index_csv, write_index_md, IndexRow};
 pub use run_json::write_run_json;
-pub use summary::{nearest_rank_percentile, summarize, PointSummary};
+pub use summary::{summarize, PointSummary};
 pub use table::{summary_table, throughput_line};
-pub use tidy_csv::{encode_trial_row, write_summary_csv, write_trials_csv, write_trials_rows};
+pub(crate) use tidy_csv::{encode_trial_row, write_trials_rows};
+pub use tidy_csv::{write_summary_csv, write_trials_csv};
 
 /// Why a report file could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -100,11 +97,11 @@ pub enum ReportError {
         message: String,
     },
     /// The embedded chart font could not be registered.
-    #[error("cannot register the chart font for {path}: {message}")]
+    #[error("cannot register the chart font for {path}: {source}")]
     Font {
         /// The chart file that needed the font.
         path: PathBuf,
-        /// The registration error, described.
-        message: String,
+        /// Which font.
+        source: fonts::InvalidFont,
     },
 }

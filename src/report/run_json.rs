@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::atomic::write_bytes_atomically;
 use super::ReportError;
-use crate::runner::record::RunResult;
+use crate::records::RunResult;
 
 /// Writes `run.json`, pretty-printed, with the keys in this order: `wall_s`, `trials`,
 /// `messages` (sum over records), `events` (sum over records), `points`, `messages_per_s`

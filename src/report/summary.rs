@@ -1,6 +1,6 @@
 //! Per-point aggregation of trial records.
 
-use crate::runner::record::{RunResult, TrialRecord};
+use crate::records::{RunResult, TrialRecord};
 
 /// The aggregate of all trials at one sweep point.
 #[derive(Clone, Debug, PartialEq)]

@@ -2,7 +2,7 @@
 
 use super::run_json::{messages_per_second, total_messages};
 use super::summary::PointSummary;
-use crate::runner::record::RunResult;
+use crate::records::RunResult;
 
 /// A compact, aligned table with one line per point: the axis values, trials, success rate,
 /// trials with a safety violation, mean and p95 latency (ms; `-` when nothing completed) and

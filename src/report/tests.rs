@@ -2,35 +2,40 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::chart_data::{latency_chart, success_chart, tick_label};
+use super::summary::nearest_rank_percentile;
 use super::*;
-use crate::runner::record::{RunResult, TrialRecord};
-use crate::sim::outcome::TrialOutcome;
+use crate::records::{RunResult, TrialOutcome, TrialRecord};
 
 /// A fresh, empty directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
+struct TempDir(tempfile::TempDir);
 
 impl TempDir {
     fn new(tag: &str) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let dir =
-            std::env::temp_dir().join(format!("pbft-sim-report-{tag}-{}-{n}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("create temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("pbft-sim-report-{tag}-"))
+            .tempdir()
+            .expect("create temp dir");
         TempDir(dir)
     }
 
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
+    fn root(&self) -> &Path {
+        self.0.path()
     }
-}
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
+    fn path(&self, name: &str) -> PathBuf {
+        self.root().join(name)
+    }
+
+    /// The names of the files in the directory, sorted.
+    fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(self.root())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
     }
 }
 
@@ -149,7 +154,7 @@ fn trials_csv_header_and_rows_are_exact() {
         "3,1,1031,1,0.1,4,1,1,false,true,4,0,,,900,1300.000,2,0,0,"
     );
     assert_eq!(lines.len(), 9);
-    assert!(!dir.path(".trials.tmp.csv").exists());
+    assert_eq!(dir.names(), ["trials.csv"], "no temporary file remains");
 }
 
 #[test]
@@ -229,13 +234,16 @@ fn summary_csv_is_exact() {
 fn draw_charts_writes_four_non_empty_files() {
     for (tag, run) in [("charts2", two_axis_run()), ("charts0", no_axis_run())] {
         let dir = TempDir::new(tag);
-        draw_charts(&dir.0, &run, &summarize(&run)).unwrap();
+        draw_charts(dir.root(), &run, &summarize(&run)).unwrap();
         for name in ["latency.png", "latency.svg", "success.png", "success.svg"] {
             let len = fs::metadata(dir.path(name)).map(|m| m.len()).unwrap_or(0);
             assert!(len > 1000, "{tag}/{name} has {len} bytes");
         }
-        let leftovers = fs::read_dir(&dir.0).unwrap().count();
-        assert_eq!(leftovers, 4, "no temporary files remain");
+        assert_eq!(
+            dir.names(),
+            ["latency.png", "latency.svg", "success.png", "success.svg"],
+            "no temporary files remain"
+        );
     }
 }
 
@@ -324,6 +332,29 @@ fn atomic_write_failure_leaves_no_file() {
     let err = write_trials_csv(&missing, &two_axis_run()).unwrap_err();
     assert!(matches!(err, ReportError::Io { ref path, .. } if path == &missing));
     assert!(!Path::new(&missing).exists());
+    assert!(dir.names().is_empty());
+}
+
+#[test]
+fn atomic_writes_replace_the_file_readable_as_file_create_makes_it() {
+    let dir = TempDir::new("replace");
+    let path = dir.path("summary.csv");
+    fs::write(&path, "old contents, longer than the new\n").unwrap();
+    write_bytes_atomically(&path, b"new\n").unwrap();
+    assert_eq!(fs::read(&path).unwrap(), b"new\n");
+    assert_eq!(dir.names(), ["summary.csv"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let reference = dir.path("reference");
+        fs::File::create(&reference).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode(&path),
+            mode(&reference),
+            "not tempfile's owner-only 0o600"
+        );
+    }
 }
 
 #[test]
@@ -342,8 +373,8 @@ fn empty_run_writes_every_file() {
     write_trials_csv(&dir.path("trials.csv"), &run).unwrap();
     write_summary_csv(&dir.path("summary.csv"), &run, &summaries).unwrap();
     write_run_json(&dir.path("run.json"), &run, &serde_json::Map::new()).unwrap();
-    draw_charts(&dir.0, &run, &summaries).unwrap();
-    assert_eq!(fs::read_dir(&dir.0).unwrap().count(), 7);
+    draw_charts(dir.root(), &run, &summaries).unwrap();
+    assert_eq!(dir.names().len(), 7);
     assert_eq!(
         throughput_line(&run),
         "0 trials, 0 messages in 0.000 s (0 messages/s)"

@@ -1,44 +1,99 @@
-//! The tidy CSV files: `trials.csv` (one row per trial) and `summary.csv` (one row per point).
+//! The tidy CSV files for people and plotting tools: `trials.csv` (one row per trial) and
+//! `summary.csv` (one row per point), and the serde plumbing `index.csv` shares.
+//!
+//! Each file's columns are declared once, as the fields of a serde row struct; the header is
+//! the struct's field names. Only the sweep axes' columns, which differ from scenario to
+//! scenario, are not derived: a row is the tuple (key struct, axis values, columns struct),
+//! which the `csv` crate flattens into one record, and the header is built the same way.
+//! Floats are written with a fixed number of decimals ([`Decimals`]), so identical inputs give
+//! byte-identical files.
 
+use std::borrow::Cow;
+use std::fmt;
 use std::path::Path;
+
+use serde::{Serialize, Serializer};
 
 use super::atomic::write_bytes_atomically;
 use super::summary::PointSummary;
 use super::ReportError;
-use crate::runner::record::{RunResult, TrialRecord};
+use crate::records::{RunResult, TrialRecord};
 
-/// Trial columns after `point,trial,seed` and the axis columns.
-const TRIAL_COLUMNS: [&str; 15] = [
-    "n",
-    "f",
-    "byzantine",
-    "success",
-    "safety_ok",
-    "requests",
-    "completed",
-    "latency_ms",
-    "commit_ms",
-    "messages",
-    "time_ms",
-    "view_changes",
-    "final_view",
-    "state_transfers",
-    "violations",
-];
+/// A float written with `D` decimals (`{:.D}`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Decimals<const D: usize>(pub f64);
 
-/// Summary columns after `point` and the axis columns.
-const SUMMARY_COLUMNS: [&str; 10] = [
-    "trials",
-    "success_rate",
-    "safety_violations",
-    "latency_mean_ms",
-    "latency_p50_ms",
-    "latency_p95_ms",
-    "latency_p99_ms",
-    "commit_mean_ms",
-    "messages_mean",
-    "view_changes_mean",
-];
+/// Milliseconds (and seconds, and per-trial means): three decimals.
+pub(crate) type Ms = Decimals<3>;
+/// Rates in 0..=1: four decimals.
+pub(crate) type Rate = Decimals<4>;
+
+impl<const D: usize> fmt::Display for Decimals<D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.*}", D, self.0)
+    }
+}
+
+impl<const D: usize> Serialize for Decimals<D> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// `value` with three decimals, or an empty field.
+pub(crate) fn optional_ms(value: Option<f64>) -> Option<Ms> {
+    value.map(Decimals)
+}
+
+/// `trials.csv`, before the axis columns.
+#[derive(Serialize, Default)]
+struct TrialKey {
+    point: usize,
+    trial: usize,
+    seed: u64,
+}
+
+/// `trials.csv`, after the axis columns.
+#[derive(Serialize, Default)]
+struct TrialColumns<'a> {
+    n: u32,
+    f: u32,
+    byzantine: u32,
+    success: bool,
+    safety_ok: bool,
+    requests: u64,
+    completed: u64,
+    latency_ms: Option<Ms>,
+    commit_ms: Option<Ms>,
+    messages: u64,
+    time_ms: Ms,
+    view_changes: u64,
+    final_view: u64,
+    state_transfers: u64,
+    /// Every violation, joined with `"; "`.
+    violations: Cow<'a, str>,
+}
+
+/// `summary.csv`, before the axis columns.
+#[derive(Serialize, Default)]
+struct SummaryKey {
+    point: usize,
+}
+
+/// `summary.csv`, after the axis columns.
+#[derive(Serialize, Default)]
+struct SummaryColumns {
+    trials: usize,
+    success_rate: Rate,
+    safety_violations: usize,
+    latency_mean_ms: Option<Ms>,
+    latency_p50_ms: Option<Ms>,
+    latency_p95_ms: Option<Ms>,
+    latency_p99_ms: Option<Ms>,
+    commit_mean_ms: Option<Ms>,
+    messages_mean: Ms,
+    view_changes_mean: Ms,
+}
 
 /// Writes `trials.csv`: one row per record, in the given order. Header:
 /// `point,trial,seed,<axis paths...>,n,f,byzantine,success,safety_ok,requests,completed,`
@@ -55,20 +110,29 @@ pub fn write_trials_rows(
     axes: &[String],
     records: &[TrialRecord],
 ) -> Result<(), ReportError> {
-    let rows = records.iter().map(|record| trial_row(record, axes.len()));
-    write_csv(path, trials_header(axes), rows)
+    let csv_error = |source| ReportError::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let header = header::<TrialKey, TrialColumns>(axes).map_err(csv_error)?;
+    let mut file = CsvBytes::new(&header).map_err(csv_error)?;
+    for record in records {
+        file.serialize(&trial_row(record, axes.len()))
+            .map_err(csv_error)?;
+    }
+    write_bytes_atomically(path, &file.finish().map_err(csv_error)?)
 }
 
 /// One `trials.csv` row, encoded as a whole line (for appending as trials finish).
 pub fn encode_trial_row(record: &TrialRecord, axis_count: usize) -> Result<Vec<u8>, csv::Error> {
-    super::rows_csv::encode(&trial_row(record, axis_count))
-}
-
-fn trials_header(axes: &[String]) -> Vec<String> {
-    let mut header = vec!["point".to_string(), "trial".into(), "seed".into()];
-    header.extend(axes.iter().cloned());
-    header.extend(TRIAL_COLUMNS.iter().map(|c| c.to_string()));
-    header
+    // A row is written the moment its trial ends, so the buffer is sized for one line, not
+    // csv's default 8 KiB.
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .buffer_capacity(512)
+        .from_writer(Vec::with_capacity(256));
+    writer.serialize(trial_row(record, axis_count))?;
+    into_bytes(writer)
 }
 
 /// Writes `summary.csv`: one row per point summary. Header: `point,<axis paths...>,trials,`
@@ -79,103 +143,145 @@ pub fn write_summary_csv(
     run: &RunResult,
     summaries: &[PointSummary],
 ) -> Result<(), ReportError> {
-    let mut header = vec!["point".to_string()];
-    header.extend(run.axes.iter().cloned());
-    header.extend(SUMMARY_COLUMNS.iter().map(|c| c.to_string()));
-    let rows = summaries.iter().map(|s| summary_row(s, run.axes.len()));
-    write_csv(path, header, rows)
-}
-
-fn trial_row(record: &TrialRecord, axis_count: usize) -> Vec<String> {
-    let o = &record.outcome;
-    let mut row = vec![
-        record.point.to_string(),
-        record.trial.to_string(),
-        record.seed.to_string(),
-    ];
-    row.extend(padded_axis_values(&record.axis_values, axis_count));
-    row.extend([
-        record.n.to_string(),
-        record.f.to_string(),
-        record.byzantine.to_string(),
-        o.success.to_string(),
-        o.safety_ok.to_string(),
-        o.requests.to_string(),
-        o.completed.to_string(),
-        format_optional_ms(o.latency_ms),
-        format_optional_ms(o.commit_ms),
-        o.messages.to_string(),
-        format_ms(o.time_ms),
-        o.view_changes.to_string(),
-        o.final_view.to_string(),
-        o.state_transfers.to_string(),
-        o.violations.join("; "),
-    ]);
-    row
-}
-
-fn summary_row(summary: &PointSummary, axis_count: usize) -> Vec<String> {
-    let mut row = vec![summary.point.to_string()];
-    row.extend(padded_axis_values(&summary.axis_values, axis_count));
-    row.extend([
-        summary.trials.to_string(),
-        format_rate(summary.success_rate),
-        summary.safety_violations.to_string(),
-        format_optional_ms(summary.latency_mean_ms),
-        format_optional_ms(summary.latency_p50_ms),
-        format_optional_ms(summary.latency_p95_ms),
-        format_optional_ms(summary.latency_p99_ms),
-        format_optional_ms(summary.commit_mean_ms),
-        format_mean(summary.messages_mean),
-        format_mean(summary.view_changes_mean),
-    ]);
-    row
-}
-
-/// Exactly `axis_count` values: missing ones are empty, extra ones dropped, so every row has
-/// as many fields as the header.
-fn padded_axis_values(values: &[String], axis_count: usize) -> impl Iterator<Item = String> + '_ {
-    (0..axis_count).map(move |i| values.get(i).cloned().unwrap_or_default())
-}
-
-/// Milliseconds: fixed three decimals.
-pub(crate) fn format_ms(value: f64) -> String {
-    format!("{value:.3}")
-}
-
-/// Milliseconds or an empty field.
-pub(crate) fn format_optional_ms(value: Option<f64>) -> String {
-    value.map(format_ms).unwrap_or_default()
-}
-
-/// Rates in 0..=1: fixed four decimals.
-pub(crate) fn format_rate(value: f64) -> String {
-    format!("{value:.4}")
-}
-
-/// Per-trial means of counts: fixed three decimals.
-fn format_mean(value: f64) -> String {
-    format!("{value:.3}")
-}
-
-/// Encodes the header and rows into memory, then writes the file atomically.
-pub(crate) fn write_csv(
-    path: &Path,
-    header: Vec<String>,
-    rows: impl Iterator<Item = Vec<String>>,
-) -> Result<(), ReportError> {
     let csv_error = |source| ReportError::Csv {
         path: path.to_path_buf(),
         source,
     };
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(&header).map_err(csv_error)?;
-    for row in rows {
-        writer.write_record(&row).map_err(csv_error)?;
+    let header = header::<SummaryKey, SummaryColumns>(&run.axes).map_err(csv_error)?;
+    let mut file = CsvBytes::new(&header).map_err(csv_error)?;
+    for summary in summaries {
+        file.serialize(&summary_row(summary, run.axes.len()))
+            .map_err(csv_error)?;
     }
-    let bytes = writer.into_inner().map_err(|e| ReportError::Io {
-        path: path.to_path_buf(),
-        source: e.into_error(),
-    })?;
-    write_bytes_atomically(path, &bytes)
+    write_bytes_atomically(path, &file.finish().map_err(csv_error)?)
+}
+
+type TrialRow<'a> = (TrialKey, Vec<&'a str>, TrialColumns<'a>);
+
+fn trial_row(record: &TrialRecord, axis_count: usize) -> TrialRow<'_> {
+    let o = &record.outcome;
+    // Borrowed unless there are several to join.
+    let violations = match o.violations.as_slice() {
+        [] => Cow::Borrowed(""),
+        [one] => Cow::Borrowed(one.as_str()),
+        several => Cow::Owned(several.join("; ")),
+    };
+    (
+        TrialKey {
+            point: record.point,
+            trial: record.trial,
+            seed: record.seed,
+        },
+        padded(&record.axis_values, axis_count),
+        TrialColumns {
+            n: record.n,
+            f: record.f,
+            byzantine: record.byzantine,
+            success: o.success,
+            safety_ok: o.safety_ok,
+            requests: o.requests,
+            completed: o.completed,
+            latency_ms: optional_ms(o.latency_ms),
+            commit_ms: optional_ms(o.commit_ms),
+            messages: o.messages,
+            time_ms: Decimals(o.time_ms),
+            view_changes: o.view_changes,
+            final_view: o.final_view,
+            state_transfers: o.state_transfers,
+            violations,
+        },
+    )
+}
+
+fn summary_row(
+    summary: &PointSummary,
+    axis_count: usize,
+) -> (SummaryKey, Vec<&str>, SummaryColumns) {
+    (
+        SummaryKey {
+            point: summary.point,
+        },
+        padded(&summary.axis_values, axis_count),
+        SummaryColumns {
+            trials: summary.trials,
+            success_rate: Decimals(summary.success_rate),
+            safety_violations: summary.safety_violations,
+            latency_mean_ms: optional_ms(summary.latency_mean_ms),
+            latency_p50_ms: optional_ms(summary.latency_p50_ms),
+            latency_p95_ms: optional_ms(summary.latency_p95_ms),
+            latency_p99_ms: optional_ms(summary.latency_p99_ms),
+            commit_mean_ms: optional_ms(summary.commit_mean_ms),
+            messages_mean: Decimals(summary.messages_mean),
+            view_changes_mean: Decimals(summary.view_changes_mean),
+        },
+    )
+}
+
+/// Exactly `axis_count` values: missing ones are empty, extra ones dropped, so every row has
+/// as many fields as the header.
+fn padded(values: &[String], axis_count: usize) -> Vec<&str> {
+    (0..axis_count)
+        .map(|i| values.get(i).map_or("", String::as_str))
+        .collect()
+}
+
+/// The header of a file whose rows are (`K`, axis values, `C`): `K`'s field names, the axes'
+/// paths, `C`'s field names.
+fn header<K, C>(axes: &[String]) -> Result<Vec<String>, csv::Error>
+where
+    K: Serialize + Default,
+    C: Serialize + Default,
+{
+    let mut header = column_names::<K>()?;
+    header.extend(axes.iter().cloned());
+    header.extend(column_names::<C>()?);
+    Ok(header)
+}
+
+/// The column names of the row struct `T`: its serde field names, in order, as csv writes them
+/// in the header before a first row of `T` (found by writing a default row, so that the names
+/// are declared on `T` alone).
+pub(crate) fn column_names<T: Serialize + Default>() -> Result<Vec<String>, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.serialize(T::default())?;
+    let bytes = into_bytes(writer)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(bytes.as_slice());
+    match reader.records().next() {
+        Some(names) => Ok(names?.iter().map(String::from).collect()),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// A CSV file built in memory: the header, then serialized rows.
+pub(crate) struct CsvBytes {
+    writer: csv::Writer<Vec<u8>>,
+}
+
+impl CsvBytes {
+    /// A file that starts with `header`.
+    pub(crate) fn new(header: &[String]) -> Result<CsvBytes, csv::Error> {
+        let mut writer = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        writer.write_record(header)?;
+        Ok(CsvBytes { writer })
+    }
+
+    /// Appends one row (a serde value that csv flattens into one record).
+    pub(crate) fn serialize(&mut self, row: &impl Serialize) -> Result<(), csv::Error> {
+        self.writer.serialize(row)
+    }
+
+    /// The file's bytes.
+    pub(crate) fn finish(self) -> Result<Vec<u8>, csv::Error> {
+        into_bytes(self.writer)
+    }
+}
+
+fn into_bytes(writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, csv::Error> {
+    writer
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
 }

@@ -1,50 +1,57 @@
 //! The runner: every trial of a plan, spread over worker threads, each thread with its own
 //! actix System. A trial's seed depends only on (scenario seed, point, trial), and results are
 //! put back in (point, trial) order, so the output is the same at any thread count.
-//! `output` writes one run's results folder; `session` runs a scenario into it, saving each
-//! trial's row as it finishes so that an interrupted run can be resumed, or runs one shard of
-//! it; `shard` merges shards; `suite` runs many scenarios and indexes them.
+//! `output` lays out one run's results folder (which files, in which order, `run.json` last),
+//! writing them with `report`'s encoders; `session` runs a scenario into it, saving each
+//! trial's row as it finishes (`saved`, in the `rows_file` format) so that an interrupted run
+//! can be resumed, or runs one shard of it; `shard` merges shards; `suite` runs many scenarios
+//! and indexes them; `progress` is how a caller is told that trials finish; `stats` says how
+//! fast a session ran.
 
-pub mod output;
-pub mod record;
-pub mod saved;
-pub mod session;
-pub mod shard;
-pub mod stats;
-pub mod suite;
+// The modules are the crate's; what a user needs is re-exported below.
+pub(crate) mod output;
+pub(crate) mod progress;
+pub(crate) mod rows_file;
+pub(crate) mod saved;
+pub(crate) mod session;
+pub(crate) mod shard;
+pub(crate) mod stats;
+pub(crate) mod suite;
 
-use std::io::IsTerminal;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
+pub use crate::records::{RunResult, TrialRecord};
 use crate::report::ReportError;
 use crate::scenario::{trial_spec, Plan};
 use crate::sim::seeds::trial_seed;
 use crate::sim::{run_trial, SimError};
 pub use output::{prepare_output, write_outputs};
-pub use record::{RunResult, TrialRecord};
-pub use session::{run_session, SessionError, SessionOptions, SessionReport};
-pub use shard::{load_shards, merge_shards, write_merged, MergeReport, MergedShards, Shard};
+pub use progress::{NoProgress, Progress};
+pub use rows_file::RowsFileError;
+pub use saved::{RowProblem, SavedRowsError};
+pub use session::{
+    run_session, Finished, FolderError, SessionError, SessionOptions, SessionReport,
+};
+pub use shard::{
+    load_shards, merge_shards, write_merged, BadShard, MergeReport, MergedShards, MissingTrials,
+    Shard, ShardError, ShardMarker,
+};
 pub use stats::{peak_rss_bytes, RunStats};
-pub use suite::{load_suite, run_suite, SuiteOptions, SuiteReport};
+pub use suite::{load_suite, run_suite, LoadedSuite, SuiteError, SuiteOptions, SuiteReport};
 
 /// How to run.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
     /// Worker threads (at least 1).
     pub threads: usize,
-    /// Show a progress bar on stderr (only drawn when stderr is a terminal).
-    pub progress: bool,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
             threads: default_threads(),
-            progress: false,
         }
     }
 }
@@ -67,9 +74,14 @@ pub enum RunError {
         /// Why.
         source: SimError,
     },
-    /// A worker thread died.
-    #[error("a worker thread failed: {0}")]
-    Worker(String),
+    /// Some trials were never returned: a worker thread died.
+    #[error("a worker thread failed: {returned} of {expected} trials returned")]
+    Worker {
+        /// Trials returned.
+        returned: usize,
+        /// Trials asked for.
+        expected: usize,
+    },
     /// A finished trial's row could not be saved.
     #[error("cannot save a finished trial: {0}")]
     Save(#[source] ReportError),
@@ -78,36 +90,8 @@ pub enum RunError {
     Stopped(usize),
 }
 
-/// Stderr when asked for and stderr is a terminal; hidden otherwise.
-pub fn progress_target(wanted: bool) -> ProgressDrawTarget {
-    if wanted && std::io::stderr().is_terminal() {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    }
-}
-
-/// A progress bar on stderr when asked for and stderr is a terminal; hidden otherwise.
-pub fn progress_bar(total: u64, wanted: bool, label: &str) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(total), progress_target(wanted));
-    style_bar(
-        &bar,
-        "{prefix} [{bar:40}] {pos}/{len} trials {elapsed_precise}",
-    );
-    bar.set_prefix(label.to_string());
-    bar
-}
-
-/// Applies an indicatif `template` with the runner's bar characters (the default style if the
-/// template does not parse).
-pub(crate) fn style_bar(bar: &ProgressBar, template: &str) {
-    if let Ok(style) = ProgressStyle::with_template(template) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-}
-
 /// The (point, trial) pairs of a plan, in output order.
-pub fn jobs(plan: &Plan) -> Vec<(usize, usize)> {
+pub(crate) fn jobs(plan: &Plan) -> Vec<(usize, usize)> {
     let trials = plan.trials() as usize;
     (0..plan.points.len())
         .flat_map(|p| (0..trials).map(move |t| (p, t)))
@@ -136,25 +120,22 @@ async fn run_job(plan: &Plan, point: usize, trial: usize) -> Result<TrialRecord,
     })
 }
 
-/// Runs every trial of `plan`; `bar` is advanced as trials finish.
-pub fn run(plan: &Plan, options: &RunOptions, bar: &ProgressBar) -> Result<RunResult, RunError> {
-    run_with_bars(plan, options, &[bar])
-}
-
-/// Runs every trial of `plan`; each of `bars` is advanced as trials finish (a suite's bar for
-/// the scenario and its overall bar).
-pub fn run_with_bars(
+/// Runs every trial of `plan`, telling `progress` (a run labelled with the scenario's name)
+/// as trials finish; pass [`NoProgress`] to be told nothing.
+pub fn run(
     plan: &Plan,
     options: &RunOptions,
-    bars: &[&ProgressBar],
+    progress: &mut dyn Progress,
 ) -> Result<RunResult, RunError> {
     let started = Instant::now();
-    let records = run_jobs(plan, &jobs(plan), options, bars, &mut |_| Ok(()))?;
-    Ok(assemble(plan, records, started.elapsed().as_secs_f64()))
+    progress.run_started(&plan.scenario.name, plan.total_trials(), 0);
+    let records = run_jobs(plan, &jobs(plan), options, progress, &mut |_| Ok(()));
+    progress.run_finished();
+    Ok(assemble(plan, records?, started.elapsed().as_secs_f64()))
 }
 
 /// A run's result from its records, sorted here into (point, trial) order.
-pub fn assemble(plan: &Plan, mut records: Vec<TrialRecord>, wall_s: f64) -> RunResult {
+pub(crate) fn assemble(plan: &Plan, mut records: Vec<TrialRecord>, wall_s: f64) -> RunResult {
     records.sort_by_key(|r| (r.point, r.trial));
     RunResult {
         name: plan.scenario.name.clone(),
@@ -171,7 +152,7 @@ pub fn assemble(plan: &Plan, mut records: Vec<TrialRecord>, wall_s: f64) -> RunR
 }
 
 /// What `run_jobs` tells its caller as trials finish, on the calling thread.
-pub enum Finishing<'a> {
+pub(crate) enum Finishing<'a> {
     /// A trial finished (in completion order).
     Trial(&'a TrialRecord),
     /// Every trial finished so far has been told, and the collecting thread is about to wait
@@ -184,14 +165,14 @@ const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// Runs the trials `jobs` ((point, trial) pairs) of `plan` and returns their records in the
 /// order of `jobs`. As each trial finishes (in completion order, on the calling thread),
-/// `on_record` is given its record and each of `bars` is advanced, and after each gathering of
+/// `on_record` is given its record and `progress` is told, and after each gathering of
 /// finished trials it is told so; an error from `on_record` stops the run (trials already
 /// started finish, unreported) and is returned.
-pub fn run_jobs(
+pub(crate) fn run_jobs(
     plan: &Plan,
     jobs: &[(usize, usize)],
     options: &RunOptions,
-    bars: &[&ProgressBar],
+    progress: &mut dyn Progress,
     on_record: &mut dyn FnMut(Finishing<'_>) -> Result<(), RunError>,
 ) -> Result<Vec<TrialRecord>, RunError> {
     let next = AtomicUsize::new(0);
@@ -230,9 +211,7 @@ pub fn run_jobs(
                 Some((i, result)) => result.and_then(|record| {
                     on_record(Finishing::Trial(&record))?;
                     slots[i] = Some(record);
-                    for bar in bars {
-                        bar.inc(1);
-                    }
+                    progress.trial_finished();
                     Ok(())
                 }),
                 None => on_record(Finishing::Gathered),
@@ -258,11 +237,10 @@ pub fn run_jobs(
     }
     let records: Vec<TrialRecord> = slots.into_iter().flatten().collect();
     if records.len() != jobs.len() {
-        return Err(RunError::Worker(format!(
-            "{} of {} trials returned",
-            records.len(),
-            jobs.len()
-        )));
+        return Err(RunError::Worker {
+            returned: records.len(),
+            expected: jobs.len(),
+        });
     }
     Ok(records)
 }

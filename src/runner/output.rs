@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
+use crate::records::RunResult;
 use crate::report::{self, PointSummary, ReportError};
-use crate::runner::record::RunResult;
 use crate::scenario::{self, Plan};
 
 /// Creates the output folder and removes a previous run's `run.json`, so that a run that

@@ -1,7 +1,7 @@
 //! Trial rows kept on disk: the scenario fingerprint that ties them to one scenario as run, the
-//! appender that saves each trial's row the moment it finishes (`trials.partial.csv`, and the
+//! appender that saves each trial's row the moment it finishes (`trials.partial.jsonl`, and the
 //! tidy `trials.csv` of a whole run), and the reader that gives them back, checked, to resume a
-//! run or merge shards. The rows file's format is [`crate::report::rows_preamble`]'s: lossless,
+//! run or merge shards. The rows file's format is [`super::rows_file`]'s: lossless JSON Lines,
 //! one whole line per row.
 
 use std::collections::BTreeMap;
@@ -11,14 +11,81 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest as _, Sha256};
 
+use super::rows_file::{self, RowsFileError};
 use super::session::SessionError;
+use crate::records::TrialRecord;
 use crate::report::{self, ReportError};
-use crate::runner::record::TrialRecord;
 use crate::scenario::{self, Plan};
 use crate::sim::seeds::trial_seed;
 
 /// Where `run` appends each finished trial's row; removed once the run's files are written.
-pub const PARTIAL: &str = "trials.partial.csv";
+pub const PARTIAL: &str = "trials.partial.jsonl";
+
+/// Saved rows that cannot be used for this run (bad input: exit 2 at the command line).
+#[derive(Debug, thiserror::Error)]
+pub enum SavedRowsError {
+    /// The file is not a rows file of this scenario's shape.
+    #[error("{path}: {source}")]
+    File {
+        /// The rows file.
+        path: PathBuf,
+        /// What is wrong, with its line.
+        source: RowsFileError,
+    },
+    /// The rows are another scenario's.
+    #[error(
+        "{path}: holds trials of another scenario (fingerprint {found}, this run's is \
+         {expected}); give the same scenario and --trials/--seed, or another --out"
+    )]
+    ForeignScenario {
+        /// The rows file.
+        path: PathBuf,
+        /// The file's fingerprint.
+        found: String,
+        /// This run's.
+        expected: String,
+    },
+    /// One row does not belong to this run.
+    #[error("{path}: point {point}, trial {trial}: {problem}")]
+    Row {
+        /// The rows file.
+        path: PathBuf,
+        /// The row's point.
+        point: usize,
+        /// The row's trial.
+        trial: usize,
+        /// How it does not belong.
+        problem: RowProblem,
+    },
+}
+
+/// How a saved row does not belong to the run reading it.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum RowProblem {
+    /// Its point is past the sweep's last.
+    #[error("the scenario has {0} points")]
+    NoSuchPoint(usize),
+    /// Its trial is past the point's last.
+    #[error("the scenario has {0} trials per point")]
+    NoSuchTrial(u32),
+    /// Its seed is not the one that trial derives.
+    #[error("seed {0} is not this trial's")]
+    Seed(u64),
+    /// Its sweep values are not the point's.
+    #[error("sweep values {found:?} are not this point's {expected:?}")]
+    AxisValues {
+        /// The row's.
+        found: Vec<String>,
+        /// The point's.
+        expected: Vec<String>,
+    },
+    /// The trial is not one of those this run (or shard) covers.
+    #[error("not one of this run's trials (a row of another shard?)")]
+    NotWanted,
+    /// The trial appears again with another result.
+    #[error("appears twice with different results")]
+    Conflict,
+}
 
 /// The fingerprint of `plan` as run: the first 16 hex digits of the SHA-256 of its
 /// `scenario.ron` text (the scenario with every default filled in and `--trials`/`--seed`
@@ -48,7 +115,7 @@ struct LineFile {
     file: File,
     pending: Vec<u8>,
     /// The first line that could not be encoded, reported at the next flush.
-    failed: Option<csv::Error>,
+    failed: Option<ReportError>,
 }
 
 impl LineFile {
@@ -65,7 +132,7 @@ impl LineFile {
         })
     }
 
-    fn append(&mut self, line: Result<Vec<u8>, csv::Error>) {
+    fn append(&mut self, line: Result<Vec<u8>, ReportError>) {
         match line {
             Ok(line) => self.pending.extend_from_slice(&line),
             Err(e) => {
@@ -83,10 +150,7 @@ impl LineFile {
             self.pending.clear();
         }
         match self.failed.take() {
-            Some(source) => Err(ReportError::Csv {
-                path: self.path.clone(),
-                source,
-            }),
+            Some(e) => Err(e),
             None => Ok(()),
         }
     }
@@ -101,7 +165,7 @@ pub struct RowsAppender {
 }
 
 impl RowsAppender {
-    /// Replaces `path` (atomically) with the preamble and `records`, and `tidy` (if given) with
+    /// Replaces `path` (atomically) with the header line and `records`, and `tidy` (if given) with
     /// the `trials.csv` header and `records`, then opens them to append.
     pub fn create(
         path: &Path,
@@ -126,9 +190,18 @@ impl RowsAppender {
 
     /// Adds `record`'s row for each file; the next `flush` writes it.
     pub fn append(&mut self, record: &TrialRecord) {
-        self.rows.append(report::encode_row(record));
+        let line = rows_file::encode_row(record).map_err(|source| ReportError::Json {
+            path: self.rows.path.clone(),
+            source,
+        });
+        self.rows.append(line);
         if let Some((tidy, axis_count)) = &mut self.tidy {
-            tidy.append(report::encode_trial_row(record, *axis_count));
+            let line =
+                report::encode_trial_row(record, *axis_count).map_err(|source| ReportError::Csv {
+                    path: tidy.path.clone(),
+                    source,
+                });
+            tidy.append(line);
         }
     }
 
@@ -142,20 +215,21 @@ impl RowsAppender {
     }
 }
 
-/// Writes a whole rows file atomically: the preamble, then `records` in the given order.
+/// Writes a whole rows file atomically: the header, then `records` in the given order.
 pub fn write_rows(
     path: &Path,
     fingerprint: &str,
     plan: &Plan,
     records: &[TrialRecord],
 ) -> Result<(), ReportError> {
-    let csv_error = |source| ReportError::Csv {
+    let json_error = |source| ReportError::Json {
         path: path.to_path_buf(),
         source,
     };
-    let mut bytes = report::rows_preamble(fingerprint, &plan.axes).map_err(csv_error)?;
+    let mut bytes =
+        rows_file::header_line(&plan.scenario.name, fingerprint, &plan.axes).map_err(json_error)?;
     for record in records {
-        bytes.extend(report::encode_row(record).map_err(csv_error)?);
+        bytes.extend(rows_file::encode_row(record).map_err(json_error)?);
     }
     report::write_bytes_atomically(path, &bytes)
 }
@@ -170,65 +244,69 @@ pub fn read_rows(
     fingerprint: &str,
     wanted: &dyn Fn(usize, usize) -> bool,
 ) -> Result<Vec<TrialRecord>, SessionError> {
-    let shown = path.display();
     let text = std::fs::read_to_string(path).map_err(|source| SessionError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let parsed = report::parse_rows(&text, &plan.axes)
-        .map_err(|e| SessionError::Input(format!("{shown}: {e}")))?;
-    if parsed.fingerprint != fingerprint {
-        return Err(SessionError::Input(format!(
-            "{shown}: holds trials of another scenario (fingerprint {}, this run's is \
-             {fingerprint}); give the same scenario and --trials/--seed, or another --out",
-            parsed.fingerprint
-        )));
+    let file_error = |source| SavedRowsError::File {
+        path: path.to_path_buf(),
+        source,
+    };
+    let parsed = rows_file::parse(&text).map_err(file_error)?;
+    if parsed.header.fingerprint != fingerprint {
+        return Err(SavedRowsError::ForeignScenario {
+            path: path.to_path_buf(),
+            found: parsed.header.fingerprint,
+            expected: fingerprint.to_string(),
+        }
+        .into());
     }
+    rows_file::check_axes(&parsed.header, &plan.axes).map_err(file_error)?;
     let mut rows: BTreeMap<(usize, usize), TrialRecord> = BTreeMap::new();
     for record in parsed.records {
         let (point, trial) = (record.point, record.trial);
-        let at = format!("{shown}: point {point}, trial {trial}");
-        check_row(plan, &record).map_err(|e| SessionError::Input(format!("{at}: {e}")))?;
-        if !wanted(point, trial) {
-            return Err(SessionError::Input(format!(
-                "{at}: not one of this run's trials (a row of another shard?)"
-            )));
-        }
-        match rows.get(&(point, trial)) {
-            Some(earlier) if *earlier != record => {
-                return Err(SessionError::Input(format!(
-                    "{at}: appears twice with different results"
-                )));
+        let problem = match check_row(plan, &record) {
+            Err(problem) => Some(problem),
+            Ok(()) if !wanted(point, trial) => Some(RowProblem::NotWanted),
+            Ok(()) => match rows.get(&(point, trial)) {
+                Some(earlier) if *earlier != record => Some(RowProblem::Conflict),
+                Some(_) => None,
+                None => {
+                    rows.insert((point, trial), record);
+                    None
+                }
+            },
+        };
+        if let Some(problem) = problem {
+            return Err(SavedRowsError::Row {
+                path: path.to_path_buf(),
+                point,
+                trial,
+                problem,
             }
-            Some(_) => {}
-            None => {
-                rows.insert((point, trial), record);
-            }
+            .into());
         }
     }
     Ok(rows.into_values().collect())
 }
 
 /// A row belongs to `plan`: its point and trial exist, and its seed and axis values are theirs.
-fn check_row(plan: &Plan, record: &TrialRecord) -> Result<(), String> {
+fn check_row(plan: &Plan, record: &TrialRecord) -> Result<(), RowProblem> {
     let Some(point) = plan.points.get(record.point) else {
-        return Err(format!("the scenario has {} points", plan.points.len()));
+        return Err(RowProblem::NoSuchPoint(plan.points.len()));
     };
     if record.trial >= plan.trials() as usize {
-        return Err(format!(
-            "the scenario has {} trials per point",
-            plan.trials()
-        ));
+        return Err(RowProblem::NoSuchTrial(plan.trials()));
     }
     if record.seed != trial_seed(point.scenario.seed, record.point, record.trial) {
-        return Err(format!("seed {} is not this trial's", record.seed));
+        return Err(RowProblem::Seed(record.seed));
     }
     let labels: Vec<String> = point.values.iter().map(|v| v.label()).collect();
     if record.axis_values != labels {
-        return Err(format!(
-            "sweep values {:?} are not this point's {labels:?}",
-            record.axis_values
-        ));
+        return Err(RowProblem::AxisValues {
+            found: record.axis_values.clone(),
+            expected: labels,
+        });
     }
     Ok(())
 }

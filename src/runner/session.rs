@@ -1,5 +1,5 @@
 //! One `run` of a scenario into its folder, made to survive interruption: each trial's row is
-//! appended to `trials.partial.csv` (lossless, for `--resume`) and to `trials.csv` (tidy) the
+//! appended to `trials.partial.jsonl` (lossless, for `--resume`) and to `trials.csv` (tidy) the
 //! moment it finishes, so a kill or Ctrl-C loses only the trials in flight and leaves a
 //! `trials.csv` whose rows are all complete (in finishing order; the end of the run rewrites
 //! it in (point, trial) order). With `resume`, the rows already in the folder are read back (checked
@@ -7,7 +7,7 @@
 //! the end are then byte-identical to an uninterrupted run's (`run.json` apart from wall time).
 //!
 //! With a [`Shard`], only that share of the trials runs and the folder receives the shard's
-//! rows (`shard.csv`, lossless, in (point, trial) order), `scenario.ron` and, last, the marker
+//! rows (`shard.jsonl`, lossless, in (point, trial) order), `scenario.ron` and, last, the marker
 //! `shard.json`, for `merge` to assemble.
 
 use std::collections::BTreeSet;
@@ -15,12 +15,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::output::{prepare_output, write_outputs};
-use super::saved::{fingerprint, read_rows, RowsAppender, PARTIAL};
-use super::shard::{self, Shard, ShardMarker, SHARD_MARKER};
+use super::saved::{fingerprint, read_rows, RowsAppender, SavedRowsError, PARTIAL};
+use super::shard::{self, Shard, ShardError, ShardMarker, SHARD_MARKER};
 use super::stats::RunStats;
-use super::{assemble, jobs, progress_bar, run_jobs, Finishing, RunError, RunOptions};
+use super::{assemble, jobs, run_jobs, Finishing, Progress, RunError, RunOptions};
+use crate::records::{RunResult, TrialRecord};
 use crate::report::{self, PointSummary, ReportError};
-use crate::runner::record::{RunResult, TrialRecord};
 use crate::scenario::Plan;
 
 /// How to run a scenario into its folder.
@@ -30,8 +30,6 @@ pub struct SessionOptions {
     pub out: PathBuf,
     /// Worker threads (at least 1).
     pub threads: usize,
-    /// Show a progress bar on stderr (only drawn when stderr is a terminal).
-    pub progress: bool,
     /// Keep the trials already saved in `out` (after checking they are this scenario's).
     pub resume: bool,
     /// Run only this share of the trials and write a shard folder.
@@ -50,7 +48,7 @@ pub enum Finished {
         /// Per-point summaries.
         summaries: Vec<PointSummary>,
     },
-    /// The shard's trials: `shard.csv`, `scenario.ron` and `shard.json` are written.
+    /// The shard's trials: `shard.jsonl`, `scenario.ron` and `shard.json` are written.
     Shard {
         /// Which shard.
         shard: Shard,
@@ -80,10 +78,15 @@ pub struct SessionReport {
 /// A session that could not finish.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
-    /// Bad input, one line: saved rows of another scenario, unreadable rows, shards that do
-    /// not fit together.
-    #[error("{0}")]
-    Input(String),
+    /// Saved rows that do not fit this run (bad input).
+    #[error(transparent)]
+    Rows(Box<SavedRowsError>),
+    /// The output folder holds another run's results (bad input).
+    #[error(transparent)]
+    Folder(Box<FolderError>),
+    /// Shard folders that cannot be merged, or a shard marker that cannot be read (bad input).
+    #[error(transparent)]
+    Shards(Box<ShardError>),
     /// A file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
@@ -100,9 +103,74 @@ pub enum SessionError {
     Report(#[from] ReportError),
 }
 
-/// Runs `plan` (or its shard) into `options.out`, saving rows as trials finish; see the module
+// Boxed, so that a `Result<_, SessionError>` stays small on the success path.
+impl From<SavedRowsError> for SessionError {
+    fn from(e: SavedRowsError) -> Self {
+        SessionError::Rows(Box::new(e))
+    }
+}
+
+impl From<FolderError> for SessionError {
+    fn from(e: FolderError) -> Self {
+        SessionError::Folder(Box::new(e))
+    }
+}
+
+impl From<ShardError> for SessionError {
+    fn from(e: ShardError) -> Self {
+        SessionError::Shards(Box::new(e))
+    }
+}
+
+impl SessionError {
+    /// Whether the error is bad input (saved rows, folders or shards that do not fit this run:
+    /// the command line exits 2 with the one-line message) rather than a failure.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            SessionError::Rows(_) | SessionError::Folder(_) | SessionError::Shards(_)
+        )
+    }
+}
+
+/// An output folder that `--resume` found complete, but with another run in it.
+#[derive(Debug, thiserror::Error)]
+pub enum FolderError {
+    /// A shard folder of this scenario, but another shard.
+    #[error("{folder}: holds shard {found}, not {wanted}; give another --out")]
+    OtherShard {
+        /// The folder.
+        folder: PathBuf,
+        /// The shard it holds.
+        found: Shard,
+        /// The shard asked for.
+        wanted: Shard,
+    },
+    /// A complete run (or shard) of another scenario.
+    #[error(
+        "{folder}: holds a complete run of another scenario ({file} has fingerprint {found}, \
+         this run's is {expected}); give the same scenario and --trials/--seed, or another --out"
+    )]
+    OtherScenario {
+        /// The folder.
+        folder: PathBuf,
+        /// The file whose fingerprint differs (`scenario.ron` or `shard.json`).
+        file: PathBuf,
+        /// Its fingerprint.
+        found: String,
+        /// This run's.
+        expected: String,
+    },
+}
+
+/// Runs `plan` (or its shard) into `options.out`, saving rows as trials finish and telling
+/// `progress` (one run, labelled with the scenario's name and the shard); see the module
 /// documentation.
-pub fn run_session(plan: &Plan, options: &SessionOptions) -> Result<SessionReport, SessionError> {
+pub fn run_session(
+    plan: &Plan,
+    options: &SessionOptions,
+    progress: &mut dyn Progress,
+) -> Result<SessionReport, SessionError> {
     let fingerprint = fingerprint(plan)?;
     let all = jobs(plan);
     let total = all.len();
@@ -148,15 +216,13 @@ pub fn run_session(plan: &Plan, options: &SessionOptions) -> Result<SessionRepor
         Some(shard) => format!("{} {shard}", plan.scenario.name),
         None => plan.scenario.name.clone(),
     };
-    let bar = progress_bar(share.len() as u64, options.progress, &label);
-    bar.set_position(reused as u64);
+    progress.run_started(&label, share.len() as u64, reused as u64);
     let run_options = RunOptions {
         threads: options.threads,
-        progress: options.progress,
     };
     let started = Instant::now();
     let mut count = 0;
-    let ran = run_jobs(plan, &todo, &run_options, &[&bar], &mut |finishing| {
+    let ran = run_jobs(plan, &todo, &run_options, progress, &mut |finishing| {
         match finishing {
             Finishing::Trial(record) => {
                 appender.append(record);
@@ -170,7 +236,7 @@ pub fn run_session(plan: &Plan, options: &SessionOptions) -> Result<SessionRepor
         }
         Ok(())
     });
-    bar.finish_and_clear();
+    progress.run_finished();
     // What finished is saved even if the run stopped on an error.
     let flushed = appender.flush().map_err(RunError::Save);
     let ran = ran?;
@@ -233,22 +299,24 @@ fn is_complete(
         Some(shard) => {
             let found = shard::read_marker(out)?;
             if found.fingerprint == fingerprint && found.shard() != shard {
-                return Err(SessionError::Input(format!(
-                    "{}: holds shard {}, not {shard}; give another --out",
-                    out.display(),
-                    found.shard()
-                )));
+                return Err(FolderError::OtherShard {
+                    folder: out.to_path_buf(),
+                    found: found.shard(),
+                    wanted: shard,
+                }
+                .into());
             }
             (found.fingerprint, marker.to_path_buf())
         }
     };
     if found != fingerprint {
-        return Err(SessionError::Input(format!(
-            "{}: holds a complete run of another scenario ({} has fingerprint {found}, this \
-             run's is {fingerprint}); give the same scenario and --trials/--seed, or another --out",
-            out.display(),
-            at.display()
-        )));
+        return Err(FolderError::OtherScenario {
+            folder: out.to_path_buf(),
+            file: at,
+            found,
+            expected: fingerprint.to_string(),
+        }
+        .into());
     }
     Ok(true)
 }

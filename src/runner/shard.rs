@@ -3,8 +3,8 @@
 //! `merge` checks that a set of shard folders holds one scenario's trials exactly once and
 //! writes the files an unsharded run writes, `trials.csv` and `summary.csv` byte-identical.
 //!
-//! A shard folder holds `shard.csv` (its rows, lossless, in (point, trial) order; see
-//! [`crate::report::rows_preamble`]), `scenario.ron` (the scenario as run) and, written last,
+//! A shard folder holds `shard.jsonl` (its rows, lossless, in (point, trial) order; see
+//! [`super::rows_file`]), `scenario.ron` (the scenario as run) and, written last,
 //! `shard.json` ([`ShardMarker`]), whose presence marks a finished shard.
 
 use std::collections::BTreeMap;
@@ -18,14 +18,14 @@ use super::output::{prepare_output, write_outputs};
 use super::saved::{fingerprint, read_rows, write_rows};
 use super::session::SessionError;
 use super::{assemble, jobs};
+use crate::records::{RunResult, TrialRecord};
 use crate::report::{self, PointSummary, ReportError};
-use crate::runner::record::{RunResult, TrialRecord};
-use crate::scenario::{self, Plan};
+use crate::scenario::{self, Plan, ScenarioError};
 
 /// A finished shard's marker file.
 pub const SHARD_MARKER: &str = "shard.json";
 /// A shard's rows.
-pub const SHARD_ROWS: &str = "shard.csv";
+pub const SHARD_ROWS: &str = "shard.jsonl";
 /// The `format` of a shard marker this version writes and reads.
 const FORMAT: &str = "pbft-sim shard v1";
 
@@ -55,12 +55,17 @@ impl fmt::Display for Shard {
     }
 }
 
+/// Text that is not a shard `I/N`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("expected I/N with 1 <= I <= N (e.g. 2/8), got `{0}`")]
+pub struct BadShard(pub String);
+
 impl FromStr for Shard {
-    type Err = String;
+    type Err = BadShard;
 
     /// `I/N` with 1 <= I <= N.
-    fn from_str(text: &str) -> Result<Shard, String> {
-        let bad = || format!("expected I/N with 1 <= I <= N (e.g. 2/8), got `{text}`");
+    fn from_str(text: &str) -> Result<Shard, BadShard> {
+        let bad = || BadShard(text.to_string());
         let (index, count) = text.split_once('/').ok_or_else(bad)?;
         let index: usize = index.trim().parse().map_err(|_| bad())?;
         let count: usize = count.trim().parse().map_err(|_| bad())?;
@@ -134,7 +139,7 @@ impl ShardMarker {
     }
 }
 
-/// Writes a finished shard into the prepared folder `out`: `shard.csv`, `scenario.ron`, then
+/// Writes a finished shard into the prepared folder `out`: `shard.jsonl`, `scenario.ron`, then
 /// `shard.json`.
 pub fn write_shard(
     out: &Path,
@@ -163,35 +168,168 @@ pub fn write_shard(
     report::write_bytes_atomically(&path, &bytes)
 }
 
+/// Shard folders that cannot be merged (or resumed), each one line of bad input.
+#[derive(Debug, thiserror::Error)]
+pub enum ShardError {
+    /// No folder was given.
+    #[error("merge: no shard folders given")]
+    NoFolders,
+    /// A folder does not exist.
+    #[error("{0}: no such folder")]
+    NoSuchFolder(PathBuf),
+    /// A folder without `shard.json`.
+    #[error(
+        "{}: not a finished shard (no {SHARD_MARKER}; resume it with `run --shard I/N \
+         --resume --out {}`)",
+        .0.display(),
+        .0.display()
+    )]
+    Unfinished(PathBuf),
+    /// `shard.json` is not a marker.
+    #[error("{path}: {source}")]
+    BadMarker {
+        /// The marker file.
+        path: PathBuf,
+        /// The JSON error.
+        source: serde_json::Error,
+    },
+    /// `shard.json` of another format version.
+    #[error("{path}: format `{found}`, expected `{FORMAT}`")]
+    Format {
+        /// The marker file.
+        path: PathBuf,
+        /// The format found.
+        found: String,
+    },
+    /// Two folders hold shards of different scenarios.
+    #[error(
+        "merge: {} holds scenario {:?} (fingerprint {}) but {} holds {:?} (fingerprint {}): \
+         not shards of one run",
+        .folder.display(), .scenario, .fingerprint, .first.display(), .first_scenario,
+        .first_fingerprint
+    )]
+    Mixed {
+        /// The folder that differs from the first.
+        folder: PathBuf,
+        /// Its scenario's name.
+        scenario: String,
+        /// Its fingerprint.
+        fingerprint: String,
+        /// The first folder.
+        first: PathBuf,
+        /// The first folder's scenario's name.
+        first_scenario: String,
+        /// The first folder's fingerprint.
+        first_fingerprint: String,
+    },
+    /// One shard given in two folders.
+    #[error("merge: shard {shard} is given twice ({} and {})", .first.display(), .second.display())]
+    Twice {
+        /// The shard.
+        shard: Shard,
+        /// Where it was first given.
+        first: PathBuf,
+        /// Where again.
+        second: PathBuf,
+    },
+    /// The first shard's `scenario.ron` does not load.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// The first shard's `scenario.ron` is not the scenario its marker names.
+    #[error("merge: {}: scenario.ron does not match {SHARD_MARKER} (was it edited?)", .0.display())]
+    EditedScenario(PathBuf),
+    /// A shard's rows and its marker disagree on how many trials it holds.
+    #[error("merge: {}: {SHARD_ROWS} holds {rows} trials but {SHARD_MARKER} says {marker}", .folder.display())]
+    CountMismatch {
+        /// The shard folder.
+        folder: PathBuf,
+        /// Trials in its rows file.
+        rows: usize,
+        /// Trials its marker counts.
+        marker: usize,
+    },
+    /// Two shards hold the same trial.
+    #[error(
+        "merge: {} and {} both hold trial {trial} of point {point} (overlapping shards)",
+        .first.display(), .second.display()
+    )]
+    Overlap {
+        /// The folder that held it first.
+        first: PathBuf,
+        /// The other.
+        second: PathBuf,
+        /// The point.
+        point: usize,
+        /// The trial.
+        trial: usize,
+    },
+    /// Trials no shard holds.
+    #[error("merge: {0}")]
+    Missing(MissingTrials),
+}
+
+/// Trials of the run that no given shard holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MissingTrials {
+    /// The (point, trial) pairs missing, in order.
+    pub missing: Vec<(usize, usize)>,
+    /// Trials in the whole run.
+    pub total: usize,
+    /// The shards `I/N` not given, when every shard given has the same N.
+    pub absent_shards: Vec<Shard>,
+}
+
+impl fmt::Display for MissingTrials {
+    /// `K of M trials missing, as (point, trial): (0, 2), ...; shards not given: 3/3`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SHOWN: usize = 8;
+        let mut listed: Vec<String> = self
+            .missing
+            .iter()
+            .take(SHOWN)
+            .map(|(p, t)| format!("({p}, {t})"))
+            .collect();
+        if self.missing.len() > SHOWN {
+            listed.push("...".into());
+        }
+        write!(
+            f,
+            "{} of {} trials missing, as (point, trial): {}",
+            self.missing.len(),
+            self.total,
+            listed.join(", ")
+        )?;
+        if !self.absent_shards.is_empty() {
+            let absent: Vec<String> = self.absent_shards.iter().map(Shard::to_string).collect();
+            write!(f, "; shards not given: {}", absent.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
 /// Reads the marker of the shard folder `dir`.
 pub fn read_marker(dir: &Path) -> Result<ShardMarker, SessionError> {
     let path = dir.join(SHARD_MARKER);
     if !dir.is_dir() {
-        return Err(SessionError::Input(format!(
-            "{}: no such folder",
-            dir.display()
-        )));
+        return Err(ShardError::NoSuchFolder(dir.to_path_buf()).into());
     }
     if !path.is_file() {
-        return Err(SessionError::Input(format!(
-            "{}: not a finished shard (no {SHARD_MARKER}; resume it with `run --shard I/N \
-             --resume --out {}`)",
-            dir.display(),
-            dir.display()
-        )));
+        return Err(ShardError::Unfinished(dir.to_path_buf()).into());
     }
     let text = std::fs::read_to_string(&path).map_err(|source| SessionError::Read {
         path: path.clone(),
         source,
     })?;
-    let marker: ShardMarker = serde_json::from_str(&text)
-        .map_err(|e| SessionError::Input(format!("{}: {e}", path.display())))?;
+    let marker: ShardMarker = match serde_json::from_str(&text) {
+        Ok(marker) => marker,
+        Err(source) => return Err(ShardError::BadMarker { path, source }.into()),
+    };
     if marker.format != FORMAT {
-        return Err(SessionError::Input(format!(
-            "{}: format `{}`, expected `{FORMAT}`",
-            path.display(),
-            marker.format
-        )));
+        return Err(ShardError::Format {
+            path,
+            found: marker.format,
+        }
+        .into());
     }
     Ok(marker)
 }
@@ -221,45 +359,39 @@ pub struct MergeReport {
 /// Reads the shard folders `dirs` and checks that they are finished shards of one scenario
 /// that together hold every trial exactly once. Every problem is one line of bad input.
 pub fn load_shards(dirs: &[PathBuf]) -> Result<MergedShards, SessionError> {
-    let input = |m: String| SessionError::Input(format!("merge: {m}"));
     let Some(first_dir) = dirs.first() else {
-        return Err(input("no shard folders given".into()));
+        return Err(ShardError::NoFolders.into());
     };
     let markers = dirs
         .iter()
         .map(|d| read_marker(d))
         .collect::<Result<Vec<_>, _>>()?;
-    let first = &markers[0];
+    let first = markers.first().ok_or(ShardError::NoFolders)?;
     let mut given: BTreeMap<Shard, &Path> = BTreeMap::new();
     for (dir, marker) in dirs.iter().zip(&markers) {
         if marker.fingerprint != first.fingerprint {
-            return Err(input(format!(
-                "{} holds scenario {:?} (fingerprint {}) but {} holds {:?} (fingerprint {}): \
-                 not shards of one run",
-                dir.display(),
-                marker.scenario,
-                marker.fingerprint,
-                first_dir.display(),
-                first.scenario,
-                first.fingerprint
-            )));
+            return Err(ShardError::Mixed {
+                folder: dir.clone(),
+                scenario: marker.scenario.clone(),
+                fingerprint: marker.fingerprint.clone(),
+                first: first_dir.clone(),
+                first_scenario: first.scenario.clone(),
+                first_fingerprint: first.fingerprint.clone(),
+            }
+            .into());
         }
         if let Some(earlier) = given.insert(marker.shard(), dir) {
-            return Err(input(format!(
-                "shard {} is given twice ({} and {})",
-                marker.shard(),
-                earlier.display(),
-                dir.display()
-            )));
+            return Err(ShardError::Twice {
+                shard: marker.shard(),
+                first: earlier.to_path_buf(),
+                second: dir.clone(),
+            }
+            .into());
         }
     }
-    let mut plan = scenario::load(&first_dir.join("scenario.ron"))
-        .map_err(|e| SessionError::Input(e.to_string()))?;
+    let mut plan = scenario::load(&first_dir.join("scenario.ron")).map_err(ShardError::Scenario)?;
     if fingerprint(&plan)? != first.fingerprint {
-        return Err(input(format!(
-            "{}: scenario.ron does not match {SHARD_MARKER} (was it edited?)",
-            first_dir.display()
-        )));
+        return Err(ShardError::EditedScenario(first_dir.clone()).into());
     }
     plan.file = first.file.clone();
     let mut owner: BTreeMap<(usize, usize), &Path> = BTreeMap::new();
@@ -269,23 +401,23 @@ pub fn load_shards(dirs: &[PathBuf]) -> Result<MergedShards, SessionError> {
             true
         })?;
         if rows.len() != marker.trials {
-            return Err(input(format!(
-                "{}: {SHARD_ROWS} holds {} trials but {SHARD_MARKER} says {}",
-                dir.display(),
-                rows.len(),
-                marker.trials
-            )));
+            return Err(ShardError::CountMismatch {
+                folder: dir.clone(),
+                rows: rows.len(),
+                marker: marker.trials,
+            }
+            .into());
         }
         for record in rows {
             let key = (record.point, record.trial);
             if let Some(other) = owner.insert(key, dir) {
-                return Err(input(format!(
-                    "{} and {} both hold trial {} of point {} (overlapping shards)",
-                    other.display(),
-                    dir.display(),
-                    key.1,
-                    key.0
-                )));
+                return Err(ShardError::Overlap {
+                    first: other.to_path_buf(),
+                    second: dir.clone(),
+                    point: key.0,
+                    trial: key.1,
+                }
+                .into());
             }
             records.push(record);
         }
@@ -297,7 +429,7 @@ pub fn load_shards(dirs: &[PathBuf]) -> Result<MergedShards, SessionError> {
         .copied()
         .collect();
     if !missing.is_empty() {
-        return Err(input(missing_trials(&missing, all.len(), &markers)));
+        return Err(ShardError::Missing(missing_trials(missing, all.len(), &markers)).into());
     }
     let wall_s = markers.iter().map(|m| m.wall_s).sum();
     let result = assemble(&plan, records, wall_s);
@@ -308,33 +440,26 @@ pub fn load_shards(dirs: &[PathBuf]) -> Result<MergedShards, SessionError> {
     })
 }
 
-/// `K of M trials missing: (point, trial) (0, 2), ...; shards not given: 3/3`.
-fn missing_trials(missing: &[(usize, usize)], total: usize, markers: &[ShardMarker]) -> String {
-    const SHOWN: usize = 8;
-    let mut listed: Vec<String> = missing
-        .iter()
-        .take(SHOWN)
-        .map(|(p, t)| format!("({p}, {t})"))
-        .collect();
-    if missing.len() > SHOWN {
-        listed.push("...".into());
-    }
-    let mut line = format!(
-        "{} of {total} trials missing, as (point, trial): {}",
-        missing.len(),
-        listed.join(", ")
-    );
-    let count = markers[0].of;
-    if markers.iter().all(|m| m.of == count) {
-        let absent: Vec<String> = (1..=count)
+/// The trials `missing` of `total`, and the shards not given when every marker has one count.
+fn missing_trials(
+    missing: Vec<(usize, usize)>,
+    total: usize,
+    markers: &[ShardMarker],
+) -> MissingTrials {
+    let count = markers.first().map_or(0, |m| m.of);
+    let absent_shards = if markers.iter().all(|m| m.of == count) {
+        (1..=count)
             .filter(|i| !markers.iter().any(|m| m.shard == *i))
-            .map(|i| format!("{i}/{count}"))
-            .collect();
-        if !absent.is_empty() {
-            line.push_str(&format!("; shards not given: {}", absent.join(", ")));
-        }
+            .map(|index| Shard { index, count })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    MissingTrials {
+        missing,
+        total,
+        absent_shards,
     }
-    line
 }
 
 /// Writes `merged` into `out` as an unsharded run writes it (`run.json` last; its `threads` is

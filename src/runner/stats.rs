@@ -1,7 +1,7 @@
 //! How fast a session ran: trials, delivered events and messages per wall-clock second of the
 //! trials run, and the process's peak resident memory (`run --stats`).
 
-use crate::runner::record::TrialRecord;
+use crate::records::TrialRecord;
 
 /// Totals over the trials one session ran.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

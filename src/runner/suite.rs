@@ -12,10 +12,9 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget};
-
 use super::output::{prepare_output, write_outputs};
-use super::{progress_target, run_with_bars, style_bar, RunError, RunOptions};
+use super::{run, Progress, RunError, RunOptions};
+use crate::records::InvalidScenario;
 use crate::report::{self, IndexRow, ReportError};
 use crate::scenario::{self, locate::locate, Plan};
 
@@ -24,16 +23,6 @@ pub const DEFAULT_OUT: &str = "results/suite";
 
 /// Scenario names that would collide with the suite's own files in the output folder.
 const RESERVED_NAMES: [&str; 2] = ["index.csv", "index.md"];
-
-/// A scenario file left out of a suite, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InvalidScenario {
-    /// The file (or folder), as given or as found.
-    pub file: String,
-    /// One line, `FILE:LINE:COL: what is wrong` or `FILE: what is wrong` (as `check` prints it
-    /// after `error: `).
-    pub message: String,
-}
 
 /// The scenarios of a suite, loaded and validated, in order.
 #[derive(Clone, Debug, Default)]
@@ -51,8 +40,6 @@ pub struct SuiteOptions {
     pub out: PathBuf,
     /// Worker threads (at least 1) for each scenario's trials.
     pub threads: usize,
-    /// Show progress bars on stderr (only drawn when stderr is a terminal).
-    pub progress: bool,
 }
 
 /// What a suite did.
@@ -212,16 +199,24 @@ fn name_error(path: &Path, file: &str, problem: &str) -> String {
 
 /// Runs every plan of `loaded` in order into `options.out/<name>/` (prepared first, written as
 /// [`write_outputs`] does, `run.json` last), then writes `index.csv` and `index.md` there (a
-/// previous suite's index is removed before the first trial). Progress: an overall bar and,
-/// while a scenario runs, its own bar above it, on stderr, when asked for and stderr is a
-/// terminal; all are cleared when the suite ends.
-pub fn run_suite(loaded: &LoadedSuite, options: &SuiteOptions) -> Result<SuiteReport, SuiteError> {
+/// previous suite's index is removed before the first trial). `progress` is told of the suite
+/// and of each scenario's run, and that the suite ended even when it failed.
+pub fn run_suite(
+    loaded: &LoadedSuite,
+    options: &SuiteOptions,
+    progress: &mut dyn Progress,
+) -> Result<SuiteReport, SuiteError> {
     let started = Instant::now();
     prepare_suite_output(&options.out)?;
-    let multi = MultiProgress::with_draw_target(progress_target(options.progress));
-    let result = run_all(loaded, options, &multi);
-    // Best effort: leave the terminal clean for the table or the error line.
-    let _ = multi.clear();
+    let names: Vec<&str> = loaded
+        .plans
+        .iter()
+        .map(|p| p.scenario.name.as_str())
+        .collect();
+    let total: u64 = loaded.plans.iter().map(Plan::total_trials).sum();
+    progress.suite_started(&names, total);
+    let result = run_all(loaded, options, progress);
+    progress.suite_finished();
     let rows = result?;
     report::write_index_csv(&options.out.join("index.csv"), &rows)?;
     report::write_index_md(&options.out.join("index.md"), &rows, &loaded.invalid)?;
@@ -254,54 +249,22 @@ fn prepare_suite_output(out: &Path) -> Result<(), ReportError> {
 fn run_all(
     loaded: &LoadedSuite,
     options: &SuiteOptions,
-    multi: &MultiProgress,
+    progress: &mut dyn Progress,
 ) -> Result<Vec<IndexRow>, SuiteError> {
-    let count = loaded.plans.len();
-    let width = loaded
-        .plans
-        .iter()
-        .map(|p| p.scenario.name.chars().count())
-        .chain(std::iter::once("suite".len()))
-        .max()
-        .unwrap_or(0);
-    let total: u64 = loaded.plans.iter().map(Plan::total_trials).sum();
-    let overall = multi.add(hidden_bar(total));
-    style_bar(
-        &overall,
-        "{prefix} [{bar:30}] {pos}/{len} trials {elapsed_precise} {msg}",
-    );
-    overall.set_prefix(format!("{:<width$}", "suite"));
     let run_options = RunOptions {
         threads: options.threads,
-        progress: options.progress,
     };
-    let mut rows = Vec::with_capacity(count);
-    for (i, plan) in loaded.plans.iter().enumerate() {
+    let mut rows = Vec::with_capacity(loaded.plans.len());
+    for plan in &loaded.plans {
         let name = &plan.scenario.name;
-        overall.set_message(format!("scenario {}/{count}", i + 1));
         let dir = options.out.join(name);
         prepare_output(&dir)?;
-        let bar = multi.insert_before(&overall, hidden_bar(plan.total_trials()));
-        style_bar(
-            &bar,
-            "{prefix} [{bar:30}] {pos}/{len} trials {elapsed_precise}",
-        );
-        bar.set_prefix(format!("{name:<width$}"));
-        let result = run_with_bars(plan, &run_options, &[&bar, &overall]).map_err(|source| {
-            SuiteError::Run {
-                name: name.clone(),
-                source,
-            }
+        let result = run(plan, &run_options, progress).map_err(|source| SuiteError::Run {
+            name: name.clone(),
+            source,
         })?;
-        bar.finish_and_clear();
         write_outputs(&dir, plan, &result, options.threads)?;
         rows.push(IndexRow::from_run(&plan.file, &result));
     }
-    overall.finish_and_clear();
     Ok(rows)
-}
-
-/// A bar that draws nowhere until a `MultiProgress` adopts it.
-fn hidden_bar(total: u64) -> ProgressBar {
-    ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden())
 }

@@ -1,7 +1,10 @@
 //! What one trial measured: the row the runner writes for it, before the sweep columns.
 
+use serde::{Deserialize, Serialize};
+
 /// The result of one trial.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TrialOutcome {
     /// Every request completed and every honest replica committed every request, in time.
     pub success: bool,

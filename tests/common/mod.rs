@@ -138,8 +138,8 @@ pub fn run_scenario_file(path: &str) -> Vec<pbft_sim::runner::TrialRecord> {
 }
 
 fn run_plan(plan: &pbft_sim::scenario::Plan) -> Vec<pbft_sim::runner::TrialRecord> {
-    let bar = pbft_sim::runner::progress_bar(plan.total_trials(), false, "test");
-    pbft_sim::runner::run(plan, &pbft_sim::runner::RunOptions::default(), &bar)
+    let options = pbft_sim::runner::RunOptions::default();
+    pbft_sim::runner::run(plan, &options, &mut pbft_sim::runner::NoProgress)
         .expect("the run completes")
         .records
 }
