@@ -98,7 +98,12 @@ fn commands() -> Vec<(String, String, Vec<String>, Vec<String>)> {
             ] {
                 let mut rest = line;
                 while let Some(at) = rest.find(marker) {
+                    // A command starts a line, a word or a code span; not inside a string.
+                    let before = rest[..at].chars().last();
                     rest = &rest[at + marker.len()..];
+                    if before.is_some_and(|c| !(c.is_whitespace() || c == '`')) {
+                        continue;
+                    }
                     // The command ends at a closing backtick, a comment or the line's end.
                     let end = rest.find(['`', '#']).unwrap_or(rest.len());
                     let words: Vec<&str> = rest[..end].split_whitespace().collect();
