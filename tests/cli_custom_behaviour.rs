@@ -7,6 +7,8 @@
 //! (`target/<profile>/examples/custom_behaviour`); a targeted run needs it built too:
 //! `cargo build --example custom_behaviour && cargo test --test cli_custom_behaviour`.
 
+#![allow(clippy::panic)] // helpers outside #[test] functions fail a test by panicking
+
 mod common;
 
 use std::ffi::OsStr;

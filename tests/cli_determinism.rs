@@ -4,6 +4,8 @@
 //! vacuous). Also checks run.json, the closing `N trials, M messages in ...` line, the columns of
 //! trials.csv, and that the scenario.ron written with the results reproduces them.
 
+#![allow(clippy::panic)] // helpers outside #[test] functions fail a test by panicking
+
 mod common;
 
 use std::path::{Path, PathBuf};

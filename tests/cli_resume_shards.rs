@@ -7,6 +7,8 @@
 //! refused. Three `--shard I/3` processes merged give the single run's files; incomplete,
 //! overlapping or mixed shards are refused with one line. `--stats` prints one `stats:` line.
 
+#![allow(clippy::panic)] // helpers outside #[test] functions fail a test by panicking
+
 mod common;
 
 use std::collections::BTreeMap;

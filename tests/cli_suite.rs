@@ -4,6 +4,8 @@
 //! skipped (exit 2 once the others ran); so is a second file using a name already taken. The
 //! same suite twice gives the same index (but for wall times) and the same trials.
 
+#![allow(clippy::panic)] // helpers outside #[test] functions fail a test by panicking
+
 mod common;
 
 use std::ffi::OsStr;
