@@ -28,7 +28,7 @@ mod builtin;
 mod corrupt;
 mod equivocate;
 mod filter;
-pub mod placement;
+mod placement;
 mod registry;
 mod replay;
 mod spec;
@@ -43,8 +43,9 @@ pub use builtin::{SeedAdversary, Silent};
 pub use corrupt::{Mutate, WrongDigest};
 pub use equivocate::Equivocate;
 pub use filter::{Censor, SelectiveSilence};
-pub use placement::{place, place_groups, ByzantineGroup, Placement};
-pub use registry::{is_registered, register, registered, Built, Factory};
+pub(crate) use placement::place;
+pub use placement::{ByzantineGroup, Placement};
+pub use registry::{is_registered, register, registered, Built};
 pub use replay::Replay;
 pub use spec::{check_spec, BehaviourSpec, MutateField, UnknownBehaviour};
 pub use split_brain::SplitBrain;
@@ -291,7 +292,11 @@ impl BuildContext {
 /// replicas in one `BuildContext`), so that a build error (a coalition's state type, a factory
 /// that refuses) is reported when the scenario is checked, before any trial runs. The error
 /// names the group: `(index in groups, why)`.
-pub fn check_build(groups: &[ByzantineGroup], n: u32, f: u32) -> Result<(), (usize, BuildError)> {
+pub(crate) fn check_build(
+    groups: &[ByzantineGroup],
+    n: u32,
+    f: u32,
+) -> Result<(), (usize, BuildError)> {
     use rand::SeedableRng;
     let mut rng = SimRng::seed_from_u64(0);
     let mut ctx = BuildContext::new(n, f);

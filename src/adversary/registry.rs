@@ -12,7 +12,7 @@ use super::{Behaviour, BuildContext, BuildError};
 
 /// Builds one replica's behaviour for one trial; the context says which replica, n and f, and
 /// holds the trial's coalitions.
-pub type Factory =
+pub(crate) type Factory =
     Arc<dyn Fn(&mut BuildContext) -> Result<Box<dyn Behaviour>, BuildError> + Send + Sync>;
 
 /// What a factory given to [`register`] may return: a behaviour (boxed or not), or a

@@ -30,10 +30,11 @@ use std::path::PathBuf;
 pub(crate) use atomic::write_bytes_atomically;
 pub use charts::draw_charts;
 pub use fonts::InvalidFont;
-pub use index::{index_table, write_index_csv, write_index_md, IndexRow};
-pub use run_json::write_run_json;
+pub(crate) use index::{index_table, write_index_csv, write_index_md, IndexRow};
+pub(crate) use run_json::write_run_json;
 pub use summary::{summarize, PointSummary};
-pub use table::{summary_table, throughput_line};
+pub use table::summary_table;
+pub(crate) use table::throughput_line;
 pub(crate) use tidy_csv::{encode_trial_row, write_trials_rows};
 pub use tidy_csv::{write_summary_csv, write_trials_csv};
 

@@ -27,19 +27,13 @@ use crate::report::ReportError;
 use crate::scenario::{trial_spec, Plan};
 use crate::sim::seeds::trial_seed;
 use crate::sim::{run_trial, SimError};
-pub use output::{prepare_output, write_outputs};
+pub use output::write_outputs;
 pub use progress::{NoProgress, Progress};
-pub use rows_file::RowsFileError;
-pub use saved::{RowProblem, SavedRowsError};
-pub use session::{
-    run_session, Finished, FolderError, SessionError, SessionOptions, SessionReport,
-};
-pub use shard::{
-    load_shards, merge_shards, write_merged, BadShard, MergeReport, MergedShards, MissingTrials,
-    Shard, ShardError, ShardMarker,
-};
-pub use stats::{peak_rss_bytes, RunStats};
-pub use suite::{load_suite, run_suite, LoadedSuite, SuiteError, SuiteOptions, SuiteReport};
+// The CLI's verbs (resume, shards, suites): crate-internal, reached through `cli`.
+pub(crate) use session::{run_session, SessionError, SessionOptions};
+pub(crate) use shard::{load_shards, write_merged, Shard};
+pub(crate) use stats::peak_rss_bytes;
+pub(crate) use suite::{load_suite, run_suite, SuiteOptions};
 
 /// How to run.
 #[derive(Clone, Debug)]

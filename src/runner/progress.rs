@@ -34,9 +34,10 @@ impl Progress for NoProgress {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runner::suite::LoadedSuite;
     use crate::runner::{
-        run, run_session, run_suite, LoadedSuite, RunError, RunOptions, SessionError,
-        SessionOptions, SuiteOptions,
+        run, run_session, run_suite, RunError, RunOptions, SessionError, SessionOptions,
+        SuiteOptions,
     };
     use crate::scenario::{self, Plan};
 

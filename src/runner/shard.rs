@@ -474,9 +474,3 @@ pub fn write_merged(out: &Path, merged: &MergedShards) -> Result<MergeReport, Re
         shards: merged.markers.len(),
     })
 }
-
-/// Reads, checks and writes shards in one call: [`load_shards`] then [`write_merged`].
-pub fn merge_shards(dirs: &[PathBuf], out: &Path) -> Result<MergeReport, SessionError> {
-    let merged = load_shards(dirs)?;
-    Ok(write_merged(out, &merged)?)
-}
