@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use pbft_sim::adversary::{lock, register, Behaviour, BuildContext, BuildError, Context, Outgoing};
 use pbft_sim::protocol::{Action, Input, Message, NodeId};
 use pbft_sim::scenario::{self, Plan};
-use pbft_sim::sim::seeds::trial_seed;
+use pbft_sim::sim::trial_seed;
 use pbft_sim::sim::{run_trial_blocking, run_trial_reference, trial_lookahead_ns};
 
 fn compare(path: &str, trials: usize) -> usize {
