@@ -48,7 +48,9 @@ impl Links {
 
     /// Whether node `index` is a replica that is crashed at `now`.
     pub(super) fn is_down(&self, index: u32, now: u64) -> bool {
-        index < self.replicas && !self.model.faults.is_empty() && self.model.faults.crashed(index, now)
+        index < self.replicas
+            && !self.model.faults.is_empty()
+            && self.model.faults.crashed(index, now)
     }
 
     /// The fate of one message from node `source` to node `target` sent at `now`: the delays

@@ -278,7 +278,12 @@ impl Epoch {
     /// Gives the epoch's events from `from` on back to `agenda` under their own keys: an input
     /// a node gave back as that input, any other event as the actions it produced (none if
     /// its target was down).
-    pub(super) fn give_back_from(&mut self, from: usize, mut left: LeftInputs, agenda: &mut Agenda) {
+    pub(super) fn give_back_from(
+        &mut self,
+        from: usize,
+        mut left: LeftInputs,
+        agenda: &mut Agenda,
+    ) {
         left.sort_unstable_by_key(|(index, _)| std::cmp::Reverse(*index));
         for later in from..self.events.len() {
             let given_back = left.last().is_some_and(|(at, _)| *at == later);

@@ -97,7 +97,12 @@ impl Metrics {
 
     /// Honest replica `replica` installed a state holding, per client, requests up to the
     /// given timestamp.
-    pub(super) fn transferred(&mut self, replica: ReplicaId, last: &[(ClientId, Timestamp)], now: u64) {
+    pub(super) fn transferred(
+        &mut self,
+        replica: ReplicaId,
+        last: &[(ClientId, Timestamp)],
+        now: u64,
+    ) {
         if self.honest.get(replica as usize).copied().unwrap_or(false) {
             self.state_transfers += 1;
         }

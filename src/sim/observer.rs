@@ -56,7 +56,8 @@ impl Observer {
         timestamp: Timestamp,
         result: u64,
     ) {
-        self.oracle.on_reply_sent(replica, client, timestamp, result);
+        self.oracle
+            .on_reply_sent(replica, client, timestamp, result);
     }
 
     /// `event` was applied, to a target that was `down` (crashed) or not: it joins the trace,

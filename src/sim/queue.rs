@@ -198,12 +198,7 @@ mod tests {
     fn op() -> impl proptest::strategy::Strategy<Value = Op> {
         use proptest::prelude::*;
         // Delays from the same instant to many buckets (a bucket is 65,536 ns).
-        let delay = prop_oneof![
-            Just(0u64),
-            0u64..70_000,
-            0u64..2_000_000,
-            0u64..300_000_000,
-        ];
+        let delay = prop_oneof![Just(0u64), 0u64..70_000, 0u64..2_000_000, 0u64..300_000_000,];
         prop_oneof![
             4 => delay.clone().prop_map(Op::Push),
             2 => (0usize..12).prop_map(Op::Pop),

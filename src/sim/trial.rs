@@ -232,15 +232,26 @@ fn run_parts_reference(
         replicas: parts.replicas,
         clients: parts.clients,
     };
-    let parts = match delivery {
-        Delivery::OneAtATime => EngineParts {
-            lookahead_ns: 0,
-            ..parts.engine
-        },
-        Delivery::Epochs => parts.engine,
-    };
-    let run = engine(spec, nodes, parts).run();
-    // Every step of `DirectNodes` is ready at once, so one poll runs the trial to its end.
+    run_at_once(engine(spec, nodes, parts.engine.delivering(delivery)))
+}
+
+impl EngineParts {
+    /// These parts, with the lookahead of `delivery`.
+    fn delivering(self, delivery: Delivery) -> EngineParts {
+        match delivery {
+            Delivery::OneAtATime => EngineParts {
+                lookahead_ns: 0,
+                ..self
+            },
+            Delivery::Epochs => self,
+        }
+    }
+}
+
+/// Runs `engine` to its end in one poll: every step of nodes called in place (`DirectNodes`)
+/// is ready at once.
+fn run_at_once<N: Nodes>(engine: Engine<N>) -> Result<TrialOutcome, SimError> {
+    let run = engine.run();
     let mut run = std::pin::pin!(run);
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     match run.as_mut().poll(&mut cx) {
@@ -262,7 +273,7 @@ mod tests {
     use crate::adversary::{register, Behaviour, Context, Outgoing};
     use crate::protocol::message::{Message, NodeId, Snapshot};
     use crate::protocol::service::ServiceState;
-    use crate::protocol::Action;
+    use crate::protocol::{Action, Input};
 
     /// A faulty replica, honest but for the states it serves: whenever it sends a replica
     /// checkpoints (the answer to a STATUS from a replica behind), it sends after them an
@@ -319,7 +330,8 @@ mod tests {
         let spec = spec();
         let mut parts = build(&spec).unwrap_or_else(|e| panic!("the trial builds: {e}"));
         parts.replicas[3].replica_mut().install_unchecked_states = unchecked;
-        run_parts_reference(&spec, parts, Delivery::OneAtATime).unwrap_or_else(|e| panic!("the trial runs: {e}"))
+        run_parts_reference(&spec, parts, Delivery::OneAtATime)
+            .unwrap_or_else(|e| panic!("the trial runs: {e}"))
     }
 
     #[test]
@@ -341,6 +353,77 @@ mod tests {
         // Nobody else is blamed: the honest replicas executed right, and clients accepted
         // what honest execution computes.
         assert_eq!(outcome.violations.len(), 1, "{:?}", outcome.violations);
+    }
+
+    /// The reference nodes, counting what the engine hands them by epochs.
+    struct Counting {
+        inner: DirectNodes,
+        /// (inboxes handed over, most inputs in one inbox), shared with the test.
+        seen: std::rc::Rc<std::cell::Cell<(usize, usize)>>,
+    }
+
+    impl Nodes for Counting {
+        fn replicas(&self) -> u32 {
+            self.inner.replicas()
+        }
+
+        fn clients(&self) -> u32 {
+            self.inner.clients()
+        }
+
+        async fn step(&mut self, node: NodeId, input: Input) -> Result<Vec<Action>, SimError> {
+            self.inner.step(node, input).await
+        }
+
+        async fn step_inboxes(
+            &mut self,
+            inboxes: Vec<super::super::nodes::Inbox>,
+            until: u64,
+        ) -> Result<Vec<super::super::nodes::Stepped>, SimError> {
+            let (count, most) = self.seen.get();
+            let largest = inboxes.iter().map(|i| i.inputs.len()).max().unwrap_or(0);
+            self.seen.set((count + inboxes.len(), most.max(largest)));
+            self.inner.step_inboxes(inboxes, until).await
+        }
+    }
+
+    /// Runs `spec` on counting reference nodes by `delivery`: the outcome and what was seen.
+    fn run_counting(spec: &TrialSpec, delivery: Delivery) -> (TrialOutcome, (usize, usize)) {
+        let parts = build(spec).unwrap_or_else(|e| panic!("the trial builds: {e}"));
+        let seen = std::rc::Rc::default();
+        let nodes = Counting {
+            inner: DirectNodes {
+                replicas: parts.replicas,
+                clients: parts.clients,
+            },
+            seen: std::rc::Rc::clone(&seen),
+        };
+        let outcome = run_at_once(engine(spec, nodes, parts.engine.delivering(delivery)))
+            .unwrap_or_else(|e| panic!("the trial runs: {e}"));
+        (outcome, seen.get())
+    }
+
+    /// The reference driver by epochs does hand nodes several events at once (so comparing it
+    /// with the actix engine compares like with like), and gives the one-at-a-time trace.
+    #[test]
+    fn the_reference_driver_by_epochs_hands_over_epochs() {
+        let text = r#"Scenario(name: "epochs", replicas: 7, workload: (clients: 4, requests: 5),
+            network: (delay: Uniform(min_ms: 1.0, max_ms: 5.0)))"#;
+        let plan = crate::scenario::parse("epochs.ron", text)
+            .unwrap_or_else(|e| panic!("the test scenario is valid: {e}"));
+        let spec = crate::scenario::trial_spec(&plan.points[0].scenario, 5);
+        let (one_at_a_time, (inboxes, _)) = run_counting(&spec, Delivery::OneAtATime);
+        assert_eq!(inboxes, 0, "one event at a time hands over no inbox");
+        let (by_epochs, (inboxes, most)) = run_counting(&spec, Delivery::Epochs);
+        assert!(
+            inboxes > 0 && most > 1,
+            "{inboxes} inboxes, at most {most} inputs"
+        );
+        assert!(by_epochs.success, "{by_epochs:?}");
+        assert_eq!(by_epochs, one_at_a_time);
+        let public = run_trial_reference_with_lookahead(&spec)
+            .unwrap_or_else(|e| panic!("the trial runs: {e}"));
+        assert_eq!(public, by_epochs);
     }
 
     #[test]
