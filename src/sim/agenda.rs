@@ -48,6 +48,9 @@ pub(super) struct Event {
     pub(super) slot: u32,
 }
 
+// The 40 bytes the module header speaks of.
+const _: () = assert!(std::mem::size_of::<Event>() == 40);
+
 impl Timed for Event {
     fn time(&self) -> u64 {
         self.time

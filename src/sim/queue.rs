@@ -4,7 +4,7 @@
 //! it. Pushes to later buckets are a map lookup and a vector push. Measured against one
 //! `BinaryHeap` of all events: at n = 512 its `pop` took 44% of a trial (a million pending
 //! events, every sift-down missing the cache); and inserting late events into the sorted
-//! bucket instead of the side heap made lookahead windows quadratic.
+//! bucket instead of the side heap made lookahead epochs quadratic.
 //! The order is exactly the events' `Ord`, so the trace is the same as with any exact queue.
 
 use std::cmp::Reverse;
@@ -51,7 +51,7 @@ impl<T: Timed> Default for EventQueue<T> {
 }
 
 impl<T: Timed> EventQueue<T> {
-    /// Adds an event. It may be due before events already popped (a lookahead window gives
+    /// Adds an event. It may be due before events already popped (a lookahead epoch gives
     /// back what it could not apply yet): the queue orders it by its key all the same.
     pub(super) fn push(&mut self, event: T) {
         let bucket = event.time() >> BUCKET_SHIFT;
