@@ -320,7 +320,7 @@ mod tests {
             time_limit_ms: 5000.0,
         )"#;
         let plan = crate::scenario::parse("wrong-state-transfer.ron", text)
-            .unwrap_or_else(|e| panic!("the test scenario is valid: {e}"));
+            .expect("the test scenario is valid");
         crate::scenario::trial_spec(&plan.points[0].scenario, 7)
     }
 
@@ -328,10 +328,9 @@ mod tests {
     /// against the certified digest.
     fn run(unchecked: bool) -> TrialOutcome {
         let spec = spec();
-        let mut parts = build(&spec).unwrap_or_else(|e| panic!("the trial builds: {e}"));
+        let mut parts = build(&spec).expect("the trial builds");
         parts.replicas[3].replica_mut().install_unchecked_states = unchecked;
-        run_parts_reference(&spec, parts, Delivery::OneAtATime)
-            .unwrap_or_else(|e| panic!("the trial runs: {e}"))
+        run_parts_reference(&spec, parts, Delivery::OneAtATime).expect("the trial runs")
     }
 
     #[test]
@@ -389,7 +388,7 @@ mod tests {
 
     /// Runs `spec` on counting reference nodes by `delivery`: the outcome and what was seen.
     fn run_counting(spec: &TrialSpec, delivery: Delivery) -> (TrialOutcome, (usize, usize)) {
-        let parts = build(spec).unwrap_or_else(|e| panic!("the trial builds: {e}"));
+        let parts = build(spec).expect("the trial builds");
         let seen = std::rc::Rc::default();
         let nodes = Counting {
             inner: DirectNodes {
@@ -399,7 +398,7 @@ mod tests {
             seen: std::rc::Rc::clone(&seen),
         };
         let outcome = run_at_once(engine(spec, nodes, parts.engine.delivering(delivery)))
-            .unwrap_or_else(|e| panic!("the trial runs: {e}"));
+            .expect("the trial runs");
         (outcome, seen.get())
     }
 
@@ -409,8 +408,7 @@ mod tests {
     fn the_reference_driver_by_epochs_hands_over_epochs() {
         let text = r#"Scenario(name: "epochs", replicas: 7, workload: (clients: 4, requests: 5),
             network: (delay: Uniform(min_ms: 1.0, max_ms: 5.0)))"#;
-        let plan = crate::scenario::parse("epochs.ron", text)
-            .unwrap_or_else(|e| panic!("the test scenario is valid: {e}"));
+        let plan = crate::scenario::parse("epochs.ron", text).expect("the test scenario is valid");
         let spec = crate::scenario::trial_spec(&plan.points[0].scenario, 5);
         let (one_at_a_time, (inboxes, _)) = run_counting(&spec, Delivery::OneAtATime);
         assert_eq!(inboxes, 0, "one event at a time hands over no inbox");
@@ -421,8 +419,7 @@ mod tests {
         );
         assert!(by_epochs.success, "{by_epochs:?}");
         assert_eq!(by_epochs, one_at_a_time);
-        let public = run_trial_reference_with_lookahead(&spec)
-            .unwrap_or_else(|e| panic!("the trial runs: {e}"));
+        let public = run_trial_reference_with_lookahead(&spec).expect("the trial runs");
         assert_eq!(public, by_epochs);
     }
 
