@@ -2,13 +2,16 @@
 //!
 //! - `quickstart/trials`: trials per second of `scenarios/quickstart.ron` (its first point, one
 //!   trial per iteration, actix engine).
-//! - `throughput/{actix,reference}/N`: delivered events per second at n = 4, 16, 64, 256 replicas
-//!   on a steady closed-loop workload (8 clients, Uniform(1 ms, 5 ms) links; 10 requests per
-//!   client, 2 at n = 256 so that one iteration stays under ~2 s), for the actix engine
-//!   (`run_trial_blocking`, one actix System per trial) and for the reference driver
-//!   (`run_trial_reference`, the same state machines in a plain loop). Both drivers give the same
-//!   event trace, so the throughput is the trial's `events`, counted once before the group; the
-//!   ratio of the two times at one n is the cost of actix.
+//! - `throughput/{actix,reference-epochs,reference}/N`: delivered events per second at n = 4, 16,
+//!   64, 256 replicas on a steady closed-loop workload (8 clients, Uniform(1 ms, 5 ms) links; 10
+//!   requests per client, 2 at n = 256 so that one iteration stays under ~2 s), for the actix
+//!   engine (`run_trial_blocking`, one actix System per trial, lookahead epochs), the reference
+//!   driver by the same lookahead epochs (`run_trial_reference_with_lookahead`: the same state
+//!   machines and engine, each node's share of an epoch handed over by a plain call) and the
+//!   reference driver one event at a time (`run_trial_reference`). The three give the same event
+//!   trace, so the throughput is the trial's `events`, counted once before the group. The ratio
+//!   actix / reference-epochs at one n is the cost of actix itself (same epochs, same work
+//!   besides); reference / reference-epochs is what the epochs save or cost without actix.
 //!
 //! Run with `cargo bench --bench engine` (or `cargo bench --bench engine -- throughput/` for one
 //! group); criterion prints the median time and the throughput of every benchmark id.
@@ -20,7 +23,9 @@ use criterion::{
 };
 
 use pbft_sim::scenario;
-use pbft_sim::sim::{run_trial_blocking, run_trial_reference, TrialSpec};
+use pbft_sim::sim::{
+    run_trial_blocking, run_trial_reference, run_trial_reference_with_lookahead, TrialSpec,
+};
 
 fn spec_of(text: &str) -> TrialSpec {
     let plan = scenario::parse("bench.ron", text).expect("the bench's scenario is valid");
@@ -57,12 +62,16 @@ fn throughput(c: &mut Criterion) {
         let spec = steady(n, requests);
         let actix = run_trial_blocking(&spec).expect("the steady trial runs (actix)");
         let reference = run_trial_reference(&spec).expect("the steady trial runs (reference)");
+        let epochs =
+            run_trial_reference_with_lookahead(&spec).expect("the steady trial runs (epochs)");
         assert!(actix.success, "the steady trial at n = {n} completes");
-        assert_eq!(
-            (actix.events, actix.trace_hash),
-            (reference.events, reference.trace_hash),
-            "both drivers give the same trace at n = {n}"
-        );
+        for (name, other) in [("reference", &reference), ("reference-epochs", &epochs)] {
+            assert_eq!(
+                (actix.events, actix.trace_hash),
+                (other.events, other.trace_hash),
+                "actix and {name} give the same trace at n = {n}"
+            );
+        }
         // Slow cases: 10 samples of one or two iterations each (criterion may warn that the
         // samples take longer than the measurement time: it then takes as long as they need).
         let (samples, seconds) = match n {
@@ -75,6 +84,9 @@ fn throughput(c: &mut Criterion) {
         group.throughput(Throughput::Elements(actix.events));
         group.bench_with_input(BenchmarkId::new("actix", n), &spec, |b, spec| {
             b.iter(|| run_trial_blocking(spec).expect("the steady trial runs (actix)"))
+        });
+        group.bench_with_input(BenchmarkId::new("reference-epochs", n), &spec, |b, spec| {
+            b.iter(|| run_trial_reference_with_lookahead(spec).expect("the steady trial runs"))
         });
         group.bench_with_input(BenchmarkId::new("reference", n), &spec, |b, spec| {
             b.iter(|| run_trial_reference(spec).expect("the steady trial runs (reference)"))

@@ -14,7 +14,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 
 use pbft_sim::scenario::{self, trial_spec, Plan};
-use pbft_sim::sim::seeds::trial_seed;
+use pbft_sim::sim::trial_seed;
 use pbft_sim::sim::{run_trial_blocking, run_trial_reference, SimError, TrialOutcome, TrialSpec};
 
 type Driver = fn(&TrialSpec) -> Result<TrialOutcome, SimError>;

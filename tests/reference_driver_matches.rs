@@ -1,17 +1,19 @@
-//! The reference driver (the same state machines, heap and RNG streams in a plain loop, no
-//! actix, one event at a time) and the actix engine (which hands each actor every event of a
-//! lookahead window in one message) produce the identical event trace and outcome for the same
-//! seed (DESIGN.md §6.9: determinism is tested by trace hash). The engine computes the lookahead
-//! itself: windows for every behaviour, built-in or custom, whatever it schedules for itself,
-//! and one event at a time only when replicas share a coalition's state.
+//! The reference driver (the same state machines, agenda and RNG streams in a plain loop, no
+//! actix), one event at a time and by lookahead epochs, and the actix engine (which hands each
+//! actor its share of a lookahead epoch in one message) produce the identical event trace and
+//! outcome for the same seed (DESIGN.md §6.9: determinism is tested by trace hash). The engine
+//! computes the lookahead itself: epochs for every behaviour, built-in or custom, whatever it
+//! schedules for itself, and one event at a time only when replicas share a coalition's state.
 
 use std::sync::{Arc, Mutex};
 
 use pbft_sim::adversary::{lock, register, Behaviour, BuildContext, BuildError, Context, Outgoing};
 use pbft_sim::protocol::{Action, Input, Message, NodeId};
 use pbft_sim::scenario::{self, Plan};
-use pbft_sim::sim::seeds::trial_seed;
-use pbft_sim::sim::{run_trial_blocking, run_trial_reference, trial_lookahead_ns};
+use pbft_sim::sim::trial_seed;
+use pbft_sim::sim::{
+    run_trial_blocking, run_trial_reference, run_trial_reference_with_lookahead, trial_lookahead_ns,
+};
 
 fn compare(path: &str, trials: usize) -> usize {
     let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
@@ -19,7 +21,8 @@ fn compare(path: &str, trials: usize) -> usize {
     compare_plan(path, &plan, trials)
 }
 
-/// Runs `trials` trials of every point of `plan` in both drivers; the number of distinct traces.
+/// Runs `trials` trials of every point of `plan` in the three drivers; the number of distinct
+/// traces.
 fn compare_plan(path: &str, plan: &Plan, trials: usize) -> usize {
     let mut hashes = Vec::new();
     for point in &plan.points {
@@ -28,9 +31,15 @@ fn compare_plan(path: &str, plan: &Plan, trials: usize) -> usize {
             let spec = scenario::trial_spec(&point.scenario, seed);
             let actix = run_trial_blocking(&spec).expect("actix engine");
             let reference = run_trial_reference(&spec).expect("reference driver");
+            let epochs = run_trial_reference_with_lookahead(&spec).expect("reference by epochs");
             assert_eq!(
                 actix, reference,
-                "{path} point {} trial {trial}",
+                "{path} point {} trial {trial}: actix and one at a time",
+                point.index
+            );
+            assert_eq!(
+                epochs, reference,
+                "{path} point {} trial {trial}: by epochs and one at a time",
                 point.index
             );
             assert!(actix.events > 0);
@@ -43,11 +52,11 @@ fn compare_plan(path: &str, plan: &Plan, trials: usize) -> usize {
 }
 
 #[test]
-fn same_trace_in_both_drivers() {
+fn same_trace_in_every_driver() {
     // (scenario, trials per point, whether traces depend on the seed): the normal case on
     // constant links (they do not), a byzantine sweep with reordering, a crash with recovery
     // and state transfer, a partition, a WAN topology with loss, and byzantine behaviours
-    // (windows of events where the behaviours allow them, one at a time where not).
+    // (epochs of events where the behaviours allow them, one at a time where not).
     let cases = [
         ("scenarios/quickstart.ron", 2, false),
         ("scenarios/seed.ron", 2, true),
@@ -201,7 +210,7 @@ fn lookahead(plan: &Plan) -> u64 {
 }
 
 #[test]
-fn every_behaviour_gives_the_same_trace_in_both_drivers() {
+fn every_behaviour_gives_the_same_trace_in_every_driver() {
     register_test_behaviours();
     // (behaviour, count, whether its members share state).
     let cases = [
@@ -222,12 +231,12 @@ fn every_behaviour_gives_the_same_trace_in_both_drivers() {
         ("Custom(name: \"Colluder\")", 1, false),
         ("Custom(name: \"Colluder\")", 3, true),
     ];
-    let windows = lookahead(&zoo("Silent", 0));
-    assert_eq!(windows, 2_000_000, "the least link delay");
+    let epochs = lookahead(&zoo("Silent", 0));
+    assert_eq!(epochs, 2_000_000, "the least link delay");
     for (behaviour, count, shared) in cases {
         let plan = zoo(behaviour, count);
         let name = format!("{behaviour} x{count}");
-        let expected = if shared { 0 } else { windows };
+        let expected = if shared { 0 } else { epochs };
         assert_eq!(lookahead(&plan), expected, "{name}: lookahead");
         let distinct = compare_plan(&name, &plan, 2);
         assert_eq!(distinct, 2, "{name}: traces depend on the seed");

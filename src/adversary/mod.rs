@@ -317,7 +317,7 @@ pub fn lock<T>(shared: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// A replica as the simulator runs it: honest, or honest code wrapped by a behaviour.
-pub struct ReplicaNode {
+pub(crate) struct ReplicaNode {
     replica: Replica,
     behaviour: Option<(Box<dyn Behaviour>, SimRng)>,
     started: bool,
@@ -342,25 +342,10 @@ impl ReplicaNode {
         }
     }
 
-    /// Whether a behaviour wraps this replica.
-    pub fn is_byzantine(&self) -> bool {
-        self.behaviour.is_some()
-    }
-
-    /// The wrapped replica.
-    pub fn replica(&self) -> &Replica {
-        &self.replica
-    }
-
     /// Tests only: the wrapped replica, to set its test-only switches.
     #[cfg(test)]
     pub(crate) fn replica_mut(&mut self) -> &mut Replica {
         &mut self.replica
-    }
-
-    /// The behaviour's name, if any.
-    pub fn behaviour_name(&self) -> Option<&str> {
-        self.behaviour.as_ref().map(|(b, _)| b.name())
     }
 
     /// Runs one input through the behaviour (if any) and the honest replica. An honest replica

@@ -15,7 +15,7 @@ struct Track {
 }
 
 /// Counters and per-request timings.
-pub struct Metrics {
+pub(super) struct Metrics {
     honest: Vec<bool>,
     honest_count: usize,
     total_requests: u64,
@@ -37,7 +37,7 @@ fn ns_to_ms(ns: u64) -> f64 {
 
 impl Metrics {
     /// Metrics for replicas flagged honest or not, expecting `total_requests` requests.
-    pub fn new(honest: Vec<bool>, total_requests: u64) -> Metrics {
+    pub(super) fn new(honest: Vec<bool>, total_requests: u64) -> Metrics {
         let n = honest.len();
         Metrics {
             honest_count: honest.iter().filter(|h| **h).count(),
@@ -55,7 +55,7 @@ impl Metrics {
     }
 
     /// A client sent `request` for the first time at `now`.
-    pub fn issued(&mut self, request: &Request, now: u64) {
+    pub(super) fn issued(&mut self, request: &Request, now: u64) {
         self.in_flight.insert(
             (request.client(), request.timestamp()),
             Track {
@@ -69,7 +69,7 @@ impl Metrics {
     }
 
     /// A client accepted the reply to its request `timestamp` at `now`.
-    pub fn accepted(&mut self, client: ClientId, timestamp: Timestamp, now: u64) {
+    pub(super) fn accepted(&mut self, client: ClientId, timestamp: Timestamp, now: u64) {
         let key = (client, timestamp);
         let Some(track) = self.in_flight.get_mut(&key) else {
             return;
@@ -89,7 +89,7 @@ impl Metrics {
     }
 
     /// Honest replica `replica` committed `batch` at `now`.
-    pub fn committed(&mut self, replica: ReplicaId, batch: &Batch, now: u64) {
+    pub(super) fn committed(&mut self, replica: ReplicaId, batch: &Batch, now: u64) {
         for request in batch.requests() {
             self.mark_committed(replica, (request.client(), request.timestamp()), now);
         }
@@ -97,7 +97,12 @@ impl Metrics {
 
     /// Honest replica `replica` installed a state holding, per client, requests up to the
     /// given timestamp.
-    pub fn transferred(&mut self, replica: ReplicaId, last: &[(ClientId, Timestamp)], now: u64) {
+    pub(super) fn transferred(
+        &mut self,
+        replica: ReplicaId,
+        last: &[(ClientId, Timestamp)],
+        now: u64,
+    ) {
         if self.honest.get(replica as usize).copied().unwrap_or(false) {
             self.state_transfers += 1;
         }
@@ -146,7 +151,7 @@ impl Metrics {
     }
 
     /// Honest replica `replica` entered `view`.
-    pub fn view_entered(&mut self, replica: ReplicaId, view: View) {
+    pub(super) fn view_entered(&mut self, replica: ReplicaId, view: View) {
         let r = replica as usize;
         if self.honest.get(r).copied().unwrap_or(false) {
             self.views_entered.insert(view);
@@ -155,38 +160,38 @@ impl Metrics {
     }
 
     /// Every request accepted by its client and committed by every honest replica.
-    pub fn all_done(&self) -> bool {
+    pub(super) fn all_done(&self) -> bool {
         self.completed == self.total_requests && self.fully_committed == self.total_requests
     }
 
     /// Requests accepted.
-    pub fn completed(&self) -> u64 {
+    pub(super) fn completed(&self) -> u64 {
         self.completed
     }
 
     /// Latencies of accepted requests in (client, timestamp) order, in ms (taken out).
-    pub fn take_latencies_ms(&mut self) -> Vec<f64> {
+    pub(super) fn take_latencies_ms(&mut self) -> Vec<f64> {
         std::mem::take(&mut self.latencies).concat()
     }
 
     /// Mean commit time over all requests, if every honest replica committed every request.
-    pub fn commit_mean_ms(&self) -> Option<f64> {
+    pub(super) fn commit_mean_ms(&self) -> Option<f64> {
         (self.total_requests > 0 && self.fully_committed == self.total_requests)
             .then(|| self.commit_sum_ns as f64 / 1e6 / self.total_requests as f64)
     }
 
     /// State transfers by honest replicas.
-    pub fn state_transfers(&self) -> u64 {
+    pub(super) fn state_transfers(&self) -> u64 {
         self.state_transfers
     }
 
     /// Distinct views (above 0) that at least one honest replica entered.
-    pub fn view_changes(&self) -> u64 {
+    pub(super) fn view_changes(&self) -> u64 {
         self.views_entered.iter().filter(|v| **v > 0).count() as u64
     }
 
     /// The highest view an honest replica entered.
-    pub fn final_view(&self) -> View {
+    pub(super) fn final_view(&self) -> View {
         self.replica_view
             .iter()
             .zip(&self.honest)

@@ -1,37 +1,53 @@
-//! The simulation engine: actix actors in virtual time (DESIGN.md §2).
+//! The simulation engine: actix actors in virtual time (docs/design.md, "The engine").
 //!
-//! One trial = one Network actor (clock, event heap, link RNG streams, oracle, metrics) driving
-//! n Replica actors and c Client actors over typed actix messages. `run_trial` builds them from
-//! a resolved `TrialSpec` and returns the trial's outcome; it must be awaited inside a running
-//! `actix::System` (the runner gives each worker thread one).
+//! One trial = one engine actor driving n Replica actors and c Client actors over typed actix
+//! messages. The engine is made of components that own their state: the agenda (virtual clock,
+//! event queue, payload slab: `agenda.rs`, `queue.rs`), the links (the `net` model applied with
+//! per-sender RNG streams, timed faults: `links.rs`), the observer (oracle, metrics, counters,
+//! trace hash: `observer.rs`, `metrics.rs`) and the lookahead (epochs of events handed over at
+//! once: `lookahead.rs`); `engine.rs` runs them. `run_trial` builds a trial from a resolved
+//! `TrialSpec` and returns its outcome; it must be awaited inside a running `actix::System`
+//! (the runner gives each worker thread one). The reference drivers run the same engine over
+//! the bare state machines, with no actix.
+//!
+//! Public: [`run_trial`], [`run_trial_blocking`], [`run_trial_reference`],
+//! [`run_trial_reference_with_lookahead`], [`trial_lookahead_ns`], [`trial_seed`],
+//! [`TrialSpec`], [`TrialOutcome`], [`SimError`]. Everything else is the engine's own.
 
-pub mod actors;
-pub mod metrics;
-#[allow(unsafe_code)] // the in-flight slab writes free slots in place (see its SAFETY notes)
-pub mod network;
-pub mod nodes;
-pub mod outcome;
-pub mod queue;
-pub mod seeds;
-pub mod trial;
-mod window;
+mod actors;
+#[allow(unsafe_code)]
+// the payload slab writes free slots in place and prefetches (SAFETY notes there)
+mod agenda;
+mod engine;
+mod links;
+mod lookahead;
+mod metrics;
+mod nodes;
+mod observer;
+pub(crate) mod outcome;
+mod queue;
+pub(crate) mod seeds;
+mod trial;
 
 pub use outcome::TrialOutcome;
+pub use seeds::trial_seed;
 pub use trial::{
-    run_trial, run_trial_blocking, run_trial_reference, trial_lookahead_ns, TrialSpec,
+    run_trial, run_trial_blocking, run_trial_reference, run_trial_reference_with_lookahead,
+    trial_lookahead_ns, TrialSpec,
 };
 
 /// What can go wrong inside the engine itself (never the protocol: that is data).
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
-    /// An actor's mailbox closed while the network waited for its answer.
+    /// An actor's mailbox closed while the engine waited for its answer.
     #[error("actor mailbox failed: {0}")]
     Mailbox(String),
-    /// The Network actor was asked to run twice.
+    /// The engine actor was asked to run twice.
     #[error("the trial was already run")]
     AlreadyRun,
-    /// An event was created inside the lookahead window (a bug in the lookahead bound).
-    #[error("an event was scheduled inside the lookahead window")]
+    /// An event for another node was created inside a lookahead epoch (a bug in the lookahead
+    /// bound).
+    #[error("an event for another node was scheduled inside a lookahead epoch")]
     Lookahead,
     /// The trial's byzantine behaviours could not be built (a coalition asked for with two
     /// state types, a factory that refused).

@@ -1,6 +1,7 @@
 //! The nodes an engine drives. `ActorNodes` are actix actors, reached by typed messages; the
 //! `DirectNodes` of the reference driver are the same state machines called in place. The
-//! engine is generic over them, so both produce the same event trace for the same seed.
+//! engine is generic over them, so both produce the same event trace for the same seed. Each
+//! node's share of a lookahead epoch is its [`Inbox`] ([`super::lookahead`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,14 +10,32 @@ use std::task::{Poll, Waker};
 
 use actix::Addr;
 
-use super::actors::{ClientActor, ReplicaActor, StepBatch};
+use super::actors::{ClientActor, ReplicaActor, StepInbox};
 use super::SimError;
 use crate::adversary::ReplicaNode;
 use crate::protocol::message::NodeId;
 use crate::protocol::{Action, Client, Input};
 
+/// The node at engine index `index`, of a trial with `replicas` replicas (replicas are indexed
+/// first, 0..n, then clients).
+pub(super) fn node_of(index: u32, replicas: u32) -> NodeId {
+    if index < replicas {
+        NodeId::Replica(index)
+    } else {
+        NodeId::Client(index - replicas)
+    }
+}
+
+/// The engine index of `node` in a trial with `replicas` replicas.
+pub(super) fn index_of(node: NodeId, replicas: u32) -> u32 {
+    match node {
+        NodeId::Replica(r) => r,
+        NodeId::Client(c) => replicas + c,
+    }
+}
+
 /// Replicas and clients that take inputs and return actions.
-pub trait Nodes {
+pub(super) trait Nodes {
     /// Number of replicas.
     fn replicas(&self) -> u32;
     /// Number of clients.
@@ -28,20 +47,20 @@ pub trait Nodes {
         input: Input,
     ) -> impl Future<Output = Result<Vec<Action>, SimError>>;
 
-    /// Hands each node its share of a lookahead window ending at `until` and returns what
-    /// each did with it ([`step_until`]), batch by batch. The nodes are distinct and share no
-    /// state, so they may run at once.
-    fn step_batches(
+    /// Hands each node its inbox of a lookahead epoch ending at `until` and returns what each
+    /// did with it ([`step_until`]), inbox by inbox. The nodes are distinct and share no state,
+    /// so they may run at once.
+    fn step_inboxes(
         &mut self,
-        batches: Vec<Batch>,
+        inboxes: Vec<Inbox>,
         until: u64,
     ) -> impl Future<Output = Result<Vec<Stepped>, SimError>>;
 }
 
-/// A node's share of a window: its inputs in event order, each with its time, and an empty
-/// vector for their actions (both kept by the engine from window to window).
+/// A node's share of a lookahead epoch: its inputs in event order, each with its time, and an
+/// empty vector for their actions (both kept by the engine from epoch to epoch).
 #[derive(Debug)]
-pub struct Batch {
+pub(super) struct Inbox {
     /// The node.
     pub node: NodeId,
     /// Its inputs, in event order, with their times.
@@ -50,33 +69,33 @@ pub struct Batch {
     pub actions: Vec<Vec<Action>>,
 }
 
-/// What a node did with its share of a window: the actions of the inputs it took, in order,
-/// and the inputs it left, with their times.
+/// What a node did with its inbox: the actions of the inputs it took, in order, and the inputs
+/// it left, with their times.
 #[derive(Debug, Default)]
-pub struct Stepped {
+pub(super) struct Stepped {
     /// One entry per input taken, in order.
     pub actions: Vec<Vec<Action>>,
     /// The inputs not taken, in order.
     pub left: Vec<(u64, Input)>,
-    /// The batch's input vector, emptied, for the engine to use again.
+    /// The inbox's input vector, emptied, for the engine to use again.
     pub spare: Vec<(u64, Input)>,
 }
 
-/// Steps `node` (through `handle`) over its share of a window ending at `until`: its inputs in
-/// event order, each with its time. Other nodes cannot reach it inside the window (the
+/// Steps `node` (through `handle`) over its inbox of an epoch ending at `until`: its inputs in
+/// event order, each with its time. Other nodes cannot reach it inside the epoch (the
 /// lookahead), but it can reach itself: a timer, a delayed action or a message to itself due
 /// before `until`. It stops before the first input due at or after the earliest such event,
 /// so it never runs ahead of its own events; the engine gives back what it left.
-pub fn step_until(
+pub(super) fn step_until(
     mut handle: impl FnMut(Input) -> Vec<Action>,
-    batch: Batch,
+    inbox: Inbox,
     until: u64,
 ) -> Stepped {
-    let Batch {
+    let Inbox {
         node,
         mut inputs,
         mut actions,
-    } = batch;
+    } = inbox;
     let mut left = Vec::new();
     let mut limit = until;
     let mut taken = inputs.drain(..);
@@ -110,11 +129,11 @@ pub fn step_until(
 }
 
 /// Nodes as actix actors (the simulator proper).
-pub struct ActorNodes {
+pub(super) struct ActorNodes {
     /// Replica actors, by id.
-    pub replicas: Vec<Addr<ReplicaActor>>,
+    pub(super) replicas: Vec<Addr<ReplicaActor>>,
     /// Client actors, by id.
-    pub clients: Vec<Addr<ClientActor>>,
+    pub(super) clients: Vec<Addr<ClientActor>>,
 }
 
 impl Nodes for ActorNodes {
@@ -127,13 +146,13 @@ impl Nodes for ActorNodes {
     }
 
     async fn step(&mut self, node: NodeId, input: Input) -> Result<Vec<Action>, SimError> {
-        // A batch of one (the collector's single wake is cheaper than a reply channel).
-        let batch = Batch {
+        // An inbox of one (the collector's single wake is cheaper than a reply channel).
+        let inbox = Inbox {
             node,
             inputs: vec![(0, input)],
             actions: Vec::with_capacity(1),
         };
-        let stepped = self.step_batches(vec![batch], u64::MAX).await?;
+        let stepped = self.step_inboxes(vec![inbox], u64::MAX).await?;
         Ok(stepped
             .into_iter()
             .next()
@@ -141,19 +160,19 @@ impl Nodes for ActorNodes {
             .unwrap_or_default())
     }
 
-    async fn step_batches(
+    async fn step_inboxes(
         &mut self,
-        batches: Vec<Batch>,
+        inboxes: Vec<Inbox>,
         until: u64,
     ) -> Result<Vec<Stepped>, SimError> {
-        // Every batch is in its actor's mailbox before the engine waits, so the arbiter runs
+        // Every inbox is in its actor's mailbox before the engine waits, so the arbiter runs
         // them all in one pass; each actor leaves its answer in `answers`, and the engine is
         // woken once, by the last.
-        let answers = Answers::expecting(batches.len());
-        for (index, batch) in batches.into_iter().enumerate() {
-            let node = batch.node;
-            let batch = StepBatch {
-                batch,
+        let answers = Answers::expecting(inboxes.len());
+        for (index, inbox) in inboxes.into_iter().enumerate() {
+            let node = inbox.node;
+            let message = StepInbox {
+                inbox,
                 until,
                 reply: AnswerSlot {
                     answers: Arc::clone(&answers),
@@ -163,10 +182,10 @@ impl Nodes for ActorNodes {
             };
             let sent = match node {
                 NodeId::Replica(r) => self.replicas[r as usize]
-                    .try_send(batch)
+                    .try_send(message)
                     .map_err(|e| e.to_string()),
                 NodeId::Client(c) => self.clients[c as usize]
-                    .try_send(batch)
+                    .try_send(message)
                     .map_err(|e| e.to_string()),
             };
             sent.map_err(SimError::Mailbox)?;
@@ -175,9 +194,9 @@ impl Nodes for ActorNodes {
     }
 }
 
-/// Where the actors given a window's batches leave their answers, by batch.
+/// Where the actors given an epoch's inboxes leave their answers, by inbox.
 #[derive(Debug, Default)]
-pub struct Answers {
+pub(super) struct Answers {
     state: Mutex<AnswersState>,
 }
 
@@ -185,15 +204,15 @@ pub struct Answers {
 struct AnswersState {
     stepped: Vec<Stepped>,
     missing: usize,
-    /// A batch was dropped unanswered (its actor stopped): the window cannot complete.
+    /// An inbox was dropped unanswered (its actor stopped): the epoch cannot complete.
     lost: bool,
     waker: Option<Waker>,
 }
 
-/// Where one actor leaves its answer to one batch. Dropped unanswered (a mailbox that closed
-/// with the batch in it), it tells the engine, which then fails instead of waiting for ever.
+/// Where one actor leaves its answer to one inbox. Dropped unanswered (a mailbox that closed
+/// with the inbox in it), it tells the engine, which then fails instead of waiting for ever.
 #[derive(Debug)]
-pub struct AnswerSlot {
+pub(super) struct AnswerSlot {
     answers: Arc<Answers>,
     index: usize,
     answered: bool,
@@ -201,7 +220,7 @@ pub struct AnswerSlot {
 
 impl AnswerSlot {
     /// Leaves the answer; the last one wakes the engine.
-    pub fn put(mut self, stepped: Stepped) {
+    pub(super) fn put(mut self, stepped: Stepped) {
         self.answered = true;
         self.answers.settle(self.index, Some(stepped));
     }
@@ -228,7 +247,7 @@ impl Answers {
         })
     }
 
-    /// Settles batch `index` with its answer, or as lost (`None`); the last one wakes the
+    /// Settles inbox `index` with its answer, or as lost (`None`); the last one wakes the
     /// engine.
     fn settle(&self, index: usize, stepped: Option<Stepped>) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
@@ -247,7 +266,7 @@ impl Answers {
     }
 }
 
-/// Resolves to every answer once the last is in (an error if a batch was lost).
+/// Resolves to every answer once the last is in (an error if an inbox was lost).
 struct AllAnswered(Arc<Answers>);
 
 impl Future for AllAnswered {
@@ -257,7 +276,7 @@ impl Future for AllAnswered {
         let mut state = self.0.state.lock().unwrap_or_else(PoisonError::into_inner);
         if state.lost {
             Poll::Ready(Err(SimError::Mailbox(
-                "an actor's mailbox closed with a batch unanswered".into(),
+                "an actor's mailbox closed with an inbox unanswered".into(),
             )))
         } else if state.missing == 0 {
             Poll::Ready(Ok(std::mem::take(&mut state.stepped)))
@@ -269,11 +288,11 @@ impl Future for AllAnswered {
 }
 
 /// The state machines themselves (the reference driver: no actix).
-pub struct DirectNodes {
+pub(super) struct DirectNodes {
     /// Replicas, by id.
-    pub replicas: Vec<ReplicaNode>,
+    pub(super) replicas: Vec<ReplicaNode>,
     /// Clients, by id.
-    pub clients: Vec<Client>,
+    pub(super) clients: Vec<Client>,
 }
 
 impl Nodes for DirectNodes {
@@ -292,21 +311,21 @@ impl Nodes for DirectNodes {
         }
     }
 
-    async fn step_batches(
+    async fn step_inboxes(
         &mut self,
-        batches: Vec<Batch>,
+        inboxes: Vec<Inbox>,
         until: u64,
     ) -> Result<Vec<Stepped>, SimError> {
-        Ok(batches
+        Ok(inboxes
             .into_iter()
-            .map(|batch| match batch.node {
+            .map(|inbox| match inbox.node {
                 NodeId::Replica(r) => {
                     let replica = &mut self.replicas[r as usize];
-                    step_until(|input| replica.handle(input), batch, until)
+                    step_until(|input| replica.handle(input), inbox, until)
                 }
                 NodeId::Client(c) => {
                     let client = &mut self.clients[c as usize];
-                    step_until(|input| client.handle(input), batch, until)
+                    step_until(|input| client.handle(input), inbox, until)
                 }
             })
             .collect())
@@ -336,7 +355,7 @@ mod tests {
     }
 
     #[test]
-    fn the_window_completes_when_every_batch_is_answered() {
+    fn the_epoch_completes_when_every_inbox_is_answered() {
         let (answers, mut slots) = slots(2);
         for _ in 0..2 {
             assert!(poll(Arc::clone(&answers)).is_pending(), "an answer missing");
@@ -348,7 +367,7 @@ mod tests {
     }
 
     #[test]
-    fn a_batch_dropped_unanswered_fails_the_window_instead_of_hanging_it() {
+    fn an_inbox_dropped_unanswered_fails_the_epoch_instead_of_hanging_it() {
         let (answers, mut slots) = slots(2);
         if let Some(slot) = slots.pop() {
             slot.put(Stepped::default());

@@ -1,16 +1,18 @@
-//! One trial: build the actors from a resolved spec, run the network, return the outcome.
+//! One trial: build its nodes from a resolved spec, run the engine over them (as actix actors,
+//! or in place for the reference driver), return the outcome.
 
 use actix::Actor;
 
-use super::actors::{ClientActor, ReplicaActor};
+use super::actors::{ClientActor, EngineActor, ReplicaActor, RunTrial};
+use super::engine::{Engine, EngineSetup};
+use super::links::LinkModel;
 use super::metrics::Metrics;
-use super::network::{Engine, Network, RunTrial};
 use super::nodes::{ActorNodes, DirectNodes, Nodes};
 use super::outcome::TrialOutcome;
 use super::seeds::{stream, Stream};
 use super::SimError;
 use crate::adversary::{place, BuildContext, ByzantineGroup, ReplicaNode};
-use crate::net::{FaultPlan, NetworkConfig, Topology};
+use crate::net::{FaultPlan, NetworkConfig, SimRng, Topology};
 use crate::oracle::Oracle;
 use crate::protocol::client::ClientConfig;
 use crate::protocol::{trial_keys, Client, Replica, ReplicaConfig};
@@ -19,7 +21,7 @@ use std::future::Future;
 /// Everything one trial needs, with every default resolved.
 #[derive(Clone, Debug)]
 pub struct TrialSpec {
-    /// The trial's seed (see `seeds::trial_seed`).
+    /// The trial's seed (see [`super::trial_seed`]).
     pub seed: u64,
     /// Replica parameters (n, f, timeouts, checkpoints, batching).
     pub replica: ReplicaConfig,
@@ -52,16 +54,17 @@ impl TrialSpec {
 struct Parts {
     replicas: Vec<ReplicaNode>,
     clients: Vec<Client>,
-    /// The lookahead the actix engine may use for this trial (see [`trial_lookahead_ns`]).
-    lookahead_ns: u64,
     engine: EngineParts,
 }
 
-/// What the engine takes besides the nodes.
+/// What the engine takes besides the nodes and the spec.
 struct EngineParts {
-    links: Vec<crate::net::SimRng>,
+    /// One link stream per node.
+    link_streams: Vec<SimRng>,
     oracle: Oracle,
     metrics: Metrics,
+    /// The lookahead the engine may use for this trial (see [`trial_lookahead_ns`]).
+    lookahead_ns: u64,
 }
 
 fn build(spec: &TrialSpec) -> Result<Parts, SimError> {
@@ -102,12 +105,12 @@ fn build(spec: &TrialSpec) -> Result<Parts, SimError> {
         .into_iter()
         .map(|key| Client::new(key, client_cfg.clone()))
         .collect();
-    let links = (0..n + spec.clients)
+    let link_streams = (0..n + spec.clients)
         .map(|i| stream(spec.seed, Stream::Links(i)))
         .collect();
     // Behaviours that share state (a coalition of two or more) must see each other's updates
     // in event order: their trial runs one event at a time. Anything else a behaviour does
-    // (delayed actions, wake-ups, sends to itself) the windows already respect.
+    // (delayed actions, wake-ups, sends to itself) the epochs already respect.
     let lookahead_ns = if coalitions.shares_state() {
         0
     } else {
@@ -116,36 +119,46 @@ fn build(spec: &TrialSpec) -> Result<Parts, SimError> {
     Ok(Parts {
         replicas,
         clients,
-        lookahead_ns,
         engine: EngineParts {
-            links,
+            link_streams,
             oracle: Oracle::new(honest, spec.clients as usize, spec.replica.f),
             metrics: Metrics::new(expected, spec.total_requests()),
+            lookahead_ns,
         },
     })
 }
 
+/// How the reference driver delivers events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Delivery {
+    /// One event at a time.
+    OneAtATime,
+    /// By lookahead epochs, as the actix engine does.
+    Epochs,
+}
+
+/// The engine of `spec`'s trial over `nodes`.
 fn engine<N: Nodes>(spec: &TrialSpec, nodes: N, parts: EngineParts) -> Engine<N> {
-    Engine::new(
+    Engine::new(EngineSetup {
         nodes,
-        parts.links,
-        (
-            spec.network.clone(),
-            spec.topology.clone(),
-            spec.faults.clone(),
-        ),
-        parts.oracle,
-        parts.metrics,
-        spec.time_limit_ns,
-        spec.total_requests(),
-    )
+        link_model: LinkModel {
+            network: spec.network.clone(),
+            topology: spec.topology.clone(),
+            faults: spec.faults.clone(),
+        },
+        link_streams: parts.link_streams,
+        oracle: parts.oracle,
+        metrics: parts.metrics,
+        time_limit_ns: spec.time_limit_ns,
+        requests: spec.total_requests(),
+        lookahead_ns: parts.lookahead_ns,
+    })
 }
 
 /// Runs one trial inside the current actix System: replicas and clients as actors, driven by
-/// the Network actor.
+/// the engine actor, by lookahead epochs.
 pub async fn run_trial(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
     let parts = build(spec)?;
-    let lookahead = parts.lookahead_ns;
     let nodes = ActorNodes {
         replicas: parts
             .replicas
@@ -158,21 +171,21 @@ pub async fn run_trial(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
             .map(|client| ClientActor::new(client).start())
             .collect(),
     };
-    let engine = engine(spec, nodes, parts.engine).with_lookahead(lookahead);
-    let network = Network::new(engine).start();
-    network
+    let engine = engine(spec, nodes, parts.engine);
+    let actor = EngineActor::new(engine).start();
+    actor
         .send(RunTrial)
         .await
         .map_err(|e| SimError::Mailbox(e.to_string()))?
 }
 
 /// The least delay with which one node can make an event for another in this trial, so that
-/// the actix engine may hand every event due within it of the earliest one to the actors at
-/// once (DESIGN.md §2, conservative lookahead). Link delays are bounded below by their
-/// profiles (slowed down by `Slow` faults below 1). A node's events for itself (timers) may be
-/// sooner: the window stops at them (`sim::window`), and so at whatever a byzantine behaviour
+/// the engine may hand every event due within it of the earliest one to the nodes at once
+/// (DESIGN.md §2, conservative lookahead). Link delays are bounded below by their profiles
+/// (slowed down by `Slow` faults below 1). A node's events for itself (timers) may be sooner:
+/// the epoch stops at them (`sim::lookahead`), and so at whatever a byzantine behaviour
 /// schedules itself. Behaviours that share state are the exception ([`trial_lookahead_ns`]).
-pub fn lookahead_ns(spec: &TrialSpec) -> u64 {
+fn lookahead_ns(spec: &TrialSpec) -> u64 {
     let min_ms = spec
         .topology
         .profiles()
@@ -181,11 +194,12 @@ pub fn lookahead_ns(spec: &TrialSpec) -> u64 {
     crate::net::ms_to_ns(min_ms * spec.faults.min_slowdown().min(1.0))
 }
 
-/// The lookahead the actix engine uses for the trial: [`lookahead_ns`], or 0 (one event at a
-/// time) when two or more of its byzantine replicas share a coalition's state
-/// (`BuildContext::shares_state`). An error if its behaviours cannot be built.
+/// The lookahead the actix engine uses for the trial, in virtual ns: the least delay with which
+/// one node can make an event for another (the least link delay, shortened by `Slow` faults
+/// below 1), or 0 (one event at a time) when two or more of its byzantine replicas share a
+/// coalition's state (`BuildContext::shares_state`). An error if its behaviours cannot be built.
 pub fn trial_lookahead_ns(spec: &TrialSpec) -> Result<u64, SimError> {
-    Ok(build(spec)?.lookahead_ns)
+    Ok(build(spec)?.engine.lookahead_ns)
 }
 
 /// Runs one trial in a fresh actix System on the calling thread (for tests and examples).
@@ -193,21 +207,51 @@ pub fn run_trial_blocking(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
     actix::System::new().block_on(run_trial(spec))
 }
 
-/// The reference driver: the same state machines, event heap and RNG streams, driven by a plain
-/// loop with no actix. It gives the identical event trace (`trace_hash`) and outcome, and is
-/// the lower bound the actix engine is measured against.
+/// The reference driver: the same state machines, agenda and RNG streams, driven by a plain
+/// loop with no actix, one event at a time. It gives the identical event trace (`trace_hash`)
+/// and outcome as [`run_trial`].
 pub fn run_trial_reference(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
-    run_parts_reference(spec, build(spec)?)
+    run_parts_reference(spec, build(spec)?, Delivery::OneAtATime)
+}
+
+/// The reference driver by lookahead epochs, as [`run_trial`] delivers them, but with no actix:
+/// each node's share of an epoch is handed to it by a plain call. It gives the identical event
+/// trace and outcome as [`run_trial`] and [`run_trial_reference`], and is the baseline that
+/// measures what actix itself costs (`benches/engine.rs`).
+pub fn run_trial_reference_with_lookahead(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
+    run_parts_reference(spec, build(spec)?, Delivery::Epochs)
 }
 
 /// The reference driver over nodes already built from `spec`.
-fn run_parts_reference(spec: &TrialSpec, parts: Parts) -> Result<TrialOutcome, SimError> {
+fn run_parts_reference(
+    spec: &TrialSpec,
+    parts: Parts,
+    delivery: Delivery,
+) -> Result<TrialOutcome, SimError> {
     let nodes = DirectNodes {
         replicas: parts.replicas,
         clients: parts.clients,
     };
-    let run = engine(spec, nodes, parts.engine).run();
-    // Every step of `DirectNodes` is ready at once, so one poll runs the trial to its end.
+    run_at_once(engine(spec, nodes, parts.engine.delivering(delivery)))
+}
+
+impl EngineParts {
+    /// These parts, with the lookahead of `delivery`.
+    fn delivering(self, delivery: Delivery) -> EngineParts {
+        match delivery {
+            Delivery::OneAtATime => EngineParts {
+                lookahead_ns: 0,
+                ..self
+            },
+            Delivery::Epochs => self,
+        }
+    }
+}
+
+/// Runs `engine` to its end in one poll: every step of nodes called in place (`DirectNodes`)
+/// is ready at once.
+fn run_at_once<N: Nodes>(engine: Engine<N>) -> Result<TrialOutcome, SimError> {
+    let run = engine.run();
     let mut run = std::pin::pin!(run);
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     match run.as_mut().poll(&mut cx) {
@@ -229,7 +273,7 @@ mod tests {
     use crate::adversary::{register, Behaviour, Context, Outgoing};
     use crate::protocol::message::{Message, NodeId, Snapshot};
     use crate::protocol::service::ServiceState;
-    use crate::protocol::Action;
+    use crate::protocol::{Action, Input};
 
     /// A faulty replica, honest but for the states it serves: whenever it sends a replica
     /// checkpoints (the answer to a STATUS from a replica behind), it sends after them an
@@ -276,7 +320,7 @@ mod tests {
             time_limit_ms: 5000.0,
         )"#;
         let plan = crate::scenario::parse("wrong-state-transfer.ron", text)
-            .unwrap_or_else(|e| panic!("the test scenario is valid: {e}"));
+            .expect("the test scenario is valid");
         crate::scenario::trial_spec(&plan.points[0].scenario, 7)
     }
 
@@ -284,9 +328,9 @@ mod tests {
     /// against the certified digest.
     fn run(unchecked: bool) -> TrialOutcome {
         let spec = spec();
-        let mut parts = build(&spec).unwrap_or_else(|e| panic!("the trial builds: {e}"));
+        let mut parts = build(&spec).expect("the trial builds");
         parts.replicas[3].replica_mut().install_unchecked_states = unchecked;
-        run_parts_reference(&spec, parts).unwrap_or_else(|e| panic!("the trial runs: {e}"))
+        run_parts_reference(&spec, parts, Delivery::OneAtATime).expect("the trial runs")
     }
 
     #[test]
@@ -308,6 +352,75 @@ mod tests {
         // Nobody else is blamed: the honest replicas executed right, and clients accepted
         // what honest execution computes.
         assert_eq!(outcome.violations.len(), 1, "{:?}", outcome.violations);
+    }
+
+    /// The reference nodes, counting what the engine hands them by epochs.
+    struct Counting {
+        inner: DirectNodes,
+        /// (inboxes handed over, most inputs in one inbox), shared with the test.
+        seen: std::rc::Rc<std::cell::Cell<(usize, usize)>>,
+    }
+
+    impl Nodes for Counting {
+        fn replicas(&self) -> u32 {
+            self.inner.replicas()
+        }
+
+        fn clients(&self) -> u32 {
+            self.inner.clients()
+        }
+
+        async fn step(&mut self, node: NodeId, input: Input) -> Result<Vec<Action>, SimError> {
+            self.inner.step(node, input).await
+        }
+
+        async fn step_inboxes(
+            &mut self,
+            inboxes: Vec<super::super::nodes::Inbox>,
+            until: u64,
+        ) -> Result<Vec<super::super::nodes::Stepped>, SimError> {
+            let (count, most) = self.seen.get();
+            let largest = inboxes.iter().map(|i| i.inputs.len()).max().unwrap_or(0);
+            self.seen.set((count + inboxes.len(), most.max(largest)));
+            self.inner.step_inboxes(inboxes, until).await
+        }
+    }
+
+    /// Runs `spec` on counting reference nodes by `delivery`: the outcome and what was seen.
+    fn run_counting(spec: &TrialSpec, delivery: Delivery) -> (TrialOutcome, (usize, usize)) {
+        let parts = build(spec).expect("the trial builds");
+        let seen = std::rc::Rc::default();
+        let nodes = Counting {
+            inner: DirectNodes {
+                replicas: parts.replicas,
+                clients: parts.clients,
+            },
+            seen: std::rc::Rc::clone(&seen),
+        };
+        let outcome = run_at_once(engine(spec, nodes, parts.engine.delivering(delivery)))
+            .expect("the trial runs");
+        (outcome, seen.get())
+    }
+
+    /// The reference driver by epochs does hand nodes several events at once (so comparing it
+    /// with the actix engine compares like with like), and gives the one-at-a-time trace.
+    #[test]
+    fn the_reference_driver_by_epochs_hands_over_epochs() {
+        let text = r#"Scenario(name: "epochs", replicas: 7, workload: (clients: 4, requests: 5),
+            network: (delay: Uniform(min_ms: 1.0, max_ms: 5.0)))"#;
+        let plan = crate::scenario::parse("epochs.ron", text).expect("the test scenario is valid");
+        let spec = crate::scenario::trial_spec(&plan.points[0].scenario, 5);
+        let (one_at_a_time, (inboxes, _)) = run_counting(&spec, Delivery::OneAtATime);
+        assert_eq!(inboxes, 0, "one event at a time hands over no inbox");
+        let (by_epochs, (inboxes, most)) = run_counting(&spec, Delivery::Epochs);
+        assert!(
+            inboxes > 0 && most > 1,
+            "{inboxes} inboxes, at most {most} inputs"
+        );
+        assert!(by_epochs.success, "{by_epochs:?}");
+        assert_eq!(by_epochs, one_at_a_time);
+        let public = run_trial_reference_with_lookahead(&spec).expect("the trial runs");
+        assert_eq!(public, by_epochs);
     }
 
     #[test]

@@ -1,0 +1,210 @@
+//! The engine: one trial's run loop in virtual time (DESIGN.md §2).
+//!
+//! The engine pops the next event from its [`Agenda`] (with every other one due within the
+//! lookahead: an [`Epoch`]), hands it to its node, and turns the returned actions into new
+//! events: `Send`/`Broadcast` into deliveries whose fate (loss, delay, duplication, reordering)
+//! the [`Links`] draw from the sender's own RNG stream, `SetTimer` and `Delayed` into events
+//! for the node itself, and `Observe` into the [`Observer`]'s oracle and metrics. No real time
+//! passes anywhere; a trial ends when every request is done, when nothing is left to happen,
+//! or at the time limit. The engine is generic over its [`Nodes`]: actix actors (the simulator
+//! proper, run by the actor in `actors.rs`) or the bare state machines (the reference driver);
+//! everything else, and so the event trace, is the same code.
+
+use super::agenda::{Agenda, Payload};
+use super::links::{LinkModel, Links};
+use super::lookahead::{Epoch, LeftInputs, Lookahead};
+use super::metrics::Metrics;
+use super::nodes::{index_of, node_of, Nodes};
+use super::observer::Observer;
+use super::outcome::TrialOutcome;
+use super::SimError;
+use crate::net::SimRng;
+use crate::oracle::Oracle;
+use crate::protocol::message::{Message, NodeId};
+use crate::protocol::{Action, Input};
+
+/// Everything an engine is built from.
+pub(super) struct EngineSetup<N: Nodes> {
+    /// The nodes, replicas first (index 0..n), then clients.
+    pub(super) nodes: N,
+    /// The link model the messages go through.
+    pub(super) link_model: LinkModel,
+    /// One link stream per node, by index: node i's messages draw from `link_streams[i]`.
+    pub(super) link_streams: Vec<SimRng>,
+    /// The safety oracle.
+    pub(super) oracle: Oracle,
+    /// The liveness metrics.
+    pub(super) metrics: Metrics,
+    /// The trial ends at this virtual time at the latest.
+    pub(super) time_limit_ns: u64,
+    /// Requests the clients are to issue.
+    pub(super) requests: u64,
+    /// The least delay any event of this trial can be created with for another node
+    /// ([`Lookahead`]); 0 delivers one event at a time.
+    pub(super) lookahead_ns: u64,
+}
+
+/// One trial's engine: its nodes and the components that own the rest.
+pub(super) struct Engine<N: Nodes> {
+    nodes: N,
+    agenda: Agenda,
+    links: Links,
+    observer: Observer,
+    lookahead: Lookahead,
+    /// The epoch's buffers, kept from one epoch to the next: at n = 1024 an epoch holds a
+    /// quarter million events, and fresh buffers meant fresh pages every time.
+    epoch: Epoch,
+    time_limit_ns: u64,
+}
+
+impl<N: Nodes> Engine<N> {
+    /// An engine built from `setup`, at time 0 with nothing scheduled.
+    pub(super) fn new(setup: EngineSetup<N>) -> Engine<N> {
+        let replicas = setup.nodes.replicas();
+        let count = (replicas + setup.nodes.clients()) as usize;
+        Engine {
+            nodes: setup.nodes,
+            agenda: Agenda::new(count),
+            links: Links::new(setup.link_model, setup.link_streams, replicas),
+            observer: Observer::new(setup.oracle, setup.metrics, setup.requests),
+            lookahead: Lookahead::new(setup.lookahead_ns),
+            epoch: Epoch::default(),
+            time_limit_ns: setup.time_limit_ns,
+        }
+    }
+
+    /// Runs the trial to its end.
+    pub(super) async fn run(mut self) -> Result<TrialOutcome, SimError> {
+        for (at, replica) in self.links.recoveries() {
+            self.schedule(replica, at, replica, Payload::Recover);
+        }
+        let replicas = self.nodes.replicas();
+        for c in 0..self.nodes.clients() {
+            let actions = self.nodes.step(NodeId::Client(c), Input::Start).await?;
+            self.apply(replicas + c, actions);
+        }
+        let mut ended_at = 0;
+        while !self.observer.all_done() {
+            let Some(first) = self.agenda.pop() else {
+                break;
+            };
+            if first.time > self.time_limit_ns {
+                ended_at = self.time_limit_ns;
+                break;
+            }
+            let mut epoch = std::mem::take(&mut self.epoch);
+            epoch.open(
+                first,
+                &mut self.agenda,
+                &mut self.lookahead,
+                self.time_limit_ns,
+            );
+            epoch.take_inputs(&mut self.agenda, &self.links);
+            let left = epoch.hand_over(&mut self.nodes, &self.lookahead).await?;
+            if let Some(at) = self.apply_epoch(&mut epoch, left) {
+                ended_at = at;
+            }
+            epoch.clear(&mut self.lookahead);
+            self.epoch = epoch;
+        }
+        if self.lookahead.broken() {
+            return Err(SimError::Lookahead);
+        }
+        Ok(self.observer.outcome(ended_at))
+    }
+
+    /// Counts and applies the epoch's events in order, as one-at-a-time delivery would,
+    /// until the trial completes (later events are neither counted nor applied), the cut, or an
+    /// input a node gave back; gives the rest back to the agenda. Returns the time of the last
+    /// event applied, if any.
+    fn apply_epoch(&mut self, epoch: &mut Epoch, left: LeftInputs) -> Option<u64> {
+        let mut last = None;
+        let first_left = left.iter().map(|(index, _)| *index).min();
+        for index in 0..epoch.len() {
+            let event = epoch.event(index);
+            if self.lookahead.cuts(&event) || first_left == Some(index) {
+                epoch.give_back_from(index, left, &mut self.agenda);
+                break;
+            }
+            self.agenda.set_now(event.time);
+            last = Some(event.time);
+            let (down, actions) = epoch.take_actions(index);
+            self.observer.event_applied(&event, down);
+            if let Some(actions) = actions {
+                self.apply(event.target, actions);
+            }
+            if self.observer.all_done() {
+                break;
+            }
+        }
+        last
+    }
+
+    /// Schedules `payload` for `target`, `delay_ns` from now, as `creator`'s next event.
+    fn schedule(&mut self, creator: u32, delay_ns: u64, target: u32, payload: Payload) {
+        let event = self.agenda.schedule(creator, delay_ns, target, payload);
+        self.lookahead.note(event);
+    }
+
+    /// Turns the actions node `source` returned into events and observations.
+    fn apply(&mut self, source: u32, actions: Vec<Action>) {
+        let replicas = self.nodes.replicas();
+        for action in actions {
+            match action {
+                Action::Send { to, message } => {
+                    self.transmit(source, index_of(to, replicas), message);
+                }
+                Action::Broadcast(message) => {
+                    for r in 0..replicas {
+                        if r != source {
+                            self.transmit(source, r, message.clone());
+                        }
+                    }
+                }
+                Action::SetTimer { timer, after_ns } => {
+                    self.schedule(source, after_ns, source, Payload::Fire(timer));
+                }
+                Action::Observe(observation) => {
+                    let node = node_of(source, replicas);
+                    self.observer.observe(node, observation, self.agenda.now());
+                }
+                Action::Delayed { after_ns, action } => {
+                    self.schedule(source, after_ns, source, Payload::Perform(*action));
+                }
+            }
+        }
+    }
+
+    /// One point-to-point message: counted, then lost, delayed or duplicated by the links,
+    /// drawing from the sender's stream. A node's message to itself arrives at once, uncounted.
+    fn transmit(&mut self, source: u32, target: u32, message: Message) {
+        let replicas = self.nodes.replicas();
+        let from = node_of(source, replicas);
+        if source == target {
+            self.schedule(source, 0, target, Payload::Deliver { from, message });
+            return;
+        }
+        self.observer.message_sent();
+        if let (NodeId::Replica(r), Message::Reply(reply)) = (from, &message) {
+            if let NodeId::Client(c) = node_of(target, replicas) {
+                self.observer
+                    .reply_sent(r, c, reply.timestamp, reply.result);
+            }
+        }
+        let copies = self.links.draw(source, target, self.agenda.now());
+        let mut message = Some(message);
+        for (i, delay) in copies.iter().enumerate() {
+            // The last copy takes the message itself; a duplicate before it is a clone.
+            let copy = if i + 1 == copies.len() {
+                message.take()
+            } else {
+                message.clone()
+            };
+            if let Some(message) = copy {
+                let payload = Payload::Deliver { from, message };
+                let event = self.agenda.schedule(source, *delay, target, payload);
+                self.lookahead.note(event);
+            }
+        }
+    }
+}
