@@ -4,7 +4,7 @@
 //! and `latency.{png,svg}` / `success.{png,svg}` chart the sweep. A compact table and a
 //! throughput line are produced for stdout.
 //!
-//! A suite of scenarios adds `index.csv` and `index.md`, one row per scenario ([`IndexRow`]).
+//! A suite of scenarios adds `index.csv` and `index.md`, one row per scenario (`IndexRow`).
 //!
 //! Every file is written to a temporary name in its destination directory and renamed into
 //! place, so an interrupted run never leaves a half-written file under the final name.

@@ -42,7 +42,7 @@ impl PointSummary {
 /// Summarizes every sweep point `0..run.points`, in point order.
 ///
 /// Latency statistics pool `outcome.latencies_ms` of all trials at the point; percentiles use
-/// the nearest-rank method (see [`nearest_rank_percentile`]). A point without completed
+/// the nearest-rank method (`nearest_rank_percentile`). A point without completed
 /// requests has `None` latency statistics.
 pub fn summarize(run: &RunResult) -> Vec<PointSummary> {
     let mut by_point: Vec<Vec<&TrialRecord>> = vec![Vec::new(); run.points];
