@@ -3,9 +3,18 @@
 //!
 //! Data flows one way:
 //! `scenario` (RON, validated, sweeps expanded) -> `runner` (trials in parallel, per-trial seeds)
-//! -> `sim` (actix: a Network actor with a virtual clock drives Replica and Client actors, which
+//! -> `sim` (actix: an engine actor with a virtual clock drives Replica and Client actors, which
 //! run the pure state machines of `protocol`, wrapped by `adversary` behaviours, over the `net`
-//! model, watched by the `oracle`) -> result rows -> `report` (CSV, JSON, charts).
+//! model, watched by the `oracle`) -> `records` (what trials and runs produced) -> `report`
+//! (CSV, JSON, charts); `cli` holds the verbs over all of it. No two top-level modules import
+//! each other (`tests/module_layers.rs` checks it).
+//!
+//! Public, for users: scenarios (`scenario::load`, `parse`, `trial_spec`), running them
+//! (`runner::run` with a `runner::Progress`, `sim::run_trial*`), the behaviour API
+//! (`adversary::{Behaviour, Context, Outgoing, BuildContext, register}`), the protocol's
+//! messages and state machines (`protocol`), what runs produce (`records`, `report`) and the
+//! command line (`cli::main`). Engine internals, the CLI's resume/shard/suite machinery and the
+//! replica's components are the crate's own.
 //!
 //! One trial from scenario text, with the reference driver (no actix needed):
 //!

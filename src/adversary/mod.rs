@@ -108,7 +108,7 @@ impl Outgoing {
 /// [`BuildContext::coalition`]: the engine then runs the trial one event at a time, which keeps
 /// the order in which members see each other's updates that of the event trace. (What a
 /// behaviour schedules for itself, delayed actions and wake-ups, needs nothing: the engine
-/// stops a node's share of a lookahead window at its own events.)
+/// stops a node's share of a lookahead epoch at its own events.)
 pub trait Behaviour: Send {
     /// A short name, as written in scenarios.
     fn name(&self) -> &str;

@@ -1,7 +1,7 @@
 //! The actix actors of a trial (DESIGN.md §2). A Replica actor and a Client actor each own a
 //! pure state machine and answer every `StepInbox` (their share of a lookahead epoch) with the
 //! actions it produced, left in the epoch's collector; they hold no clock and no RNG of their
-//! own. The engine actor (DESIGN's "Network actor") owns the trial's engine, which decides what
+//! own. The engine actor owns the trial's engine, which decides what
 //! happens when, and runs it when asked.
 
 use actix::{Actor, Context, Handler, Message, ResponseFuture};
