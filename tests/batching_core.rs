@@ -3,23 +3,17 @@
 
 mod common;
 
-use common::keys::{keys, request};
+use common::keys::{config, keys, request};
 
 use pbft_sim::protocol::message::{Checkpoint, Digest, Message, NodeId};
 use pbft_sim::protocol::{Action, Input, Mode, Replica, ReplicaConfig, Timer, TimerKind};
 
 fn primary(batch_size: usize, max_in_flight: u64) -> Replica {
     let cfg = ReplicaConfig {
-        n: 4,
-        f: 1,
-        view_change: true,
-        view_change_timeout_ns: 1_000_000,
-        checkpoint_interval: 10,
-        watermark_span: 20,
         batch_size,
         batch_timeout_ns: 5_000,
         max_in_flight,
-        status_period_ns: 250_000,
+        ..config()
     };
     Replica::new(0, cfg, keys(0))
 }

@@ -2,27 +2,15 @@
 
 mod common;
 
-use common::keys::{keys, request};
+use common::keys::{config, keys, request};
 
 use std::sync::Arc;
 
 use pbft_sim::protocol::message::{Batch, Message, NodeId, StatusReport, Vote};
-use pbft_sim::protocol::{Action, Input, Replica, ReplicaConfig, VoteKind};
+use pbft_sim::protocol::{Action, Input, Replica, VoteKind};
 
 fn replica(id: u32) -> Replica {
-    let cfg = ReplicaConfig {
-        n: 4,
-        f: 1,
-        view_change: true,
-        view_change_timeout_ns: 1_000_000,
-        checkpoint_interval: 10,
-        watermark_span: 20,
-        batch_size: 1,
-        batch_timeout_ns: 1,
-        max_in_flight: 20,
-        status_period_ns: 250_000,
-    };
-    Replica::new(id, cfg, keys(id))
+    Replica::new(id, config(), keys(id))
 }
 
 fn from(r: u32, message: Message) -> Input {

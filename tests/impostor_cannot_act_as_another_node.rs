@@ -30,7 +30,7 @@ use pbft_sim::protocol::message::{
 };
 use pbft_sim::protocol::service::ServiceState;
 use pbft_sim::protocol::{
-    trial_keys, Action, ClientKey, Input, Keyring, Observation, Replica, ReplicaConfig, VoteKind,
+    trial_keys, Action, ClientKey, Input, Keyring, Observation, Replica, VoteKind,
 };
 
 /// Forged messages sent, over every trial of the test binary (proof that the attack ran).
@@ -266,18 +266,7 @@ fn an_impostor_cannot_sign_as_another_node_nor_speak_for_a_client() {
 /// does not verify in another.
 #[test]
 fn a_certificate_or_request_minted_outside_the_trial_is_ignored() {
-    let cfg = ReplicaConfig {
-        n: 4,
-        f: 1,
-        view_change: true,
-        view_change_timeout_ns: 1_000_000,
-        status_period_ns: 250_000,
-        checkpoint_interval: 10,
-        watermark_span: 20,
-        batch_size: 1,
-        batch_timeout_ns: 1,
-        max_in_flight: 20,
-    };
+    let cfg = common::keys::config();
     let (keys, clients) = trial_keys(4, 1);
     let (forged_keys, forged_clients) = trial_keys(4, 1);
     let certificate = |keys: &[Keyring], client: &ClientKey| {

@@ -22,16 +22,9 @@ use pbft_sim::protocol::{
 
 fn cfg() -> ReplicaConfig {
     ReplicaConfig {
-        n: 4,
-        f: 1,
-        view_change: true,
         view_change_timeout_ns: 1_000,
-        checkpoint_interval: 10,
-        watermark_span: 20,
-        batch_size: 1,
-        batch_timeout_ns: 1,
-        max_in_flight: 20,
         status_period_ns: 250,
+        ..common::keys::config()
     }
 }
 
