@@ -18,6 +18,7 @@ pub mod client;
 pub(crate) mod log;
 pub mod message;
 pub mod quorum;
+pub mod rejection;
 mod replica;
 mod request_tracker;
 mod sequencer;
@@ -37,6 +38,7 @@ pub use log::StableCheckpoint;
 pub use message::{
     Batch, ClientId, Digest, Message, NodeId, ReplicaId, Request, SeqNum, Timestamp, View,
 };
+pub use rejection::{Rejection, RejectionClass};
 pub use replica::{Mode, Replica};
 
 /// A timer's purpose. Timers are data: a node sets one with an action and receives it back as
@@ -138,6 +140,87 @@ pub enum Observation {
         /// The accepted result.
         result: u64,
     },
+    /// A replica accepted a PRE-PREPARE for (`view`, `seq`) with batch digest `digest` (or, as
+    /// primary, sent one), §4.2.
+    PrePrepared {
+        /// The view.
+        view: View,
+        /// The sequence number.
+        seq: SeqNum,
+        /// The batch digest.
+        digest: Digest,
+    },
+    /// A replica became prepared for (`view`, `seq`, `digest`) and sent its COMMIT, §4.2.
+    Prepared {
+        /// The view.
+        view: View,
+        /// The sequence number.
+        seq: SeqNum,
+        /// The batch digest.
+        digest: Digest,
+    },
+    /// A replica's checkpoint at `seq` became stable (q matching CHECKPOINTs), §4.3.
+    CheckpointStable {
+        /// The checkpoint's sequence number.
+        seq: SeqNum,
+    },
+    /// A client retransmitted its outstanding request to every replica, §4.1.
+    Retransmitted {
+        /// The request's timestamp.
+        timestamp: Timestamp,
+    },
+    /// A node cancelled its pending timer of `kind` (its firing will be stale).
+    TimerCancelled {
+        /// The timer's kind.
+        kind: TimerKind,
+    },
+    /// The node refused the input it is handling, and why (`rejection.rs`).
+    Rejected(Rejection),
+    /// What a byzantine behaviour changed of its replica's honest conduct (reported by the
+    /// simulator's wrapper, `adversary::ReplicaNode`, never by the behaviour itself).
+    Tampered(Tampering),
+}
+
+/// One change a byzantine behaviour made to what its honest replica would have done.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Tampering {
+    /// What was done.
+    pub change: Change,
+    /// The recipient of the message concerned, if it is a message.
+    pub to: Option<NodeId>,
+    /// The kind of message concerned (`Message::kind`), or of input for a hidden input.
+    pub message: &'static str,
+}
+
+/// How a behaviour departed from its honest replica.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub enum Change {
+    /// A message the honest replica sent was not sent.
+    Dropped,
+    /// A message was sent in place of the honest one, to the same recipient, but different.
+    Changed,
+    /// The honest message was sent, but later (`Action::Delayed`).
+    Delayed,
+    /// A message the honest replica did not send.
+    Added,
+    /// An input was hidden from the honest replica.
+    HidInput,
+    /// An input was changed before the honest replica saw it.
+    ChangedInput,
+}
+
+impl Change {
+    /// The change's name, as in the trace.
+    pub fn name(self) -> &'static str {
+        match self {
+            Change::Dropped => "dropped",
+            Change::Changed => "changed",
+            Change::Delayed => "delayed",
+            Change::Added => "added",
+            Change::HidInput => "hid_input",
+            Change::ChangedInput => "changed_input",
+        }
+    }
 }
 
 /// What a node asks of the world.

@@ -124,6 +124,17 @@ impl Observer {
             | (NodeId::Client(_), Observation::Executed { .. })
             | (NodeId::Client(_), Observation::StateTransferred { .. })
             | (NodeId::Client(_), Observation::ViewEntered { .. }) => {}
+            // The trace and the fault counters read these (`engine.rs`).
+            (
+                _,
+                Observation::PrePrepared { .. }
+                | Observation::Prepared { .. }
+                | Observation::CheckpointStable { .. }
+                | Observation::Retransmitted { .. }
+                | Observation::TimerCancelled { .. }
+                | Observation::Rejected(_)
+                | Observation::Tampered(_),
+            ) => {}
         }
     }
 
