@@ -11,6 +11,14 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::sim::outcome::TrialOutcome;
 
+/// A trial's event trace, as the report draws it (the engine records it: `sim::trace`).
+pub mod trace {
+    pub use crate::sim::trace::{
+        timer_name, DropCause, FaultPeriod, Happening, MessageSummary, Node, NodeRole,
+        TraceEvent, TraceTrial, TRACE_VERSION,
+    };
+}
+
 /// A trial's identity and result: one row of `trials.csv`, one line of the lossless rows file
 /// that `--resume`, `--shard` and `merge` read back.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

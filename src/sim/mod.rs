@@ -27,6 +27,7 @@ mod observer;
 pub(crate) mod outcome;
 mod queue;
 pub(crate) mod seeds;
+pub mod trace;
 mod trial;
 
 pub use outcome::TrialOutcome;
