@@ -134,3 +134,163 @@ fn escape_html(text: &str) -> String {
     out
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::message::{Digest, NodeId};
+    use crate::protocol::{Change, Rejection};
+    use crate::records::trace::{FaultPeriod, Happening, MessageSummary, Node, NodeRole};
+
+    /// A hostile violation text: it tries to close the data element and run a script.
+    const HOSTILE: &str = "agreement: </script><script>alert(1)</script> <!-- see https://x.example/";
+
+    fn trial() -> TraceTrial {
+        let node = |id, role, behaviour: Option<&str>| NodeRole {
+            node: Node(id),
+            role,
+            behaviour: behaviour.map(str::to_string),
+        };
+        TraceTrial {
+            seed: 42,
+            n: 4,
+            f: 1,
+            clients: 1,
+            time_limit_ms: 100.0,
+            nodes: vec![
+                node(NodeId::Replica(0), "replica", Some("equivocate</script>")),
+                node(NodeId::Replica(1), "replica", None),
+                node(NodeId::Replica(2), "replica", None),
+                node(NodeId::Replica(3), "replica", None),
+                node(NodeId::Client(0), "client", None),
+            ],
+            periods: vec![FaultPeriod {
+                kind: "crash",
+                replicas: vec![3],
+                from_ms: 2.0,
+                until_ms: None,
+                detail: String::new(),
+            }],
+        }
+    }
+
+    fn events() -> Vec<TraceEvent> {
+        let r = |i| Some(NodeId::Replica(i));
+        let digest = Digest::of(&[b"batch"]);
+        let pp = MessageSummary {
+            msg: "pre-prepare",
+            view: Some(0),
+            seq: Some(1),
+            digest: Some(digest),
+            timestamp: None,
+        };
+        let happenings = [
+            (r(0), Happening::Send { to: Node(NodeId::Replica(1)), message: pp, delays_ns: vec![1_000_000], slowed: None }),
+            (r(1), Happening::Deliver { from: Node(NodeId::Replica(0)), message: pp }),
+            (r(1), Happening::PrePrepared { view: 0, seq: 1, digest }),
+            (r(2), Happening::Reject {
+                reason: Rejection::ConflictingPrePrepare,
+                class: Rejection::ConflictingPrePrepare.class(),
+                from: Some(Node(NodeId::Replica(0))),
+                message: Some(pp),
+            }),
+            (r(0), Happening::Tamper { change: Change::Changed, to: Some(Node(NodeId::Replica(2))), msg: "pre-prepare" }),
+            (None, Happening::PartitionStart { groups: vec![vec![0, 1], vec![2, 3]], one_way: false }),
+            (r(1), Happening::ViewEntered { view: 1 }),
+            (None, Happening::Violation { text: HOSTILE.to_string() }),
+        ];
+        happenings
+            .into_iter()
+            .enumerate()
+            .map(|(i, (node, what))| TraceEvent::new(i as u64, 1_000_000 * i as u64, node, what))
+            .collect()
+    }
+
+    fn page_html(title: &str) -> String {
+        let trial = trial();
+        let events = events();
+        let row = vec![("success".to_string(), "false".to_string())];
+        let page = TracePage {
+            trial: &trial,
+            events: &events,
+            title: title.to_string(),
+            row: &row,
+            note: Some("a <note>".to_string()),
+        };
+        let bytes = render_trace_html(&page).expect("the sample page renders");
+        String::from_utf8(bytes).expect("the page is UTF-8")
+    }
+
+    /// The embedded data element's text, and the page with it cut out.
+    fn split_data(html: &str) -> (&str, String) {
+        let open = r#"<script type="application/json" id="trace-data">"#;
+        let start = html.find(open).expect("the data element") + open.len();
+        let len = html[start..].find("</script>").expect("the data element's end");
+        let rest = format!("{}{}", &html[..start], &html[start + len..]);
+        (&html[start..start + len], rest)
+    }
+
+    #[test]
+    fn the_data_round_trips_even_when_a_text_holds_a_closing_script_tag() {
+        let html = page_html("t");
+        let (data, _) = split_data(&html);
+        assert!(!data.contains('<'), "a raw < in the data element");
+        let parsed: serde_json::Value = serde_json::from_str(data).expect("the data is JSON");
+        let events = parsed["events"].as_array().expect("an events array");
+        assert_eq!(events.len(), 8);
+        assert_eq!(events[7]["ev"], "violation");
+        assert_eq!(events[7]["text"], HOSTILE);
+        assert_eq!(parsed["trial"]["nodes"][0]["behaviour"], "equivocate</script>");
+        assert_eq!(parsed["note"], "a <note>");
+        assert_eq!(parsed["row"][0][1], "false");
+        // Exactly two script elements: the data and the viewer; nothing the data held opened one.
+        assert_eq!(html.matches("<script").count(), 2);
+        assert_eq!(html.matches("</script>").count(), 2);
+    }
+
+    #[test]
+    fn the_page_refers_to_nothing_outside_itself() {
+        let html = page_html("t");
+        let (data, rest) = split_data(&html);
+        // The only URL is the one inside a violation's text, in the data.
+        assert!(data.contains("https://x.example/"));
+        for scheme in ["http://", "https://", "//cdn", "url(", "@import", "src=", "href="] {
+            assert!(!rest.contains(scheme), "the page outside its data holds {scheme:?}");
+        }
+        assert!(rest.contains("default-src 'none'"), "the CSP forbids loading anything");
+    }
+
+    #[test]
+    fn the_title_is_escaped() {
+        let html = page_html("a <b> & \"c\"");
+        assert!(html.contains("<title>a &lt;b&gt; &amp; &quot;c&quot; · pbft-sim trace</title>"));
+    }
+
+    #[test]
+    fn the_inlined_viewer_cannot_close_its_own_elements() {
+        assert!(!SCRIPT.contains("</script") && !SCRIPT.contains("<!--"));
+        assert!(!STYLE.contains("</style"));
+    }
+
+    #[test]
+    fn the_page_is_written_atomically_to_its_path() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("trace.html");
+        let (trial, events) = (trial(), events());
+        let page = TracePage {
+            trial: &trial,
+            events: &events,
+            title: "t".to_string(),
+            row: &[],
+            note: None,
+        };
+        write_trace_html(&page, &path).expect("written");
+        let written = std::fs::read_to_string(&path).expect("readable");
+        assert!(written.starts_with("<!DOCTYPE html>") && written.ends_with("</html>\n"));
+        if let Ok(out) = std::env::var("PBFT_SIM_SAMPLE_TRACE_HTML") {
+            std::fs::copy(&path, out).expect("copied");
+        }
+        let left: Vec<_> = std::fs::read_dir(dir.path()).expect("listable").collect();
+        assert_eq!(left.len(), 1, "no temporary file left behind");
+    }
+}
