@@ -281,3 +281,4 @@ fn the_trace_page_works_in_headless_chromium() {
     check_page(&out);
 }
 
+

@@ -137,7 +137,11 @@ fn escape_html(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
     use super::*;
+    use crate::sim::trace::TraceSink;
     use crate::protocol::message::{Digest, NodeId};
     use crate::protocol::{Change, Rejection};
     use crate::records::trace::{FaultPeriod, Happening, MessageSummary, Node, NodeRole};
@@ -228,6 +232,59 @@ mod tests {
         let len = html[start..].find("</script>").expect("the data element's end");
         let rest = format!("{}{}", &html[..start], &html[start + len..]);
         (&html[start..start + len], rest)
+    }
+
+    /// Collects a traced trial's header and events.
+    #[derive(Default)]
+    struct Collected(Rc<RefCell<(Option<TraceTrial>, Vec<TraceEvent>)>>);
+
+    impl TraceSink for Collected {
+        fn start(&mut self, trial: &TraceTrial) {
+            self.0.borrow_mut().0 = Some(trial.clone());
+        }
+        fn event(&mut self, event: TraceEvent) {
+            self.0.borrow_mut().1.push(event);
+        }
+    }
+
+    /// The first unsuccessful trial of `seed-no-view-change` at 1 byzantine replica (a stalled
+    /// byzantine primary), traced.
+    fn stalled_trial() -> (TraceTrial, Vec<TraceEvent>, bool) {
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/seed-no-view-change.ron");
+        let plan = crate::scenario::load(std::path::Path::new(file)).expect("the scenario loads");
+        let point = &plan.points[1];
+        let mut last = None;
+        for trial in 0..plan.trials() as usize {
+            let spec = crate::scenario::trial_spec(&point.scenario, crate::sim::trial_seed(point.scenario.seed, 1, trial));
+            let sink = Collected::default();
+            let shared = Rc::clone(&sink.0);
+            let outcome = crate::sim::run_trial_reference_traced(&spec, Box::new(sink)).expect("the trial runs");
+            let (trial, events) = shared.take();
+            last = Some((trial.expect("the trace started"), events, outcome.success));
+            if !outcome.success {
+                break;
+            }
+        }
+        last.expect("the point has trials")
+    }
+
+    #[test]
+    fn a_real_trials_trace_is_embedded_whole() {
+        let (trial, events, success) = stalled_trial();
+        assert!(!success, "a trial at point 1 stalls (its primary is byzantine)");
+        let row = vec![("success".to_string(), success.to_string())];
+        let page = TracePage { trial: &trial, events: &events, title: "seed-no-view-change".to_string(), row: &row, note: None };
+        let html = String::from_utf8(render_trace_html(&page).expect("renders")).expect("UTF-8");
+        let (data, _) = split_data(&html);
+        let parsed: serde_json::Value = serde_json::from_str(data).expect("the data is JSON");
+        let embedded = parsed["events"].as_array().expect("an events array");
+        assert_eq!(embedded.len(), events.len());
+        assert!(embedded.iter().zip(&events).all(|(e, f)| e["i"] == f.i && e["ev"] == f.what.name()));
+        let behaviours = parsed["trial"]["nodes"].as_array().expect("nodes").iter().filter(|n| n["behaviour"].is_string()).count();
+        assert_eq!(behaviours, 1, "the byzantine replica's lane is labelled with its behaviour");
+        if let Ok(out) = std::env::var("PBFT_SIM_REAL_TRACE_HTML") {
+            std::fs::write(out, &html).expect("copied");
+        }
     }
 
     #[test]

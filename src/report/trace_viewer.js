@@ -41,7 +41,7 @@
 
   // ---- kinds and colours ---------------------------------------------------------------
   const MSG_COLOURS = {
-    "request": "#7f7f7f", "pre-prepare": "#d62728", "prepare": "#1f77b4", "commit": "#2ca02c",
+    "request": "#e7a527", "pre-prepare": "#d62728", "prepare": "#1f77b4", "commit": "#2ca02c",
     "reply": "#8c564b", "checkpoint": "#bcbd22", "view-change": "#ff7f0e", "new-view": "#9467bd",
     "fetch-state": "#17becf", "state": "#0e7c86", "fetch-batch": "#e377c2", "batch": "#a0487d",
     "status": "#aaaaaa", "commit-certificate": "#393b79",
@@ -105,7 +105,9 @@
   let shown = new Int32Array(0); // indices into events passing the filters, engine order
   let drawn = shown; // the same, in time order
   let selected = -1; // index into events
-  let view0 = tFirst, view1 = tLast;
+  const pad = (tLast - tFirst) * 0.02; // the whole trace, with a margin for the last arrowheads
+  const fit = () => setView(tFirst - pad, tLast + pad);
+  let view0 = tFirst - pad, view1 = tLast + pad;
 
   const passes = (e) => !off.ev.has(e.ev) && !(typeof e.msg === "string" && off.msg.has(e.msg)) && !off.node.has(nodeOf(e));
 
@@ -174,7 +176,7 @@
     button("zoom-out", "−", "zoom out (key -)", () => zoomBy(2, 0.5)),
     button("pan-left", "◀", "pan left (key ←)", () => panBy(-0.25)),
     button("pan-right", "▶", "pan right (key →)", () => panBy(0.25)),
-    button("fit", "whole trace", "show every event (key 0)", () => setView(tFirst, tLast)),
+    button("fit", "whole trace", "show every event (key 0)", fit),
     el("span", { class: "sep" }),
     button("next-view", "next view change", "next view_entered after the selected event", () => jump("view_entered")),
     button("next-violation", "next violation", "next oracle violation after the selected event", () => jump("violation")),
@@ -264,7 +266,7 @@
   list.addEventListener("scroll", renderList);
   listRows.addEventListener("click", (event) => {
     const row = event.target.closest(".row");
-    if (row) select(Number(row.dataset.i), false);
+    if (row) select(Number(row.dataset.i), "show");
   });
   // Position of event index k in `shown` (binary search: `shown` is in engine order), or -1.
   function positionInShown(k) {
@@ -274,19 +276,23 @@
   }
 
   // ---- selection and jumps -------------------------------------------------------------
-  function select(k, moveView) {
+  // Selects event k. `move`: "stay" (a click in the chart), "show" (pan to it if it is out of
+  // the window: a click in the list), "zoom" (centre and zoom in on it: a jump).
+  function select(k, move) {
     selected = k;
     const e = events[k];
     details.dataset.i = String(k);
     details.replaceChildren(el("table", {}, Object.entries(e).map(([key, v]) =>
       el("tr", {}, [el("td", { text: key }), el("td", { class: "mono", text: typeof v === "object" ? JSON.stringify(v) : String(v) })]))));
-    if (moveView) {
-      const span = Math.min(view1 - view0, Math.max(40 * typicalDelay, 1e-3));
-      if (e.t_ms < view0 || e.t_ms > view1 || span < view1 - view0) setView(e.t_ms - span / 2, e.t_ms + span / 2);
-      const p = positionInShown(k);
-      if (p >= 0 && (p * ROW < list.scrollTop || (p + 1) * ROW > list.scrollTop + list.clientHeight)) {
-        list.scrollTop = Math.max(0, p * ROW - list.clientHeight / 2);
-      }
+    const span = view1 - view0;
+    if (move === "show" && (e.t_ms < view0 || e.t_ms > view1)) setView(e.t_ms - span / 2, e.t_ms + span / 2);
+    if (move === "zoom") {
+      const zoomed = Math.min(span, Math.max(40 * typicalDelay, 1e-3));
+      setView(e.t_ms - zoomed / 2, e.t_ms + zoomed / 2);
+    }
+    const p = positionInShown(k); // bring its row into the list's view
+    if (p >= 0 && (p * ROW < list.scrollTop || (p + 1) * ROW > list.scrollTop + list.clientHeight)) {
+      list.scrollTop = Math.max(0, p * ROW - list.clientHeight / 2);
     }
     renderList();
     draw();
@@ -299,7 +305,7 @@
       while (start < shown.length && shown[start] < selected) start++;
     }
     for (let p = start; p < shown.length; p++) {
-      if (events[shown[p]].ev === ev) { status.textContent = ""; select(shown[p], true); return; }
+      if (events[shown[p]].ev === ev) { status.textContent = ""; select(shown[p], "zoom"); return; }
     }
     status.textContent = "no " + ev + " after " + (selected >= 0 ? "event " + events[selected].i : "the start") + " among the shown events";
   }
@@ -473,12 +479,12 @@
     canvas.classList.remove("dragging");
     if (!d.moved) {
       const k = hitAt(event.clientX - d.left, event.clientY - d.top);
-      if (k >= 0) select(k, false);
+      if (k >= 0) select(k, "stay");
     }
   });
   canvas.addEventListener("keydown", (event) => {
     const keys = { "+": () => zoomBy(0.5, 0.5), "=": () => zoomBy(0.5, 0.5), "-": () => zoomBy(2, 0.5),
-      ArrowLeft: () => panBy(-0.25), ArrowRight: () => panBy(0.25), "0": () => setView(tFirst, tLast) };
+      ArrowLeft: () => panBy(-0.25), ArrowRight: () => panBy(0.25), "0": fit };
     if (keys[event.key]) { event.preventDefault(); keys[event.key](); }
   });
   window.addEventListener("resize", () => draw());
