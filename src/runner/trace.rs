@@ -239,11 +239,14 @@ struct Collected {
     error: Option<std::io::Error>,
 }
 
+/// Makes the header line from what the trial announces.
+type HeaderLine = Box<dyn Fn(&TraceTrial) -> serde_json::Result<Vec<u8>>>;
+
 /// Writes kept events to `trace.jsonl` as they come and keeps the first [`KEPT_EVENTS`] of them.
 struct FileSink {
     writer: BufWriter<File>,
     filter: Filter,
-    header: Box<dyn Fn(&TraceTrial) -> serde_json::Result<Vec<u8>>>,
+    header: HeaderLine,
     shared: Arc<Mutex<Collected>>,
 }
 
