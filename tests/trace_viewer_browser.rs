@@ -30,8 +30,9 @@ use common::{pbft_sim, run_binary, Scratch};
 /// The browser the test drives (Debian's package name and binary).
 const CHROMIUM: &str = "chromium";
 
-/// A scenario whose traces hold every lane kind: a byzantine primary, loss, view changes.
-const SCENARIO: &str = "scenarios/seed-no-view-change.ron";
+/// A scenario whose first trial has a byzantine (silent) primary and a view change, n = 4,
+/// 100 requests: a few thousand events.
+const SCENARIO: &str = "scenarios/silent-primary.ron";
 
 /// Is chromium there? Fails in CI, skips (with a notice) elsewhere, when it is not.
 fn chromium_present() -> bool {
@@ -54,7 +55,9 @@ fn chromium_present() -> bool {
 fn embedded_events(page: &str) -> Vec<Value> {
     let open = r#"<script type="application/json" id="trace-data">"#;
     let start = page.find(open).expect("the page embeds its data") + open.len();
-    let len = page[start..].find("</script>").expect("the data element ends");
+    let len = page[start..]
+        .find("</script>")
+        .expect("the data element ends");
     let data: Value = serde_json::from_str(&page[start..start + len]).expect("the data is JSON");
     data["events"].as_array().expect("an events array").clone()
 }
@@ -66,25 +69,28 @@ struct Expected {
     without_kind: usize,
     node: String,
     without_node: usize,
-    /// The first rejection after event 0, and the first view change after it.
+    /// The first view change after event 0, the first rejection after that (or after event 0
+    /// when there is no view change), the first violation after that.
+    next_view: Option<usize>,
     next_reject: Option<usize>,
-    next_view_after_reject: Option<usize>,
+    next_violation: Option<usize>,
 }
 
 fn expected(events: &[Value]) -> Expected {
     let count = |keep: &dyn Fn(&Value) -> bool| events.iter().filter(|e| keep(e)).count();
     let kind = most_common(events, "msg");
     let node = most_common(events, "node");
-    let next = |ev: &str, after: usize| {
-        (after + 1..events.len()).find(|&k| events[k]["ev"] == ev)
-    };
-    let next_reject = next("reject", 0);
+    let next = |ev: &str, after: usize| (after + 1..events.len()).find(|&k| events[k]["ev"] == ev);
+    let next_view = next("view_entered", 0);
+    let next_reject = next("reject", next_view.unwrap_or(0));
+    let next_violation = next("violation", next_reject.or(next_view).unwrap_or(0));
     Expected {
         total: events.len(),
         without_kind: count(&|e| e["msg"] != kind.as_str()),
         without_node: count(&|e| e["node"] != node.as_str()),
-        next_view_after_reject: next_reject.and_then(|r| next("view_entered", r)),
+        next_view,
         next_reject,
+        next_violation,
         kind,
         node,
     }
@@ -142,11 +148,15 @@ frame.addEventListener("load", () => {{
     out.clicked_i = details.dataset.i;
     out.clicked_fields = [...details.querySelectorAll("tr")].map((tr) => tr.children[0].textContent);
     out.row_selected = d.querySelector('#list-rows .row[data-i="0"]').classList.contains("selected");
-    d.getElementById("next-reject").click();
-    out.reject_i = details.dataset.i;
-    out.reject_ev = [...details.querySelectorAll("tr")].filter((tr) => tr.children[0].textContent === "ev").map((tr) => tr.children[1].textContent)[0];
+    const selectedEv = () => [...details.querySelectorAll("tr")].filter((tr) => tr.children[0].textContent === "ev").map((tr) => tr.children[1].textContent)[0];
     d.getElementById("next-view").click();
     out.view_i = details.dataset.i;
+    out.view_ev = selectedEv();
+    d.getElementById("next-reject").click();
+    out.reject_i = details.dataset.i;
+    out.reject_ev = selectedEv();
+    d.getElementById("next-violation").click();
+    out.violation_i = details.dataset.i;
     d.getElementById("fit").click();
     out.window_fit = d.getElementById("window-label").textContent;
     d.getElementById("zoom-in").click();
@@ -226,19 +236,39 @@ fn check_page(dir: &Path) {
     );
     let (got, console) = run_harness(dir, &want.kind, &want.node);
     let number = |key: &str| got[key].as_u64().map(|n| n as usize);
-    assert_eq!(got["errors"], Value::Array(vec![]), "errors in the page: {got}");
+    assert_eq!(
+        got["errors"],
+        Value::Array(vec![]),
+        "errors in the page: {got}"
+    );
     assert!(console.is_empty(), "console output: {console:#?}");
-    assert_eq!(got["ready"], true, "the page did not finish building: {got}");
+    assert_eq!(
+        got["ready"], true,
+        "the page did not finish building: {got}"
+    );
     assert_eq!(number("initial"), Some(want.total), "{got}");
     assert_eq!(
         got["count_text"],
         format!("{} of {} events", want.total, want.total)
     );
-    assert!(number("list_rows").is_some_and(|n| n > 0 && n < 60), "the list is virtualised: {got}");
+    assert!(
+        number("list_rows").is_some_and(|n| n > 0 && n < 60),
+        "the list is virtualised: {got}"
+    );
     assert_eq!(got["kind_checked"], false);
-    assert_eq!(number("without_kind"), Some(want.without_kind), "unticking {}: {got}", want.kind);
+    assert_eq!(
+        number("without_kind"),
+        Some(want.without_kind),
+        "unticking {}: {got}",
+        want.kind
+    );
     assert_eq!(number("restored"), Some(want.total), "{got}");
-    assert_eq!(number("without_node"), Some(want.without_node), "unticking {}: {got}", want.node);
+    assert_eq!(
+        number("without_node"),
+        Some(want.without_node),
+        "unticking {}: {got}",
+        want.node
+    );
     assert_eq!(got["clicked_i"], "0", "clicking row 0 shows event 0: {got}");
     let mut fields: Vec<&str> = got["clicked_fields"]
         .as_array()
@@ -255,18 +285,27 @@ fn check_page(dir: &Path) {
     fields.sort_unstable(); // serde_json's map is sorted by key; the page keeps JSON order
     assert_eq!(fields, keys, "the details show event 0's fields");
     assert_eq!(got["row_selected"], true);
-    match want.next_reject {
-        Some(k) => {
-            assert_eq!(got["reject_i"], k.to_string(), "{got}");
-            assert_eq!(got["reject_ev"], "reject");
-            let view = want.next_view_after_reject.map_or("".to_string(), |v| v.to_string());
-            if !view.is_empty() {
-                assert_eq!(got["view_i"], view, "{got}");
-            }
-        }
-        None => assert_eq!(got["reject_i"], "0", "no rejection: the selection stays: {got}"),
+    // Each jump selects the next event of its kind, or keeps the selection when there is none.
+    let view = want.next_view.unwrap_or(0);
+    assert_eq!(got["view_i"], view.to_string(), "next view change: {got}");
+    if want.next_view.is_some() {
+        assert_eq!(got["view_ev"], "view_entered");
     }
-    assert_ne!(got["window_fit"], got["window_zoomed"], "zooming changes the window: {got}");
+    let reject = want.next_reject.unwrap_or(view);
+    assert_eq!(got["reject_i"], reject.to_string(), "next rejection: {got}");
+    if want.next_reject.is_some() {
+        assert_eq!(got["reject_ev"], "reject");
+    }
+    let violation = want.next_violation.unwrap_or(reject);
+    assert_eq!(
+        got["violation_i"],
+        violation.to_string(),
+        "next violation: {got}"
+    );
+    assert_ne!(
+        got["window_fit"], got["window_zoomed"],
+        "zooming changes the window: {got}"
+    );
 }
 
 #[test]
@@ -278,7 +317,17 @@ fn the_trace_page_works_in_headless_chromium() {
     let out = scratch.path("trace");
     let run = pbft_sim(["trace", SCENARIO, "--out", &out.display().to_string()]);
     assert_eq!(run.code(), Some(0), "{}", run.show());
+    let jsonl = std::fs::read_to_string(out.join("trace.jsonl")).expect("trace.jsonl is written");
+    let page = std::fs::read_to_string(out.join("trace.html")).expect("trace.html is written");
+    let events = embedded_events(&page);
+    assert_eq!(
+        events.len() + 1,
+        jsonl.lines().count(),
+        "the page holds every event of trace.jsonl"
+    );
+    assert!(
+        events.iter().any(|e| e["ev"] == "view_entered"),
+        "the trace has a view change, so the jump is tested"
+    );
     check_page(&out);
 }
-
-

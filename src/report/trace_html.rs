@@ -134,20 +134,20 @@ fn escape_html(text: &str) -> String {
     out
 }
 
-
 #[cfg(test)]
 mod tests {
     use std::cell::RefCell;
     use std::rc::Rc;
 
     use super::*;
-    use crate::sim::trace::TraceSink;
     use crate::protocol::message::{Digest, NodeId};
     use crate::protocol::{Change, Rejection};
     use crate::records::trace::{FaultPeriod, Happening, MessageSummary, Node, NodeRole};
+    use crate::sim::trace::TraceSink;
 
     /// A hostile violation text: it tries to close the data element and run a script.
-    const HOSTILE: &str = "agreement: </script><script>alert(1)</script> <!-- see https://x.example/";
+    const HOSTILE: &str =
+        "agreement: </script><script>alert(1)</script> <!-- see https://x.example/";
 
     fn trial() -> TraceTrial {
         let node = |id, role, behaviour: Option<&str>| NodeRole {
@@ -189,19 +189,61 @@ mod tests {
             timestamp: None,
         };
         let happenings = [
-            (r(0), Happening::Send { to: Node(NodeId::Replica(1)), message: pp, delays_ns: vec![1_000_000], slowed: None }),
-            (r(1), Happening::Deliver { from: Node(NodeId::Replica(0)), message: pp }),
-            (r(1), Happening::PrePrepared { view: 0, seq: 1, digest }),
-            (r(2), Happening::Reject {
-                reason: Rejection::ConflictingPrePrepare,
-                class: Rejection::ConflictingPrePrepare.class(),
-                from: Some(Node(NodeId::Replica(0))),
-                message: Some(pp),
-            }),
-            (r(0), Happening::Tamper { change: Change::Changed, to: Some(Node(NodeId::Replica(2))), msg: "pre-prepare" }),
-            (None, Happening::PartitionStart { groups: vec![vec![0, 1], vec![2, 3]], one_way: false }),
+            (
+                r(0),
+                Happening::Send {
+                    to: Node(NodeId::Replica(1)),
+                    message: pp,
+                    delays_ns: vec![1_000_000],
+                    slowed: None,
+                },
+            ),
+            (
+                r(1),
+                Happening::Deliver {
+                    from: Node(NodeId::Replica(0)),
+                    message: pp,
+                },
+            ),
+            (
+                r(1),
+                Happening::PrePrepared {
+                    view: 0,
+                    seq: 1,
+                    digest,
+                },
+            ),
+            (
+                r(2),
+                Happening::Reject {
+                    reason: Rejection::ConflictingPrePrepare,
+                    class: Rejection::ConflictingPrePrepare.class(),
+                    from: Some(Node(NodeId::Replica(0))),
+                    message: Some(pp),
+                },
+            ),
+            (
+                r(0),
+                Happening::Tamper {
+                    change: Change::Changed,
+                    to: Some(Node(NodeId::Replica(2))),
+                    msg: "pre-prepare",
+                },
+            ),
+            (
+                None,
+                Happening::PartitionStart {
+                    groups: vec![vec![0, 1], vec![2, 3]],
+                    one_way: false,
+                },
+            ),
             (r(1), Happening::ViewEntered { view: 1 }),
-            (None, Happening::Violation { text: HOSTILE.to_string() }),
+            (
+                None,
+                Happening::Violation {
+                    text: HOSTILE.to_string(),
+                },
+            ),
         ];
         happenings
             .into_iter()
@@ -229,7 +271,9 @@ mod tests {
     fn split_data(html: &str) -> (&str, String) {
         let open = r#"<script type="application/json" id="trace-data">"#;
         let start = html.find(open).expect("the data element") + open.len();
-        let len = html[start..].find("</script>").expect("the data element's end");
+        let len = html[start..]
+            .find("</script>")
+            .expect("the data element's end");
         let rest = format!("{}{}", &html[..start], &html[start + len..]);
         (&html[start..start + len], rest)
     }
@@ -250,15 +294,22 @@ mod tests {
     /// The first unsuccessful trial of `seed-no-view-change` at 1 byzantine replica (a stalled
     /// byzantine primary), traced.
     fn stalled_trial() -> (TraceTrial, Vec<TraceEvent>, bool) {
-        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/seed-no-view-change.ron");
+        let file = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/seed-no-view-change.ron"
+        );
         let plan = crate::scenario::load(std::path::Path::new(file)).expect("the scenario loads");
         let point = &plan.points[1];
         let mut last = None;
         for trial in 0..plan.trials() as usize {
-            let spec = crate::scenario::trial_spec(&point.scenario, crate::sim::trial_seed(point.scenario.seed, 1, trial));
+            let spec = crate::scenario::trial_spec(
+                &point.scenario,
+                crate::sim::trial_seed(point.scenario.seed, 1, trial),
+            );
             let sink = Collected::default();
             let shared = Rc::clone(&sink.0);
-            let outcome = crate::sim::run_trial_reference_traced(&spec, Box::new(sink)).expect("the trial runs");
+            let outcome = crate::sim::run_trial_reference_traced(&spec, Box::new(sink))
+                .expect("the trial runs");
             let (trial, events) = shared.take();
             last = Some((trial.expect("the trace started"), events, outcome.success));
             if !outcome.success {
@@ -271,17 +322,37 @@ mod tests {
     #[test]
     fn a_real_trials_trace_is_embedded_whole() {
         let (trial, events, success) = stalled_trial();
-        assert!(!success, "a trial at point 1 stalls (its primary is byzantine)");
+        assert!(
+            !success,
+            "a trial at point 1 stalls (its primary is byzantine)"
+        );
         let row = vec![("success".to_string(), success.to_string())];
-        let page = TracePage { trial: &trial, events: &events, title: "seed-no-view-change".to_string(), row: &row, note: None };
+        let page = TracePage {
+            trial: &trial,
+            events: &events,
+            title: "seed-no-view-change".to_string(),
+            row: &row,
+            note: None,
+        };
         let html = String::from_utf8(render_trace_html(&page).expect("renders")).expect("UTF-8");
         let (data, _) = split_data(&html);
         let parsed: serde_json::Value = serde_json::from_str(data).expect("the data is JSON");
         let embedded = parsed["events"].as_array().expect("an events array");
         assert_eq!(embedded.len(), events.len());
-        assert!(embedded.iter().zip(&events).all(|(e, f)| e["i"] == f.i && e["ev"] == f.what.name()));
-        let behaviours = parsed["trial"]["nodes"].as_array().expect("nodes").iter().filter(|n| n["behaviour"].is_string()).count();
-        assert_eq!(behaviours, 1, "the byzantine replica's lane is labelled with its behaviour");
+        assert!(embedded
+            .iter()
+            .zip(&events)
+            .all(|(e, f)| e["i"] == f.i && e["ev"] == f.what.name()));
+        let behaviours = parsed["trial"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .filter(|n| n["behaviour"].is_string())
+            .count();
+        assert_eq!(
+            behaviours, 1,
+            "the byzantine replica's lane is labelled with its behaviour"
+        );
         if let Ok(out) = std::env::var("PBFT_SIM_REAL_TRACE_HTML") {
             std::fs::write(out, &html).expect("copied");
         }
@@ -297,7 +368,10 @@ mod tests {
         assert_eq!(events.len(), 8);
         assert_eq!(events[7]["ev"], "violation");
         assert_eq!(events[7]["text"], HOSTILE);
-        assert_eq!(parsed["trial"]["nodes"][0]["behaviour"], "equivocate</script>");
+        assert_eq!(
+            parsed["trial"]["nodes"][0]["behaviour"],
+            "equivocate</script>"
+        );
         assert_eq!(parsed["note"], "a <note>");
         assert_eq!(parsed["row"][0][1], "false");
         // Exactly two script elements: the data and the viewer; nothing the data held opened one.
@@ -311,10 +385,18 @@ mod tests {
         let (data, rest) = split_data(&html);
         // The only URL is the one inside a violation's text, in the data.
         assert!(data.contains("https://x.example/"));
-        for scheme in ["http://", "https://", "//cdn", "url(", "@import", "src=", "href="] {
-            assert!(!rest.contains(scheme), "the page outside its data holds {scheme:?}");
+        for scheme in [
+            "http://", "https://", "//cdn", "url(", "@import", "src=", "href=",
+        ] {
+            assert!(
+                !rest.contains(scheme),
+                "the page outside its data holds {scheme:?}"
+            );
         }
-        assert!(rest.contains("default-src 'none'"), "the CSP forbids loading anything");
+        assert!(
+            rest.contains("default-src 'none'"),
+            "the CSP forbids loading anything"
+        );
     }
 
     #[test]

@@ -106,8 +106,9 @@
   let drawn = shown; // the same, in time order
   let selected = -1; // index into events
   const pad = (tLast - tFirst) * 0.02; // the whole trace, with a margin for the last arrowheads
-  const fit = () => setView(tFirst - pad, tLast + pad);
-  let view0 = tFirst - pad, view1 = tLast + pad;
+  const fitFrom = tFirst >= 0 ? Math.max(0, tFirst - pad) : tFirst - pad;
+  const fit = () => setView(fitFrom, tLast + pad);
+  let view0 = fitFrom, view1 = tLast + pad;
 
   const passes = (e) => !off.ev.has(e.ev) && !(typeof e.msg === "string" && off.msg.has(e.msg)) && !off.node.has(nodeOf(e));
 
