@@ -132,6 +132,7 @@ frame.addEventListener("load", () => {{
     out.ready = d.body.dataset.ready === "true";
     out.initial = shown();
     out.count_text = d.getElementById("shown-count").textContent;
+    out.trial_text = d.querySelector(".trial-box").textContent;
     out.list_rows = d.querySelectorAll("#list-rows .row").length;
     const kindBox = d.querySelector('input[data-filter="msg"][value="{kind}"]');
     kindBox.click();
@@ -222,8 +223,9 @@ fn run_harness(dir: &Path, kind: &str, node: &str) -> (Value, Vec<String>) {
     (report, console)
 }
 
-/// Drives `dir/trace.html` and checks everything the module header lists.
-fn check_page(dir: &Path) {
+/// Drives `dir/trace.html`, checks everything the module header lists, returns what the
+/// harness saw.
+fn check_page(dir: &Path) -> Value {
     let page = std::fs::read_to_string(dir.join("trace.html")).expect("trace.html is written");
     let events = embedded_events(&page);
     let want = expected(&events);
@@ -306,6 +308,7 @@ fn check_page(dir: &Path) {
         got["window_fit"], got["window_zoomed"],
         "zooming changes the window: {got}"
     );
+    got
 }
 
 #[test]
@@ -329,5 +332,22 @@ fn the_trace_page_works_in_headless_chromium() {
         events.iter().any(|e| e["ev"] == "view_entered"),
         "the trace has a view change, so the jump is tested"
     );
-    check_page(&out);
+    let seed = header_seed(&jsonl);
+    let shown = check_page(&out);
+    let trial_box = shown["trial_text"].as_str().unwrap_or_default();
+    assert!(
+        trial_box.contains(&format!("seed {seed}")),
+        "the trial box shows the seed {seed} exactly: {trial_box:?}"
+    );
+}
+
+/// The trial's seed as the trace's header line gives it (exact: a JSON integer of up to 20
+/// digits).
+fn header_seed(jsonl: &str) -> String {
+    let header = jsonl.lines().next().expect("a header line");
+    let at = header.find(r#""seed":"#).expect("the header has the seed") + r#""seed":"#.len();
+    header[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect()
 }

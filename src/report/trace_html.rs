@@ -48,6 +48,8 @@ pub(crate) struct TracePage<'a> {
 #[derive(Serialize)]
 struct EmbeddedTrace<'a> {
     version: u32,
+    /// The trial's seed in decimal: a u64 needs more digits than a JavaScript number holds.
+    seed: String,
     title: &'a str,
     note: Option<&'a str>,
     trial: &'a TraceTrial,
@@ -81,6 +83,7 @@ fn render_trace_html(page: &TracePage) -> Result<Vec<u8>, serde_json::Error> {
     html.extend_from_slice(head.as_bytes());
     let data = EmbeddedTrace {
         version: TRACE_VERSION,
+        seed: page.trial.seed.to_string(),
         title: &page.title,
         note: page.note.as_deref(),
         trial: page.trial,
@@ -374,6 +377,7 @@ mod tests {
         );
         assert_eq!(parsed["note"], "a <note>");
         assert_eq!(parsed["row"][0][1], "false");
+        assert_eq!(parsed["seed"], "42");
         // Exactly two script elements: the data and the viewer; nothing the data held opened one.
         assert_eq!(html.matches("<script").count(), 2);
         assert_eq!(html.matches("</script>").count(), 2);
