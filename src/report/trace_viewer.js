@@ -85,7 +85,9 @@
   };
   const DEFAULT_MARK = { shape: "tick", colour: "#8a93a5", label: "other (timers, delivery...)" };
   const markOf = (e) => MARKS[e.ev] || DEFAULT_MARK;
+  // Timed faults: a light fill behind the lane, and a strip along its top drawn over the arrows.
   const PERIOD_COLOURS = { crash: "rgba(60,60,60,0.16)", partition: "rgba(255,127,14,0.16)", slow: "rgba(31,119,180,0.12)", loss: "rgba(214,39,40,0.08)" };
+  const PERIOD_STRIPS = { crash: "#444444", partition: "#ff7f0e", slow: "#1f77b4", loss: "#d62728" };
 
   // ---- time extent and typical delay ---------------------------------------------------
   let tFirst = Infinity, tLast = -Infinity, maxDelay = 0;
@@ -193,7 +195,7 @@
     countLabel, windowLabel, status,
   ]);
   const marksLegend = el("div", { class: "marks-legend" }, [
-    "Arrows: messages, send → arrival, coloured by kind; a red × is a lost copy. Marks:",
+    "Arrows: messages, send → arrival, coloured by kind; a red × is a lost copy. A strip along a lane's top: crash (grey), partition (orange), slow (blue), loss (red). Marks:",
   ]);
   const seenMarks = new Set();
   for (const k of evKinds) {
@@ -391,13 +393,16 @@
     g.save();
     g.beginPath(); g.rect(LEFT, 0, width - LEFT, height); g.clip();
     // fault periods
-    for (const p of trial.periods) {
-      const x0 = xOf(p.from_ms), x1 = xOf(p.until_ms === null || p.until_ms === undefined ? tLast + (tLast - tFirst) : p.until_ms);
-      if (x1 < LEFT || x0 > width) continue;
-      g.fillStyle = PERIOD_COLOURS[p.kind] || "rgba(120,120,120,0.12)";
-      const ids = p.replicas.length ? p.replicas.map((r) => "r" + r) : lanes.map((l) => l.id);
-      for (const id of ids) if (laneOf.has(id)) g.fillRect(x0, TOP + laneOf.get(id) * laneH, x1 - x0, laneH);
-    }
+    const periods = (strip) => {
+      for (const p of trial.periods) {
+        const x0 = xOf(p.from_ms), x1 = xOf(p.until_ms === null || p.until_ms === undefined ? tLast + (tLast - tFirst) : p.until_ms);
+        if (x1 < LEFT || x0 > width) continue;
+        g.fillStyle = strip ? PERIOD_STRIPS[p.kind] || "#777777" : PERIOD_COLOURS[p.kind] || "rgba(120,120,120,0.12)";
+        const ids = p.replicas.length ? p.replicas.map((r) => "r" + r) : lanes.map((l) => l.id);
+        for (const id of ids) if (laneOf.has(id)) g.fillRect(x0, TOP + laneOf.get(id) * laneH, x1 - x0, strip ? 3 : laneH);
+      }
+    };
+    periods(false);
     // time axis
     const step = niceStep(view1 - view0, Math.max(2, Math.floor((width - LEFT) / 110)));
     g.fillStyle = "#5d6678"; g.strokeStyle = "#e3e6ec"; g.lineWidth = 1;
@@ -441,6 +446,7 @@
       else drawMark(g, markOf(e), x, y, 1);
       hits.push([x, y, k]);
     }
+    periods(true);
     if (selected >= 0 && events[selected].t_ms >= view0 && events[selected].t_ms <= view1) {
       const e = events[selected], x = xOf(e.t_ms), y = laneY(nodeOf(e));
       g.strokeStyle = "#1d2330"; g.lineWidth = 1; g.setLineDash([3, 3]);
