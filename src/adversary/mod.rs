@@ -22,7 +22,8 @@
 //! - `filter.rs`: `Censor` and `SelectiveSilence`, withheld requests and messages;
 //! - `timing.rs`: `SlowPrimary` and `ViewChangeStorm`, attacks on the protocol's timing;
 //! - `split_brain.rs`: the `SplitBrain` coalition (a primary and its accomplices equivocate);
-//! - `placement.rs`: which replicas a scenario's byzantine groups take.
+//! - `placement.rs`: which replicas a scenario's byzantine groups take;
+//! - `tampering.rs`: what a behaviour changed of its replica's conduct, as the wrapper reports it.
 
 mod builtin;
 mod corrupt;
@@ -33,6 +34,7 @@ mod registry;
 mod replay;
 mod spec;
 mod split_brain;
+mod tampering;
 mod timing;
 
 use std::any::{type_name, Any};
@@ -52,7 +54,10 @@ pub use split_brain::SplitBrain;
 pub use timing::{SlowPrimary, ViewChangeStorm};
 
 use crate::net::SimRng;
-use crate::protocol::{Action, Input, Message, NodeId, Replica, ReplicaId, Timer, TimerKind};
+use crate::protocol::{
+    Action, Input, Message, NodeId, Observation, Replica, ReplicaId, Timer, TimerKind,
+};
+use tampering::Changes;
 
 /// What a behaviour may look at and use when it acts.
 pub struct Context<'a> {
@@ -349,11 +354,13 @@ impl ReplicaNode {
     }
 
     /// Runs one input through the behaviour (if any) and the honest replica. An honest replica
-    /// is called directly; only a wrapped one has its broadcasts expanded.
+    /// is called directly; only a wrapped one has its broadcasts expanded, and what its
+    /// behaviour changed reported after its actions (`Observation::Tampered`, `tampering.rs`).
     pub fn handle(&mut self, input: Input) -> Vec<Action> {
         let Some((behaviour, rng)) = self.behaviour.as_mut() else {
             return self.replica.handle(input);
         };
+        let mut changes = Changes::new(self.replica.id(), self.replica.config().n);
         let mut out = Vec::new();
         if !self.started {
             self.started = true;
@@ -362,6 +369,7 @@ impl ReplicaNode {
                 rng: &mut *rng,
             };
             out = behaviour.on_start(&mut ctx);
+            changes.added(&out);
         }
         let mut ctx = Context {
             replica: &self.replica,
@@ -372,10 +380,16 @@ impl ReplicaNode {
             ..
         }) = input
         {
-            out.extend(behaviour.on_wake_up(tag, &mut ctx));
+            let woke = behaviour.on_wake_up(tag, &mut ctx);
+            changes.added(&woke);
+            out.extend(woke);
+            changes.finish(&mut out);
             return out;
         }
-        let actions = match behaviour.on_input(input, &mut ctx) {
+        let original = input.clone();
+        let passed = behaviour.on_input(input, &mut ctx);
+        changes.input(&original, passed.as_ref());
+        let actions = match passed {
             Some(input) => self.replica.handle(input),
             None => Vec::new(),
         };
@@ -383,7 +397,8 @@ impl ReplicaNode {
             replica: &self.replica,
             rng,
         };
-        through_hooks(behaviour.as_mut(), actions, &mut ctx, &mut out);
+        through_hooks(behaviour.as_mut(), actions, &mut ctx, &mut out, &mut changes);
+        changes.finish(&mut out);
         out
     }
 }
@@ -391,23 +406,28 @@ impl ReplicaNode {
 /// Passes the honest replica's `actions` for one input through `behaviour`'s hooks, in
 /// order: `on_send` for each copy (a broadcast expanded in the engine's order: replicas 0..n
 /// ascending, skipping the sender; the last copy takes the message, the others a clone),
-/// `on_local` for the rest, then `after_input`. What they perform goes to `out`.
-pub(crate) fn through_hooks(
+/// `on_local` for the rest, then `after_input`. What they perform goes to `out`; what they
+/// changed, and the replica's rejections (which no hook sees), go to `changes`.
+fn through_hooks(
     behaviour: &mut dyn Behaviour,
     actions: Vec<Action>,
     ctx: &mut Context<'_>,
     out: &mut Vec<Action>,
+    changes: &mut Changes,
 ) {
     out.reserve(actions.len());
     for action in actions {
         match action {
             Action::Send { to, message } => {
+                let honest = message.clone();
                 let copy = Outgoing {
                     to,
                     message,
                     broadcast: None,
                 };
+                let pushed = out.len();
                 behaviour.on_send(copy, ctx, out);
+                changes.copy(to, &honest, &out[pushed..]);
             }
             Action::Broadcast(message) => {
                 let me = ctx.replica.id();
@@ -422,18 +442,28 @@ pub(crate) fn through_hooks(
                         message.clone()
                     };
                     let Some(message) = copy else { break };
+                    let honest = message.clone();
                     let copy = Outgoing {
                         to: NodeId::Replica(r),
                         message,
                         broadcast: Some(index as u32),
                     };
+                    let pushed = out.len();
                     behaviour.on_send(copy, ctx, out);
+                    changes.copy(NodeId::Replica(r), &honest, &out[pushed..]);
                 }
             }
-            local => behaviour.on_local(local, ctx, out),
+            Action::Observe(Observation::Rejected(reason)) => changes.rejected(reason),
+            local => {
+                let pushed = out.len();
+                behaviour.on_local(local, ctx, out);
+                changes.added(&out[pushed..]);
+            }
         }
     }
+    let before = Changes::snapshot(out);
     behaviour.after_input(ctx, out);
+    changes.after_input(&before, out);
 }
 
 #[cfg(test)]

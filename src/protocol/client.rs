@@ -250,12 +250,72 @@ mod tests {
             kind: TimerKind::Retransmit,
             generation: 0,
         };
-        assert!(c.handle(Input::Timeout(stale)).is_empty());
+        assert!(matches!(
+            &c.handle(Input::Timeout(stale))[..],
+            [Action::Observe(Observation::Rejected(Rejection::StaleTimer))]
+        ));
         let live = Timer {
             kind: TimerKind::Retransmit,
             generation: 1,
         };
         let out = c.handle(Input::Timeout(live));
         assert!(matches!(out[0], Action::Broadcast(Message::Request(_))));
+        assert!(matches!(
+            out[1],
+            Action::Observe(Observation::Retransmitted { timestamp: 1 })
+        ));
+        assert!(rejections(&out).is_empty());
+    }
+
+    fn rejections(actions: &[Action]) -> Vec<Rejection> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Observe(Observation::Rejected(reason)) => Some(*reason),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Each input a client refuses gives one rejection with its reason; those it takes none.
+    #[test]
+    fn what_a_client_refuses_and_why() {
+        let mut c = client(1);
+        assert!(rejections(&c.handle(Input::Start)).is_empty());
+        let from_client = c.handle(Input::Message {
+            from: NodeId::Client(1),
+            message: Message::Reply(Reply {
+                view: 0,
+                timestamp: 1,
+                result: 10,
+            }),
+        });
+        assert_eq!(rejections(&from_client), [Rejection::Unexpected]);
+        let not_a_reply = c.handle(Input::Message {
+            from: NodeId::Replica(0),
+            message: Message::FetchState { seq: 1 },
+        });
+        assert_eq!(rejections(&not_a_reply), [Rejection::Unexpected]);
+        assert_eq!(rejections(&reply(&mut c, 1, 7, 10)), [Rejection::StaleReply]);
+        assert!(rejections(&reply(&mut c, 1, 1, 10)).is_empty(), "taken");
+        let other_kind = Timer {
+            kind: TimerKind::Batch,
+            generation: 1,
+        };
+        assert_eq!(
+            rejections(&c.handle(Input::Timeout(other_kind))),
+            [Rejection::Unexpected]
+        );
+        assert_eq!(accepted(&reply(&mut c, 2, 1, 10)), Some(10));
+        // All done: a late reply, and the last setting of the timer, find nothing outstanding.
+        assert_eq!(rejections(&reply(&mut c, 3, 1, 10)), [Rejection::StaleReply]);
+        let last = Timer {
+            kind: TimerKind::Retransmit,
+            generation: 1,
+        };
+        assert_eq!(
+            rejections(&c.handle(Input::Timeout(last))),
+            [Rejection::StaleTimer]
+        );
     }
 }
