@@ -397,7 +397,13 @@ impl ReplicaNode {
             replica: &self.replica,
             rng,
         };
-        through_hooks(behaviour.as_mut(), actions, &mut ctx, &mut out, &mut changes);
+        through_hooks(
+            behaviour.as_mut(),
+            actions,
+            &mut ctx,
+            &mut out,
+            &mut changes,
+        );
         changes.finish(&mut out);
         out
     }

@@ -252,7 +252,9 @@ mod tests {
         };
         assert!(matches!(
             &c.handle(Input::Timeout(stale))[..],
-            [Action::Observe(Observation::Rejected(Rejection::StaleTimer))]
+            [Action::Observe(Observation::Rejected(
+                Rejection::StaleTimer
+            ))]
         ));
         let live = Timer {
             kind: TimerKind::Retransmit,
@@ -296,7 +298,10 @@ mod tests {
             message: Message::FetchState { seq: 1 },
         });
         assert_eq!(rejections(&not_a_reply), [Rejection::Unexpected]);
-        assert_eq!(rejections(&reply(&mut c, 1, 7, 10)), [Rejection::StaleReply]);
+        assert_eq!(
+            rejections(&reply(&mut c, 1, 7, 10)),
+            [Rejection::StaleReply]
+        );
         assert!(rejections(&reply(&mut c, 1, 1, 10)).is_empty(), "taken");
         let other_kind = Timer {
             kind: TimerKind::Batch,
@@ -308,7 +313,10 @@ mod tests {
         );
         assert_eq!(accepted(&reply(&mut c, 2, 1, 10)), Some(10));
         // All done: a late reply, and the last setting of the timer, find nothing outstanding.
-        assert_eq!(rejections(&reply(&mut c, 3, 1, 10)), [Rejection::StaleReply]);
+        assert_eq!(
+            rejections(&reply(&mut c, 3, 1, 10)),
+            [Rejection::StaleReply]
+        );
         let last = Timer {
             kind: TimerKind::Retransmit,
             generation: 1,

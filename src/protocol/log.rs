@@ -13,11 +13,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::auth::Signed;
-use super::rejection::Rejection;
 use super::message::{
     Batch, Checkpoint, Digest, HeldSlot, PrePrepare, PreparedProof, ReplicaId, SeqNum, SignedVote,
     View, Voters,
 };
+use super::rejection::Rejection;
 use super::service::ServiceState;
 use super::vote_keeper::VoteKeeper;
 
@@ -338,12 +338,17 @@ mod tests {
         for seq in 1..=8 {
             log.slot_mut(seq);
         }
-        assert!(log.add_checkpoint(signed_cp(0, 4, 1), 3).is_ok_and(|s| s.is_none()));
+        assert!(log
+            .add_checkpoint(signed_cp(0, 4, 1), 3)
+            .is_ok_and(|s| s.is_none()));
         assert!(
-            log.add_checkpoint(signed_cp(1, 4, 2), 3).is_ok_and(|s| s.is_none()),
+            log.add_checkpoint(signed_cp(1, 4, 2), 3)
+                .is_ok_and(|s| s.is_none()),
             "digest differs"
         );
-        assert!(log.add_checkpoint(signed_cp(2, 4, 1), 3).is_ok_and(|s| s.is_none()));
+        assert!(log
+            .add_checkpoint(signed_cp(2, 4, 1), 3)
+            .is_ok_and(|s| s.is_none()));
         let stable = log
             .add_checkpoint(signed_cp(3, 4, 1), 3)
             .ok()
@@ -354,7 +359,8 @@ mod tests {
         assert_eq!((log.low(), log.high()), (4, 12));
         assert_eq!(log.slot_count(), 4, "slots 1..=4 discarded");
         assert!(
-            log.add_checkpoint(signed_cp(0, 4, 1), 1).is_ok_and(|s| s.is_none()),
+            log.add_checkpoint(signed_cp(0, 4, 1), 1)
+                .is_ok_and(|s| s.is_none()),
             "at h, matching: its signer holds it"
         );
         for (seq, state) in [(4, 2), (3, 1)] {
@@ -382,10 +388,16 @@ mod tests {
     fn a_faulty_senders_forgeries_cannot_crowd_out_its_true_checkpoint() {
         let mut log = Log::new(8, &ServiceState::default());
         for forged in 10..20 {
-            assert!(log.add_checkpoint(signed_cp(3, 4, forged), 3).is_ok_and(|s| s.is_none()));
+            assert!(log
+                .add_checkpoint(signed_cp(3, 4, forged), 3)
+                .is_ok_and(|s| s.is_none()));
         }
-        assert!(log.add_checkpoint(signed_cp(0, 4, 1), 3).is_ok_and(|s| s.is_none()));
-        assert!(log.add_checkpoint(signed_cp(1, 4, 1), 3).is_ok_and(|s| s.is_none()));
+        assert!(log
+            .add_checkpoint(signed_cp(0, 4, 1), 3)
+            .is_ok_and(|s| s.is_none()));
+        assert!(log
+            .add_checkpoint(signed_cp(1, 4, 1), 3)
+            .is_ok_and(|s| s.is_none()));
         let stable = log.add_checkpoint(signed_cp(3, 4, 1), 3).ok().flatten();
         assert_eq!(stable.map(|s| (s.seq, s.proof.len())), Some((4, 3)));
     }

@@ -114,6 +114,34 @@ impl RejectionClass {
 }
 
 impl Rejection {
+    /// Every reason, in declaration order.
+    pub const ALL: [Rejection; 21] = {
+        use Rejection::*;
+        [
+            BadAuthentication,
+            WrongSigner,
+            WrongVoteKind,
+            OldView,
+            NotPrimary,
+            FromPrimary,
+            ViewChanging,
+            OutsideWatermarks,
+            AlreadyExecuted,
+            BufferFull,
+            ConflictingPrePrepare,
+            Equivocation,
+            DigestMismatch,
+            InvalidCertificate,
+            Unrequested,
+            Unexpected,
+            StaleTimestamp,
+            StaleReply,
+            StaleTimer,
+            Duplicate,
+            NotHeld,
+        ]
+    };
+
     /// The class it is counted in.
     pub fn class(self) -> RejectionClass {
         use Rejection::*;
@@ -165,31 +193,10 @@ mod tests {
     /// The trace's names are serde's names, so the schema has one spelling.
     #[test]
     fn names_are_the_serialized_names() {
-        use Rejection::*;
-        let all = [
-            BadAuthentication,
-            WrongSigner,
-            WrongVoteKind,
-            OldView,
-            NotPrimary,
-            FromPrimary,
-            ViewChanging,
-            OutsideWatermarks,
-            AlreadyExecuted,
-            BufferFull,
-            ConflictingPrePrepare,
-            Equivocation,
-            DigestMismatch,
-            InvalidCertificate,
-            Unrequested,
-            Unexpected,
-            StaleTimestamp,
-            StaleReply,
-            StaleTimer,
-            Duplicate,
-            NotHeld,
-        ];
-        for reason in all {
+        // ALL lists each reason once, in declaration order (the derived order).
+        assert!(Rejection::ALL.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(Rejection::ALL.last(), Some(&Rejection::NotHeld));
+        for reason in Rejection::ALL {
             let json = serde_json::to_string(&reason).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", reason.name()));
         }
