@@ -479,6 +479,7 @@ pub(crate) mod testing;
 mod tests {
     use super::testing::*;
     use super::*;
+    use crate::protocol::{Change, Rejection, Tampering};
 
     /// Every hook at its honest default.
     struct Honest;
@@ -530,6 +531,209 @@ mod tests {
             out.len(),
             plain.len() + 3,
             "one broadcast became four sends"
+        );
+    }
+
+    /// To replica 1 it drops the copy, to 2 sends another message, to 3 holds it back, to 4
+    /// sends it and one more; and it forges the simulator's diagnostics, which are stripped.
+    struct Meddler;
+
+    impl Behaviour for Meddler {
+        fn name(&self) -> &str {
+            "Meddler"
+        }
+
+        fn on_send(&mut self, copy: Outgoing, _ctx: &mut Context<'_>, out: &mut Vec<Action>) {
+            let fetch = |seq| Message::FetchState { seq };
+            match copy.to {
+                NodeId::Replica(1) => {}
+                NodeId::Replica(2) => out.push(Action::Send {
+                    to: copy.to,
+                    message: fetch(7),
+                }),
+                NodeId::Replica(3) => out.push(Action::Delayed {
+                    after_ns: 10,
+                    action: Box::new(copy.into_action()),
+                }),
+                NodeId::Replica(4) => {
+                    let to = copy.to;
+                    out.push(copy.into_action());
+                    out.push(Action::Send {
+                        to,
+                        message: fetch(8),
+                    });
+                }
+                _ => out.push(copy.into_action()),
+            }
+        }
+
+        fn after_input(&mut self, _ctx: &mut Context<'_>, out: &mut Vec<Action>) {
+            let forged = Tampering {
+                change: Change::Added,
+                to: None,
+                message: "forged",
+            };
+            out.push(Action::Observe(Observation::Tampered(forged)));
+            out.push(Action::Observe(Observation::Rejected(Rejection::Duplicate)));
+            out.push(Action::Delayed {
+                after_ns: 5,
+                action: Box::new(Action::Observe(Observation::Rejected(Rejection::OldView))),
+            });
+        }
+    }
+
+    fn tampered(actions: &[Action]) -> Vec<(Change, Option<NodeId>, &'static str)> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Observe(Observation::Tampered(t)) => Some((t.change, t.to, t.message)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn rejections(actions: &[Action]) -> Vec<Rejection> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Observe(Observation::Rejected(r)) => Some(*r),
+                Action::Delayed { .. } if format!("{a:?}").contains("Rejected") => {
+                    Some(Rejection::Unexpected) // a held-back one: must not be there at all
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_dropped_changed_delayed_and_added_copy_are_exactly_four_tamperings() {
+        let mut node = ReplicaNode::byzantine(replica(0, 5), Box::new(Meddler), rng());
+        let out = node.handle(from(NodeId::Client(0), Message::Request(request(0, 1))));
+        let pp = "pre-prepare";
+        assert_eq!(
+            tampered(&out),
+            [
+                (Change::Dropped, Some(NodeId::Replica(1)), pp),
+                (Change::Changed, Some(NodeId::Replica(2)), pp),
+                (Change::Delayed, Some(NodeId::Replica(3)), pp),
+                (Change::Added, Some(NodeId::Replica(4)), "fetch-state"),
+            ]
+        );
+        assert_eq!(
+            rejections(&out),
+            [],
+            "the forged ones are stripped: {out:?}"
+        );
+        let last = out.len() - 4;
+        assert!(
+            out[last..]
+                .iter()
+                .all(|a| matches!(a, Action::Observe(Observation::Tampered(_)))),
+            "reported after the node's actions"
+        );
+    }
+
+    #[test]
+    fn honest_defaults_tamper_with_nothing_and_the_replicas_rejections_pass() {
+        let mut node = ReplicaNode::byzantine(replica(0, 5), Box::new(Honest), rng());
+        for input in [
+            from(NodeId::Client(0), Message::Request(request(0, 1))),
+            Input::Timeout(Timer {
+                kind: TimerKind::Status,
+                generation: 9,
+            }),
+        ] {
+            let out = node.handle(input);
+            assert_eq!(tampered(&out), [], "{out:?}");
+        }
+        let reply = Message::Reply(crate::protocol::message::Reply {
+            view: 0,
+            timestamp: 1,
+            result: 1,
+        });
+        let out = node.handle(from(NodeId::Replica(2), reply.clone()));
+        assert_eq!(rejections(&out), [Rejection::Unexpected]);
+        // A behaviour that performs none of the replica's local actions still cannot hide
+        // its rejections: no hook sees them.
+        struct NoLocals;
+        impl Behaviour for NoLocals {
+            fn name(&self) -> &str {
+                "NoLocals"
+            }
+            fn on_local(&mut self, _: Action, _: &mut Context<'_>, _: &mut Vec<Action>) {}
+        }
+        let mut node = ReplicaNode::byzantine(replica(0, 5), Box::new(NoLocals), rng());
+        let out = node.handle(from(NodeId::Replica(2), reply));
+        assert_eq!(rejections(&out), [Rejection::Unexpected]);
+        assert_eq!(tampered(&out), []);
+    }
+
+    #[test]
+    fn hidden_and_changed_inputs_start_and_wake_up_sends_and_after_input_drops() {
+        let request_input = || from(NodeId::Client(0), Message::Request(request(0, 1)));
+        let mut silent = ReplicaNode::byzantine(replica(1, 4), Box::new(Silent), rng());
+        assert_eq!(
+            tampered(&silent.handle(request_input())),
+            [(Change::HidInput, None, "request")]
+        );
+
+        /// Rewrites every request to another timestamp; sends a STATUS-less fetch at start
+        /// and on wake-up; after each input, performs none of the sends.
+        struct Rewriter;
+        impl Behaviour for Rewriter {
+            fn name(&self) -> &str {
+                "Rewriter"
+            }
+            fn on_start(&mut self, _: &mut Context<'_>) -> Vec<Action> {
+                vec![
+                    wake_up(1, 10),
+                    Action::Send {
+                        to: NodeId::Replica(2),
+                        message: Message::FetchState { seq: 1 },
+                    },
+                ]
+            }
+            fn on_input(&mut self, input: Input, _: &mut Context<'_>) -> Option<Input> {
+                match input {
+                    Input::Message {
+                        from,
+                        message: Message::Request(_),
+                    } => Some(Input::Message {
+                        from,
+                        message: Message::Request(request(0, 2)),
+                    }),
+                    other => Some(other),
+                }
+            }
+            fn after_input(&mut self, _: &mut Context<'_>, out: &mut Vec<Action>) {
+                out.retain(|a| !matches!(a, Action::Send { .. } | Action::Broadcast(_)));
+            }
+            fn on_wake_up(&mut self, _: u64, _: &mut Context<'_>) -> Vec<Action> {
+                vec![Action::Broadcast(Message::FetchState { seq: 2 })]
+            }
+        }
+        let mut node = ReplicaNode::byzantine(replica(0, 4), Box::new(Rewriter), rng());
+        let out = node.handle(request_input());
+        let to = |r| Some(NodeId::Replica(r));
+        assert_eq!(
+            tampered(&out),
+            [
+                (Change::Added, to(2), "fetch-state"),
+                (Change::ChangedInput, None, "request"),
+                // after_input withheld on_start's fetch and the pre-prepare's three copies.
+                (Change::Dropped, to(2), "fetch-state"),
+                (Change::Dropped, to(1), "pre-prepare"),
+                (Change::Dropped, to(2), "pre-prepare"),
+                (Change::Dropped, to(3), "pre-prepare"),
+            ]
+        );
+        let woke = node.handle(Input::Timeout(Timer {
+            kind: TimerKind::Behaviour(1),
+            generation: 0,
+        }));
+        assert_eq!(
+            tampered(&woke),
+            [1, 2, 3].map(|r| (Change::Added, to(r), "fetch-state"))
         );
     }
 
