@@ -51,6 +51,9 @@ fn sent(action: &Action) -> Option<Sent<'_>> {
     }
 }
 
+/// Whether a send meant (first) and a send pushed (second) are matched in one pass of `diff`.
+type Matches = fn(&Sent<'_>, &Sent<'_>) -> bool;
+
 /// An owned copy of what `out` sends, taken before `after_input` runs.
 pub(super) struct Snapshot(Vec<(Option<NodeId>, Message, bool)>);
 
@@ -163,7 +166,7 @@ impl Changes {
     fn diff(&mut self, before: &[Sent<'_>], after: &[Sent<'_>]) {
         let mut left = vec![true; before.len()];
         let mut unmatched = vec![true; after.len()];
-        let passes: [(fn(&Sent<'_>, &Sent<'_>) -> bool, Option<Change>); 3] = [
+        let passes: [(Matches, Option<Change>); 3] = [
             (
                 |b, a| b.to == a.to && b.delayed == a.delayed && b.message == a.message,
                 None,
