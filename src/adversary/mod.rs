@@ -411,7 +411,7 @@ impl ReplicaNode {
 
 /// Passes the honest replica's `actions` for one input through `behaviour`'s hooks, in
 /// order: `on_send` for each copy (a broadcast expanded in the engine's order: replicas 0..n
-/// ascending, skipping the sender; the last copy takes the message, the others a clone),
+/// ascending, skipping the sender; each copy a clone),
 /// `on_local` for the rest, then `after_input`. What they perform goes to `out`; what they
 /// changed, and the replica's rejections (which no hook sees), go to `changes`.
 fn through_hooks(
@@ -438,25 +438,17 @@ fn through_hooks(
             Action::Broadcast(message) => {
                 let me = ctx.replica.id();
                 let n = ctx.replica.config().n;
-                // The last recipient takes the message itself; the others get clones.
-                let last = (0..n).rev().find(|&r| r != me);
-                let mut message = Some(message);
+                // Every recipient gets a clone; the message itself stays, to compare with what
+                // the behaviour pushed for each copy.
                 for (index, r) in (0..n).filter(|&r| r != me).enumerate() {
-                    let copy = if Some(r) == last {
-                        message.take()
-                    } else {
-                        message.clone()
-                    };
-                    let Some(message) = copy else { break };
-                    let honest = message.clone();
                     let copy = Outgoing {
                         to: NodeId::Replica(r),
-                        message,
+                        message: message.clone(),
                         broadcast: Some(index as u32),
                     };
                     let pushed = out.len();
                     behaviour.on_send(copy, ctx, out);
-                    changes.copy(NodeId::Replica(r), &honest, &out[pushed..]);
+                    changes.copy(NodeId::Replica(r), &message, &out[pushed..]);
                 }
             }
             Action::Observe(Observation::Rejected(reason)) => changes.rejected(reason),
