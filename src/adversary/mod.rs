@@ -326,24 +326,30 @@ pub(crate) struct ReplicaNode {
     replica: Replica,
     behaviour: Option<(Box<dyn Behaviour>, SimRng)>,
     started: bool,
+    /// What the behaviour changed of the input being handled (unused if honest).
+    changes: Changes,
 }
 
 impl ReplicaNode {
     /// An honest replica.
     pub fn honest(replica: Replica) -> ReplicaNode {
+        let changes = Changes::new(replica.id(), replica.config().n);
         ReplicaNode {
             replica,
             behaviour: None,
             started: false,
+            changes,
         }
     }
 
     /// A replica wrapped by `behaviour`, which draws from `rng`.
     pub fn byzantine(replica: Replica, behaviour: Box<dyn Behaviour>, rng: SimRng) -> ReplicaNode {
+        let changes = Changes::new(replica.id(), replica.config().n);
         ReplicaNode {
             replica,
             behaviour: Some((behaviour, rng)),
             started: false,
+            changes,
         }
     }
 
@@ -360,7 +366,7 @@ impl ReplicaNode {
         let Some((behaviour, rng)) = self.behaviour.as_mut() else {
             return self.replica.handle(input);
         };
-        let mut changes = Changes::new(self.replica.id(), self.replica.config().n);
+        let changes = &mut self.changes;
         let mut out = Vec::new();
         if !self.started {
             self.started = true;
@@ -397,13 +403,7 @@ impl ReplicaNode {
             replica: &self.replica,
             rng,
         };
-        through_hooks(
-            behaviour.as_mut(),
-            actions,
-            &mut ctx,
-            &mut out,
-            &mut changes,
-        );
+        through_hooks(behaviour.as_mut(), actions, &mut ctx, &mut out, changes);
         changes.finish(&mut out);
         out
     }
@@ -459,9 +459,9 @@ fn through_hooks(
             }
         }
     }
-    let before = Changes::snapshot(out);
+    changes.before_after_input(out);
     behaviour.after_input(ctx, out);
-    changes.after_input(&before, out);
+    changes.after_input(out);
 }
 
 #[cfg(test)]

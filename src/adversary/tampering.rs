@@ -54,16 +54,16 @@ fn sent(action: &Action) -> Option<Sent<'_>> {
 /// Whether a send meant (first) and a send pushed (second) are matched in one pass of `diff`.
 type Matches = fn(&Sent<'_>, &Sent<'_>) -> bool;
 
-/// An owned copy of what `out` sends, taken before `after_input` runs.
-pub(super) struct Snapshot(Vec<(Option<NodeId>, Message, bool)>);
-
 /// The changes found while one input goes through a behaviour's hooks, and the honest
-/// replica's rejections set aside meanwhile.
+/// replica's rejections set aside meanwhile. One per wrapped replica, reused from input to
+/// input (`finish` empties it), so that a behaviour that changes nothing costs no allocation.
 pub(super) struct Changes {
     me: u32,
     n: u32,
     found: Vec<Tampering>,
     rejected: Vec<Rejection>,
+    /// What `out` sent before `after_input` ran: (recipient, message, held back).
+    before_after_input: Vec<(Option<NodeId>, Message, bool)>,
 }
 
 impl Changes {
@@ -74,6 +74,7 @@ impl Changes {
             n,
             found: Vec::new(),
             rejected: Vec::new(),
+            before_after_input: Vec::new(),
         }
     }
 
@@ -98,6 +99,13 @@ impl Changes {
 
     /// `on_send` was given the copy of `message` for `to` and pushed `pushed`.
     pub(super) fn copy(&mut self, to: NodeId, message: &Message, pushed: &[Action]) {
+        // The usual case first, without allocating: the copy sent as it was.
+        if let [single] = pushed {
+            if sent(single).is_some_and(|s| s.to == Some(to) && !s.delayed && s.message == message)
+            {
+                return;
+            }
+        }
         let before = [Sent {
             to: Some(to),
             message,
@@ -110,54 +118,60 @@ impl Changes {
     /// A hook that was given no message (`on_local`, `on_start`, `on_wake_up`) pushed
     /// `pushed`: every send is added.
     pub(super) fn added(&mut self, pushed: &[Action]) {
+        if pushed.iter().all(|a| sent(a).is_none()) {
+            return;
+        }
         let after: Vec<Sent<'_>> = pushed.iter().filter_map(sent).collect();
         self.diff(&[], &after);
     }
 
-    /// What `out` sends now, to compare with after `after_input`.
-    pub(super) fn snapshot(out: &[Action]) -> Snapshot {
-        Snapshot(
+    /// Keeps what `out` sends now, to compare with after `after_input` (`after_input`).
+    pub(super) fn before_after_input(&mut self, out: &[Action]) {
+        self.before_after_input.clear();
+        self.before_after_input.extend(
             out.iter()
                 .filter_map(sent)
-                .map(|s| (s.to, s.message.clone(), s.delayed))
-                .collect(),
-        )
+                .map(|s| (s.to, s.message.clone(), s.delayed)),
+        );
     }
 
-    /// `after_input` turned what `before` sent into `out`.
-    pub(super) fn after_input(&mut self, before: &Snapshot, out: &[Action]) {
-        let before: Vec<Sent<'_>> = before
-            .0
-            .iter()
-            .map(|(to, message, delayed)| Sent {
-                to: *to,
-                message,
-                delayed: *delayed,
-            })
-            .collect();
-        let after: Vec<Sent<'_>> = out.iter().filter_map(sent).collect();
-        let unchanged = before.len() == after.len()
-            && before
-                .iter()
-                .zip(&after)
-                .all(|(b, a)| b.to == a.to && b.delayed == a.delayed && b.message == a.message);
+    /// `after_input` turned what `before_after_input` kept into `out`.
+    pub(super) fn after_input(&mut self, out: &[Action]) {
+        let kept = std::mem::take(&mut self.before_after_input);
+        let mut now = out.iter().filter_map(sent);
+        let unchanged = kept.iter().all(|(to, message, delayed)| {
+            now.next()
+                .is_some_and(|a| a.to == *to && a.delayed == *delayed && a.message == message)
+        }) && now.next().is_none();
         if !unchanged {
+            let before: Vec<Sent<'_>> = kept
+                .iter()
+                .map(|(to, message, delayed)| Sent {
+                    to: *to,
+                    message,
+                    delayed: *delayed,
+                })
+                .collect();
+            let after: Vec<Sent<'_>> = out.iter().filter_map(sent).collect();
             self.diff(&before, &after);
         }
+        self.before_after_input = kept;
+        self.before_after_input.clear();
     }
 
     /// Strips what a hook forged of the simulator's diagnostics from `out`, then appends the
-    /// honest replica's rejections and the changes found, in that order.
-    pub(super) fn finish(self, out: &mut Vec<Action>) {
+    /// honest replica's rejections and the changes found, in that order (and empties itself
+    /// for the next input).
+    pub(super) fn finish(&mut self, out: &mut Vec<Action>) {
         out.retain(|action| !is_diagnostic(action));
         out.extend(
             self.rejected
-                .into_iter()
+                .drain(..)
                 .map(|reason| Action::Observe(Observation::Rejected(reason))),
         );
         out.extend(
             self.found
-                .into_iter()
+                .drain(..)
                 .map(|t| Action::Observe(Observation::Tampered(t))),
         );
     }
