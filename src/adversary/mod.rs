@@ -353,6 +353,12 @@ impl ReplicaNode {
         }
     }
 
+    /// Whether the (wrapped) replica reports its protocol steps and cancelled timers
+    /// (`Replica::set_explaining`): on for a trace, off otherwise.
+    pub fn set_explaining(&mut self, explaining: bool) {
+        self.replica.set_explaining(explaining);
+    }
+
     /// Tests only: the wrapped replica, to set its test-only switches.
     #[cfg(test)]
     pub(crate) fn replica_mut(&mut self) -> &mut Replica {

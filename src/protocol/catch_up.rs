@@ -404,7 +404,7 @@ impl Replica {
         }
         let seq = stable.seq;
         self.log.make_stable(stable);
-        self.observe(Observation::CheckpointStable { seq });
+        self.explain(Observation::CheckpointStable { seq });
         self.sequencer.skip_to(seq);
         if self.last_executed < seq {
             self.begin_state_transfer();

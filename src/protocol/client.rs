@@ -51,6 +51,8 @@ pub struct Client {
     /// Retransmissions of the outstanding request so far (the timeout doubles with each, up to
     /// 8 times the base).
     retransmissions: u32,
+    /// Whether it reports its retransmissions ([`Client::set_explaining`]).
+    explaining: bool,
 }
 
 impl Client {
@@ -66,7 +68,14 @@ impl Client {
             outstanding: None,
             timer_generation: 0,
             retransmissions: 0,
+            explaining: true,
         }
+    }
+
+    /// Whether to report retransmissions as observations (the default); the simulator turns
+    /// it off when no trace is written.
+    pub fn set_explaining(&mut self, explaining: bool) {
+        self.explaining = explaining;
     }
 
     /// Requests accepted so far.
@@ -169,7 +178,9 @@ impl Client {
         };
         let timestamp = outstanding.request.timestamp();
         out.push(Action::Broadcast(Message::Request(outstanding.request)));
-        out.push(Action::Observe(Observation::Retransmitted { timestamp }));
+        if self.explaining {
+            out.push(Action::Observe(Observation::Retransmitted { timestamp }));
+        }
         self.retransmissions += 1;
         self.arm(out);
     }

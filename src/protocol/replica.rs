@@ -70,6 +70,9 @@ pub struct Replica {
     pub(super) timers: Timers,
     /// The actions of the input being handled.
     pub(super) out: Vec<Action>,
+    /// Whether the replica reports its protocol steps and cancelled timers
+    /// ([`Replica::set_explaining`]).
+    pub(super) explaining: bool,
     /// Tests only: skip the state-transfer digest check (`catch_up.rs`, `on_state`), so that a
     /// test can make an honest replica install a wrong state and watch the oracle report it.
     #[cfg(test)]
@@ -96,6 +99,7 @@ impl Replica {
             stall: StallDetector::default(),
             timers: Timers::default(),
             out: Vec::new(),
+            explaining: true,
             #[cfg(test)]
             install_unchecked_states: false,
         }
@@ -153,6 +157,14 @@ impl Replica {
     /// VIEW-CHANGE carries it.
     pub fn stable_checkpoint(&self) -> &StableCheckpoint {
         self.log.stable()
+    }
+
+    /// Whether to report, besides what the oracle and the metrics need, every protocol step
+    /// (`PrePrepared`, `Prepared`, `CheckpointStable`) and cancelled timer as an observation
+    /// (the default). The simulator turns it off when no trace is written; rejections are
+    /// always reported (a trial's row counts them), and nothing else changes.
+    pub fn set_explaining(&mut self, explaining: bool) {
+        self.explaining = explaining;
     }
 
     /// Handles one input and returns the actions it causes.
@@ -281,7 +293,7 @@ impl Replica {
     /// cancellation).
     pub(super) fn disarm(&mut self, kind: TimerKind) {
         if self.timers.is_armed(kind) {
-            self.observe(Observation::TimerCancelled { kind });
+            self.explain(Observation::TimerCancelled { kind });
         }
         self.timers.disarm(kind);
     }
@@ -302,6 +314,13 @@ impl Replica {
     /// handlers return right after).
     pub(super) fn reject(&mut self, reason: Rejection) {
         self.observe(Observation::Rejected(reason));
+    }
+
+    /// Reports `observation` if the replica is explaining itself (`set_explaining`).
+    pub(super) fn explain(&mut self, observation: Observation) {
+        if self.explaining {
+            self.out.push(Action::Observe(observation));
+        }
     }
 
     // §4.1: a request. Executed already: reply again. Primary: order it. Backup: relay it to the
@@ -386,7 +405,7 @@ impl Replica {
             };
             let pp = self.make_pre_prepare(seq, Batch::new(requests));
             let vote = pp.vote();
-            self.observe(Observation::PrePrepared {
+            self.explain(Observation::PrePrepared {
                 view: vote.view,
                 seq,
                 digest: vote.digest,
@@ -477,11 +496,13 @@ impl Replica {
         }
         let requests: Vec<Request> = pp.batch.requests().to_vec();
         slot.pre_prepare = Some(pp);
-        self.out.push(Action::Observe(Observation::PrePrepared {
-            view: vote.view,
-            seq: vote.seq,
-            digest: vote.digest,
-        }));
+        if self.explaining {
+            self.out.push(Action::Observe(Observation::PrePrepared {
+                view: vote.view,
+                seq: vote.seq,
+                digest: vote.digest,
+            }));
+        }
         self.stall.took_in();
         if primary {
             slot.voted_prepare = Some(vote.view);
@@ -591,7 +612,7 @@ impl Replica {
         });
         let signed = self.keys.sign((VoteKind::Commit, vote));
         slot.record_commit(id, signed.clone(), self.cfg.n, self.cfg.quorum());
-        self.observe(Observation::Prepared {
+        self.explain(Observation::Prepared {
             view: vote.view,
             seq,
             digest: vote.digest,

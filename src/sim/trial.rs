@@ -108,6 +108,10 @@ fn build(spec: &TrialSpec) -> Result<Parts, SimError> {
         };
         replicas.push(node);
     }
+    // What only a trace reads is not reported unless one is written (`Parts::traced`).
+    for node in &mut replicas {
+        node.set_explaining(false);
+    }
     let client_cfg = ClientConfig {
         n,
         f: spec.replica.f,
@@ -116,7 +120,11 @@ fn build(spec: &TrialSpec) -> Result<Parts, SimError> {
     };
     let clients = client_keys
         .into_iter()
-        .map(|key| Client::new(key, client_cfg.clone()))
+        .map(|key| {
+            let mut client = Client::new(key, client_cfg.clone());
+            client.set_explaining(false);
+            client
+        })
         .collect();
     let link_streams = (0..n + spec.clients)
         .map(|i| stream(spec.seed, Stream::Links(i)))
@@ -202,6 +210,12 @@ pub fn run_trial_reference_traced(
 impl Parts {
     /// These parts, writing their trial's trace to `sink` (announced to it now).
     fn traced(mut self, spec: &TrialSpec, sink: Box<dyn TraceSink>) -> Parts {
+        for node in &mut self.replicas {
+            node.set_explaining(true);
+        }
+        for client in &mut self.clients {
+            client.set_explaining(true);
+        }
         let mut tracer = Tracer::new(sink, &spec.faults);
         let mut nodes: Vec<NodeRole> = (0..spec.replica.n)
             .zip(&self.behaviours)
