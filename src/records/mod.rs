@@ -14,8 +14,8 @@ pub use crate::sim::outcome::TrialOutcome;
 /// A trial's event trace, as the report draws it (the engine records it: `sim::trace`).
 pub mod trace {
     pub use crate::sim::trace::{
-        timer_name, DropCause, FaultPeriod, Happening, MessageSummary, Node, NodeRole,
-        TraceEvent, TraceTrial, TRACE_VERSION,
+        timer_name, DropCause, FaultPeriod, Happening, MessageSummary, Node, NodeRole, TraceEvent,
+        TraceTrial, TRACE_VERSION,
     };
 }
 

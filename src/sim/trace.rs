@@ -124,7 +124,10 @@ pub struct MessageSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seq: Option<SeqNum>,
     /// The first 4 bytes of the digest it carries or certifies, in hex.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "digest_prefix")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "digest_prefix"
+    )]
     pub digest: Option<Digest>,
     /// The request's timestamp (requests and replies).
     #[serde(skip_serializing_if = "Option::is_none")]
