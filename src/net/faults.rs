@@ -75,6 +75,11 @@ impl FaultPlan {
         FaultPlan { faults }
     }
 
+    /// The faults, as written.
+    pub fn faults(&self) -> &[Fault] {
+        &self.faults
+    }
+
     /// Whether there is no fault at all.
     pub fn is_empty(&self) -> bool {
         self.faults.is_empty()

@@ -35,6 +35,27 @@ pub struct LinkConditions<'a> {
     pub slowdown: f64,
 }
 
+/// Why a message is lost.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum LossCause {
+    /// The network's own loss probability (`drop`).
+    Drop,
+    /// A timed `Loss` fault (a burst).
+    Burst,
+    /// A timed `Partition` fault.
+    Partition,
+}
+
+/// What the link model did to one message besides its delays: lost (and why), or delayed
+/// further by reordering (the largest extra delay of its copies, at least 1 ns when reordered).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Fate {
+    /// Lost, and why; `None` when some copy arrives.
+    pub lost: Option<LossCause>,
+    /// The extra delay reordering added, ns; 0 when not reordered.
+    pub reordered_ns: u64,
+}
+
 /// The simulator's RNG: ChaCha8, seeded per trial and per stream.
 pub type SimRng = rand_chacha::ChaCha8Rng;
 
@@ -103,28 +124,39 @@ impl NetworkConfig {
     /// Decides the fate of one message: the delays (in ns) of the copies that arrive; empty
     /// when it is lost. Draw order is fixed: loss, burst loss, delay, reorder, duplication
     /// (a draw is skipped only when its probability is 0, identically in every run).
-    pub fn transmit(&self, rng: &mut SimRng, link: LinkConditions<'_>, copies: &mut Vec<u64>) {
+    pub fn transmit(
+        &self,
+        rng: &mut SimRng,
+        link: LinkConditions<'_>,
+        copies: &mut Vec<u64>,
+    ) -> Fate {
         use rand::RngExt;
         copies.clear();
+        let mut fate = Fate::default();
         let (drop, duplicate) = (self.drop.get(), self.duplicate.get());
         if drop > 0.0 && rng.random_bool(drop) {
-            return;
+            fate.lost = Some(LossCause::Drop);
+            return fate;
         }
         if link.extra_loss > 0.0 && rng.random_bool(link.extra_loss.min(1.0)) {
-            return;
+            fate.lost = Some(LossCause::Burst);
+            return fate;
         }
-        copies.push(self.one_delay_ns(rng, link));
+        copies.push(self.one_delay_ns(rng, link, &mut fate));
         if duplicate > 0.0 && rng.random_bool(duplicate) {
-            copies.push(self.one_delay_ns(rng, link));
+            copies.push(self.one_delay_ns(rng, link, &mut fate));
         }
+        fate
     }
 
-    fn one_delay_ns(&self, rng: &mut SimRng, link: LinkConditions<'_>) -> u64 {
+    fn one_delay_ns(&self, rng: &mut SimRng, link: LinkConditions<'_>, fate: &mut Fate) -> u64 {
         use rand::RngExt;
         let mut ms = link.profile.sample_ms(rng) * link.slowdown;
         let reorder = self.reorder.probability.get();
         if reorder > 0.0 && rng.random_bool(reorder) {
-            ms += self.reorder.extra.sample_ms(rng);
+            let extra = self.reorder.extra.sample_ms(rng);
+            ms += extra;
+            fate.reordered_ns = fate.reordered_ns.max(ms_to_ns(extra)).max(1);
         }
         ms_to_ns(ms)
     }

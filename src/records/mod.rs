@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::sim::outcome::TrialOutcome;
+pub use crate::sim::outcome::{FaultEffects, TrialOutcome};
 
 /// A trial's event trace, as the report draws it (the engine records it: `sim::trace`).
 pub mod trace {

@@ -17,7 +17,7 @@ use serde::{Serialize, Serializer};
 use super::atomic::write_bytes_atomically;
 use super::summary::PointSummary;
 use super::ReportError;
-use crate::records::{RunResult, TrialRecord};
+use crate::records::{FaultEffects, RunResult, TrialRecord};
 
 /// A float written with `D` decimals (`{:.D}`).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -97,8 +97,11 @@ struct SummaryColumns {
 
 /// Writes `trials.csv`: one row per record, in the given order. Header:
 /// `point,trial,seed,<axis paths...>,n,f,byzantine,success,safety_ok,requests,completed,`
-/// `latency_ms,commit_ms,messages,time_ms,view_changes,final_view,state_transfers,violations`.
-/// Millisecond values use three decimals; unknown values are empty; violations are joined
+/// `latency_ms,commit_ms,messages,time_ms,view_changes,final_view,state_transfers,violations`,
+/// then what the faults did (`FaultEffects`: `dropped_loss,dropped_burst,dropped_partition,`
+/// `dropped_crash,duplicated,reordered,slowed,behaviour_dropped,behaviour_changed,`
+/// `behaviour_added,behaviour_hid,rejected_auth,rejected_view,rejected_watermarks,`
+/// `rejected_conflict,rejected_invalid,rejected_stale`). Millisecond values use three decimals; unknown values are empty; violations are joined
 /// with `"; "`.
 pub fn write_trials_csv(path: &Path, run: &RunResult) -> Result<(), ReportError> {
     write_trials_rows(path, &run.axes, &run.records)
@@ -114,7 +117,8 @@ pub fn write_trials_rows(
         path: path.to_path_buf(),
         source,
     };
-    let header = header::<TrialKey, TrialColumns>(axes).map_err(csv_error)?;
+    let mut header = header::<TrialKey, TrialColumns>(axes).map_err(csv_error)?;
+    header.extend(column_names::<FaultEffects>().map_err(csv_error)?);
     let mut file = CsvBytes::new(&header).map_err(csv_error)?;
     for record in records {
         file.serialize(&trial_row(record, axes.len()))
@@ -156,7 +160,7 @@ pub fn write_summary_csv(
     write_bytes_atomically(path, &file.finish().map_err(csv_error)?)
 }
 
-type TrialRow<'a> = (TrialKey, Vec<&'a str>, TrialColumns<'a>);
+type TrialRow<'a> = (TrialKey, Vec<&'a str>, TrialColumns<'a>, FaultEffects);
 
 fn trial_row(record: &TrialRecord, axis_count: usize) -> TrialRow<'_> {
     let o = &record.outcome;
@@ -190,6 +194,7 @@ fn trial_row(record: &TrialRecord, axis_count: usize) -> TrialRow<'_> {
             state_transfers: o.state_transfers,
             violations,
         },
+        o.effects,
     )
 }
 

@@ -17,11 +17,13 @@ use super::metrics::Metrics;
 use super::nodes::{index_of, node_of, Nodes};
 use super::observer::Observer;
 use super::outcome::TrialOutcome;
+use super::trace::MessageSummary;
+use super::tracer::{Arrival, Tracer};
 use super::SimError;
 use crate::net::SimRng;
 use crate::oracle::Oracle;
 use crate::protocol::message::{Message, NodeId};
-use crate::protocol::{Action, Input};
+use crate::protocol::{Action, Input, Observation, Rejection};
 
 /// Everything an engine is built from.
 pub(super) struct EngineSetup<N: Nodes> {
@@ -42,6 +44,10 @@ pub(super) struct EngineSetup<N: Nodes> {
     /// The least delay any event of this trial can be created with for another node
     /// ([`Lookahead`]); 0 delivers one event at a time.
     pub(super) lookahead_ns: u64,
+    /// Which replicas are honest, by id.
+    pub(super) honest: Vec<bool>,
+    /// The trace to write, if one was asked for.
+    pub(super) tracer: Option<Tracer>,
 }
 
 /// One trial's engine: its nodes and the components that own the rest.
@@ -55,6 +61,8 @@ pub(super) struct Engine<N: Nodes> {
     /// quarter million events, and fresh buffers meant fresh pages every time.
     epoch: Epoch,
     time_limit_ns: u64,
+    /// While tracing: what the event being applied was (for the rejections it causes).
+    current: Option<Arrival>,
 }
 
 impl<N: Nodes> Engine<N> {
@@ -62,14 +70,25 @@ impl<N: Nodes> Engine<N> {
     pub(super) fn new(setup: EngineSetup<N>) -> Engine<N> {
         let replicas = setup.nodes.replicas();
         let count = (replicas + setup.nodes.clients()) as usize;
+        let epoch = match setup.tracer {
+            Some(_) => Epoch::traced(),
+            None => Epoch::default(),
+        };
         Engine {
             nodes: setup.nodes,
             agenda: Agenda::new(count),
             links: Links::new(setup.link_model, setup.link_streams, replicas),
-            observer: Observer::new(setup.oracle, setup.metrics, setup.requests),
+            observer: Observer::new(
+                setup.oracle,
+                setup.metrics,
+                setup.requests,
+                setup.honest,
+                setup.tracer,
+            ),
             lookahead: Lookahead::new(setup.lookahead_ns),
-            epoch: Epoch::default(),
+            epoch,
             time_limit_ns: setup.time_limit_ns,
+            current: None,
         }
     }
 
@@ -110,6 +129,9 @@ impl<N: Nodes> Engine<N> {
         if self.lookahead.broken() {
             return Err(SimError::Lookahead);
         }
+        if let Some(tracer) = self.observer.tracer() {
+            tracer.boundaries_until(ended_at);
+        }
         Ok(self.observer.outcome(ended_at))
     }
 
@@ -130,9 +152,21 @@ impl<N: Nodes> Engine<N> {
             last = Some(event.time);
             let (down, actions) = epoch.take_actions(index);
             self.observer.event_applied(&event, down);
+            if let Some(tracer) = self.observer.tracer() {
+                let arrival = epoch.take_arrival(index).unwrap_or(Arrival::Other);
+                let stale = actions.as_ref().is_some_and(|actions| {
+                    actions.iter().any(|a| {
+                        matches!(a, Action::Observe(Observation::Rejected(Rejection::StaleTimer)))
+                    })
+                });
+                let target = node_of(event.target, self.nodes.replicas());
+                tracer.arrival(event.time, target, arrival, down, stale);
+                self.current = Some(arrival);
+            }
             if let Some(actions) = actions {
                 self.apply(event.target, actions);
             }
+            self.current = None;
             if self.observer.all_done() {
                 break;
             }
@@ -152,21 +186,28 @@ impl<N: Nodes> Engine<N> {
         for action in actions {
             match action {
                 Action::Send { to, message } => {
-                    self.transmit(source, index_of(to, replicas), message);
+                    let summary = self.summary(&message);
+                    self.transmit(source, index_of(to, replicas), message, summary);
                 }
                 Action::Broadcast(message) => {
+                    let summary = self.summary(&message);
                     for r in 0..replicas {
                         if r != source {
-                            self.transmit(source, r, message.clone());
+                            self.transmit(source, r, message.clone(), summary);
                         }
                     }
                 }
                 Action::SetTimer { timer, after_ns } => {
+                    let now = self.agenda.now();
+                    if let Some(tracer) = self.observer.tracer() {
+                        tracer.timer(now, node_of(source, replicas), timer, after_ns);
+                    }
                     self.schedule(source, after_ns, source, Payload::Fire(timer));
                 }
                 Action::Observe(observation) => {
                     let node = node_of(source, replicas);
-                    self.observer.observe(node, observation, self.agenda.now());
+                    let now = self.agenda.now();
+                    self.observer.observe(node, observation, now, self.current);
                 }
                 Action::Delayed { after_ns, action } => {
                     self.schedule(source, after_ns, source, Payload::Perform(*action));
@@ -175,23 +216,44 @@ impl<N: Nodes> Engine<N> {
         }
     }
 
+    /// The summary of `message` for the trace, if one is written.
+    fn summary(&mut self, message: &Message) -> Option<MessageSummary> {
+        self.observer
+            .tracer()
+            .map(|_| MessageSummary::of(message))
+    }
+
     /// One point-to-point message: counted, then lost, delayed or duplicated by the links,
     /// drawing from the sender's stream. A node's message to itself arrives at once, uncounted.
-    fn transmit(&mut self, source: u32, target: u32, message: Message) {
+    /// `summary` is the message as the trace shows it, when one is written.
+    fn transmit(
+        &mut self,
+        source: u32,
+        target: u32,
+        message: Message,
+        summary: Option<MessageSummary>,
+    ) {
         let replicas = self.nodes.replicas();
         let from = node_of(source, replicas);
         if source == target {
             self.schedule(source, 0, target, Payload::Deliver { from, message });
             return;
         }
-        self.observer.message_sent();
         if let (NodeId::Replica(r), Message::Reply(reply)) = (from, &message) {
             if let NodeId::Client(c) = node_of(target, replicas) {
                 self.observer
                     .reply_sent(r, c, reply.timestamp, reply.result);
             }
         }
-        let copies = self.links.draw(source, target, self.agenda.now());
+        let now = self.agenda.now();
+        let drawn = self.links.draw(source, target, now);
+        let copies = drawn.copies;
+        self.observer
+            .message_sent(drawn.fate, copies.len(), drawn.slowdown);
+        if let (Some(tracer), Some(summary)) = (self.observer.tracer(), summary) {
+            let to = node_of(target, replicas);
+            tracer.sent(now, from, to, summary, copies, drawn.fate, drawn.slowdown);
+        }
         let mut message = Some(message);
         for (i, delay) in copies.iter().enumerate() {
             // The last copy takes the message itself; a duplicate before it is a clone.

@@ -5,7 +5,7 @@
 //! loss bursts, slow replicas, crashes) in force at a given time. The model itself is the pure
 //! `net` module; this component owns one trial's streams and applies the model to its nodes.
 
-use crate::net::{FaultPlan, LinkConditions, NetworkConfig, SimRng, Topology};
+use crate::net::{Fate, FaultPlan, LinkConditions, LossCause, NetworkConfig, SimRng, Topology};
 
 /// The link model of a trial: what [`Links`] applies.
 #[derive(Clone, Debug)]
@@ -54,8 +54,9 @@ impl Links {
     }
 
     /// The fate of one message from node `source` to node `target` sent at `now`: the delays
-    /// of the copies that arrive (none when it is lost), drawn from `source`'s stream.
-    pub(super) fn draw(&mut self, source: u32, target: u32, now: u64) -> &[u64] {
+    /// of the copies that arrive (none when it is lost), drawn from `source`'s stream, and
+    /// what else the links did to it.
+    pub(super) fn draw(&mut self, source: u32, target: u32, now: u64) -> Drawn<'_> {
         let Links {
             model,
             streams,
@@ -73,15 +74,27 @@ impl Links {
                 profile,
                 ..model.network.plain()
             };
-            model.network.transmit(rng, link, copies);
-            return copies;
+            let fate = model.network.transmit(rng, link, copies);
+            return Drawn {
+                copies,
+                fate,
+                slowdown: 1.0,
+            };
         }
         // The timed faults active now: partitions cut, bursts lose, slow replicas stretch
         // delays. Messages to a crashed replica are lost on arrival, not here.
         copies.clear();
         if let (Some(a), Some(b)) = (replica(source), replica(target)) {
             if model.faults.partitioned(a, b, now) {
-                return copies;
+                let fate = Fate {
+                    lost: Some(LossCause::Partition),
+                    ..Fate::default()
+                };
+                return Drawn {
+                    copies,
+                    fate,
+                    slowdown: 1.0,
+                };
             }
         }
         let link = LinkConditions {
@@ -89,7 +102,21 @@ impl Links {
             extra_loss: model.faults.extra_loss(now),
             slowdown: model.faults.slowdown(replica(source), replica(target), now),
         };
-        model.network.transmit(rng, link, copies);
-        copies
+        let fate = model.network.transmit(rng, link, copies);
+        Drawn {
+            copies,
+            fate,
+            slowdown: link.slowdown,
+        }
     }
+}
+
+/// One message's fate as the links drew it.
+pub(super) struct Drawn<'a> {
+    /// The delays of the copies that arrive, ns (none: lost).
+    pub(super) copies: &'a [u64],
+    /// Lost and why, or reordered.
+    pub(super) fate: Fate,
+    /// The `Slow` faults' delay factor on the link (1: none).
+    pub(super) slowdown: f64,
 }

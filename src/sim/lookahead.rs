@@ -18,7 +18,10 @@
 use super::agenda::{Agenda, Event, Payload};
 use super::links::Links;
 use super::nodes::{node_of, Inbox, Nodes};
+use super::trace::MessageSummary;
+use super::tracer::Arrival;
 use super::SimError;
+use std::collections::BTreeMap;
 use crate::protocol::{Action, Input};
 
 /// At most this many events make one epoch, a bound on the memory an epoch's inputs and
@@ -111,9 +114,48 @@ pub(super) struct Epoch {
     group_of: Vec<u32>,
     /// Each node's inbox vectors.
     pools: Vec<InboxPool>,
+    /// Whether a trace is written: then each event's [`Arrival`] is kept in `arrivals` (its
+    /// input has gone to the node by the time the event is applied), and an event given back
+    /// to the agenda keeps its arrival in `given_back` until it is taken again.
+    tracing: bool,
+    arrivals: Vec<Option<Arrival>>,
+    given_back: BTreeMap<EventKey, Arrival>,
+}
+
+/// An event's key without its slab slot (which changes when it is given back).
+type EventKey = (u64, u64, u32, u64);
+
+fn key(event: &Event) -> EventKey {
+    (event.time, event.created, event.creator, event.counter)
+}
+
+/// What `payload` is, for the trace.
+fn arrival_of(payload: &Payload) -> Arrival {
+    match payload {
+        Payload::Deliver { from, message } => Arrival::Message {
+            from: *from,
+            message: MessageSummary::of(message),
+        },
+        Payload::Fire(timer) => Arrival::Timer(*timer),
+        Payload::Recover => Arrival::Recover,
+        Payload::Perform(_) | Payload::Done(_) => Arrival::Other,
+    }
 }
 
 impl Epoch {
+    /// An epoch whose events keep their arrivals, for the trace.
+    pub(super) fn traced() -> Epoch {
+        Epoch {
+            tracing: true,
+            ..Epoch::default()
+        }
+    }
+
+    /// The arrival of the `index`th event (while tracing).
+    pub(super) fn take_arrival(&mut self, index: usize) -> Option<Arrival> {
+        self.arrivals.get_mut(index).and_then(Option::take)
+    }
+
     /// Opens the epoch that starts at `first`: takes from `agenda` every later event due
     /// before `first.time` plus the lookahead (and not after `time_limit_ns`), in order. No
     /// node can make an event for another node due inside it.
@@ -153,6 +195,9 @@ impl Epoch {
             handed,
             touched,
             pools,
+            tracing,
+            arrivals,
+            given_back,
             ..
         } = self;
         pools.resize_with(agenda.nodes(), InboxPool::default);
@@ -162,6 +207,14 @@ impl Epoch {
                 agenda.prefetch(ahead);
             }
             let payload = agenda.take_payload(event);
+            if *tracing {
+                let arrival = match &payload {
+                    Some(Payload::Done(_)) => given_back.remove(&key(event)),
+                    Some(payload) => Some(arrival_of(payload)),
+                    None => None,
+                };
+                arrivals.push(arrival);
+            }
             let is_down = links.is_down(event.target, event.time);
             down.push(is_down);
             if is_down {
@@ -291,6 +344,12 @@ impl Epoch {
                 Some((_, input)) => payload_of(input),
                 None => Payload::Done(self.actions[later].take().unwrap_or_default()),
             };
+            if let Some(arrival) = self.arrivals.get_mut(later).and_then(Option::take) {
+                // Given back as an input, it is taken again as one: its arrival is recomputed.
+                if matches!(payload, Payload::Done(_)) {
+                    self.given_back.insert(key(&self.events[later]), arrival);
+                }
+            }
             agenda.give_back(self.events[later], payload);
         }
     }
@@ -298,6 +357,7 @@ impl Epoch {
     /// Empties every buffer, keeping its memory, and closes the epoch of `lookahead`.
     pub(super) fn clear(&mut self, lookahead: &mut Lookahead) {
         self.events.clear();
+        self.arrivals.clear();
         self.down.clear();
         self.actions.clear();
         self.deferred.clear();

@@ -28,13 +28,14 @@ pub(crate) mod outcome;
 mod queue;
 pub(crate) mod seeds;
 pub mod trace;
+mod tracer;
 mod trial;
 
-pub use outcome::TrialOutcome;
+pub use outcome::{FaultEffects, TrialOutcome};
 pub use seeds::trial_seed;
 pub use trial::{
-    run_trial, run_trial_blocking, run_trial_reference, run_trial_reference_with_lookahead,
-    trial_lookahead_ns, TrialSpec,
+    run_trial, run_trial_blocking, run_trial_reference, run_trial_reference_traced,
+    run_trial_reference_with_lookahead, run_trial_traced, trial_lookahead_ns, TrialSpec,
 };
 
 /// What can go wrong inside the engine itself (never the protocol: that is data).

@@ -1,15 +1,19 @@
 //! The engine's observer: where what happens in a trial is recorded (DESIGN.md §5 and §6.9).
 //! The nodes' observations feed the safety oracle (checked online) and the liveness metrics;
-//! the engine's own counts (messages sent, events processed) and the trace hash of the events
-//! applied are kept here too, and together they make the trial's outcome.
+//! the engine's own counts (messages sent, events processed), what the faults did
+//! ([`FaultEffects`]) and the trace hash of the events applied are kept here too, and together
+//! they make the trial's outcome. When a trace was asked for, the observer holds its
+//! [`Tracer`] as well.
 
 use super::agenda::Event;
 use super::metrics::Metrics;
-use super::outcome::TrialOutcome;
+use super::outcome::{FaultEffects, TrialOutcome};
+use super::tracer::{Arrival, Tracer};
 use super::seeds::splitmix64;
 use crate::oracle::Oracle;
 use crate::protocol::message::{ClientId, NodeId, ReplicaId, Timestamp};
-use crate::protocol::Observation;
+use crate::net::{Fate, LossCause};
+use crate::protocol::{Change, Observation, RejectionClass};
 
 /// One trial's oracle, metrics and counters.
 pub(super) struct Observer {
@@ -23,11 +27,24 @@ pub(super) struct Observer {
     events: u64,
     /// The hash of the trace of events applied so far.
     trace: u64,
+    /// What the faults did.
+    effects: FaultEffects,
+    /// Which replicas are honest (their rejections are counted).
+    honest: Vec<bool>,
+    /// The trace being written, if one was asked for.
+    tracer: Option<Tracer>,
 }
 
 impl Observer {
     /// An observer over `oracle` and `metrics`, for a trial of `requests` requests.
-    pub(super) fn new(oracle: Oracle, metrics: Metrics, requests: u64) -> Observer {
+    /// `honest[r]` says whether replica r is honest; `tracer` writes the trace, if any.
+    pub(super) fn new(
+        oracle: Oracle,
+        metrics: Metrics,
+        requests: u64,
+        honest: Vec<bool>,
+        tracer: Option<Tracer>,
+    ) -> Observer {
         Observer {
             oracle,
             metrics,
@@ -35,7 +52,15 @@ impl Observer {
             messages: 0,
             events: 0,
             trace: 0,
+            effects: FaultEffects::default(),
+            honest,
+            tracer,
         }
+    }
+
+    /// The trace being written, if one was asked for.
+    pub(super) fn tracer(&mut self) -> Option<&mut Tracer> {
+        self.tracer.as_mut()
     }
 
     /// Every request accepted by its client and committed by every honest replica.
@@ -43,9 +68,20 @@ impl Observer {
         self.metrics.all_done()
     }
 
-    /// Counts one point-to-point message sent.
-    pub(super) fn message_sent(&mut self) {
+    /// Counts one point-to-point message sent, and what the links did to it: `fate`, the
+    /// number of copies that arrive, the `Slow` factor on its link.
+    pub(super) fn message_sent(&mut self, fate: Fate, copies: usize, slowdown: f64) {
         self.messages += 1;
+        let e = &mut self.effects;
+        match fate.lost {
+            Some(LossCause::Drop) => e.dropped_loss += 1,
+            Some(LossCause::Burst) => e.dropped_burst += 1,
+            Some(LossCause::Partition) => e.dropped_partition += 1,
+            None => {}
+        }
+        e.duplicated += u64::from(copies > 1);
+        e.reordered += u64::from(fate.reordered_ns > 0);
+        e.slowed += u64::from(fate.lost.is_none() && slowdown != 1.0);
     }
 
     /// Replica `replica` sent client `client` its reply to request `timestamp`, with `result`.
@@ -71,12 +107,74 @@ impl Observer {
         );
         if !down {
             self.events += 1;
+        } else if event.creator != event.target {
+            // Another node's message, to a crashed replica: lost on arrival.
+            self.effects.dropped_crash += 1;
         }
     }
 
-    /// Node `node` reported `observation` at virtual time `now`. Claims a node of its kind
-    /// cannot make (a replica accepting a reply, a client committing) are ignored.
-    pub(super) fn observe(&mut self, node: NodeId, observation: Observation, now: u64) {
+    /// Node `node` reported `observation` at virtual time `now`, while handling `input` (known
+    /// only while tracing). Claims a node of its kind cannot make (a replica accepting a reply,
+    /// a client committing) are ignored.
+    pub(super) fn observe(
+        &mut self,
+        node: NodeId,
+        observation: Observation,
+        now: u64,
+        input: Option<Arrival>,
+    ) {
+        if let Some(tracer) = self.tracer.as_mut() {
+            tracer.observed(now, node, &observation, input);
+        }
+        let checked = matches!(
+            observation,
+            Observation::Executed { .. }
+                | Observation::StateTransferred { .. }
+                | Observation::Accepted { .. }
+        );
+        self.count(node, &observation);
+        self.apply(node, observation, now);
+        if checked {
+            if let Some(tracer) = self.tracer.as_mut() {
+                tracer.violations(now, self.oracle.violations());
+            }
+        }
+    }
+
+    /// Counts a rejection by an honest replica, or what a behaviour changed.
+    fn count(&mut self, node: NodeId, observation: &Observation) {
+        let e = &mut self.effects;
+        match (node, observation) {
+            (NodeId::Replica(r), Observation::Rejected(reason))
+                if self.honest.get(r as usize).copied().unwrap_or(false) =>
+            {
+                match reason.class() {
+                    RejectionClass::Auth => e.rejected_auth += 1,
+                    RejectionClass::View => e.rejected_view += 1,
+                    RejectionClass::Watermarks => e.rejected_watermarks += 1,
+                    RejectionClass::Conflict => e.rejected_conflict += 1,
+                    RejectionClass::Invalid => e.rejected_invalid += 1,
+                    RejectionClass::Stale => e.rejected_stale += 1,
+                }
+            }
+            (NodeId::Replica(r), Observation::Tampered(tampering))
+                if !self.honest.get(r as usize).copied().unwrap_or(true) =>
+            {
+                match tampering.change {
+                    Change::Dropped => e.behaviour_dropped += 1,
+                    Change::Changed | Change::Delayed | Change::ChangedInput => {
+                        e.behaviour_changed += 1
+                    }
+                    Change::Added => e.behaviour_added += 1,
+                    Change::HidInput => e.behaviour_hid += 1,
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Feeds an observation to the oracle and the metrics.
+    fn apply(&mut self, node: NodeId, observation: Observation, now: u64) {
         let at_ms = now as f64 / 1e6;
         match (node, observation) {
             (NodeId::Replica(r), Observation::Committed { batch, .. }) => {
@@ -158,6 +256,7 @@ impl Observer {
             final_view: self.metrics.final_view(),
             state_transfers: self.metrics.state_transfers(),
             trace_hash: self.trace,
+            effects: self.effects,
             violations: self
                 .oracle
                 .violations()

@@ -38,7 +38,53 @@ pub struct TrialOutcome {
     pub state_transfers: u64,
     /// The first violation of each kind, described.
     pub violations: Vec<String>,
+    /// What the faults, the network and the byzantine behaviours did (`docs/trace.md`).
+    #[serde(default)]
+    pub effects: FaultEffects,
     /// A hash of the event trace (time, target, creator and creator's counter of every event
     /// processed): equal traces give equal hashes, whatever drove them.
     pub trace_hash: u64,
+}
+
+/// What the faults did in one trial, counted whether or not a trace is written: the network's
+/// and the timed faults' effect on messages, the byzantine behaviours' departures from their
+/// honest replicas, and the inputs honest replicas refused, by class (`trials.csv` columns of
+/// the same names, `docs/trace.md`). A fault that never fired shows as zeros here.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultEffects {
+    /// Messages lost to the network's own loss probability (`network.drop`).
+    pub dropped_loss: u64,
+    /// Messages lost to a `Loss` fault (a burst).
+    pub dropped_burst: u64,
+    /// Messages cut by a `Partition` fault.
+    pub dropped_partition: u64,
+    /// Messages that arrived at a crashed replica (lost on arrival).
+    pub dropped_crash: u64,
+    /// Messages the network delivered twice.
+    pub duplicated: u64,
+    /// Messages the network delayed further by reordering.
+    pub reordered: u64,
+    /// Messages a `Slow` fault delayed.
+    pub slowed: u64,
+    /// Messages a byzantine behaviour did not send though its honest replica did.
+    pub behaviour_dropped: u64,
+    /// Messages a byzantine behaviour changed or delayed, and inputs it changed.
+    pub behaviour_changed: u64,
+    /// Messages a byzantine behaviour sent that its honest replica would not have.
+    pub behaviour_added: u64,
+    /// Inputs a byzantine behaviour hid from its honest replica.
+    pub behaviour_hid: u64,
+    /// Inputs honest replicas refused for bad authentication, wrong signer or vote kind.
+    pub rejected_auth: u64,
+    /// ... for an old view, not from the primary, or while changing views.
+    pub rejected_view: u64,
+    /// ... outside the watermarks, or already executed.
+    pub rejected_watermarks: u64,
+    /// ... conflicting with a pre-prepare or a vote held (equivocation).
+    pub rejected_conflict: u64,
+    /// ... with a wrong digest, an invalid certificate, unrequested or unexpected content.
+    pub rejected_invalid: u64,
+    /// ... as stale (old timestamps and timers) or duplicates.
+    pub rejected_stale: u64,
 }

@@ -10,7 +10,10 @@ use super::metrics::Metrics;
 use super::nodes::{ActorNodes, DirectNodes, Nodes};
 use super::outcome::TrialOutcome;
 use super::seeds::{stream, Stream};
+use super::trace::{Node, NodeRole, TraceSink, TraceTrial};
+use super::tracer::{periods, Tracer};
 use super::SimError;
+use crate::protocol::message::NodeId;
 use crate::adversary::{place, BuildContext, ByzantineGroup, ReplicaNode};
 use crate::net::{FaultPlan, NetworkConfig, SimRng, Topology};
 use crate::oracle::Oracle;
@@ -55,6 +58,8 @@ struct Parts {
     replicas: Vec<ReplicaNode>,
     clients: Vec<Client>,
     engine: EngineParts,
+    /// Each replica's behaviour by name (`None`: honest), for a trace's header.
+    behaviours: Vec<Option<String>>,
 }
 
 /// What the engine takes besides the nodes and the spec.
@@ -65,6 +70,10 @@ struct EngineParts {
     metrics: Metrics,
     /// The lookahead the engine may use for this trial (see [`trial_lookahead_ns`]).
     lookahead_ns: u64,
+    /// Which replicas are honest.
+    honest: Vec<bool>,
+    /// The trace to write, if one was asked for.
+    tracer: Option<Tracer>,
 }
 
 fn build(spec: &TrialSpec) -> Result<Parts, SimError> {
@@ -83,15 +92,19 @@ fn build(spec: &TrialSpec) -> Result<Parts, SimError> {
     }
     let mut coalitions = BuildContext::new(n, spec.replica.f);
     let mut replicas = Vec::with_capacity(n as usize);
+    let mut names = Vec::with_capacity(n as usize);
     for ((id, behaviour), keys) in (0..n).zip(&behaviours).zip(keyrings) {
         let replica = Replica::new(id, spec.replica.clone(), keys);
         let node = match behaviour {
-            None => ReplicaNode::honest(replica),
-            Some(b) => ReplicaNode::byzantine(
-                replica,
-                b.build(id, &mut coalitions)?,
-                stream(spec.seed, Stream::Behaviour(id)),
-            ),
+            None => {
+                names.push(None);
+                ReplicaNode::honest(replica)
+            }
+            Some(b) => {
+                let built = b.build(id, &mut coalitions)?;
+                names.push(Some(built.name().to_string()));
+                ReplicaNode::byzantine(replica, built, stream(spec.seed, Stream::Behaviour(id)))
+            }
         };
         replicas.push(node);
     }
@@ -121,10 +134,13 @@ fn build(spec: &TrialSpec) -> Result<Parts, SimError> {
         clients,
         engine: EngineParts {
             link_streams,
-            oracle: Oracle::new(honest, spec.clients as usize, spec.replica.f),
+            oracle: Oracle::new(honest.clone(), spec.clients as usize, spec.replica.f),
             metrics: Metrics::new(expected, spec.total_requests()),
             lookahead_ns,
+            honest,
+            tracer: None,
         },
+        behaviours: names,
     })
 }
 
@@ -152,13 +168,70 @@ fn engine<N: Nodes>(spec: &TrialSpec, nodes: N, parts: EngineParts) -> Engine<N>
         time_limit_ns: spec.time_limit_ns,
         requests: spec.total_requests(),
         lookahead_ns: parts.lookahead_ns,
+        honest: parts.honest,
+        tracer: parts.tracer,
     })
 }
 
 /// Runs one trial inside the current actix System: replicas and clients as actors, driven by
 /// the engine actor, by lookahead epochs.
 pub async fn run_trial(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
-    let parts = build(spec)?;
+    run_parts(spec, build(spec)?).await
+}
+
+/// [`run_trial`], writing the trial's event trace to `sink` as it runs (`docs/trace.md`). The
+/// trial is the same: same events, same outcome.
+pub async fn run_trial_traced(
+    spec: &TrialSpec,
+    sink: Box<dyn TraceSink>,
+) -> Result<TrialOutcome, SimError> {
+    let parts = build(spec)?.traced(spec, sink);
+    run_parts(spec, parts).await
+}
+
+/// [`run_trial_reference`] (one event at a time, no actix), writing the trace to `sink`: the
+/// same trace as [`run_trial_traced`] writes.
+pub fn run_trial_reference_traced(
+    spec: &TrialSpec,
+    sink: Box<dyn TraceSink>,
+) -> Result<TrialOutcome, SimError> {
+    let parts = build(spec)?.traced(spec, sink);
+    run_parts_reference(spec, parts, Delivery::OneAtATime)
+}
+
+impl Parts {
+    /// These parts, writing their trial's trace to `sink` (announced to it now).
+    fn traced(mut self, spec: &TrialSpec, sink: Box<dyn TraceSink>) -> Parts {
+        let mut tracer = Tracer::new(sink, &spec.faults);
+        let mut nodes: Vec<NodeRole> = (0..spec.replica.n)
+            .zip(&self.behaviours)
+            .map(|(r, behaviour)| NodeRole {
+                node: Node(NodeId::Replica(r)),
+                role: "replica",
+                behaviour: behaviour.clone(),
+            })
+            .collect();
+        nodes.extend((0..spec.clients).map(|c| NodeRole {
+            node: Node(NodeId::Client(c)),
+            role: "client",
+            behaviour: None,
+        }));
+        tracer.start(&TraceTrial {
+            seed: spec.seed,
+            n: spec.replica.n,
+            f: spec.replica.f,
+            clients: spec.clients,
+            time_limit_ms: spec.time_limit_ns as f64 / 1e6,
+            nodes,
+            periods: periods(&spec.faults),
+        });
+        self.engine.tracer = Some(tracer);
+        self
+    }
+}
+
+/// Runs a trial of nodes already built from `spec` as actix actors.
+async fn run_parts(spec: &TrialSpec, parts: Parts) -> Result<TrialOutcome, SimError> {
     let nodes = ActorNodes {
         replicas: parts
             .replicas
