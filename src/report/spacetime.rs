@@ -216,7 +216,8 @@ struct Picture {
     marks: Vec<Mark>,
     shades: Vec<Shade>,
     violations: Vec<(u64, String)>,
-    /// Messages sent in the window (send events), and in the whole slice given.
+    /// Messages drawn (send events between lanes drawn, in the window), and messages sent in
+    /// the whole slice given.
     messages_shown: usize,
     messages_total: usize,
 }
@@ -371,8 +372,8 @@ impl Picture {
                 delays_ns,
                 ..
             } => {
-                self.messages_shown += 1;
                 let Some(to_lane) = peer else { return };
+                self.messages_shown += 1;
                 let label = match message.msg {
                     "pre-prepare" => Some(format!(
                         "#{} {}",
@@ -475,6 +476,39 @@ impl Picture {
         }
     }
 
+    /// The stretches of the window where nothing is drawn (no arrow in flight, no mark), in
+    /// time order, longer than `longer_than_ns`.
+    fn empty_stretches(&self, until_ns: u64, longer_than_ns: u64) -> Vec<Gap> {
+        let point = |t: u64| (t, t);
+        let mut busy: Vec<(u64, u64)> = vec![point(self.from_ns), point(until_ns)];
+        busy.extend(
+            self.arrows
+                .iter()
+                .map(|a| (a.sent_ns, a.arrives_ns.min(until_ns))),
+        );
+        busy.extend(self.stubs.iter().map(|s| point(s.at_ns)));
+        busy.extend(self.marks.iter().map(|m| point(m.at_ns)));
+        busy.extend(self.violations.iter().map(|v| point(v.0)));
+        busy.extend(
+            self.shades
+                .iter()
+                .flat_map(|s| [point(s.from_ns), point(s.until_ns)]),
+        );
+        busy.sort_unstable();
+        let mut gaps = Vec::new();
+        let mut covered_until = self.from_ns;
+        for (from, until) in busy {
+            if from > covered_until && from - covered_until > longer_than_ns {
+                gaps.push(Gap {
+                    from_ns: covered_until,
+                    until_ns: from,
+                });
+            }
+            covered_until = covered_until.max(until);
+        }
+        gaps
+    }
+
     /// The message kinds drawn (arrows or stubs), in legend order.
     fn kinds_shown(&self) -> BTreeSet<usize> {
         let arrows = self.arrows.iter().map(|a| a.kind);
@@ -482,7 +516,7 @@ impl Picture {
     }
 
     /// The subtitle: the window shown of the whole, and the lanes left out.
-    fn subtitle(&self, note: Option<&str>) -> String {
+    fn subtitle(&self, note: Option<&str>, gaps: usize) -> String {
         let ms = |ns: u64| ns as f64 / 1e6;
         let mut parts = Vec::new();
         if self.until_ns < self.trace_end_ns {
@@ -507,6 +541,12 @@ impl Picture {
                 "first {} of {} nodes (at most {MAX_REPLICA_LANES} replicas, {MAX_CLIENT_LANES} clients)",
                 self.lanes.len(),
                 self.lanes_total
+            ));
+        }
+        if gaps > 0 {
+            parts.push(format!(
+                "time compressed in {gaps} stretch{} with nothing drawn (grey)",
+                if gaps == 1 { "" } else { "es" }
             ));
         }
         parts.extend(note.map(str::to_string));
@@ -544,7 +584,23 @@ struct Geometry {
     legend_left: i32,
     from_ns: u64,
     until_ns: u64,
+    /// Stretches with nothing drawn, shown shorter than they are, in time order.
+    gaps: Vec<Gap>,
+    /// Pixels per virtual ns of time shown at full length.
+    scale: f64,
 }
+
+/// A stretch of the window in which nothing is drawn: shown as [`GAP_SHOWN`] of the window.
+#[derive(Clone, Copy)]
+struct Gap {
+    from_ns: u64,
+    until_ns: u64,
+}
+
+/// Stretches with nothing drawn (no arrow in flight) longer than this share of the window are compressed...
+const GAP_LONGER_THAN: f64 = 1.0 / 30.0;
+/// ... to this share of the window.
+const GAP_SHOWN: f64 = 1.0 / 150.0;
 
 const AXIS_WIDTH: i32 = 70;
 const LEGEND_WIDTH: i32 = 250;
@@ -559,6 +615,11 @@ impl Geometry {
         let legend_left = left + lanes * lane_width + 20;
         let width = legend_left + LEGEND_WIDTH;
         let until_ns = picture.until_ns.max(picture.from_ns + 1_000_000);
+        let span = (until_ns - picture.from_ns) as f64;
+        let shown_gap = (span * GAP_SHOWN) as u64;
+        let gaps = picture.empty_stretches(until_ns, (span * GAP_LONGER_THAN) as u64);
+        let removed: u64 = gaps.iter().map(|g| g.len() - shown_gap).sum();
+        let shown = (span - removed as f64).max(1.0);
         Geometry {
             size: (width as u32, (HEADER_HEIGHT + PLOT_HEIGHT + 30) as u32),
             left,
@@ -568,7 +629,16 @@ impl Geometry {
             legend_left,
             from_ns: picture.from_ns,
             until_ns,
+            gaps,
+            scale: f64::from(PLOT_HEIGHT) / shown,
         }
+    }
+
+    /// Whether `t_ns` lies strictly inside a compressed gap.
+    fn in_gap(&self, t_ns: u64) -> bool {
+        self.gaps
+            .iter()
+            .any(|g| g.from_ns < t_ns && t_ns < g.until_ns)
     }
 
     /// The centre line of lane `lane`.
@@ -579,12 +649,27 @@ impl Geometry {
     /// The height of time `t_ns` (may lie below the plot: clip before drawing).
     fn y_f(&self, t_ns: u64) -> f64 {
         let span = (self.until_ns - self.from_ns) as f64;
-        let dt = t_ns.saturating_sub(self.from_ns) as f64;
-        self.top as f64 + dt / span * (self.bottom - self.top) as f64
+        let shown_gap = span * GAP_SHOWN;
+        let mut shown = t_ns.saturating_sub(self.from_ns) as f64;
+        for gap in &self.gaps {
+            let len = gap.len() as f64;
+            if t_ns >= gap.until_ns {
+                shown -= len - shown_gap;
+            } else if t_ns > gap.from_ns {
+                shown -= (t_ns - gap.from_ns) as f64 * (1.0 - shown_gap / len);
+            }
+        }
+        self.top as f64 + shown * self.scale
     }
 
     fn y(&self, t_ns: u64) -> i32 {
         self.y_f(t_ns).min(self.bottom as f64).round() as i32
+    }
+}
+
+impl Gap {
+    fn len(&self) -> u64 {
+        self.until_ns - self.from_ns
     }
 }
 
@@ -625,7 +710,7 @@ fn draw<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     root.fill(&WHITE)?;
     root.draw_text(&chart.title, &font(20).color(&INK), (16, 10))?;
-    let subtitle = picture.subtitle(chart.note.as_deref());
+    let subtitle = picture.subtitle(chart.note.as_deref(), g.gaps.len());
     root.draw_text(&subtitle, &font(14).color(&RGBColor(90, 90, 90)), (16, 38))?;
     draw_time_axis(root, g)?;
     draw_shades(root, picture, g)?;
@@ -655,35 +740,69 @@ fn draw<DB: DrawingBackend>(
     root.present()
 }
 
-/// Time ticks every 1, 2 or 5 × 10^k ms, about ten of them, with faint grid lines.
+/// Time ticks every 1, 2 or 5 × 10^k ms, about ten over the time shown at full length, with
+/// faint grid lines; each compressed gap a grey band saying how long it is.
 fn draw_time_axis<DB: DrawingBackend>(root: &Area<DB>, g: &Geometry) -> DrawResult<DB> {
-    let span_ms = (g.until_ns - g.from_ns) as f64 / 1e6;
-    let raw = span_ms / 10.0;
+    let right = g.legend_left - 20;
+    let shown_ms = f64::from(PLOT_HEIGHT) / g.scale / 1e6;
+    let raw = shown_ms / 10.0;
     let magnitude = 10f64.powf(raw.log10().floor());
     let step = [1.0, 2.0, 5.0, 10.0]
         .into_iter()
         .map(|m| m * magnitude)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * magnitude);
-    let right = g.legend_left - 20;
     let style = anchored(font(12).color(&INK), HPos::Right, VPos::Center);
     let mut tick = (g.from_ns as f64 / 1e6 / step).ceil() * step;
     while tick <= g.until_ns as f64 / 1e6 + 1e-9 {
-        let y = g.y(ms_to_ns(tick));
-        root.draw(&PathElement::new(vec![(g.left, y), (right, y)], FAINT))?;
-        let label = if step < 1.0 {
-            format!("{tick:.1} ms")
-        } else {
-            format!("{} ms", grouped(tick))
-        };
-        root.draw_text(&label, &style, (g.left - 6, y))?;
+        let t_ns = ms_to_ns(tick);
+        if !g.in_gap(t_ns) {
+            let y = g.y(t_ns);
+            root.draw(&PathElement::new(vec![(g.left, y), (right, y)], FAINT))?;
+            let label = if step < 1.0 {
+                format!("{tick:.1} ms")
+            } else {
+                format!("{} ms", grouped(tick))
+            };
+            root.draw_text(&label, &style, (g.left - 6, y))?;
+        }
         tick += step;
+    }
+    let band = RGBColor(236, 236, 236);
+    let gap_style = anchored(
+        font(11).color(&RGBColor(100, 100, 100)),
+        HPos::Right,
+        VPos::Center,
+    );
+    for gap in &g.gaps {
+        let (top, bottom) = (g.y(gap.from_ns) + 2, g.y(gap.until_ns) - 2);
+        if bottom <= top {
+            continue;
+        }
+        root.draw(&Rectangle::new(
+            [(g.left, top), (right, bottom)],
+            band.filled(),
+        ))?;
+        let label = format!("+{} ms", grouped(gap.len() as f64 / 1e6));
+        root.draw_text(&label, &gap_style, (g.left - 6, (top + bottom) / 2))?;
     }
     let axis = RGBColor(120, 120, 120);
     root.draw(&PathElement::new(
         vec![(g.left, g.top), (g.left, g.bottom)],
         axis,
     ))?;
+    for gap in &g.gaps {
+        // A break in the axis: two short slashes.
+        let mid = (g.y(gap.from_ns) + g.y(gap.until_ns)) / 2;
+        root.draw(&Rectangle::new(
+            [(g.left - 3, mid - 4), (g.left + 3, mid + 4)],
+            WHITE.filled(),
+        ))?;
+        for dy in [-4, 2] {
+            let slash = vec![(g.left - 5, mid + dy + 3), (g.left + 5, mid + dy - 1)];
+            root.draw(&PathElement::new(slash, axis.stroke_width(1)))?;
+        }
+    }
     let style = anchored(font(12).color(&axis), HPos::Center, VPos::Top);
     root.draw_text("time ↓", &style, (g.left / 2, g.top - 26))
 }
@@ -1085,6 +1204,15 @@ mod tests {
     struct Script(Vec<TraceEvent>);
 
     impl Script {
+        /// The events in time order (the engine's order), renumbered.
+        fn events(mut self) -> Vec<TraceEvent> {
+            self.0.sort_by_key(|e| e.t_ns);
+            for (i, event) in self.0.iter_mut().enumerate() {
+                event.i = i as u64;
+            }
+            self.0
+        }
+
         fn at(&mut self, ms: f64, node: Option<NodeId>, what: Happening) {
             let i = self.0.len() as u64;
             self.0.push(TraceEvent::new(i, ms_to_ns(ms), node, what));
@@ -1226,7 +1354,7 @@ mod tests {
             Happening::ViewEntered { view: 1 },
         );
         s.at(30.0, Some(NodeId::Replica(2)), Happening::Recover);
-        (trial, s.0)
+        (trial, s.events())
     }
 
     /// The texts of an SVG's `<text>` elements, trimmed.
@@ -1310,7 +1438,11 @@ mod tests {
             has_text(&svg, "conflicting_pre_prepare"),
             "the rejection says why"
         );
-        assert!(has_text(&svg, "0–30 ms, all 16 messages"), "the subtitle");
+        // Nothing happens from 9 to 20 ms, 25 to 30 ms, nor 0.2 to 2 ms (over a 30th of 30 ms).
+        let subtitle =
+            "0–30 ms, all 16 messages · time compressed in 3 stretches with nothing drawn (grey)";
+        assert!(has_text(&svg, subtitle), "the subtitle: {:?}", texts(&svg));
+        assert!(has_text(&svg, "+11 ms"), "the long gap says how long it is");
 
         let picture = Picture::of(&chart);
         assert_eq!(picture.stubs.len(), 1, "one message lost by the network");
@@ -1359,9 +1491,10 @@ mod tests {
                 s.message(f64::from(round), from, to, "prepare", u64::from(round), 3.0);
             }
         }
+        let events = s.events();
         let chart = SpacetimeChart {
             trial: &trial,
-            events: &s.0,
+            events: &events,
             title: "long".into(),
             note: None,
         };
@@ -1388,7 +1521,12 @@ mod tests {
             grouped(until as f64 / 1e6),
             grouped(picture.messages_shown as f64)
         );
-        let subtitle = format!("{shown} · first 17 of 21 nodes (at most 16 replicas, 4 clients)");
+        // r16..r19 are not drawn, so rounds 16 to 19 send nothing drawn: from 18 ms (round 15's
+        // arrivals) to 20 ms the axis is compressed.
+        let subtitle = format!(
+            "{shown} · first 17 of 21 nodes (at most 16 replicas, 4 clients) · time compressed \
+             in 1 stretch with nothing drawn (grey)"
+        );
         assert!(
             has_text(&svg, &subtitle),
             "the subtitle says the window: {:?}",
