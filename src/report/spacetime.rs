@@ -159,7 +159,6 @@ enum MarkKind {
     Executed,
     CheckpointStable,
     StateTransfer,
-    ViewChangeTimer,
     Retransmit,
     Accepted,
     Rejected,
@@ -176,7 +175,6 @@ impl MarkKind {
             MarkKind::Executed => "executed (#seq)",
             MarkKind::CheckpointStable => "checkpoint stable",
             MarkKind::StateTransfer => "state transfer",
-            MarkKind::ViewChangeTimer => "view-change timer fired",
             MarkKind::Retransmit => "client retransmits",
             MarkKind::Accepted => "client accepts reply",
             MarkKind::Rejected => "input rejected",
@@ -451,12 +449,15 @@ impl Picture {
                 self.mark(lane, at, MarkKind::CheckpointStable, None);
             }
             Happening::StateTransfer { .. } => self.mark(lane, at, MarkKind::StateTransfer, None),
-            Happening::TimerFire { timer, .. } if *timer == "view-change" => {
-                self.mark(lane, at, MarkKind::ViewChangeTimer, None);
-            }
             Happening::Retransmit { .. } => self.mark(lane, at, MarkKind::Retransmit, None),
             Happening::Accepted { .. } => self.mark(lane, at, MarkKind::Accepted, None),
-            Happening::Reject { reason, .. } => {
+            // Refused messages; a refused timer (a stale setting) is routine, not drawn.
+            Happening::Reject {
+                reason,
+                from,
+                message,
+                ..
+            } if from.is_some() || message.is_some() => {
                 self.mark(
                     lane,
                     at,
@@ -756,7 +757,11 @@ fn draw_time_axis<DB: DrawingBackend>(root: &Area<DB>, g: &Geometry) -> DrawResu
     let mut tick = (g.from_ns as f64 / 1e6 / step).ceil() * step;
     while tick <= g.until_ns as f64 / 1e6 + 1e-9 {
         let t_ns = ms_to_ns(tick);
-        if !g.in_gap(t_ns) {
+        let near_gap = |y: i32| {
+            let mid = |gap: &Gap| (g.y(gap.from_ns) + g.y(gap.until_ns)) / 2;
+            g.gaps.iter().any(|gap| (mid(gap) - y).abs() < 14)
+        };
+        if !g.in_gap(t_ns) && !near_gap(g.y(t_ns)) {
             let y = g.y(t_ns);
             root.draw(&PathElement::new(vec![(g.left, y), (right, y)], FAINT))?;
             let label = if step < 1.0 {
@@ -1020,7 +1025,6 @@ fn draw_symbol<DB: DrawingBackend>(
             [(x - 4, y - 4), (x + 4, y + 4)],
             KINDS[9].1.filled(),
         )),
-        MarkKind::ViewChangeTimer => root.draw(&Circle::new((x, y), 5, KINDS[6].1.stroke_width(2))),
         MarkKind::Retransmit => root.draw(&Circle::new((x, y), 4, KINDS[0].1.stroke_width(2))),
         MarkKind::Accepted => root.draw(&TriangleMarker::new((x, y), 5, DONE.filled())),
         MarkKind::Rejected => {
