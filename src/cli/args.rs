@@ -25,6 +25,14 @@ pub(super) enum Command {
         #[command(flatten)]
         args: RunArgs,
     },
+    /// Re-run one trial exactly, writing its event trace: trace.jsonl, trial.csv (its row),
+    /// spacetime.svg and .png (a message-sequence chart), trace.html (a viewer).
+    Trace {
+        /// The scenario file (RON).
+        scenario: PathBuf,
+        #[command(flatten)]
+        args: TraceArgs,
+    },
     /// Merge the folders of `run --shard` into the files of one unsharded run.
     Merge {
         /// Shard folders, every shard of one scenario exactly once.
@@ -84,7 +92,44 @@ pub(super) struct RunArgs {
     /// After the summary, print one line of rates and peak memory.
     #[arg(long)]
     pub(super) stats: bool,
+    /// Then trace the first N unsuccessful or unsafe trials, in (point, trial) order, into
+    /// OUT/traces/trace-P-T/ (as `trace` would).
+    #[arg(long, value_name = "N")]
+    pub(super) trace_failures: Option<usize>,
     /// Stop once this many trials are saved, as a kill would (for tests).
     #[arg(long, hide = true)]
     pub(super) abort_after: Option<usize>,
+}
+
+/// `trace`'s options.
+#[derive(clap::Args)]
+pub(super) struct TraceArgs {
+    /// The sweep point (as `check` numbers them).
+    #[arg(long, default_value_t = 0, value_name = "P")]
+    pub(super) point: usize,
+    /// The trial within the point.
+    #[arg(long, default_value_t = 0, value_name = "T")]
+    pub(super) trial: usize,
+    /// Output folder [default: results/<scenario name>/trace-P-T/].
+    #[arg(long)]
+    pub(super) out: Option<PathBuf>,
+    /// Only events at or after this virtual time (ms); the trial still runs whole.
+    #[arg(long, value_name = "MS")]
+    pub(super) from: Option<f64>,
+    /// Only events before this virtual time (ms).
+    #[arg(long, value_name = "MS")]
+    pub(super) until: Option<f64>,
+    /// Only these event kinds (deliver, reject, view_entered, ...) or message kinds
+    /// (pre-prepare, commit, ...), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "KIND,...")]
+    pub(super) only: Vec<String>,
+    /// Only events at or concerning these nodes (r0, c1, or a replica id), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub(super) nodes: Vec<String>,
+    /// Scenario seed, instead of the scenario's (as given to `run --seed`).
+    #[arg(long)]
+    pub(super) seed: Option<u64>,
+    /// Trials per sweep point, instead of the scenario's (as given to `run --trials`).
+    #[arg(long)]
+    pub(super) trials: Option<u32>,
 }

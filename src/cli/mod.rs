@@ -1,5 +1,6 @@
 //! The `pbft-sim` command line: `run` a scenario's sweep (whole, resumed, or one shard of it),
-//! `merge` shards, `check` scenario files, run a `suite` of scenarios. The only place that
+//! `trace` one of its trials, `merge` shards, `check` scenario files, run a `suite` of
+//! scenarios. The only place that
 //! prints to a terminal. Exit codes: 0 done, 2 bad input, 1 anything else.
 //!
 //! [`main`] is the whole `pbft-sim` binary, and any binary can be it: one that registers its
@@ -43,6 +44,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 use self::args::{Cli, Command};
 use crate::report;
+use crate::runner::trace::TraceError;
 use crate::runner::SessionError;
 
 /// The name the simulator's own binary goes by.
@@ -67,6 +69,16 @@ impl From<anyhow::Error> for Failure {
 
 impl From<SessionError> for Failure {
     fn from(e: SessionError) -> Self {
+        if e.is_bad_input() {
+            Failure::Input(e.to_string())
+        } else {
+            Failure::Other(e.into())
+        }
+    }
+}
+
+impl From<TraceError> for Failure {
+    fn from(e: TraceError) -> Self {
         if e.is_bad_input() {
             Failure::Input(e.to_string())
         } else {
@@ -123,6 +135,7 @@ where
     };
     let result = match cli.command {
         Command::Run { scenario, args } => verbs::run(&scenario, args),
+        Command::Trace { scenario, args } => verbs::trace(&scenario, args),
         Command::Merge { shards, out } => verbs::merge(&shards, out),
         Command::Check { scenarios } => verbs::check(&scenarios),
         Command::Suite {

@@ -1,14 +1,16 @@
 //! The verbs of the command line, carried out: `check` prints a scenario's expanded sweep,
-//! `run` runs it (whole, resumed, or one shard), `merge` joins shards, `suite` runs many. Each
+//! `run` runs it (whole, resumed, or one shard), `trace` re-runs one trial with its event
+//! trace, `merge` joins shards, `suite` runs many. Each
 //! prints what it did on stdout and returns a [`Failure`] for `main` to report.
 
 use std::path::{Path, PathBuf};
 
-use super::args::RunArgs;
+use super::args::{RunArgs, TraceArgs};
 use super::progress;
 use super::Failure;
 use crate::report;
 use crate::runner::session::{self, Finished};
+use crate::runner::trace::{self as tracing, TraceOptions, Traced};
 use crate::runner::{self, suite, SessionOptions, SuiteOptions};
 use crate::scenario::{self, describe_point, Plan};
 
@@ -54,13 +56,9 @@ fn print_plan(plan: &Plan) {
     }
 }
 
-/// `run`: one scenario's sweep into its output folder.
-pub(super) fn run(path: &Path, args: RunArgs) -> Result<(), Failure> {
-    let mut plan = load(path)?;
-    if args.threads == Some(0) {
-        return Err(Failure::Input("--threads: must be at least 1".into()));
-    }
-    if let Some(trials) = args.trials {
+/// `plan` with `--trials` and `--seed` applied.
+fn adjust(plan: &mut Plan, trials: Option<u32>, seed: Option<u64>) -> Result<(), Failure> {
+    if let Some(trials) = trials {
         if trials == 0 {
             return Err(Failure::Input("--trials: must be at least 1".into()));
         }
@@ -68,9 +66,74 @@ pub(super) fn run(path: &Path, args: RunArgs) -> Result<(), Failure> {
         scenario::check_trial_count(plan.total_trials())
             .map_err(|m| Failure::Input(format!("--trials: {m}")))?;
     }
-    if let Some(seed) = args.seed {
+    if let Some(seed) = seed {
         plan.set_seed(seed);
     }
+    Ok(())
+}
+
+/// `trace`: one trial re-run with its trace, into its folder.
+pub(super) fn trace(path: &Path, args: TraceArgs) -> Result<(), Failure> {
+    let mut plan = load(path)?;
+    adjust(&mut plan, args.trials, args.seed)?;
+    let out = args.out.unwrap_or_else(|| {
+        Path::new("results")
+            .join(&plan.scenario.name)
+            .join(tracing::folder(args.point, args.trial))
+    });
+    let options = TraceOptions {
+        out,
+        from_ms: args.from,
+        until_ms: args.until,
+        only: args.only,
+        nodes: args.nodes,
+    };
+    let traced = tracing::trace(&plan, args.point, args.trial, &options)?;
+    print_traced(&plan, &traced);
+    Ok(())
+}
+
+fn print_traced(plan: &Plan, traced: &Traced) {
+    let r = &traced.record;
+    let o = &r.outcome;
+    let at = describe_point(&plan.axes, &plan.points[r.point].values);
+    println!(
+        "{}: point {}{}, trial {} (seed {}): {} events, {} written",
+        plan.scenario.name,
+        r.point,
+        if at.is_empty() {
+            String::new()
+        } else {
+            format!(" ({at})")
+        },
+        r.trial,
+        r.seed,
+        traced.events,
+        traced.written
+    );
+    println!(
+        "  {}, {}; {} of {} requests completed; {} view changes, final view {}{}",
+        if o.success { "success" } else { "no success" },
+        if o.safety_ok { "safe" } else { "UNSAFE" },
+        o.completed,
+        o.requests,
+        o.view_changes,
+        o.final_view,
+        match o.violations.first() {
+            Some(v) => format!("; violation: {v}"),
+            None => String::new(),
+        }
+    );
+    println!("trace in {}", traced.out.display());
+}
+
+/// `run`: one scenario's sweep into its output folder.
+pub(super) fn run(path: &Path, args: RunArgs) -> Result<(), Failure> {
+    let mut plan = load(path)?;
+    if args.threads == Some(0) {
+        return Err(Failure::Input("--threads: must be at least 1".into()));
+    }
+    adjust(&mut plan, args.trials, args.seed)?;
     let out = args.out.unwrap_or_else(|| {
         let name = &plan.scenario.name;
         match args.shard {
@@ -104,6 +167,26 @@ pub(super) fn run(path: &Path, args: RunArgs) -> Result<(), Failure> {
     }
     if args.stats {
         println!("{}", report.stats.line(runner::peak_rss_bytes()));
+    }
+    if let Some(count) = args.trace_failures {
+        match &report.finished {
+            Finished::Run { result, .. } | Finished::Shard { result, .. } => {
+                let traced = tracing::trace_failures(&plan, result, count, &out)?;
+                match traced.len() {
+                    0 => println!("no unsuccessful or unsafe trial to trace"),
+                    k => println!(
+                        "traced {k} unsuccessful or unsafe trial{} in {}",
+                        if k == 1 { "" } else { "s" },
+                        out.join("traces").display()
+                    ),
+                }
+            }
+            Finished::AlreadyComplete { .. } => {
+                println!(
+                    "--trace-failures: the run was already complete; nothing run, nothing traced"
+                )
+            }
+        }
     }
     match &report.finished {
         Finished::Shard { .. } => println!("shard in {}", out.display()),

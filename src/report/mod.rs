@@ -28,7 +28,7 @@ mod tests;
 
 use std::path::PathBuf;
 
-pub(crate) use atomic::write_bytes_atomically;
+pub(crate) use atomic::{write_atomically, write_bytes_atomically};
 pub use charts::draw_charts;
 pub use fonts::InvalidFont;
 pub(crate) use index::{index_table, write_index_csv, write_index_md, IndexRow};

@@ -17,6 +17,7 @@ pub(crate) mod session;
 pub(crate) mod shard;
 pub(crate) mod stats;
 pub(crate) mod suite;
+pub(crate) mod trace;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -26,7 +27,7 @@ pub use crate::records::{RunResult, TrialRecord};
 use crate::report::ReportError;
 use crate::scenario::{trial_spec, Plan};
 use crate::sim::seeds::trial_seed;
-use crate::sim::{run_trial, SimError};
+use crate::sim::{run_trial, SimError, TrialOutcome, TrialSpec};
 pub use output::write_outputs;
 pub use progress::{NoProgress, Progress};
 // The CLI's verbs (resume, shards, suites): crate-internal, reached through `cli`.
@@ -93,16 +94,34 @@ pub(crate) fn jobs(plan: &Plan) -> Vec<(usize, usize)> {
 }
 
 async fn run_job(plan: &Plan, point: usize, trial: usize) -> Result<TrialRecord, RunError> {
-    let p = &plan.points[point];
-    let seed = trial_seed(p.scenario.seed, point, trial);
-    let spec = trial_spec(&p.scenario, seed);
+    let (seed, spec) = job_spec(plan, point, trial);
     let outcome = run_trial(&spec).await.map_err(|source| RunError::Trial {
         point,
         trial,
         source,
     })?;
+    Ok(job_record(plan, point, trial, seed, &spec, outcome))
+}
+
+/// The seed and resolved spec of trial `trial` of point `point` (both in range).
+pub(crate) fn job_spec(plan: &Plan, point: usize, trial: usize) -> (u64, TrialSpec) {
+    let p = &plan.points[point];
+    let seed = trial_seed(p.scenario.seed, point, trial);
+    (seed, trial_spec(&p.scenario, seed))
+}
+
+/// The record of a trial of `plan` that ran `spec` with `seed` and gave `outcome`.
+pub(crate) fn job_record(
+    plan: &Plan,
+    point: usize,
+    trial: usize,
+    seed: u64,
+    spec: &TrialSpec,
+    outcome: TrialOutcome,
+) -> TrialRecord {
+    let p = &plan.points[point];
     let byzantine = p.scenario.byzantine.iter().map(|g| g.count).sum::<u32>();
-    Ok(TrialRecord {
+    TrialRecord {
         point,
         trial,
         seed,
@@ -111,7 +130,7 @@ async fn run_job(plan: &Plan, point: usize, trial: usize) -> Result<TrialRecord,
         f: spec.replica.f,
         byzantine: byzantine.min(spec.replica.n),
         outcome,
-    })
+    }
 }
 
 /// Runs every trial of `plan`, telling `progress` (a run labelled with the scenario's name)

@@ -174,6 +174,11 @@ mod tests {
                 trace_hash: u64::MAX,
                 latencies_ms: latencies,
                 violations,
+                effects: crate::sim::FaultEffects {
+                    dropped_loss: 9,
+                    rejected_stale: u64::MAX,
+                    ..Default::default()
+                },
             },
         }
     }

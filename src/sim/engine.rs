@@ -156,7 +156,10 @@ impl<N: Nodes> Engine<N> {
                 let arrival = epoch.take_arrival(index).unwrap_or(Arrival::Other);
                 let stale = actions.as_ref().is_some_and(|actions| {
                     actions.iter().any(|a| {
-                        matches!(a, Action::Observe(Observation::Rejected(Rejection::StaleTimer)))
+                        matches!(
+                            a,
+                            Action::Observe(Observation::Rejected(Rejection::StaleTimer))
+                        )
                     })
                 });
                 let target = node_of(event.target, self.nodes.replicas());
@@ -218,9 +221,7 @@ impl<N: Nodes> Engine<N> {
 
     /// The summary of `message` for the trace, if one is written.
     fn summary(&mut self, message: &Message) -> Option<MessageSummary> {
-        self.observer
-            .tracer()
-            .map(|_| MessageSummary::of(message))
+        self.observer.tracer().map(|_| MessageSummary::of(message))
     }
 
     /// One point-to-point message: counted, then lost, delayed or duplicated by the links,

@@ -21,8 +21,8 @@ use super::nodes::{node_of, Inbox, Nodes};
 use super::trace::MessageSummary;
 use super::tracer::Arrival;
 use super::SimError;
-use std::collections::BTreeMap;
 use crate::protocol::{Action, Input};
+use std::collections::BTreeMap;
 
 /// At most this many events make one epoch, a bound on the memory an epoch's inputs and
 /// actions take. Measured: smaller epochs (4096) only added actix round trips (at n = 1024 an

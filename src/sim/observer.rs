@@ -8,11 +8,11 @@
 use super::agenda::Event;
 use super::metrics::Metrics;
 use super::outcome::{FaultEffects, TrialOutcome};
-use super::tracer::{Arrival, Tracer};
 use super::seeds::splitmix64;
+use super::tracer::{Arrival, Tracer};
+use crate::net::{Fate, LossCause};
 use crate::oracle::Oracle;
 use crate::protocol::message::{ClientId, NodeId, ReplicaId, Timestamp};
-use crate::net::{Fate, LossCause};
 use crate::protocol::{Change, Observation, RejectionClass};
 
 /// One trial's oracle, metrics and counters.

@@ -21,6 +21,58 @@ use crate::protocol::{Change, Rejection, RejectionClass, Tampering, Timer, Timer
 /// meaning or goes away (new fields and event kinds do not bump it).
 pub const TRACE_VERSION: u32 = 1;
 
+/// Every event kind (the JSON's `ev` field), as [`Happening::name`] gives them.
+pub const EVENT_KINDS: [&str; 30] = [
+    "send",
+    "drop",
+    "duplicate",
+    "reorder",
+    "deliver",
+    "timer_set",
+    "timer_fire",
+    "timer_stale",
+    "timer_cancel",
+    "crash",
+    "recover",
+    "partition_start",
+    "partition_end",
+    "slow_start",
+    "slow_end",
+    "loss_start",
+    "loss_end",
+    "view_entered",
+    "pre_prepared",
+    "prepared",
+    "committed",
+    "executed",
+    "checkpoint_stable",
+    "state_transfer",
+    "request_issued",
+    "retransmit",
+    "accepted",
+    "reject",
+    "tamper",
+    "violation",
+];
+
+/// Every message kind (the JSON's `msg` field), as `Message::kind` gives them.
+pub const MESSAGE_KINDS: [&str; 14] = [
+    "request",
+    "pre-prepare",
+    "prepare",
+    "commit",
+    "reply",
+    "checkpoint",
+    "view-change",
+    "new-view",
+    "fetch-state",
+    "state",
+    "fetch-batch",
+    "status",
+    "commit-certificate",
+    "batch",
+];
+
 /// Where a trial's trace goes, event by event, in the engine's order.
 pub trait TraceSink {
     /// The trial is about to start: who is who, and the timed faults.
@@ -566,6 +618,71 @@ fn ms_list<S: Serializer>(delays_ns: &[u64], s: S) -> Result<S::Ok, S::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `name()` is the serialized `ev`, and every one is listed in `EVENT_KINDS`.
+    #[test]
+    fn event_kind_names_are_the_serialized_ones() {
+        let node = Node(NodeId::Replica(1));
+        let message = MessageSummary::default();
+        let d = Digest([0; 16]);
+        let samples = [
+            Happening::Drop {
+                to: node,
+                message,
+                cause: DropCause::Crash,
+            },
+            Happening::Duplicate { to: node, message },
+            Happening::Deliver {
+                from: node,
+                message,
+            },
+            Happening::TimerStale {
+                timer: "status",
+                generation: 1,
+            },
+            Happening::TimerCancel { timer: "batch" },
+            Happening::Crash,
+            Happening::Recover,
+            Happening::LossEnd,
+            Happening::PartitionEnd { groups: Vec::new() },
+            Happening::ViewEntered { view: 1 },
+            Happening::PrePrepared {
+                view: 0,
+                seq: 1,
+                digest: d,
+            },
+            Happening::Committed {
+                seq: 1,
+                digest: d,
+                requests: 1,
+            },
+            Happening::CheckpointStable { seq: 2 },
+            Happening::Retransmit { timestamp: 1 },
+            Happening::Reject {
+                reason: Rejection::OldView,
+                class: RejectionClass::View,
+                from: Some(node),
+                message: Some(message),
+            },
+            Happening::Tamper {
+                change: Change::Added,
+                to: None,
+                msg: "prepare",
+            },
+            Happening::Violation { text: "x".into() },
+        ];
+        for what in samples {
+            let name = what.name();
+            let event = TraceEvent::new(0, 0, None, what);
+            let json: serde_json::Value = serde_json::to_value(&event).unwrap_or_default();
+            assert_eq!(json["ev"], name);
+            assert!(EVENT_KINDS.contains(&name), "{name}");
+        }
+        let mut unique = EVENT_KINDS.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), EVENT_KINDS.len());
+    }
 
     #[test]
     fn an_event_is_one_flat_json_object_with_its_kind_in_ev() {

@@ -13,11 +13,11 @@ use super::seeds::{stream, Stream};
 use super::trace::{Node, NodeRole, TraceSink, TraceTrial};
 use super::tracer::{periods, Tracer};
 use super::SimError;
-use crate::protocol::message::NodeId;
 use crate::adversary::{place, BuildContext, ByzantineGroup, ReplicaNode};
 use crate::net::{FaultPlan, NetworkConfig, SimRng, Topology};
 use crate::oracle::Oracle;
 use crate::protocol::client::ClientConfig;
+use crate::protocol::message::NodeId;
 use crate::protocol::{trial_keys, Client, Replica, ReplicaConfig};
 use std::future::Future;
 
