@@ -396,6 +396,23 @@ pub(crate) fn trace(
         std::slice::from_ref(&record),
     )?;
     let collected = std::mem::take(&mut *shared.lock().unwrap_or_else(PoisonError::into_inner));
+    if let Some(info) = &collected.trial {
+        let kept = collected.kept.len() as u64;
+        let chart = report::SpacetimeChart {
+            trial: info,
+            events: &collected.kept,
+            title: format!(
+                "{} · point {point} · trial {trial} · n = {}, f = {}",
+                plan.scenario.name, info.n, info.f
+            ),
+            note: (collected.written > kept).then(|| format!("first {kept} events only")),
+        };
+        report::draw_spacetime(
+            &chart,
+            &out.join("spacetime.svg"),
+            &out.join("spacetime.png"),
+        )?;
+    }
     Ok(Traced {
         record,
         events: collected.seen,
