@@ -48,6 +48,9 @@ pub(crate) const MAX_ARROWS: usize = 400;
 pub(crate) const MAX_MARKS: usize = 1500;
 /// Pre-prepare and new-view arrows are labelled when there are at most this many.
 const MAX_ARROW_LABELS: usize = 80;
+/// Marks' labels (a rejection's reason, a tampering's change) are drawn when there are at most
+/// this many marks; views entered and executions are always labelled.
+const MAX_MARK_LABELS: usize = 200;
 /// Replica lanes drawn at most (the first ones).
 pub(crate) const MAX_REPLICA_LANES: usize = 16;
 /// Client lanes drawn at most (the first ones).
@@ -717,15 +720,31 @@ fn draw<DB: DrawingBackend>(
     draw_shades(root, picture, g)?;
     draw_lanes(root, picture, g)?;
     let labels = picture.arrows.iter().filter(|a| a.label.is_some()).count();
+    // Labels at the same spot (two pre-prepares arriving together) are stacked, not overprinted.
+    let mut stacked: BTreeMap<(bool, usize, i32), i32> = BTreeMap::new();
+    let mut row = |is_mark: bool, lane: usize, y: i32| {
+        let row = stacked.entry((is_mark, lane, y)).or_default();
+        *row += 1;
+        *row - 1
+    };
     for arrow in &picture.arrows {
-        draw_arrow(root, arrow, g, labels <= MAX_ARROW_LABELS)?;
+        let labelled = labels <= MAX_ARROW_LABELS && arrow.label.is_some();
+        let at = labelled.then(|| row(false, arrow.to, g.y(arrow.arrives_ns)));
+        draw_arrow(root, arrow, g, at)?;
     }
     for stub in &picture.stubs {
         draw_stub(root, stub, g)?;
     }
-    let labelled = picture.marks.len() <= 200;
+    let labelled = picture.marks.len() <= MAX_MARK_LABELS;
     for mark in &picture.marks {
-        draw_mark(root, mark, g, labelled)?;
+        let always = matches!(mark.kind, MarkKind::ViewEntered | MarkKind::Executed);
+        let shown = mark.label.is_some() && (always || labelled);
+        draw_mark(
+            root,
+            mark,
+            g,
+            shown.then(|| row(true, mark.lane, g.y(mark.at_ns))),
+        )?;
     }
     for (at, text) in &picture.violations {
         let y = g.y(*at);
@@ -902,7 +921,7 @@ fn draw_arrow<DB: DrawingBackend>(
     root: &Area<DB>,
     arrow: &Arrow,
     g: &Geometry,
-    labelled: bool,
+    label_row: Option<i32>,
 ) -> DrawResult<DB> {
     let color = KINDS[arrow.kind].1;
     let start = (g.x(arrow.from) as f64, g.y_f(arrow.sent_ns));
@@ -927,7 +946,7 @@ fn draw_arrow<DB: DrawingBackend>(
         Fate::Arrives => root.draw(&head(start, end, color))?,
         Fate::RecipientCrashed => root.draw(&Cross::new(tip, 5, INK.stroke_width(2)))?,
     }
-    if let (true, Some(label)) = (labelled, &arrow.label) {
+    if let (Some(row), Some(label)) = (label_row, &arrow.label) {
         let h = if end.0 >= start.0 {
             HPos::Right
         } else {
@@ -935,7 +954,7 @@ fn draw_arrow<DB: DrawingBackend>(
         };
         let dx = if end.0 >= start.0 { -10 } else { 10 };
         let style = anchored(font(10).color(&color), h, VPos::Bottom);
-        root.draw_text(label, &style, (tip.0 + dx, tip.1 - 2))?;
+        root.draw_text(label, &style, (tip.0 + dx, tip.1 - 2 - 11 * row))?;
     }
     Ok(())
 }
@@ -973,14 +992,12 @@ fn draw_mark<DB: DrawingBackend>(
     root: &Area<DB>,
     mark: &Mark,
     g: &Geometry,
-    labelled: bool,
+    label_row: Option<i32>,
 ) -> DrawResult<DB> {
     let (x, y) = (g.x(mark.lane), g.y(mark.at_ns));
     draw_symbol(root, mark.kind, (x, y), g.lane_width)?;
-    let label = match (&mark.label, mark.kind) {
-        (Some(label), MarkKind::ViewEntered | MarkKind::Executed) => label,
-        (Some(label), _) if labelled => label,
-        _ => return Ok(()),
+    let (Some(label), Some(row)) = (&mark.label, label_row) else {
+        return Ok(());
     };
     let (color, bold) = match mark.kind {
         MarkKind::ViewEntered => (INK, true),
@@ -994,7 +1011,7 @@ fn draw_mark<DB: DrawingBackend>(
         MarkKind::ViewEntered => g.lane_width * 3 / 10 + 3,
         _ => 8,
     };
-    root.draw_text(label, &style, (x + dx, y))
+    root.draw_text(label, &style, (x + dx, y + 11 * row))
 }
 
 /// The marker of `kind` centred at `at` (also the legend's sample).
