@@ -192,6 +192,8 @@ struct Mark {
     at_ns: u64,
     kind: MarkKind,
     label: Option<String>,
+    /// How many identical marks (same lane, instant, kind and label) it stands for.
+    count: usize,
 }
 
 /// A shaded period on some lanes (all of them for loss).
@@ -341,12 +343,22 @@ impl Picture {
         }
     }
 
+    /// Adds a mark, or counts it in the previous one if they are the same (a behaviour changing
+    /// every copy of a broadcast, say).
     fn mark(&mut self, lane: usize, at_ns: u64, kind: MarkKind, label: Option<String>) {
+        let same = |m: &Mark| m.lane == lane && m.at_ns == at_ns && m.kind == kind;
+        // Marks come in time order; only those at this instant can match.
+        let mut earlier = self.marks.iter_mut().rev().take_while(|m| m.at_ns == at_ns);
+        if let Some(mark) = earlier.find(|m| same(m) && m.label == label) {
+            mark.count += 1;
+            return;
+        }
         self.marks.push(Mark {
             lane,
             at_ns,
             kind,
             label,
+            count: 1,
         });
     }
 
@@ -721,30 +733,37 @@ fn draw<DB: DrawingBackend>(
     draw_lanes(root, picture, g)?;
     let labels = picture.arrows.iter().filter(|a| a.label.is_some()).count();
     // Labels at the same spot (two pre-prepares arriving together) are stacked, not overprinted.
-    let mut stacked: BTreeMap<(bool, usize, i32), i32> = BTreeMap::new();
-    let mut row = |is_mark: bool, lane: usize, y: i32| {
-        let row = stacked.entry((is_mark, lane, y)).or_default();
+    let mut stacked: BTreeMap<(usize, i32), i32> = BTreeMap::new();
+    let mut row = |lane: usize, y: i32| {
+        let row = stacked.entry((lane, y)).or_default();
         *row += 1;
         *row - 1
     };
     for arrow in &picture.arrows {
         let labelled = labels <= MAX_ARROW_LABELS && arrow.label.is_some();
-        let at = labelled.then(|| row(false, arrow.to, g.y(arrow.arrives_ns)));
+        let at = labelled.then(|| row(arrow.to, g.y(arrow.arrives_ns)));
         draw_arrow(root, arrow, g, at)?;
     }
     for stub in &picture.stubs {
         draw_stub(root, stub, g)?;
     }
     let labelled = picture.marks.len() <= MAX_MARK_LABELS;
+    // Mark labels flow down their lane: each goes below the one before if they would overlap;
+    // a rejection's or tampering's label that would land more than two lines low is left out.
+    let mut free_from: BTreeMap<usize, i32> = BTreeMap::new();
     for mark in &picture.marks {
         let always = matches!(mark.kind, MarkKind::ViewEntered | MarkKind::Executed);
-        let shown = mark.label.is_some() && (always || labelled);
-        draw_mark(
-            root,
-            mark,
-            g,
-            shown.then(|| row(true, mark.lane, g.y(mark.at_ns))),
-        )?;
+        let y = g.y(mark.at_ns);
+        let mut offset = None;
+        if mark.label.is_some() && (always || labelled) {
+            let free = free_from.entry(mark.lane).or_insert(i32::MIN);
+            let at = y.max(*free);
+            if always || at <= y + 22 {
+                *free = at + 11;
+                offset = Some(at - y);
+            }
+        }
+        draw_mark(root, mark, g, offset)?;
     }
     for (at, text) in &picture.violations {
         let y = g.y(*at);
@@ -992,11 +1011,11 @@ fn draw_mark<DB: DrawingBackend>(
     root: &Area<DB>,
     mark: &Mark,
     g: &Geometry,
-    label_row: Option<i32>,
+    label_offset: Option<i32>,
 ) -> DrawResult<DB> {
     let (x, y) = (g.x(mark.lane), g.y(mark.at_ns));
     draw_symbol(root, mark.kind, (x, y), g.lane_width)?;
-    let (Some(label), Some(row)) = (&mark.label, label_row) else {
+    let (Some(label), Some(offset)) = (&mark.label, label_offset) else {
         return Ok(());
     };
     let (color, bold) = match mark.kind {
@@ -1011,7 +1030,11 @@ fn draw_mark<DB: DrawingBackend>(
         MarkKind::ViewEntered => g.lane_width * 3 / 10 + 3,
         _ => 8,
     };
-    root.draw_text(label, &style, (x + dx, y + 11 * row))
+    let text = match mark.count {
+        1 => label.clone(),
+        count => format!("{label} ×{count}"),
+    };
+    root.draw_text(&text, &style, (x + dx, y + offset))
 }
 
 /// The marker of `kind` centred at `at` (also the legend's sample).
@@ -1186,7 +1209,7 @@ mod tests {
 
     use super::*;
     use crate::protocol::message::{Digest, NodeId};
-    use crate::protocol::Rejection;
+    use crate::protocol::{Change, Rejection};
     use crate::records::trace::{FaultPeriod, MessageSummary, NodeRole};
     use crate::sim::trace::TraceSink;
 
@@ -1335,6 +1358,18 @@ mod tests {
                 message: None,
             },
         );
+        // r3's behaviour changes its (late) prepare to r0, r1 and r2 alike: one mark, "× 3".
+        for to in 0..3 {
+            s.at(
+                5.6,
+                Some(NodeId::Replica(3)),
+                Happening::Tamper {
+                    change: Change::Changed,
+                    to: Some(replica(to)),
+                    msg: "prepare",
+                },
+            );
+        }
         s.at(6.0, Some(NodeId::Replica(2)), Happening::Crash);
         // A commit r1 sends to r2 arrives while r2 is down.
         let message = MessageSummary {
@@ -1442,6 +1477,7 @@ mod tests {
             "crash period",
             "committed",
             "input rejected",
+            "behaviour tampered",
             "view entered (vN)",
         ] {
             assert!(has_text(&svg, mark), "legend entry {mark}");
