@@ -22,7 +22,8 @@
 //! - `filter.rs`: `Censor` and `SelectiveSilence`, withheld requests and messages;
 //! - `timing.rs`: `SlowPrimary` and `ViewChangeStorm`, attacks on the protocol's timing;
 //! - `split_brain.rs`: the `SplitBrain` coalition (a primary and its accomplices equivocate);
-//! - `placement.rs`: which replicas a scenario's byzantine groups take.
+//! - `placement.rs`: which replicas a scenario's byzantine groups take;
+//! - `tampering.rs`: what a behaviour changed of its replica's conduct, as the wrapper reports it.
 
 mod builtin;
 mod corrupt;
@@ -33,6 +34,7 @@ mod registry;
 mod replay;
 mod spec;
 mod split_brain;
+mod tampering;
 mod timing;
 
 use std::any::{type_name, Any};
@@ -52,7 +54,10 @@ pub use split_brain::SplitBrain;
 pub use timing::{SlowPrimary, ViewChangeStorm};
 
 use crate::net::SimRng;
-use crate::protocol::{Action, Input, Message, NodeId, Replica, ReplicaId, Timer, TimerKind};
+use crate::protocol::{
+    Action, Input, Message, NodeId, Observation, Replica, ReplicaId, Timer, TimerKind,
+};
+use tampering::Changes;
 
 /// What a behaviour may look at and use when it acts.
 pub struct Context<'a> {
@@ -321,24 +326,30 @@ pub(crate) struct ReplicaNode {
     replica: Replica,
     behaviour: Option<(Box<dyn Behaviour>, SimRng)>,
     started: bool,
+    /// What the behaviour changed of the input being handled (unused if honest).
+    changes: Changes,
 }
 
 impl ReplicaNode {
     /// An honest replica.
     pub fn honest(replica: Replica) -> ReplicaNode {
+        let changes = Changes::new(replica.id(), replica.config().n);
         ReplicaNode {
             replica,
             behaviour: None,
             started: false,
+            changes,
         }
     }
 
     /// A replica wrapped by `behaviour`, which draws from `rng`.
     pub fn byzantine(replica: Replica, behaviour: Box<dyn Behaviour>, rng: SimRng) -> ReplicaNode {
+        let changes = Changes::new(replica.id(), replica.config().n);
         ReplicaNode {
             replica,
             behaviour: Some((behaviour, rng)),
             started: false,
+            changes,
         }
     }
 
@@ -349,11 +360,13 @@ impl ReplicaNode {
     }
 
     /// Runs one input through the behaviour (if any) and the honest replica. An honest replica
-    /// is called directly; only a wrapped one has its broadcasts expanded.
+    /// is called directly; only a wrapped one has its broadcasts expanded, and what its
+    /// behaviour changed reported after its actions (`Observation::Tampered`, `tampering.rs`).
     pub fn handle(&mut self, input: Input) -> Vec<Action> {
         let Some((behaviour, rng)) = self.behaviour.as_mut() else {
             return self.replica.handle(input);
         };
+        let changes = &mut self.changes;
         let mut out = Vec::new();
         if !self.started {
             self.started = true;
@@ -362,6 +375,7 @@ impl ReplicaNode {
                 rng: &mut *rng,
             };
             out = behaviour.on_start(&mut ctx);
+            changes.added(&out);
         }
         let mut ctx = Context {
             replica: &self.replica,
@@ -372,10 +386,16 @@ impl ReplicaNode {
             ..
         }) = input
         {
-            out.extend(behaviour.on_wake_up(tag, &mut ctx));
+            let woke = behaviour.on_wake_up(tag, &mut ctx);
+            changes.added(&woke);
+            out.extend(woke);
+            changes.finish(&mut out);
             return out;
         }
-        let actions = match behaviour.on_input(input, &mut ctx) {
+        let original = input.clone();
+        let passed = behaviour.on_input(input, &mut ctx);
+        changes.input(&original, passed.as_ref());
+        let actions = match passed {
             Some(input) => self.replica.handle(input),
             None => Vec::new(),
         };
@@ -383,57 +403,65 @@ impl ReplicaNode {
             replica: &self.replica,
             rng,
         };
-        through_hooks(behaviour.as_mut(), actions, &mut ctx, &mut out);
+        through_hooks(behaviour.as_mut(), actions, &mut ctx, &mut out, changes);
+        changes.finish(&mut out);
         out
     }
 }
 
 /// Passes the honest replica's `actions` for one input through `behaviour`'s hooks, in
 /// order: `on_send` for each copy (a broadcast expanded in the engine's order: replicas 0..n
-/// ascending, skipping the sender; the last copy takes the message, the others a clone),
-/// `on_local` for the rest, then `after_input`. What they perform goes to `out`.
-pub(crate) fn through_hooks(
+/// ascending, skipping the sender; each copy a clone),
+/// `on_local` for the rest, then `after_input`. What they perform goes to `out`; what they
+/// changed, and the replica's rejections (which no hook sees), go to `changes`.
+fn through_hooks(
     behaviour: &mut dyn Behaviour,
     actions: Vec<Action>,
     ctx: &mut Context<'_>,
     out: &mut Vec<Action>,
+    changes: &mut Changes,
 ) {
     out.reserve(actions.len());
     for action in actions {
         match action {
             Action::Send { to, message } => {
+                let honest = message.clone();
                 let copy = Outgoing {
                     to,
                     message,
                     broadcast: None,
                 };
+                let pushed = out.len();
                 behaviour.on_send(copy, ctx, out);
+                changes.copy(to, &honest, &out[pushed..]);
             }
             Action::Broadcast(message) => {
                 let me = ctx.replica.id();
                 let n = ctx.replica.config().n;
-                // The last recipient takes the message itself; the others get clones.
-                let last = (0..n).rev().find(|&r| r != me);
-                let mut message = Some(message);
+                // Every recipient gets a clone; the message itself stays, to compare with what
+                // the behaviour pushed for each copy.
                 for (index, r) in (0..n).filter(|&r| r != me).enumerate() {
-                    let copy = if Some(r) == last {
-                        message.take()
-                    } else {
-                        message.clone()
-                    };
-                    let Some(message) = copy else { break };
                     let copy = Outgoing {
                         to: NodeId::Replica(r),
-                        message,
+                        message: message.clone(),
                         broadcast: Some(index as u32),
                     };
+                    let pushed = out.len();
                     behaviour.on_send(copy, ctx, out);
+                    changes.copy(NodeId::Replica(r), &message, &out[pushed..]);
                 }
             }
-            local => behaviour.on_local(local, ctx, out),
+            Action::Observe(Observation::Rejected(reason)) => changes.rejected(reason),
+            local => {
+                let pushed = out.len();
+                behaviour.on_local(local, ctx, out);
+                changes.added(&out[pushed..]);
+            }
         }
     }
+    changes.before_after_input(out);
     behaviour.after_input(ctx, out);
+    changes.after_input(out);
 }
 
 #[cfg(test)]
@@ -443,6 +471,7 @@ pub(crate) mod testing;
 mod tests {
     use super::testing::*;
     use super::*;
+    use crate::protocol::{Change, Rejection, Tampering};
 
     /// Every hook at its honest default.
     struct Honest;
@@ -494,6 +523,209 @@ mod tests {
             out.len(),
             plain.len() + 3,
             "one broadcast became four sends"
+        );
+    }
+
+    /// To replica 1 it drops the copy, to 2 sends another message, to 3 holds it back, to 4
+    /// sends it and one more; and it forges the simulator's diagnostics, which are stripped.
+    struct Meddler;
+
+    impl Behaviour for Meddler {
+        fn name(&self) -> &str {
+            "Meddler"
+        }
+
+        fn on_send(&mut self, copy: Outgoing, _ctx: &mut Context<'_>, out: &mut Vec<Action>) {
+            let fetch = |seq| Message::FetchState { seq };
+            match copy.to {
+                NodeId::Replica(1) => {}
+                NodeId::Replica(2) => out.push(Action::Send {
+                    to: copy.to,
+                    message: fetch(7),
+                }),
+                NodeId::Replica(3) => out.push(Action::Delayed {
+                    after_ns: 10,
+                    action: Box::new(copy.into_action()),
+                }),
+                NodeId::Replica(4) => {
+                    let to = copy.to;
+                    out.push(copy.into_action());
+                    out.push(Action::Send {
+                        to,
+                        message: fetch(8),
+                    });
+                }
+                _ => out.push(copy.into_action()),
+            }
+        }
+
+        fn after_input(&mut self, _ctx: &mut Context<'_>, out: &mut Vec<Action>) {
+            let forged = Tampering {
+                change: Change::Added,
+                to: None,
+                message: "forged",
+            };
+            out.push(Action::Observe(Observation::Tampered(forged)));
+            out.push(Action::Observe(Observation::Rejected(Rejection::Duplicate)));
+            out.push(Action::Delayed {
+                after_ns: 5,
+                action: Box::new(Action::Observe(Observation::Rejected(Rejection::OldView))),
+            });
+        }
+    }
+
+    fn tampered(actions: &[Action]) -> Vec<(Change, Option<NodeId>, &'static str)> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Observe(Observation::Tampered(t)) => Some((t.change, t.to, t.message)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn rejections(actions: &[Action]) -> Vec<Rejection> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Observe(Observation::Rejected(r)) => Some(*r),
+                Action::Delayed { .. } if format!("{a:?}").contains("Rejected") => {
+                    Some(Rejection::Unexpected) // a held-back one: must not be there at all
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_dropped_changed_delayed_and_added_copy_are_exactly_four_tamperings() {
+        let mut node = ReplicaNode::byzantine(replica(0, 5), Box::new(Meddler), rng());
+        let out = node.handle(from(NodeId::Client(0), Message::Request(request(0, 1))));
+        let pp = "pre-prepare";
+        assert_eq!(
+            tampered(&out),
+            [
+                (Change::Dropped, Some(NodeId::Replica(1)), pp),
+                (Change::Changed, Some(NodeId::Replica(2)), pp),
+                (Change::Delayed, Some(NodeId::Replica(3)), pp),
+                (Change::Added, Some(NodeId::Replica(4)), "fetch-state"),
+            ]
+        );
+        assert_eq!(
+            rejections(&out),
+            [],
+            "the forged ones are stripped: {out:?}"
+        );
+        let last = out.len() - 4;
+        assert!(
+            out[last..]
+                .iter()
+                .all(|a| matches!(a, Action::Observe(Observation::Tampered(_)))),
+            "reported after the node's actions"
+        );
+    }
+
+    #[test]
+    fn honest_defaults_tamper_with_nothing_and_the_replicas_rejections_pass() {
+        let mut node = ReplicaNode::byzantine(replica(0, 5), Box::new(Honest), rng());
+        for input in [
+            from(NodeId::Client(0), Message::Request(request(0, 1))),
+            Input::Timeout(Timer {
+                kind: TimerKind::Status,
+                generation: 9,
+            }),
+        ] {
+            let out = node.handle(input);
+            assert_eq!(tampered(&out), [], "{out:?}");
+        }
+        let reply = Message::Reply(crate::protocol::message::Reply {
+            view: 0,
+            timestamp: 1,
+            result: 1,
+        });
+        let out = node.handle(from(NodeId::Replica(2), reply.clone()));
+        assert_eq!(rejections(&out), [Rejection::Unexpected]);
+        // A behaviour that performs none of the replica's local actions still cannot hide
+        // its rejections: no hook sees them.
+        struct NoLocals;
+        impl Behaviour for NoLocals {
+            fn name(&self) -> &str {
+                "NoLocals"
+            }
+            fn on_local(&mut self, _: Action, _: &mut Context<'_>, _: &mut Vec<Action>) {}
+        }
+        let mut node = ReplicaNode::byzantine(replica(0, 5), Box::new(NoLocals), rng());
+        let out = node.handle(from(NodeId::Replica(2), reply));
+        assert_eq!(rejections(&out), [Rejection::Unexpected]);
+        assert_eq!(tampered(&out), []);
+    }
+
+    #[test]
+    fn hidden_and_changed_inputs_start_and_wake_up_sends_and_after_input_drops() {
+        let request_input = || from(NodeId::Client(0), Message::Request(request(0, 1)));
+        let mut silent = ReplicaNode::byzantine(replica(1, 4), Box::new(Silent), rng());
+        assert_eq!(
+            tampered(&silent.handle(request_input())),
+            [(Change::HidInput, None, "request")]
+        );
+
+        /// Rewrites every request to another timestamp; sends a STATUS-less fetch at start
+        /// and on wake-up; after each input, performs none of the sends.
+        struct Rewriter;
+        impl Behaviour for Rewriter {
+            fn name(&self) -> &str {
+                "Rewriter"
+            }
+            fn on_start(&mut self, _: &mut Context<'_>) -> Vec<Action> {
+                vec![
+                    wake_up(1, 10),
+                    Action::Send {
+                        to: NodeId::Replica(2),
+                        message: Message::FetchState { seq: 1 },
+                    },
+                ]
+            }
+            fn on_input(&mut self, input: Input, _: &mut Context<'_>) -> Option<Input> {
+                match input {
+                    Input::Message {
+                        from,
+                        message: Message::Request(_),
+                    } => Some(Input::Message {
+                        from,
+                        message: Message::Request(request(0, 2)),
+                    }),
+                    other => Some(other),
+                }
+            }
+            fn after_input(&mut self, _: &mut Context<'_>, out: &mut Vec<Action>) {
+                out.retain(|a| !matches!(a, Action::Send { .. } | Action::Broadcast(_)));
+            }
+            fn on_wake_up(&mut self, _: u64, _: &mut Context<'_>) -> Vec<Action> {
+                vec![Action::Broadcast(Message::FetchState { seq: 2 })]
+            }
+        }
+        let mut node = ReplicaNode::byzantine(replica(0, 4), Box::new(Rewriter), rng());
+        let out = node.handle(request_input());
+        let to = |r| Some(NodeId::Replica(r));
+        assert_eq!(
+            tampered(&out),
+            [
+                (Change::Added, to(2), "fetch-state"),
+                (Change::ChangedInput, None, "request"),
+                // after_input withheld on_start's fetch and the pre-prepare's three copies.
+                (Change::Dropped, to(2), "fetch-state"),
+                (Change::Dropped, to(1), "pre-prepare"),
+                (Change::Dropped, to(2), "pre-prepare"),
+                (Change::Dropped, to(3), "pre-prepare"),
+            ]
+        );
+        let woke = node.handle(Input::Timeout(Timer {
+            kind: TimerKind::Behaviour(1),
+            generation: 0,
+        }));
+        assert_eq!(
+            tampered(&woke),
+            [1, 2, 3].map(|r| (Change::Added, to(r), "fetch-state"))
         );
     }
 

@@ -97,7 +97,9 @@ impl Harness {
             rng: &mut self.rng,
         };
         let mut out = Vec::new();
-        super::through_hooks(behaviour, actions, &mut ctx, &mut out);
+        let mut changes =
+            super::tampering::Changes::new(self.replica.id(), self.replica.config().n);
+        super::through_hooks(behaviour, actions, &mut ctx, &mut out, &mut changes);
         out
     }
 }

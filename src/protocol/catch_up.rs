@@ -19,6 +19,7 @@ use super::message::{
     Batch, Checkpoint, ClientId, HeldSlot, Message, NewView, NodeId, ReplicaId, SeqNum, SignedVote,
     Snapshot, StatusReport, Timestamp, View,
 };
+use super::rejection::Rejection;
 use super::replica::{Mode, Replica};
 use super::{Observation, TimerKind};
 
@@ -32,7 +33,8 @@ impl Replica {
             TimerKind::Fetch,
             TimerKind::Status,
         ] {
-            self.disarm(kind);
+            // Not `disarm`: the settings were lost with the crash, none is cancelled now.
+            self.timers.disarm(kind);
         }
         self.stall.reset_backoff();
         let status = self.status_message();
@@ -187,7 +189,7 @@ impl Replica {
     /// checkpoint, VIEW-CHANGEs, and, as primary, a NEW-VIEW it may have missed.
     pub(super) fn on_status(&mut self, j: ReplicaId, report: Arc<StatusReport>) {
         if j == self.id {
-            return;
+            return self.reject(Rejection::Unexpected); // its own, back from the network
         }
         let StatusReport {
             view,
@@ -278,19 +280,27 @@ impl Replica {
     /// other batch can commit there, §4.4), whatever this replica saw itself.
     pub(super) fn on_commit_certificate(&mut self, batch: Arc<Batch>, commits: Vec<SignedVote>) {
         let Some(first) = commits.first() else {
-            return;
+            return self.reject(Rejection::InvalidCertificate);
         };
         let vote = first.value().1;
-        if vote.digest != batch.digest()
-            || !self.keys.authentic_batch(&batch)
-            || !self.log.within_watermarks(vote.seq)
-            || vote.seq <= self.last_executed
-            || self
-                .log
-                .slot(vote.seq)
-                .is_some_and(|s| s.committed.is_some())
+        if vote.digest != batch.digest() {
+            return self.reject(Rejection::DigestMismatch);
+        }
+        if !self.keys.authentic_batch(&batch) {
+            return self.reject(Rejection::BadAuthentication);
+        }
+        if !self.log.within_watermarks(vote.seq) {
+            return self.reject(Rejection::OutsideWatermarks);
+        }
+        if vote.seq <= self.last_executed {
+            return self.reject(Rejection::AlreadyExecuted);
+        }
+        if self
+            .log
+            .slot(vote.seq)
+            .is_some_and(|s| s.committed.is_some())
         {
-            return;
+            return self.reject(Rejection::Duplicate); // committed already
         }
         let mut signers = std::collections::BTreeSet::new();
         let valid = commits.iter().all(|c| {
@@ -299,7 +309,7 @@ impl Replica {
                 && self.keys.verify(c)
         });
         if !valid || signers.len() < self.cfg.quorum() {
-            return;
+            return self.reject(Rejection::InvalidCertificate);
         }
         let seq = vote.seq;
         let (n, quorum) = (self.cfg.n, self.cfg.quorum());
@@ -327,22 +337,31 @@ impl Replica {
             .slot(seq)
             .and_then(|s| s.committed.clone())
             .filter(|b| b.digest() == digest);
-        if let Some(batch) = committed {
-            self.send(NodeId::Replica(j), Message::Batch { seq, batch });
+        match committed {
+            Some(batch) => self.send(NodeId::Replica(j), Message::Batch { seq, batch }),
+            None => self.reject(Rejection::NotHeld),
         }
     }
 
+    /// A batch fetched for a slot certified committed without it (`check_committed`).
     pub(super) fn on_batch(&mut self, seq: SeqNum, batch: Arc<Batch>) {
         let Some(slot) = self.log.slot(seq) else {
-            return;
+            return self.reject(Rejection::Unrequested);
         };
         let certified = slot
             .certified(self.cfg.quorum())
             .is_some_and(|(_, d)| d == batch.digest());
-        if certified && slot.committed.is_none() && self.keys.authentic_batch(&batch) {
-            self.log.slot_mut(seq).fetched = Some(batch);
-            self.check_committed(seq);
+        if !certified {
+            return self.reject(Rejection::Unrequested);
         }
+        if slot.committed.is_some() {
+            return self.reject(Rejection::Duplicate);
+        }
+        if !self.keys.authentic_batch(&batch) {
+            return self.reject(Rejection::BadAuthentication);
+        }
+        self.log.slot_mut(seq).fetched = Some(batch);
+        self.check_committed(seq);
     }
 
     // §4.3: CHECKPOINT(n, d, i) with the digest of the state after executing n.
@@ -354,20 +373,25 @@ impl Replica {
         self.log.keep_snapshot(seq, self.service.clone());
         let signed = self.keys.sign(cp);
         self.broadcast(Message::Checkpoint(signed.clone()));
-        self.add_checkpoint(signed);
+        self.add_own_checkpoint(signed);
     }
 
     /// A CHECKPOINT, sent by its signer or forwarded as part of a stable checkpoint's proof:
     /// its signature, not the envelope, says whose it is.
     pub(super) fn on_checkpoint(&mut self, _j: ReplicaId, signed: Signed<Checkpoint>) {
         if !self.keys.verify(&signed) {
-            return;
+            return self.reject(Rejection::BadAuthentication);
         }
-        self.add_checkpoint(signed);
+        match self.log.add_checkpoint(signed, self.cfg.quorum()) {
+            Ok(Some(stable)) => self.install_stable(stable),
+            Ok(None) => {}
+            Err(reason) => self.reject(reason),
+        }
     }
 
-    pub(super) fn add_checkpoint(&mut self, signed: Signed<Checkpoint>) {
-        if let Some(stable) = self.log.add_checkpoint(signed, self.cfg.quorum()) {
+    /// Counts this replica's own CHECKPOINT (never below its stable checkpoint).
+    pub(super) fn add_own_checkpoint(&mut self, signed: Signed<Checkpoint>) {
+        if let Ok(Some(stable)) = self.log.add_checkpoint(signed, self.cfg.quorum()) {
             self.install_stable(stable);
         }
     }
@@ -380,6 +404,7 @@ impl Replica {
         }
         let seq = stable.seq;
         self.log.make_stable(stable);
+        self.observe(Observation::CheckpointStable { seq });
         self.sequencer.skip_to(seq);
         if self.last_executed < seq {
             self.begin_state_transfer();
@@ -410,26 +435,33 @@ impl Replica {
     }
 
     pub(super) fn on_fetch_state(&mut self, j: ReplicaId, seq: SeqNum) {
-        if let Some(service) = self.log.snapshot(seq) {
-            let snapshot = Snapshot {
-                seq,
-                service: service.clone(),
-            };
-            self.send(NodeId::Replica(j), Message::State(Arc::new(snapshot)));
-        }
+        let Some(service) = self.log.snapshot(seq) else {
+            return self.reject(Rejection::NotHeld);
+        };
+        let snapshot = Snapshot {
+            seq,
+            service: service.clone(),
+        };
+        self.send(NodeId::Replica(j), Message::State(Arc::new(snapshot)));
     }
 
     // State transfer: install a state only if it matches the digest q replicas vouched for.
     pub(super) fn on_state(&mut self, snapshot: Arc<Snapshot>) {
         let Some((seq, state)) = self.transfer.expected() else {
-            return;
+            return self.reject(Rejection::Unrequested);
         };
         let certified = snapshot.service.digest() == state;
         // Tests only: install whatever arrives, to show the oracle catching a wrong state.
         #[cfg(test)]
         let certified = certified || self.install_unchecked_states;
-        if snapshot.seq != seq || !certified || self.last_executed >= snapshot.seq {
-            return;
+        if snapshot.seq != seq {
+            return self.reject(Rejection::Unrequested);
+        }
+        if !certified {
+            return self.reject(Rejection::DigestMismatch);
+        }
+        if self.last_executed >= snapshot.seq {
+            return self.reject(Rejection::AlreadyExecuted);
         }
         self.transfer.finish();
         self.disarm(TimerKind::Fetch);
@@ -463,7 +495,7 @@ impl Replica {
             snapshot,
         });
         self.broadcast(Message::Checkpoint(signed.clone()));
-        self.add_checkpoint(signed);
+        self.add_own_checkpoint(signed);
         self.try_execute();
     }
 }

@@ -3,11 +3,14 @@
 //! The client sends `REQUEST(o, t, c)` to the primary of the view it believes current, accepts a
 //! result once f+1 replicas sent matching replies (at least one of them is honest), and on
 //! timeout retransmits by broadcasting to all replicas. It learns the current view from replies.
+//! What it does not take (another node's message, a reply for another request, a stale timer)
+//! it refuses with one `Observation::Rejected` (`rejection.rs`).
 
 use std::collections::BTreeMap;
 
 use super::auth::ClientKey;
 use super::message::{ClientId, Message, NodeId, ReplicaId, Reply, Request, Timestamp, View};
+use super::rejection::Rejection;
 use super::{Action, Input, Observation, Timer, TimerKind};
 
 /// A client's parameters.
@@ -81,7 +84,7 @@ impl Client {
                 message: Message::Reply(reply),
             } => self.on_reply(replica, reply, &mut out),
             // A client only listens to replicas' replies.
-            Input::Message { .. } => {}
+            Input::Message { .. } => reject(Rejection::Unexpected, &mut out),
             Input::Timeout(timer) => self.on_timeout(timer, &mut out),
             // Clients do not crash in this model.
             Input::Recover => {}
@@ -128,10 +131,10 @@ impl Client {
     // §4.1: wait for f+1 replies with the same timestamp and result, from distinct replicas.
     fn on_reply(&mut self, replica: ReplicaId, reply: Reply, out: &mut Vec<Action>) {
         let Some(outstanding) = self.outstanding.as_mut() else {
-            return;
+            return reject(Rejection::StaleReply, out); // every request accepted already
         };
         if reply.timestamp != outstanding.request.timestamp() {
-            return;
+            return reject(Rejection::StaleReply, out);
         }
         outstanding.replies.insert(replica, reply);
         let matching: Vec<&Reply> = outstanding
@@ -154,15 +157,27 @@ impl Client {
 
     // §4.1: on timeout, broadcast the request to all replicas; back off while nothing comes.
     fn on_timeout(&mut self, timer: Timer, out: &mut Vec<Action>) {
-        if timer.kind != TimerKind::Retransmit || timer.generation != self.timer_generation {
-            return;
+        if timer.kind != TimerKind::Retransmit {
+            return reject(Rejection::Unexpected, out);
         }
-        if let Some(outstanding) = &self.outstanding {
-            out.push(Action::Broadcast(Message::Request(outstanding.request)));
-            self.retransmissions += 1;
-            self.arm(out);
+        if timer.generation != self.timer_generation {
+            return reject(Rejection::StaleTimer, out);
         }
+        let Some(outstanding) = &self.outstanding else {
+            // The last request was accepted after this setting: nothing to retransmit.
+            return reject(Rejection::StaleTimer, out);
+        };
+        let timestamp = outstanding.request.timestamp();
+        out.push(Action::Broadcast(Message::Request(outstanding.request)));
+        out.push(Action::Observe(Observation::Retransmitted { timestamp }));
+        self.retransmissions += 1;
+        self.arm(out);
     }
+}
+
+/// Reports that the input being handled is refused, and why.
+fn reject(reason: Rejection, out: &mut Vec<Action>) {
+    out.push(Action::Observe(Observation::Rejected(reason)));
 }
 
 #[cfg(test)]
@@ -235,12 +250,80 @@ mod tests {
             kind: TimerKind::Retransmit,
             generation: 0,
         };
-        assert!(c.handle(Input::Timeout(stale)).is_empty());
+        assert!(matches!(
+            &c.handle(Input::Timeout(stale))[..],
+            [Action::Observe(Observation::Rejected(
+                Rejection::StaleTimer
+            ))]
+        ));
         let live = Timer {
             kind: TimerKind::Retransmit,
             generation: 1,
         };
         let out = c.handle(Input::Timeout(live));
         assert!(matches!(out[0], Action::Broadcast(Message::Request(_))));
+        assert!(matches!(
+            out[1],
+            Action::Observe(Observation::Retransmitted { timestamp: 1 })
+        ));
+        assert!(rejections(&out).is_empty());
+    }
+
+    fn rejections(actions: &[Action]) -> Vec<Rejection> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Observe(Observation::Rejected(reason)) => Some(*reason),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Each input a client refuses gives one rejection with its reason; those it takes none.
+    #[test]
+    fn what_a_client_refuses_and_why() {
+        let mut c = client(1);
+        assert!(rejections(&c.handle(Input::Start)).is_empty());
+        let from_client = c.handle(Input::Message {
+            from: NodeId::Client(1),
+            message: Message::Reply(Reply {
+                view: 0,
+                timestamp: 1,
+                result: 10,
+            }),
+        });
+        assert_eq!(rejections(&from_client), [Rejection::Unexpected]);
+        let not_a_reply = c.handle(Input::Message {
+            from: NodeId::Replica(0),
+            message: Message::FetchState { seq: 1 },
+        });
+        assert_eq!(rejections(&not_a_reply), [Rejection::Unexpected]);
+        assert_eq!(
+            rejections(&reply(&mut c, 1, 7, 10)),
+            [Rejection::StaleReply]
+        );
+        assert!(rejections(&reply(&mut c, 1, 1, 10)).is_empty(), "taken");
+        let other_kind = Timer {
+            kind: TimerKind::Batch,
+            generation: 1,
+        };
+        assert_eq!(
+            rejections(&c.handle(Input::Timeout(other_kind))),
+            [Rejection::Unexpected]
+        );
+        assert_eq!(accepted(&reply(&mut c, 2, 1, 10)), Some(10));
+        // All done: a late reply, and the last setting of the timer, find nothing outstanding.
+        assert_eq!(
+            rejections(&reply(&mut c, 3, 1, 10)),
+            [Rejection::StaleReply]
+        );
+        let last = Timer {
+            kind: TimerKind::Retransmit,
+            generation: 1,
+        };
+        assert_eq!(
+            rejections(&c.handle(Input::Timeout(last))),
+            [Rejection::StaleTimer]
+        );
     }
 }

@@ -17,6 +17,7 @@ use super::message::{
     Batch, Checkpoint, Digest, HeldSlot, PrePrepare, PreparedProof, ReplicaId, SeqNum, SignedVote,
     View, Voters,
 };
+use super::rejection::Rejection;
 use super::service::ServiceState;
 use super::vote_keeper::VoteKeeper;
 
@@ -241,18 +242,20 @@ impl Log {
     }
 
     /// Records a signed CHECKPOINT; returns the checkpoint if it just became stable (q matching
-    /// and above h).
+    /// and above h). One at or below h is refused (`OutsideWatermarks`), except that a matching
+    /// one at h says its signer holds the stable checkpoint.
     pub fn add_checkpoint(
         &mut self,
         signed: Signed<Checkpoint>,
         quorum: usize,
-    ) -> Option<StableCheckpoint> {
+    ) -> Result<Option<StableCheckpoint>, Rejection> {
         let cp = *signed.value();
         if cp.seq == self.low() && cp.state == self.stable.state {
             self.stable_holders.insert(signed.signer());
+            return Ok(None);
         }
         if cp.seq <= self.low() {
-            return None;
+            return Err(Rejection::OutsideWatermarks);
         }
         let sender = signed.signer();
         let votes = self.checkpoint_votes.entry((cp.seq, cp.state)).or_default();
@@ -260,14 +263,14 @@ impl Log {
         // A quorum first: the limit below would otherwise drop a faulty replica's true
         // checkpoint (the q-th vote) in favour of its forged ones, for ever.
         if votes.len() >= quorum {
-            return Some(StableCheckpoint {
+            return Ok(Some(StableCheckpoint {
                 seq: cp.seq,
                 state: cp.state,
                 proof: votes.values().cloned().collect(),
-            });
+            }));
         }
         self.limit_checkpoints_of(sender);
-        None
+        Ok(None)
     }
 
     fn limit_checkpoints_of(&mut self, sender: ReplicaId) {
@@ -335,30 +338,45 @@ mod tests {
         for seq in 1..=8 {
             log.slot_mut(seq);
         }
-        assert!(log.add_checkpoint(signed_cp(0, 4, 1), 3).is_none());
+        assert!(log
+            .add_checkpoint(signed_cp(0, 4, 1), 3)
+            .is_ok_and(|s| s.is_none()));
         assert!(
-            log.add_checkpoint(signed_cp(1, 4, 2), 3).is_none(),
+            log.add_checkpoint(signed_cp(1, 4, 2), 3)
+                .is_ok_and(|s| s.is_none()),
             "digest differs"
         );
-        assert!(log.add_checkpoint(signed_cp(2, 4, 1), 3).is_none());
+        assert!(log
+            .add_checkpoint(signed_cp(2, 4, 1), 3)
+            .is_ok_and(|s| s.is_none()));
         let stable = log
             .add_checkpoint(signed_cp(3, 4, 1), 3)
+            .ok()
+            .flatten()
             .expect("q matching");
         assert_eq!(stable.proof.len(), 3);
         log.make_stable(stable);
         assert_eq!((log.low(), log.high()), (4, 12));
         assert_eq!(log.slot_count(), 4, "slots 1..=4 discarded");
         assert!(
-            log.add_checkpoint(signed_cp(0, 4, 1), 1).is_none(),
-            "at h: ignored"
+            log.add_checkpoint(signed_cp(0, 4, 1), 1)
+                .is_ok_and(|s| s.is_none()),
+            "at h, matching: its signer holds it"
         );
+        for (seq, state) in [(4, 2), (3, 1)] {
+            assert_eq!(
+                log.add_checkpoint(signed_cp(0, seq, state), 1).err(),
+                Some(Rejection::OutsideWatermarks),
+                "seq {seq} state {state}"
+            );
+        }
     }
 
     #[test]
     fn a_sender_cannot_fill_the_checkpoint_store() {
         let mut log = Log::new(8, &ServiceState::default());
         for seq in 1..100 {
-            log.add_checkpoint(signed_cp(3, seq, 1), 3);
+            let _ = log.add_checkpoint(signed_cp(3, seq, 1), 3);
         }
         assert_eq!(log.checkpoint_votes.len(), CHECKPOINTS_PER_SENDER);
     }
@@ -370,11 +388,17 @@ mod tests {
     fn a_faulty_senders_forgeries_cannot_crowd_out_its_true_checkpoint() {
         let mut log = Log::new(8, &ServiceState::default());
         for forged in 10..20 {
-            assert!(log.add_checkpoint(signed_cp(3, 4, forged), 3).is_none());
+            assert!(log
+                .add_checkpoint(signed_cp(3, 4, forged), 3)
+                .is_ok_and(|s| s.is_none()));
         }
-        assert!(log.add_checkpoint(signed_cp(0, 4, 1), 3).is_none());
-        assert!(log.add_checkpoint(signed_cp(1, 4, 1), 3).is_none());
-        let stable = log.add_checkpoint(signed_cp(3, 4, 1), 3);
+        assert!(log
+            .add_checkpoint(signed_cp(0, 4, 1), 3)
+            .is_ok_and(|s| s.is_none()));
+        assert!(log
+            .add_checkpoint(signed_cp(1, 4, 1), 3)
+            .is_ok_and(|s| s.is_none()));
+        let stable = log.add_checkpoint(signed_cp(3, 4, 1), 3).ok().flatten();
         assert_eq!(stable.map(|s| (s.seq, s.proof.len())), Some((4, 3)));
     }
 }

@@ -22,7 +22,8 @@ pub enum Rejection {
     WrongVoteKind,
 
     // Views (§4.2, §4.4).
-    /// For a view older than the replica's.
+    /// For a view older than the replica's, or (a VIEW-CHANGE, a NEW-VIEW) for the view it is
+    /// in already, its view change over.
     OldView,
     /// A PRE-PREPARE (or NEW-VIEW) from a replica that is not the primary of its view.
     NotPrimary,
@@ -36,6 +37,8 @@ pub enum Rejection {
     OutsideWatermarks,
     /// For a sequence number the replica has already executed (a late vote: normal).
     AlreadyExecuted,
+    /// A PRE-PREPARE for a view not yet entered, with the buffer of those (L of them) full.
+    BufferFull,
 
     // Conflicts (§4.2: at most one pre-prepare per view and sequence number).
     /// Another PRE-PREPARE was accepted for this view and sequence number.
@@ -64,6 +67,8 @@ pub enum Rejection {
     StaleTimer,
     /// Already known: a duplicate of something held.
     Duplicate,
+    /// A FETCH for a batch or state this replica does not hold (never had, or discarded).
+    NotHeld,
 }
 
 /// The classes rejections are counted by in a trial's row (`rejected_<class>` columns).
@@ -74,13 +79,13 @@ pub enum RejectionClass {
     Auth,
     /// Old view, not the primary, from the primary, while changing views.
     View,
-    /// Outside the watermarks, or already executed.
+    /// Outside the watermarks, already executed, or no room to buffer it.
     Watermarks,
     /// A conflicting pre-prepare, an equivocating vote.
     Conflict,
     /// Digest mismatch, invalid certificate, unrequested or unexpected content.
     Invalid,
-    /// Stale timestamps, replies and timers; duplicates.
+    /// Stale timestamps, replies and timers; duplicates; fetches of what is not held.
     Stale,
 }
 
@@ -109,18 +114,46 @@ impl RejectionClass {
 }
 
 impl Rejection {
+    /// Every reason, in declaration order.
+    pub const ALL: [Rejection; 21] = {
+        use Rejection::*;
+        [
+            BadAuthentication,
+            WrongSigner,
+            WrongVoteKind,
+            OldView,
+            NotPrimary,
+            FromPrimary,
+            ViewChanging,
+            OutsideWatermarks,
+            AlreadyExecuted,
+            BufferFull,
+            ConflictingPrePrepare,
+            Equivocation,
+            DigestMismatch,
+            InvalidCertificate,
+            Unrequested,
+            Unexpected,
+            StaleTimestamp,
+            StaleReply,
+            StaleTimer,
+            Duplicate,
+            NotHeld,
+        ]
+    };
+
     /// The class it is counted in.
     pub fn class(self) -> RejectionClass {
         use Rejection::*;
         match self {
             BadAuthentication | WrongSigner | WrongVoteKind => RejectionClass::Auth,
             OldView | NotPrimary | FromPrimary | ViewChanging => RejectionClass::View,
-            OutsideWatermarks | AlreadyExecuted => RejectionClass::Watermarks,
+            OutsideWatermarks | AlreadyExecuted | BufferFull => RejectionClass::Watermarks,
             ConflictingPrePrepare | Equivocation => RejectionClass::Conflict,
             DigestMismatch | InvalidCertificate | Unrequested | Unexpected => {
                 RejectionClass::Invalid
             }
-            StaleTimestamp | StaleReply | StaleTimer | Duplicate => RejectionClass::Stale,
+            StaleTimestamp | StaleReply | StaleTimer | Duplicate | NotHeld => RejectionClass::Stale,
         }
     }
 
@@ -137,6 +170,7 @@ impl Rejection {
             ViewChanging => "view_changing",
             OutsideWatermarks => "outside_watermarks",
             AlreadyExecuted => "already_executed",
+            BufferFull => "buffer_full",
             ConflictingPrePrepare => "conflicting_pre_prepare",
             Equivocation => "equivocation",
             DigestMismatch => "digest_mismatch",
@@ -147,6 +181,7 @@ impl Rejection {
             StaleReply => "stale_reply",
             StaleTimer => "stale_timer",
             Duplicate => "duplicate",
+            NotHeld => "not_held",
         }
     }
 }
@@ -158,29 +193,10 @@ mod tests {
     /// The trace's names are serde's names, so the schema has one spelling.
     #[test]
     fn names_are_the_serialized_names() {
-        use Rejection::*;
-        let all = [
-            BadAuthentication,
-            WrongSigner,
-            WrongVoteKind,
-            OldView,
-            NotPrimary,
-            FromPrimary,
-            ViewChanging,
-            OutsideWatermarks,
-            AlreadyExecuted,
-            ConflictingPrePrepare,
-            Equivocation,
-            DigestMismatch,
-            InvalidCertificate,
-            Unrequested,
-            Unexpected,
-            StaleTimestamp,
-            StaleReply,
-            StaleTimer,
-            Duplicate,
-        ];
-        for reason in all {
+        // ALL lists each reason once, in declaration order (the derived order).
+        assert!(Rejection::ALL.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(Rejection::ALL.last(), Some(&Rejection::NotHeld));
+        for reason in Rejection::ALL {
             let json = serde_json::to_string(&reason).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", reason.name()));
         }

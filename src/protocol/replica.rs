@@ -16,7 +16,9 @@
 //!
 //! A replica's messages to itself never cross the network: its own PREPARE, COMMIT,
 //! CHECKPOINT and VIEW-CHANGE are counted directly, at once. Byzantine input is data: anything
-//! malformed, unauthenticated or out of place is dropped and the replica goes on.
+//! malformed, unauthenticated or out of place is dropped and the replica goes on, saying why
+//! with one `Observation::Rejected` (`rejection.rs`): each handler checks in order and reports
+//! the first reason that refuses the input.
 
 use std::sync::Arc;
 
@@ -26,6 +28,7 @@ use super::message::{
     Batch, ClientId, Message, NodeId, PrePrepare, PreparedProof, ReplicaId, Reply, Request, SeqNum,
     SignedVote, Timestamp, View, Vote,
 };
+use super::rejection::Rejection;
 use super::request_tracker::RequestTracker;
 use super::sequencer::{Proposal, Sequencer};
 use super::service::{Execution, ServiceState};
@@ -220,9 +223,10 @@ impl Replica {
         let j = match from {
             NodeId::Replica(j) => j,
             NodeId::Client(_) => {
-                // Clients only send requests; anything else from a client is ignored.
-                if let Message::Request(request) = message {
-                    self.on_request(from, request);
+                // Clients only send requests; anything else from a client is refused.
+                match message {
+                    Message::Request(request) => self.on_request(from, request),
+                    _ => self.reject(Rejection::Unexpected),
                 }
                 return;
             }
@@ -243,13 +247,17 @@ impl Replica {
             Message::FetchBatch { seq, digest } => self.on_fetch_batch(j, seq, digest),
             Message::Batch { seq, batch } => self.on_batch(seq, batch),
             Message::Status(report) => self.on_status(j, report),
-            Message::Reply(_) => {} // replicas do not act on replies
+            Message::Reply(_) => self.reject(Rejection::Unexpected), // replicas take no replies
         }
     }
 
     fn on_timeout(&mut self, timer: Timer) {
+        if matches!(timer.kind, TimerKind::Retransmit | TimerKind::Behaviour(_)) {
+            // Not a replica's timer (a behaviour's wrapper takes its own).
+            return self.reject(Rejection::Unexpected);
+        }
         if !self.timers.fires(timer) {
-            return; // stale, or not a replica's timer (a behaviour's wrapper takes those)
+            return self.reject(Rejection::StaleTimer);
         }
         match timer.kind {
             TimerKind::Batch => {
@@ -269,8 +277,12 @@ impl Replica {
         self.out.push(set);
     }
 
-    /// Disarms a timer: its pending firing becomes stale.
+    /// Disarms a timer: its pending firing becomes stale (reported if it was armed: a real
+    /// cancellation).
     pub(super) fn disarm(&mut self, kind: TimerKind) {
+        if self.timers.is_armed(kind) {
+            self.observe(Observation::TimerCancelled { kind });
+        }
         self.timers.disarm(kind);
     }
 
@@ -286,15 +298,22 @@ impl Replica {
         self.out.push(Action::Observe(observation));
     }
 
+    /// Reports that the input being handled is refused, and why (at most once per input: the
+    /// handlers return right after).
+    pub(super) fn reject(&mut self, reason: Rejection) {
+        self.observe(Observation::Rejected(reason));
+    }
+
     // §4.1: a request. Executed already: reply again. Primary: order it. Backup: relay it to the
     // primary and start waiting for it to execute (the view-change timer).
     fn on_request(&mut self, from: NodeId, request: Request) {
         if !self.keys.authentic(&request) {
-            return; // §4.1: only requests their client authenticated count, relayed or not
+            // §4.1: only requests their client authenticated count, relayed or not.
+            return self.reject(Rejection::BadAuthentication);
         }
         if let Some(last) = self.service.last_reply(request.client()) {
             if request.timestamp() < last.timestamp {
-                return;
+                return self.reject(Rejection::StaleTimestamp);
             }
             if request.timestamp() == last.timestamp {
                 let reply = Reply {
@@ -315,16 +334,23 @@ impl Replica {
         if self.mode == Mode::Normal && self.is_primary() {
             if self.sequencer.enqueue(request) {
                 self.try_propose();
+            } else {
+                self.reject(Rejection::Duplicate); // queued or assigned already
             }
             return;
         }
-        if from_client && self.mode == Mode::Normal {
+        if !from_client {
+            // Backups relay their clients' requests; one relayed to a backup is not taken.
+            return self.reject(match self.mode {
+                Mode::ViewChanging => Rejection::ViewChanging,
+                Mode::Normal => Rejection::Unexpected,
+            });
+        }
+        if self.mode == Mode::Normal {
             let primary = self.cfg.primary(self.view);
             self.send(NodeId::Replica(primary), Message::Request(request));
         }
-        if from_client {
-            self.wait_for(request);
-        }
+        self.wait_for(request);
     }
 
     /// Starts waiting for `request` to execute (§4.4: the view-change timer).
@@ -359,6 +385,12 @@ impl Replica {
                 Proposal::Batch { seq, requests } => (seq, requests),
             };
             let pp = self.make_pre_prepare(seq, Batch::new(requests));
+            let vote = pp.vote();
+            self.observe(Observation::PrePrepared {
+                view: vote.view,
+                seq,
+                digest: vote.digest,
+            });
             self.log.slot_mut(seq).pre_prepare = Some(pp.clone());
             self.log.slot_mut(seq).voted_prepare = Some(self.view);
             self.broadcast(Message::PrePrepare(pp));
@@ -385,44 +417,71 @@ impl Replica {
     // watermarks, with the right digest, and it has not accepted another for (v, n).
     fn on_pre_prepare(&mut self, j: ReplicaId, pp: PrePrepare) {
         let vote = pp.vote();
-        if pp.signed.signer() != j
-            || pp.signed.value().0 != VoteKind::PrePrepare
-            || !self.keys.verify(&pp.signed)
-            || vote.digest != pp.batch.digest()
-            || j != self.cfg.primary(vote.view)
-            || j == self.id
-            || !self.keys.authentic_batch(&pp.batch)
-        {
-            return;
+        if pp.signed.signer() != j {
+            return self.reject(Rejection::WrongSigner);
+        }
+        if pp.signed.value().0 != VoteKind::PrePrepare {
+            return self.reject(Rejection::WrongVoteKind);
+        }
+        if !self.keys.verify(&pp.signed) {
+            return self.reject(Rejection::BadAuthentication);
+        }
+        if vote.digest != pp.batch.digest() {
+            return self.reject(Rejection::DigestMismatch);
+        }
+        if j != self.cfg.primary(vote.view) {
+            return self.reject(Rejection::NotPrimary);
+        }
+        if j == self.id {
+            return self.reject(Rejection::Unexpected); // its own, back from the network
+        }
+        if !self.keys.authentic_batch(&pp.batch) {
+            return self.reject(Rejection::BadAuthentication);
         }
         if vote.view > self.view || (vote.view == self.view && self.mode != Mode::Normal) {
+            // Kept for the view it is for: not a refusal, unless there is no room left.
             let room = self.cfg.watermark_span as usize;
-            self.view_changes.buffer(j, pp, room);
+            if !self.view_changes.buffer(j, pp, room) {
+                self.reject(Rejection::BufferFull);
+            }
             return;
         }
         if vote.view < self.view {
-            return;
+            return self.reject(Rejection::OldView);
         }
-        self.accept_pre_prepare(pp);
+        if let Err(reason) = self.accept_pre_prepare(pp) {
+            self.reject(reason);
+        }
     }
 
-    /// Logs a pre-prepare of the current view and prepares it (backups), §4.2.
-    pub(super) fn accept_pre_prepare(&mut self, pp: PrePrepare) {
+    /// Logs a pre-prepare of the current view and prepares it (backups), §4.2; or says why it
+    /// is not logged (for the caller to report if it refuses an input).
+    pub(super) fn accept_pre_prepare(&mut self, pp: PrePrepare) -> Result<(), Rejection> {
         let vote = pp.vote();
         if !self.log.within_watermarks(vote.seq) {
-            return;
+            return Err(Rejection::OutsideWatermarks);
         }
         let primary = self.is_primary();
         let slot = self.log.slot_mut(vote.seq);
-        if slot
+        // At most one pre-prepare per (v, n): the same one again is a duplicate.
+        if let Some(old) = slot
             .pre_prepare
             .as_ref()
-            .is_some_and(|old| old.vote().view == vote.view)
+            .filter(|old| old.vote().view == vote.view)
         {
-            return; // at most one pre-prepare per (v, n)
+            return Err(if old.vote().digest == vote.digest {
+                Rejection::Duplicate
+            } else {
+                Rejection::ConflictingPrePrepare
+            });
         }
         let requests: Vec<Request> = pp.batch.requests().to_vec();
         slot.pre_prepare = Some(pp);
+        self.out.push(Action::Observe(Observation::PrePrepared {
+            view: vote.view,
+            seq: vote.seq,
+            digest: vote.digest,
+        }));
         self.stall.took_in();
         if primary {
             slot.voted_prepare = Some(vote.view);
@@ -446,29 +505,38 @@ impl Replica {
         }
         self.check_prepared(vote.seq);
         self.check_committed(vote.seq);
+        Ok(())
     }
 
     fn on_prepare(&mut self, j: ReplicaId, signed: SignedVote) {
         let (kind, vote) = *signed.value();
-        if signed.signer() != j
-            || kind != VoteKind::Prepare
-            || j == self.cfg.primary(vote.view)
-            || vote.view < self.view
-            || !self.log.within_watermarks(vote.seq)
-            || !self.keys.verify(&signed)
-        {
-            return;
+        if signed.signer() != j {
+            return self.reject(Rejection::WrongSigner);
+        }
+        if kind != VoteKind::Prepare {
+            return self.reject(Rejection::WrongVoteKind);
+        }
+        if j == self.cfg.primary(vote.view) {
+            return self.reject(Rejection::FromPrimary);
+        }
+        if vote.view < self.view {
+            return self.reject(Rejection::OldView);
+        }
+        if !self.log.within_watermarks(vote.seq) {
+            return self.reject(Rejection::OutsideWatermarks);
+        }
+        if !self.keys.verify(&signed) {
+            return self.reject(Rejection::BadAuthentication);
         }
         let (n, quorum) = (self.cfg.n, self.cfg.quorum());
         // Refused: an equivocation, or a sender with votes in more views than are kept.
-        if self
+        if let Err(refused) = self
             .log
             .slot_mut(vote.seq)
             .prepares
             .add(j, signed, n, quorum)
-            .is_err()
         {
-            return;
+            return self.reject(refused.rejection());
         }
         self.stall.took_in();
         self.check_prepared(vote.seq);
@@ -523,6 +591,11 @@ impl Replica {
         });
         let signed = self.keys.sign((VoteKind::Commit, vote));
         slot.record_commit(id, signed.clone(), self.cfg.n, self.cfg.quorum());
+        self.observe(Observation::Prepared {
+            view: vote.view,
+            seq,
+            digest: vote.digest,
+        });
         self.broadcast(Message::Commit(signed));
         self.check_committed(seq);
     }
@@ -531,24 +604,30 @@ impl Replica {
     // replicas prepared it, so no other batch can commit at n, §4.4 invariant).
     fn on_commit(&mut self, j: ReplicaId, signed: SignedVote) {
         let (kind, vote) = *signed.value();
-        if signed.signer() != j
-            || kind != VoteKind::Commit
-            || !self.log.within_watermarks(vote.seq)
-            || vote.seq <= self.last_executed
-            || !self.keys.verify(&signed)
-        {
-            return;
+        if signed.signer() != j {
+            return self.reject(Rejection::WrongSigner);
+        }
+        if kind != VoteKind::Commit {
+            return self.reject(Rejection::WrongVoteKind);
+        }
+        if !self.log.within_watermarks(vote.seq) {
+            return self.reject(Rejection::OutsideWatermarks);
+        }
+        if vote.seq <= self.last_executed {
+            return self.reject(Rejection::AlreadyExecuted); // a late commit: normal
+        }
+        if !self.keys.verify(&signed) {
+            return self.reject(Rejection::BadAuthentication);
         }
         let (n, quorum) = (self.cfg.n, self.cfg.quorum());
         // Refused: an equivocation, or a sender with votes in more views than are kept.
-        if self
+        if let Err(refused) = self
             .log
             .slot_mut(vote.seq)
             .commits
             .add(j, signed, n, quorum)
-            .is_err()
         {
-            return;
+            return self.reject(refused.rejection());
         }
         self.stall.took_in();
         self.check_committed(vote.seq);

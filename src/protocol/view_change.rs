@@ -22,6 +22,7 @@ use super::log::StableCheckpoint;
 use super::message::{
     Batch, Checkpoint, Digest, NewView, PrePrepare, ReplicaId, SeqNum, View, ViewChange,
 };
+use super::rejection::Rejection;
 use super::replica::{Mode, Replica};
 use super::service::ServiceState;
 use super::{Message, Observation, ReplicaConfig, TimerKind};
@@ -211,7 +212,7 @@ impl Replica {
     /// did not start in time (view change); move to the next view (§4.4, §4.5.2).
     pub(super) fn on_view_change_timeout(&mut self) {
         if !self.cfg.view_change {
-            return;
+            return self.reject(Rejection::Unexpected); // view change is off
         }
         // The last view change failed if no new view came, or the new view executed nothing.
         self.view_changes
@@ -253,23 +254,27 @@ impl Replica {
     }
 
     pub(super) fn on_view_change(&mut self, j: ReplicaId, signed: Arc<Signed<ViewChange>>) {
-        if !self.cfg.view_change || signed.signer() != j || !self.keys.verify(signed.as_ref()) {
-            return;
+        if !self.cfg.view_change {
+            return self.reject(Rejection::Unexpected); // view change is off
+        }
+        if signed.signer() != j {
+            return self.reject(Rejection::WrongSigner);
+        }
+        if !self.keys.verify(signed.as_ref()) {
+            return self.reject(Rejection::BadAuthentication);
         }
         let asked = signed.value().new_view;
         // A VIEW-CHANGE for a view we entered has usually just crossed its NEW-VIEW: it is not
         // sent again here. A replica that really missed it says so in its STATUS (it is still
         // changing views), and `on_status` hands the NEW-VIEW on.
-        if self.mode == Mode::Normal && asked == self.view {
-            return;
-        }
         if asked < self.view || (asked == self.view && self.mode == Mode::Normal) {
-            return;
+            return self.reject(Rejection::OldView);
         }
-        if self.view_changes.holds(asked, j)
-            || check_view_change(signed.value(), &self.cfg, &self.keys).is_err()
-        {
-            return;
+        if self.view_changes.holds(asked, j) {
+            return self.reject(Rejection::Duplicate);
+        }
+        if check_view_change(signed.value(), &self.cfg, &self.keys).is_err() {
+            return self.reject(Rejection::InvalidCertificate);
         }
         // Kept with that sender's latest few only, so that a faulty one cannot fill memory.
         self.view_changes.record(asked, j, signed);
@@ -317,13 +322,17 @@ impl Replica {
     pub(super) fn on_new_view(&mut self, signed: Arc<Signed<NewView>>) {
         let new_view = signed.value();
         let view = new_view.view;
-        if !self.cfg.view_change
-            || view < self.view
-            || (view == self.view && self.mode == Mode::Normal)
-            || signed.signer() != self.cfg.primary(view)
-            || !self.keys.verify(signed.as_ref())
-        {
-            return;
+        if !self.cfg.view_change {
+            return self.reject(Rejection::Unexpected); // view change is off
+        }
+        if view < self.view || (view == self.view && self.mode == Mode::Normal) {
+            return self.reject(Rejection::OldView);
+        }
+        if signed.signer() != self.cfg.primary(view) {
+            return self.reject(Rejection::NotPrimary);
+        }
+        if !self.keys.verify(signed.as_ref()) {
+            return self.reject(Rejection::BadAuthentication);
         }
         match check_new_view(new_view, &self.cfg, &self.keys) {
             Ok(plan) => {
@@ -333,7 +342,10 @@ impl Replica {
                 self.enter_view(plan, pre_prepares);
             }
             // §4.4: a NEW-VIEW that does not check out means a faulty primary: move on.
-            Err(_) => self.start_view_change(view + 1),
+            Err(_) => {
+                self.reject(Rejection::InvalidCertificate);
+                self.start_view_change(view + 1);
+            }
         }
     }
 
@@ -364,11 +376,13 @@ impl Replica {
                 proof: plan.stable_proof,
             });
         }
+        // Not inputs: those the log does not take (below a checkpoint just installed, or a
+        // buffered copy of one of O's) are not refusals of the NEW-VIEW.
         for pp in pre_prepares {
-            self.accept_pre_prepare(pp);
+            let _ = self.accept_pre_prepare(pp);
         }
         for pp in buffered {
-            self.accept_pre_prepare(pp);
+            let _ = self.accept_pre_prepare(pp);
         }
         if self.is_primary() {
             for (key, request) in self.requests.take_all() {

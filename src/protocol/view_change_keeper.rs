@@ -147,11 +147,14 @@ impl ViewChangeKeeper {
         self.own.get(&view)
     }
 
-    /// Buffers a pre-prepare for a view not yet entered, up to `room` of them.
-    pub(crate) fn buffer(&mut self, sender: ReplicaId, pp: PrePrepare, room: usize) {
-        if self.future_pre_prepares.len() < room {
+    /// Buffers a pre-prepare for a view not yet entered, up to `room` of them; returns whether
+    /// it was kept.
+    pub(crate) fn buffer(&mut self, sender: ReplicaId, pp: PrePrepare, room: usize) -> bool {
+        let kept = self.future_pre_prepares.len() < room;
+        if kept {
             self.future_pre_prepares.push((sender, pp));
         }
+        kept
     }
 
     /// Entering `view` (§4.4): VIEW-CHANGEs for it and below are done with, the view has yet to
@@ -271,9 +274,9 @@ mod tests {
     fn entering_a_view_releases_its_buffered_pre_prepares_only() {
         let mut keeper = ViewChangeKeeper::default();
         for (view, seq) in [(2, 1), (1, 1), (3, 1), (2, 2)] {
-            keeper.buffer(0, pp(view, seq), 4);
+            assert!(keeper.buffer(0, pp(view, seq), 4), "room for {view}, {seq}");
         }
-        keeper.buffer(0, pp(2, 3), 4); // no room
+        assert!(!keeper.buffer(0, pp(2, 3), 4), "no room");
         let seqs = |pps: Vec<PrePrepare>| pps.iter().map(|p| p.vote().seq).collect::<Vec<_>>();
         assert_eq!(seqs(keeper.enter(2)), [1, 2]);
         assert_eq!(seqs(keeper.enter(3)), [1], "a later view's stayed");

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 use super::message::{Digest, ReplicaId, SignedVote, View};
 use super::quorum::VoteSet;
+use super::rejection::Rejection;
 
 /// How many views a sender's votes are kept for, per slot: an honest sender votes once per
 /// view, so this many views of a slot that has not committed yet.
@@ -34,6 +35,16 @@ pub(crate) enum Refused {
     /// The sender already has votes in `VIEWS_PER_SENDER` newer views for this slot.
     #[error("the sender has votes in {VIEWS_PER_SENDER} newer views")]
     OlderThanSendersViews,
+}
+
+impl Refused {
+    /// The rejection the replica reports for it: both are refused votes of a sender that
+    /// voted otherwise (`Rejection::Equivocation` names both).
+    pub fn rejection(self) -> Rejection {
+        match self {
+            Refused::Equivocation | Refused::OlderThanSendersViews => Rejection::Equivocation,
+        }
+    }
 }
 
 /// The votes of one kind for one slot.

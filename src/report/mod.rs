@@ -4,6 +4,9 @@
 //! and `latency.{png,svg}` / `success.{png,svg}` chart the sweep. A compact table and a
 //! throughput line are produced for stdout.
 //!
+//! A trace of one trial adds `trace.html`, a self-contained page to explore its events
+//! (`TracePage`).
+//!
 //! A suite of scenarios adds `index.csv` and `index.md`, one row per scenario (`IndexRow`).
 //!
 //! Every file is written to a temporary name in its destination directory and renamed into
@@ -22,6 +25,7 @@ mod spacetime;
 mod summary;
 mod table;
 mod tidy_csv;
+mod trace_html;
 
 #[cfg(test)]
 mod tests;
@@ -39,6 +43,7 @@ pub use table::summary_table;
 pub(crate) use table::throughput_line;
 pub(crate) use tidy_csv::{encode_trial_row, write_trials_rows};
 pub use tidy_csv::{write_summary_csv, write_trials_csv};
+pub(crate) use trace_html::{write_trace_html, TracePage};
 
 /// Why a report file could not be written.
 #[derive(Debug, thiserror::Error)]

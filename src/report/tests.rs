@@ -56,6 +56,11 @@ fn outcome(latencies: &[f64], messages: u64) -> TrialOutcome {
         view_changes: 0,
         final_view: 0,
         violations: Vec::new(),
+        effects: crate::records::FaultEffects {
+            dropped_loss: messages / 100,
+            rejected_stale: 7,
+            ..Default::default()
+        },
         ..TrialOutcome::default()
     }
 }
@@ -138,20 +143,26 @@ fn trials_csv_header_and_rows_are_exact() {
         lines[0],
         "point,trial,seed,byzantine[0].count,net.drop,n,f,byzantine,success,safety_ok,requests,\
          completed,latency_ms,commit_ms,messages,time_ms,view_changes,final_view,state_transfers,\
-         violations"
+         violations,dropped_loss,dropped_burst,dropped_partition,dropped_crash,duplicated,\
+         reordered,slowed,behaviour_dropped,behaviour_changed,behaviour_added,behaviour_hid,\
+         rejected_auth,rejected_view,rejected_watermarks,rejected_conflict,rejected_invalid,\
+         rejected_stale"
     );
     assert_eq!(
         lines[1],
-        "0,0,1000,0,0,4,1,0,true,true,4,4,11.500,11.000,400,1133.333,0,0,0,"
+        "0,0,1000,0,0,4,1,0,true,true,4,4,11.500,11.000,400,1133.333,0,0,0,,\
+         4,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,7"
     );
     assert_eq!(
         lines[5],
         "2,0,1020,0,0.1,4,1,0,false,false,4,4,23.000,22.500,500,1166.667,1,1,0,\
-         \"agreement: seq 3 \"\"a\"\" vs \"\"b\"\"; validity, at seq 4\""
+         \"agreement: seq 3 \"\"a\"\" vs \"\"b\"\"; validity, at seq 4\",\
+         5,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,7"
     );
     assert_eq!(
         lines[8],
-        "3,1,1031,1,0.1,4,1,1,false,true,4,0,,,900,1300.000,2,0,0,"
+        "3,1,1031,1,0.1,4,1,1,false,true,4,0,,,900,1300.000,2,0,0,,\
+         9,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,7"
     );
     assert_eq!(lines.len(), 9);
     assert_eq!(dir.names(), ["trials.csv"], "no temporary file remains");

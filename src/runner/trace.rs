@@ -396,22 +396,36 @@ pub(crate) fn trace(
         std::slice::from_ref(&record),
     )?;
     let collected = std::mem::take(&mut *shared.lock().unwrap_or_else(PoisonError::into_inner));
-    if let Some(info) = &collected.trial {
+    if let Some(trial_info) = &collected.trial {
         let kept = collected.kept.len() as u64;
+        let note = (collected.written > kept).then(|| {
+            format!(
+                "the first {kept} of the {} events written only",
+                collected.written
+            )
+        });
         let chart = report::SpacetimeChart {
-            trial: info,
+            trial: trial_info,
             events: &collected.kept,
             title: format!(
                 "{} · point {point} · trial {trial} · n = {}, f = {}",
-                plan.scenario.name, info.n, info.f
+                plan.scenario.name, trial_info.n, trial_info.f
             ),
-            note: (collected.written > kept).then(|| format!("first {kept} events only")),
+            note: note.clone(),
         };
         report::draw_spacetime(
             &chart,
             &out.join("spacetime.svg"),
             &out.join("spacetime.png"),
         )?;
+        let page = report::TracePage {
+            trial: trial_info,
+            events: &collected.kept,
+            title: format!("{} · point {point} · trial {trial}", plan.scenario.name),
+            row: &row_pairs(&out.join("trial.csv"))?,
+            note,
+        };
+        report::write_trace_html(&page, &out.join("trace.html"))?;
     }
     Ok(Traced {
         record,
@@ -419,6 +433,22 @@ pub(crate) fn trace(
         written: collected.written,
         out: out.clone(),
     })
+}
+
+/// The one row of `trial.csv` as (column, value) pairs, for the viewer's summary box.
+fn row_pairs(path: &Path) -> Result<Vec<(String, String)>, ReportError> {
+    let csv_error = |source| ReportError::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(csv_error)?;
+    let header = reader.headers().map_err(csv_error)?.clone();
+    let row = reader.records().next().transpose().map_err(csv_error)?;
+    Ok(header
+        .iter()
+        .zip(row.iter().flatten())
+        .map(|(column, value)| (column.to_string(), value.to_string()))
+        .collect())
 }
 
 /// `run --trace-failures N`: traces the first `count` trials of `result` (in (point, trial)

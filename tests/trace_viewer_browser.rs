@@ -1,0 +1,353 @@
+//! `trace.html` in a real browser: Debian's `chromium`, headless, opens a harness page from a
+//! `file://` URL that loads the trace page in an iframe and drives it as a user would (real
+//! `click`, hence `input` and `change`, events on its checkboxes, list rows and buttons), then
+//! writes what it saw into its own DOM, which `--dump-dom` prints.
+//!
+//! Checked: the page finished building itself; it shows as many events as the trace holds;
+//! unticking a message kind, then a node, shows exactly the events left (counted here from the
+//! data embedded in the page, independently of the page's script); clicking a row of the event
+//! list shows that event's fields; "next rejection" and "next view change" select the right
+//! events; the zoom button narrows the time window; and nothing reached the console (the
+//! harness's hooks and chromium's `CONSOLE` log lines on stderr, which also carry errors thrown
+//! while the page built itself).
+//!
+//! Without `chromium` on the PATH the test fails when the `CI` variable is set (`.ci/run`
+//! installs it) and is skipped with a notice otherwise. Chromium runs under the shared
+//! [`common::TIMEOUT`], so a hang fails the test.
+
+#![allow(clippy::panic)] // helpers outside #[test] functions fail a test by panicking
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use common::{pbft_sim, run_binary, Scratch};
+
+/// The browser the test drives (Debian's package name and binary).
+const CHROMIUM: &str = "chromium";
+
+/// A scenario whose first trial has a byzantine (silent) primary and a view change, n = 4,
+/// 100 requests: a few thousand events.
+const SCENARIO: &str = "scenarios/silent-primary.ron";
+
+/// Is chromium there? Fails in CI, skips (with a notice) elsewhere, when it is not.
+fn chromium_present() -> bool {
+    let found = Command::new(CHROMIUM)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "`{CHROMIUM}` is not installed, and CI is set: .ci/run installs it \
+             (apt-get install -y chromium)"
+        );
+        eprintln!("notice: `{CHROMIUM}` not found; trace_viewer_browser skipped (apt-get install -y chromium)");
+    }
+    found
+}
+
+/// The events embedded in `page` (the data element the Rust side wrote).
+fn embedded_events(page: &str) -> Vec<Value> {
+    let open = r#"<script type="application/json" id="trace-data">"#;
+    let start = page.find(open).expect("the page embeds its data") + open.len();
+    let len = page[start..]
+        .find("</script>")
+        .expect("the data element ends");
+    let data: Value = serde_json::from_str(&page[start..start + len]).expect("the data is JSON");
+    data["events"].as_array().expect("an events array").clone()
+}
+
+/// What the harness should see, computed from the events.
+struct Expected {
+    total: usize,
+    kind: String,
+    without_kind: usize,
+    node: String,
+    without_node: usize,
+    /// The first view change after event 0, the first rejection after that (or after event 0
+    /// when there is no view change), the first violation after that.
+    next_view: Option<usize>,
+    next_reject: Option<usize>,
+    next_violation: Option<usize>,
+}
+
+fn expected(events: &[Value]) -> Expected {
+    let count = |keep: &dyn Fn(&Value) -> bool| events.iter().filter(|e| keep(e)).count();
+    let kind = most_common(events, "msg");
+    let node = most_common(events, "node");
+    let next = |ev: &str, after: usize| (after + 1..events.len()).find(|&k| events[k]["ev"] == ev);
+    let next_view = next("view_entered", 0);
+    let next_reject = next("reject", next_view.unwrap_or(0));
+    let next_violation = next("violation", next_reject.or(next_view).unwrap_or(0));
+    Expected {
+        total: events.len(),
+        without_kind: count(&|e| e["msg"] != kind.as_str()),
+        without_node: count(&|e| e["node"] != node.as_str()),
+        next_view,
+        next_reject,
+        next_violation,
+        kind,
+        node,
+    }
+}
+
+/// The most frequent string value of `field` among the events (the first by name on a tie).
+fn most_common(events: &[Value], field: &str) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for value in events.iter().filter_map(|e| e[field].as_str()) {
+        *counts.entry(value).or_default() += 1;
+    }
+    let most = counts.values().copied().max().unwrap_or(0);
+    counts
+        .into_iter()
+        .find(|&(_, c)| c == most)
+        .map(|(v, _)| v.to_string())
+        .unwrap_or_else(|| panic!("no event has a {field}"))
+}
+
+/// The harness page: loads `trace.html` in an iframe, drives it, writes a JSON report into
+/// `<pre id="results">`.
+fn harness(kind: &str, node: &str) -> String {
+    format!(
+        r##"<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+<pre id="results">pending</pre>
+<iframe id="page" src="trace.html" style="width:1400px;height:900px"></iframe>
+<script>
+"use strict";
+const out = {{ errors: [] }};
+const frame = document.getElementById("page");
+frame.addEventListener("load", () => {{
+  try {{
+    const w = frame.contentWindow, d = w.document;
+    w.addEventListener("error", (e) => out.errors.push("error: " + e.message));
+    w.console.error = (...a) => out.errors.push("console.error: " + a.join(" "));
+    w.console.warn = (...a) => out.errors.push("console.warn: " + a.join(" "));
+    const shown = () => Number(d.getElementById("shown-count").dataset.shown);
+    const details = d.getElementById("details");
+    out.ready = d.body.dataset.ready === "true";
+    out.initial = shown();
+    out.count_text = d.getElementById("shown-count").textContent;
+    out.trial_text = d.querySelector(".trial-box").textContent;
+    out.list_rows = d.querySelectorAll("#list-rows .row").length;
+    const kindBox = d.querySelector('input[data-filter="msg"][value="{kind}"]');
+    kindBox.click();
+    out.kind_checked = kindBox.checked;
+    out.without_kind = shown();
+    kindBox.click();
+    out.restored = shown();
+    const nodeBox = d.querySelector('input[data-filter="node"][value="{node}"]');
+    nodeBox.click();
+    out.without_node = shown();
+    nodeBox.click();
+    const row = d.querySelector('#list-rows .row[data-i="0"]');
+    row.children[3].click();
+    out.clicked_i = details.dataset.i;
+    out.clicked_fields = [...details.querySelectorAll("tr")].map((tr) => tr.children[0].textContent);
+    out.row_selected = d.querySelector('#list-rows .row[data-i="0"]').classList.contains("selected");
+    const selectedEv = () => [...details.querySelectorAll("tr")].filter((tr) => tr.children[0].textContent === "ev").map((tr) => tr.children[1].textContent)[0];
+    d.getElementById("next-view").click();
+    out.view_i = details.dataset.i;
+    out.view_ev = selectedEv();
+    d.getElementById("next-reject").click();
+    out.reject_i = details.dataset.i;
+    out.reject_ev = selectedEv();
+    d.getElementById("next-violation").click();
+    out.violation_i = details.dataset.i;
+    d.getElementById("fit").click();
+    out.window_fit = d.getElementById("window-label").textContent;
+    d.getElementById("zoom-in").click();
+    out.window_zoomed = d.getElementById("window-label").textContent;
+  }} catch (e) {{
+    out.errors.push("harness: " + e);
+  }}
+  document.getElementById("results").textContent = "RESULTS " + JSON.stringify(out) + " END";
+}});
+</script></body></html>
+"##
+    )
+}
+
+/// `text` with the entities `--dump-dom` writes in text nodes decoded.
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
+}
+
+/// Opens `dir/harness.html` (next to `dir/trace.html`) in headless chromium; returns the
+/// harness's report and chromium's `CONSOLE` log lines.
+fn run_harness(dir: &Path, kind: &str, node: &str) -> (Value, Vec<String>) {
+    std::fs::write(dir.join("harness.html"), harness(kind, node)).expect("write the harness");
+    let url = format!("file://{}", dir.join("harness.html").display());
+    let profile = dir.join("chromium-profile");
+    let run = run_binary(
+        Path::new(CHROMIUM),
+        CHROMIUM,
+        [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=10000",
+            "--window-size=1500,1000",
+            "--enable-logging=stderr",
+            "--v=0",
+            &format!("--user-data-dir={}", profile.display()),
+            "--dump-dom",
+            &url,
+        ],
+    );
+    assert_eq!(run.code(), Some(0), "chromium failed:\n{}", run.show());
+    let start = run
+        .stdout
+        .find("RESULTS ")
+        .unwrap_or_else(|| panic!("the harness wrote no results:\n{}", run.show()))
+        + "RESULTS ".len();
+    let len = run.stdout[start..].find(" END").expect("the results' end");
+    let report: Value = serde_json::from_str(&unescape(&run.stdout[start..start + len]))
+        .unwrap_or_else(|e| panic!("the results are not JSON ({e}):\n{}", run.stdout));
+    let console = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains(":CONSOLE"))
+        .map(str::to_string)
+        .collect();
+    (report, console)
+}
+
+/// Drives `dir/trace.html`, checks everything the module header lists, returns what the
+/// harness saw.
+fn check_page(dir: &Path) -> Value {
+    let page = std::fs::read_to_string(dir.join("trace.html")).expect("trace.html is written");
+    let events = embedded_events(&page);
+    let want = expected(&events);
+    assert!(want.total > 0, "the trace has events");
+    assert!(
+        want.without_kind < want.total && want.without_node < want.total,
+        "the trace has {} and {} events, so the filters are tested",
+        want.kind,
+        want.node
+    );
+    let (got, console) = run_harness(dir, &want.kind, &want.node);
+    let number = |key: &str| got[key].as_u64().map(|n| n as usize);
+    assert_eq!(
+        got["errors"],
+        Value::Array(vec![]),
+        "errors in the page: {got}"
+    );
+    assert!(console.is_empty(), "console output: {console:#?}");
+    assert_eq!(
+        got["ready"], true,
+        "the page did not finish building: {got}"
+    );
+    assert_eq!(number("initial"), Some(want.total), "{got}");
+    assert_eq!(
+        got["count_text"],
+        format!("{} of {} events", want.total, want.total)
+    );
+    assert!(
+        number("list_rows").is_some_and(|n| n > 0 && n < 60),
+        "the list is virtualised: {got}"
+    );
+    assert_eq!(got["kind_checked"], false);
+    assert_eq!(
+        number("without_kind"),
+        Some(want.without_kind),
+        "unticking {}: {got}",
+        want.kind
+    );
+    assert_eq!(number("restored"), Some(want.total), "{got}");
+    assert_eq!(
+        number("without_node"),
+        Some(want.without_node),
+        "unticking {}: {got}",
+        want.node
+    );
+    assert_eq!(got["clicked_i"], "0", "clicking row 0 shows event 0: {got}");
+    let mut fields: Vec<&str> = got["clicked_fields"]
+        .as_array()
+        .expect("the fields shown")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let keys: Vec<&str> = events[0]
+        .as_object()
+        .expect("an event is an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    fields.sort_unstable(); // serde_json's map is sorted by key; the page keeps JSON order
+    assert_eq!(fields, keys, "the details show event 0's fields");
+    assert_eq!(got["row_selected"], true);
+    // Each jump selects the next event of its kind, or keeps the selection when there is none.
+    let view = want.next_view.unwrap_or(0);
+    assert_eq!(got["view_i"], view.to_string(), "next view change: {got}");
+    if want.next_view.is_some() {
+        assert_eq!(got["view_ev"], "view_entered");
+    }
+    let reject = want.next_reject.unwrap_or(view);
+    assert_eq!(got["reject_i"], reject.to_string(), "next rejection: {got}");
+    if want.next_reject.is_some() {
+        assert_eq!(got["reject_ev"], "reject");
+    }
+    let violation = want.next_violation.unwrap_or(reject);
+    assert_eq!(
+        got["violation_i"],
+        violation.to_string(),
+        "next violation: {got}"
+    );
+    assert_ne!(
+        got["window_fit"], got["window_zoomed"],
+        "zooming changes the window: {got}"
+    );
+    got
+}
+
+#[test]
+fn the_trace_page_works_in_headless_chromium() {
+    if !chromium_present() {
+        return;
+    }
+    let scratch = Scratch::new("trace-viewer");
+    let out = scratch.path("trace");
+    let run = pbft_sim(["trace", SCENARIO, "--out", &out.display().to_string()]);
+    assert_eq!(run.code(), Some(0), "{}", run.show());
+    let jsonl = std::fs::read_to_string(out.join("trace.jsonl")).expect("trace.jsonl is written");
+    let page = std::fs::read_to_string(out.join("trace.html")).expect("trace.html is written");
+    let events = embedded_events(&page);
+    assert_eq!(
+        events.len() + 1,
+        jsonl.lines().count(),
+        "the page holds every event of trace.jsonl"
+    );
+    assert!(
+        events.iter().any(|e| e["ev"] == "view_entered"),
+        "the trace has a view change, so the jump is tested"
+    );
+    let seed = header_seed(&jsonl);
+    let shown = check_page(&out);
+    let trial_box = shown["trial_text"].as_str().unwrap_or_default();
+    assert!(
+        trial_box.contains(&format!("seed {seed}")),
+        "the trial box shows the seed {seed} exactly: {trial_box:?}"
+    );
+}
+
+/// The trial's seed as the trace's header line gives it (exact: a JSON integer of up to 20
+/// digits).
+fn header_seed(jsonl: &str) -> String {
+    let header = jsonl.lines().next().expect("a header line");
+    let at = header.find(r#""seed":"#).expect("the header has the seed") + r#""seed":"#.len();
+    header[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect()
+}
