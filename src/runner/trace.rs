@@ -398,17 +398,32 @@ pub(crate) fn trace(
     let collected = std::mem::take(&mut *shared.lock().unwrap_or_else(PoisonError::into_inner));
     if let Some(trial_info) = &collected.trial {
         let kept = collected.kept.len() as u64;
+        let note = (collected.written > kept).then(|| {
+            format!(
+                "the first {kept} of the {} events written only",
+                collected.written
+            )
+        });
+        let chart = report::SpacetimeChart {
+            trial: trial_info,
+            events: &collected.kept,
+            title: format!(
+                "{} · point {point} · trial {trial} · n = {}, f = {}",
+                plan.scenario.name, trial_info.n, trial_info.f
+            ),
+            note: note.clone(),
+        };
+        report::draw_spacetime(
+            &chart,
+            &out.join("spacetime.svg"),
+            &out.join("spacetime.png"),
+        )?;
         let page = report::TracePage {
             trial: trial_info,
             events: &collected.kept,
             title: format!("{} · point {point} · trial {trial}", plan.scenario.name),
             row: &row_pairs(&out.join("trial.csv"))?,
-            note: (collected.written > kept).then(|| {
-                format!(
-                    "the first {kept} of the {} events written only",
-                    collected.written
-                )
-            }),
+            note,
         };
         report::write_trace_html(&page, &out.join("trace.html"))?;
     }
