@@ -496,3 +496,30 @@ fn a_fault_that_never_fired_shows_as_zero() {
         );
     }
 }
+
+/// docs/trace.md names every event kind and every rejection reason, so the schema's
+/// documentation cannot fall behind the code.
+#[test]
+fn the_schema_document_names_every_event_kind_and_reason() {
+    let doc = std::fs::read_to_string("docs/trace.md").unwrap_or_default();
+    for kind in EVENT_KINDS {
+        assert!(
+            doc.contains(&format!("`{kind}`")),
+            "docs/trace.md does not name `{kind}`"
+        );
+    }
+    for reason in pbft_sim::protocol::Rejection::ALL {
+        let name = reason.name();
+        assert!(
+            doc.contains(&format!("`{name}`")),
+            "docs/trace.md does not name `{name}`"
+        );
+    }
+    for class in pbft_sim::protocol::RejectionClass::ALL {
+        let column = format!("rejected_{}", class.name());
+        assert!(
+            doc.contains(&column) || doc.contains(&format!("`{}`", class.name())),
+            "{column}"
+        );
+    }
+}
