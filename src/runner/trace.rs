@@ -398,12 +398,14 @@ pub(crate) fn trace(
     let collected = std::mem::take(&mut *shared.lock().unwrap_or_else(PoisonError::into_inner));
     if let Some(trial_info) = &collected.trial {
         let kept = collected.kept.len() as u64;
-        let note = (collected.written > kept).then(|| {
-            format!(
+        let mut notes: Vec<String> = filter_notes(options);
+        if collected.written > kept {
+            notes.push(format!(
                 "the first {kept} of the {} events written only",
                 collected.written
-            )
-        });
+            ));
+        }
+        let note = (!notes.is_empty()).then(|| notes.join("; "));
         let chart = report::SpacetimeChart {
             trial: trial_info,
             events: &collected.kept,
@@ -449,6 +451,24 @@ fn row_pairs(path: &Path) -> Result<Vec<(String, String)>, ReportError> {
         .zip(row.iter().flatten())
         .map(|(column, value)| (column.to_string(), value.to_string()))
         .collect())
+}
+
+/// What the window and filters of `options` keep, in words, for the chart and the viewer.
+fn filter_notes(options: &TraceOptions) -> Vec<String> {
+    let mut notes = Vec::new();
+    match (options.from_ms, options.until_ms) {
+        (Some(from), Some(until)) => notes.push(format!("events from {from} ms until {until} ms")),
+        (Some(from), None) => notes.push(format!("events from {from} ms")),
+        (None, Some(until)) => notes.push(format!("events until {until} ms")),
+        (None, None) => {}
+    }
+    if !options.only.is_empty() {
+        notes.push(format!("only {}", options.only.join(", ")));
+    }
+    if !options.nodes.is_empty() {
+        notes.push(format!("nodes {}", options.nodes.join(", ")));
+    }
+    notes
 }
 
 /// `run --trace-failures N`: traces the first `count` trials of `result` (in (point, trial)

@@ -537,11 +537,11 @@ fn draw_legend<DB: DrawingBackend>(
     if picture.arrows.iter().any(|a| a.irregular) {
         samples.push((Sample::Irregular, "duplicated / reordered copy".to_string()));
     }
-    if picture
+    let crashed_arrows = picture
         .arrows
         .iter()
-        .any(|a| a.fate == Fate::RecipientCrashed)
-    {
+        .any(|a| a.fate == Fate::RecipientCrashed);
+    if crashed_arrows {
         samples.push((
             Sample::RecipientCrashed,
             "arrived at crashed replica".into(),
@@ -557,9 +557,11 @@ fn draw_legend<DB: DrawingBackend>(
         }
     }
     let marks: BTreeSet<MarkKind> = picture.marks.iter().map(|m| m.kind).collect();
+    // A crash arrival drawn as an arrow and one drawn as a mark alone share one legend entry.
     samples.extend(
         marks
             .into_iter()
+            .filter(|k| !(crashed_arrows && *k == MarkKind::LostToCrash))
             .map(|k| (Sample::Mark(k), k.legend().into())),
     );
     let shades: BTreeSet<&'static str> = picture.shades.iter().map(|s| s.kind).collect();
