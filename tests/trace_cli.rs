@@ -335,7 +335,7 @@ fn the_window_and_filters_keep_only_what_they_say() {
 #[test]
 fn bad_trace_arguments_are_one_line_errors() {
     let scratch = Scratch::new("trace-bad");
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 8] = [
         (
             &["--point", "10"],
             "--point 10: the scenario has points 0..=9",
@@ -350,7 +350,15 @@ fn bad_trace_arguments_are_one_line_errors() {
             "--nodes \"r10\": not a node of this trial",
         ),
         (&["--nodes", "x"], "--nodes \"x\""),
-        (&["--from", "50", "--until", "10"], "--from 50 --until 10"),
+        (
+            &["--from", "50", "--until", "10"],
+            "--from 50 --until 10: --from must be before",
+        ),
+        (&["--from", "-5"], "--from -5: must be 0 or later"),
+        (
+            &["--only", "pre_prepare"],
+            "did you mean one of pre_prepared, pre-prepare?",
+        ),
     ];
     for (i, (args, message)) in cases.iter().enumerate() {
         let out = scratch.path(&format!("out{i}"));
@@ -522,4 +530,27 @@ fn the_schema_document_names_every_event_kind_and_reason() {
             "{column}"
         );
     }
+}
+
+/// `pbft-sim trace ... | head -1`: stdout closed early is not a panic; the files are whole.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let scratch = Scratch::new("trace-pipe");
+    let out = scratch.path("t");
+    let mut child = std::process::Command::new(common::BIN)
+        .args(["trace", "scenarios/seed.ron", "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn: {e}"));
+    // Close the reading end before the child writes its summary.
+    drop(child.stdout.take());
+    let output = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("wait: {e}"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(out.join("trial.csv").exists() && out.join("trace.jsonl").exists());
 }

@@ -114,13 +114,13 @@ pub(super) struct TraceArgs {
     #[arg(long)]
     pub(super) out: Option<PathBuf>,
     /// Only events at or after this virtual time (ms); the trial still runs whole.
-    #[arg(long, value_name = "MS")]
+    #[arg(long, value_name = "MS", allow_negative_numbers = true)]
     pub(super) from: Option<f64>,
     /// Only events before this virtual time (ms).
-    #[arg(long, value_name = "MS")]
+    #[arg(long, value_name = "MS", allow_negative_numbers = true)]
     pub(super) until: Option<f64>,
-    /// Only these event kinds (deliver, reject, view_entered, ...) or message kinds
-    /// (pre-prepare, commit, ...), comma-separated.
+    /// Only events of any of these event kinds (deliver, reject, view_entered, ...) or message
+    /// kinds (pre-prepare, commit, ...), comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "KIND,...")]
     pub(super) only: Vec<String>,
     /// Only events at or concerning these nodes (r0, c1, or a replica id), comma-separated.

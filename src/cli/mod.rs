@@ -32,6 +32,21 @@
 //!
 //! Files: `args.rs` the verbs and options (clap), `verbs.rs` what each verb does.
 
+/// `print!` to stdout, but a closed pipe (`pbft-sim check ... | head -1`) ends the output
+/// quietly instead of panicking: what is left to print is dropped, the verb goes on.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// `println!` as [`out!`] does it.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod args;
 mod progress;
 mod verbs;
@@ -46,6 +61,13 @@ use self::args::{Cli, Command};
 use crate::report;
 use crate::runner::trace::TraceError;
 use crate::runner::SessionError;
+
+/// Writes to stdout, ignoring a closed pipe or a full disk: the files a verb writes are its
+/// results, stdout only a summary of them.
+fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_fmt(args);
+}
 
 /// The name the simulator's own binary goes by.
 const OWN_NAME: &str = "pbft-sim";

@@ -39,7 +39,7 @@ pub(super) fn check(paths: &[PathBuf]) -> Result<(), Failure> {
 }
 
 fn print_plan(plan: &Plan) {
-    println!(
+    outln!(
         "{}: {} — {} points x {} trials = {} trials",
         plan.file,
         plan.scenario.name,
@@ -48,7 +48,7 @@ fn print_plan(plan: &Plan) {
         plan.total_trials()
     );
     for point in &plan.points {
-        println!(
+        outln!(
             "  point {:>3}: {}",
             point.index,
             describe_point(&plan.axes, &point.values)
@@ -97,7 +97,7 @@ fn print_traced(plan: &Plan, traced: &Traced) {
     let r = &traced.record;
     let o = &r.outcome;
     let at = describe_point(&plan.axes, &plan.points[r.point].values);
-    println!(
+    outln!(
         "{}: point {}{}, trial {} (seed {}): {} events, {} written",
         plan.scenario.name,
         r.point,
@@ -111,7 +111,7 @@ fn print_traced(plan: &Plan, traced: &Traced) {
         traced.events,
         traced.written
     );
-    println!(
+    outln!(
         "  {}, {}; {} of {} requests completed; {} view changes, final view {}{}",
         if o.success { "success" } else { "no success" },
         if o.safety_ok { "safe" } else { "UNSAFE" },
@@ -124,7 +124,14 @@ fn print_traced(plan: &Plan, traced: &Traced) {
             None => String::new(),
         }
     );
-    println!("trace in {}", traced.out.display());
+    if traced.written == 0 {
+        outln!(
+            "  note: no event passed the window and filters (the trial's events end at {} ms); \
+             the chart and the viewer are empty",
+            o.time_ms
+        );
+    }
+    outln!("trace in {}", traced.out.display());
 }
 
 /// `run`: one scenario's sweep into its output folder.
@@ -154,27 +161,27 @@ pub(super) fn run(path: &Path, args: RunArgs) -> Result<(), Failure> {
 
     let note = session::describe(&report, &out);
     if !note.is_empty() {
-        println!("{note}");
+        outln!("{note}");
     }
     if let Some(table) = session::table(&report) {
-        print!("{table}");
+        out!("{table}");
     }
     match &report.finished {
         Finished::Run { result, .. } | Finished::Shard { result, .. } => {
-            println!("{}", report::throughput_line(result));
+            outln!("{}", report::throughput_line(result));
         }
         Finished::AlreadyComplete { .. } => {}
     }
     if args.stats {
-        println!("{}", report.stats.line(runner::peak_rss_bytes()));
+        outln!("{}", report.stats.line(runner::peak_rss_bytes()));
     }
     if let Some(count) = args.trace_failures {
         match &report.finished {
             Finished::Run { result, .. } | Finished::Shard { result, .. } => {
                 let traced = tracing::trace_failures(&plan, result, count, &out)?;
                 match traced.len() {
-                    0 => println!("no unsuccessful or unsafe trial to trace"),
-                    k => println!(
+                    0 => outln!("no unsuccessful or unsafe trial to trace"),
+                    k => outln!(
                         "traced {k} unsuccessful or unsafe trial{} in {}",
                         if k == 1 { "" } else { "s" },
                         out.join("traces").display()
@@ -182,15 +189,15 @@ pub(super) fn run(path: &Path, args: RunArgs) -> Result<(), Failure> {
                 }
             }
             Finished::AlreadyComplete { .. } => {
-                println!(
+                outln!(
                     "--trace-failures: the run was already complete; nothing run, nothing traced"
                 )
             }
         }
     }
     match &report.finished {
-        Finished::Shard { .. } => println!("shard in {}", out.display()),
-        _ => println!("results in {}", out.display()),
+        Finished::Shard { .. } => outln!("shard in {}", out.display()),
+        _ => outln!("results in {}", out.display()),
     }
     Ok(())
 }
@@ -200,10 +207,10 @@ pub(super) fn merge(shards: &[PathBuf], out: Option<PathBuf>) -> Result<(), Fail
     let merged = runner::load_shards(shards)?;
     let out = out.unwrap_or_else(|| Path::new("results").join(&merged.plan.scenario.name));
     let done = runner::write_merged(&out, &merged)?;
-    println!("merged {} shards", done.shards);
-    print!("{}", report::summary_table(&done.result, &done.summaries));
-    println!("{}", report::throughput_line(&done.result));
-    println!("results in {}", out.display());
+    outln!("merged {} shards", done.shards);
+    out!("{}", report::summary_table(&done.result, &done.summaries));
+    outln!("{}", report::throughput_line(&done.result));
+    outln!("results in {}", out.display());
     Ok(())
 }
 
@@ -232,8 +239,8 @@ pub(super) fn suite(
     };
     let done = runner::run_suite(&loaded, &options, &mut progress::Bars::new(!quiet))
         .map_err(anyhow::Error::from)?;
-    print!("{}", report::index_table(&done.rows));
-    println!("{}", done.totals_line());
+    out!("{}", report::index_table(&done.rows));
+    outln!("{}", done.totals_line());
     if done.invalid.is_empty() {
         Ok(())
     } else {

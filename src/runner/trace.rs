@@ -67,8 +67,11 @@ pub(crate) enum TraceError {
         last: usize,
     },
     /// `--only` names no kind.
-    #[error("--only {0:?}: not an event or message kind; event kinds: {events}; message kinds: {messages}", events = EVENT_KINDS.join(", "), messages = MESSAGE_KINDS.join(", "))]
-    Kind(String),
+    #[error("--only {given:?}: not an event or message kind{}; event kinds: {events}; message kinds: {messages}", suggestion(.given), events = EVENT_KINDS.join(", "), messages = MESSAGE_KINDS.join(", "))]
+    Kind {
+        /// As given.
+        given: String,
+    },
     /// `--nodes` names no node.
     #[error("--nodes {given:?}: not a node of this trial (replicas r0..r{last_replica} or 0..{last_replica}, clients c0..c{last_client})")]
     Node {
@@ -80,15 +83,8 @@ pub(crate) enum TraceError {
         last_client: u32,
     },
     /// `--from` not before `--until`, or negative.
-    #[error(
-        "--from {from} --until {until}: the window must start at 0 or later and before it ends"
-    )]
-    Window {
-        /// Start, ms.
-        from: f64,
-        /// End, ms.
-        until: f64,
-    },
+    #[error("{0}")]
+    Window(String),
     /// The trial could not run.
     #[error("the trial could not run: {0}")]
     Sim(#[from] SimError),
@@ -104,9 +100,9 @@ impl TraceError {
             self,
             TraceError::Point { .. }
                 | TraceError::Trial { .. }
-                | TraceError::Kind(_)
+                | TraceError::Kind { .. }
                 | TraceError::Node { .. }
-                | TraceError::Window { .. }
+                | TraceError::Window(_)
         )
     }
 }
@@ -160,14 +156,23 @@ impl Filter {
 fn filter(options: &TraceOptions, n: u32, clients: u32) -> Result<Filter, TraceError> {
     let from = options.from_ms.unwrap_or(0.0);
     let until = options.until_ms.unwrap_or(f64::INFINITY);
-    if !(from >= 0.0 && from < until) {
-        return Err(TraceError::Window { from, until });
+    if !(from >= 0.0) {
+        return Err(TraceError::Window(format!(
+            "--from {from}: must be 0 or later (virtual ms since the trial began)"
+        )));
+    }
+    if !(from < until) {
+        return Err(TraceError::Window(format!(
+            "--from {from} --until {until}: --from must be before --until"
+        )));
     }
     let mut kinds = BTreeSet::new();
     for kind in &options.only {
         let kind = kind.trim();
         if !EVENT_KINDS.contains(&kind) && !MESSAGE_KINDS.contains(&kind) {
-            return Err(TraceError::Kind(kind.to_string()));
+            return Err(TraceError::Kind {
+                given: kind.to_string(),
+            });
         }
         kinds.insert(kind.to_string());
     }
@@ -203,6 +208,32 @@ fn filter(options: &TraceOptions, n: u32, clients: u32) -> Result<Filter, TraceE
         kinds,
         nodes,
     })
+}
+
+/// ", did you mean `x` (or `y`)?" for a kind given with the wrong case or separators
+/// (`pre_prepare`, `Reject`, `preprepare`), or nothing.
+fn suggestion(given: &str) -> String {
+    let squash = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase()
+    };
+    let wanted = squash(given);
+    let close: Vec<&str> = EVENT_KINDS
+        .iter()
+        .chain(MESSAGE_KINDS.iter())
+        .copied()
+        .filter(|kind| {
+            let k = squash(kind);
+            !wanted.is_empty() && (k == wanted || k.starts_with(&wanted) || wanted.starts_with(&k))
+        })
+        .collect();
+    match close.as_slice() {
+        [] => String::new(),
+        [one] => format!(", did you mean {one}?"),
+        several => format!(", did you mean one of {}?", several.join(", ")),
+    }
 }
 
 /// The first line of `trace.jsonl`.
