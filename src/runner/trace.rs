@@ -156,12 +156,12 @@ impl Filter {
 fn filter(options: &TraceOptions, n: u32, clients: u32) -> Result<Filter, TraceError> {
     let from = options.from_ms.unwrap_or(0.0);
     let until = options.until_ms.unwrap_or(f64::INFINITY);
-    if !(from >= 0.0) {
+    if from.is_nan() || from < 0.0 {
         return Err(TraceError::Window(format!(
             "--from {from}: must be 0 or later (virtual ms since the trial began)"
         )));
     }
-    if !(from < until) {
+    if until.is_nan() || from >= until {
         return Err(TraceError::Window(format!(
             "--from {from} --until {until}: --from must be before --until"
         )));
