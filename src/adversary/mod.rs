@@ -55,7 +55,7 @@ pub use timing::{SlowPrimary, ViewChangeStorm};
 
 use crate::net::SimRng;
 use crate::protocol::{
-    Action, Input, Message, NodeId, Observation, Replica, ReplicaId, Timer, TimerKind,
+    Action, Input, Message, NodeId, Observation, Rejection, Replica, ReplicaId, Timer, TimerKind,
 };
 use tampering::Changes;
 
@@ -357,6 +357,13 @@ impl ReplicaNode {
     /// (`Replica::set_explaining`): on for a trace, off otherwise.
     pub fn set_explaining(&mut self, explaining: bool) {
         self.replica.set_explaining(explaining);
+    }
+
+    /// The rejection the wrapped replica set aside for the last input, taken out
+    /// (`Replica::take_rejection`; only while not explaining). A behaviour cannot reach it:
+    /// it is read from the honest replica itself, through the node.
+    pub fn take_rejection(&mut self) -> Option<Rejection> {
+        self.replica.take_rejection()
     }
 
     /// Tests only: the wrapped replica, to set its test-only switches.

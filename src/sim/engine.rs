@@ -99,8 +99,8 @@ impl<N: Nodes> Engine<N> {
         }
         let replicas = self.nodes.replicas();
         for c in 0..self.nodes.clients() {
-            let actions = self.nodes.step(NodeId::Client(c), Input::Start).await?;
-            self.apply(replicas + c, actions);
+            let handled = self.nodes.step(NodeId::Client(c), Input::Start).await?;
+            self.apply(replicas + c, handled.actions);
         }
         let mut ended_at = 0;
         while !self.observer.all_done() {
@@ -150,12 +150,16 @@ impl<N: Nodes> Engine<N> {
             }
             self.agenda.set_now(event.time);
             last = Some(event.time);
-            let (down, actions) = epoch.take_actions(index);
+            let (down, handled) = epoch.take_actions(index);
             self.observer.event_applied(&event, down);
+            if let Some(reason) = handled.as_ref().and_then(|h| h.rejection) {
+                let node = node_of(event.target, self.nodes.replicas());
+                self.observer.rejected(node, reason);
+            }
             if let Some(tracer) = self.observer.tracer() {
                 let arrival = epoch.take_arrival(index).unwrap_or(Arrival::Other);
-                let stale = actions.as_ref().is_some_and(|actions| {
-                    actions.iter().any(|a| {
+                let stale = handled.as_ref().is_some_and(|handled| {
+                    handled.actions.iter().any(|a| {
                         matches!(
                             a,
                             Action::Observe(Observation::Rejected(Rejection::StaleTimer))
@@ -166,8 +170,8 @@ impl<N: Nodes> Engine<N> {
                 tracer.arrival(event.time, target, arrival, down, stale);
                 self.current = Some(arrival);
             }
-            if let Some(actions) = actions {
-                self.apply(event.target, actions);
+            if let Some(handled) = handled {
+                self.apply(event.target, handled.actions);
             }
             self.current = None;
             if self.observer.all_done() {

@@ -13,7 +13,7 @@ use super::tracer::{Arrival, Tracer};
 use crate::net::{Fate, LossCause};
 use crate::oracle::Oracle;
 use crate::protocol::message::{ClientId, NodeId, ReplicaId, Timestamp};
-use crate::protocol::{Change, Observation, RejectionClass};
+use crate::protocol::{Change, Observation, Rejection};
 
 /// One trial's oracle, metrics and counters.
 pub(super) struct Observer {
@@ -141,6 +141,17 @@ impl Observer {
         }
     }
 
+    /// Node `node` refused the input of the event being applied, for `reason`, and set the
+    /// rejection aside rather than report it (no trace is written): counted if `node` is an
+    /// honest replica, as the observation would be.
+    pub(super) fn rejected(&mut self, node: NodeId, reason: Rejection) {
+        if let NodeId::Replica(r) = node {
+            if self.honest.get(r as usize).copied().unwrap_or(false) {
+                self.effects.count_rejection(reason);
+            }
+        }
+    }
+
     /// Counts a rejection by an honest replica, or what a behaviour changed.
     fn count(&mut self, node: NodeId, observation: &Observation) {
         let e = &mut self.effects;
@@ -148,14 +159,7 @@ impl Observer {
             (NodeId::Replica(r), Observation::Rejected(reason))
                 if self.honest.get(r as usize).copied().unwrap_or(false) =>
             {
-                match reason.class() {
-                    RejectionClass::Auth => e.rejected_auth += 1,
-                    RejectionClass::View => e.rejected_view += 1,
-                    RejectionClass::Watermarks => e.rejected_watermarks += 1,
-                    RejectionClass::Conflict => e.rejected_conflict += 1,
-                    RejectionClass::Invalid => e.rejected_invalid += 1,
-                    RejectionClass::Stale => e.rejected_stale += 1,
-                }
+                e.count_rejection(*reason)
             }
             (NodeId::Replica(r), Observation::Tampered(tampering))
                 if !self.honest.get(r as usize).copied().unwrap_or(true) =>
