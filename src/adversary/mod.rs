@@ -58,6 +58,7 @@ use crate::protocol::{
     Action, Input, Message, NodeId, Observation, Rejection, Replica, ReplicaId, Timer, TimerKind,
 };
 use tampering::Changes;
+pub use tampering::Departures;
 
 /// What a behaviour may look at and use when it acts.
 pub struct Context<'a> {
@@ -353,10 +354,20 @@ impl ReplicaNode {
         }
     }
 
-    /// Whether the (wrapped) replica reports its protocol steps and cancelled timers
-    /// (`Replica::set_explaining`): on for a trace, off otherwise.
+    /// Whether the (wrapped) replica reports its protocol steps, cancelled timers and
+    /// rejections (`Replica::set_explaining`), and the wrapper what the behaviour changed
+    /// (`Observation::Tampered`): on for a trace; off otherwise, and then both are set aside
+    /// for the simulator to count (`take_rejection`, `take_departures`).
     pub fn set_explaining(&mut self, explaining: bool) {
         self.replica.set_explaining(explaining);
+        self.changes.explaining = explaining;
+    }
+
+    /// What the behaviour changed while the last input was handled, counted by kind and taken
+    /// out (only while not explaining; none for an honest replica). Only the wrapper counts
+    /// them: a behaviour cannot reach the count.
+    pub fn take_departures(&mut self) -> Departures {
+        std::mem::take(&mut self.changes.departures)
     }
 
     /// The rejection the wrapped replica set aside for the last input, taken out
@@ -636,6 +647,102 @@ mod tests {
                 .all(|a| matches!(a, Action::Observe(Observation::Tampered(_)))),
             "reported after the node's actions"
         );
+    }
+
+    /// Hides status timeouts, delays every copy to replica 1 and drops every copy to
+    /// replica 3 after the hooks (`after_input`), and forges a report; for the comparison of
+    /// counted and reported changes.
+    struct Mixed;
+
+    impl Behaviour for Mixed {
+        fn name(&self) -> &str {
+            "Mixed"
+        }
+
+        fn on_input(&mut self, input: Input, _: &mut Context<'_>) -> Option<Input> {
+            match input {
+                Input::Timeout(Timer {
+                    kind: TimerKind::Status,
+                    ..
+                }) => None,
+                other => Some(other),
+            }
+        }
+
+        fn on_send(&mut self, copy: Outgoing, _: &mut Context<'_>, out: &mut Vec<Action>) {
+            let delay = copy.to == NodeId::Replica(1);
+            let action = copy.into_action();
+            out.push(match delay {
+                true => Action::Delayed {
+                    after_ns: 3,
+                    action: Box::new(action),
+                },
+                false => action,
+            });
+        }
+
+        fn after_input(&mut self, _: &mut Context<'_>, out: &mut Vec<Action>) {
+            out.retain(|a| {
+                !matches!(
+                    a,
+                    Action::Send {
+                        to: NodeId::Replica(3),
+                        ..
+                    }
+                )
+            });
+            out.push(Action::Observe(Observation::Tampered(Tampering {
+                change: Change::Added,
+                to: None,
+                message: "forged",
+            })));
+        }
+    }
+
+    #[test]
+    fn not_explaining_the_changes_are_counted_as_they_would_be_reported() {
+        let inputs = || {
+            vec![
+                from(NodeId::Client(0), Message::Request(request(0, 1))),
+                from(NodeId::Client(0), Message::Request(request(0, 2))),
+                Input::Timeout(Timer {
+                    kind: TimerKind::Status,
+                    generation: 1,
+                }),
+                from(NodeId::Replica(2), Message::FetchState { seq: 0 }),
+            ]
+        };
+        let behaviours: [fn() -> Box<dyn Behaviour>; 4] = [
+            || Box::new(Meddler),
+            || Box::new(Mixed),
+            || Box::new(Silent),
+            || Box::new(Honest),
+        ];
+        for make in behaviours {
+            let mut told = ReplicaNode::byzantine(replica(0, 5), make(), rng());
+            let mut quiet = ReplicaNode::byzantine(replica(0, 5), make(), rng());
+            quiet.set_explaining(false);
+            let name = make().name().to_string();
+            let mut reported = Departures::default();
+            let mut counted = Departures::default();
+            for (told_input, quiet_input) in inputs().into_iter().zip(inputs()) {
+                let out = told.handle(told_input);
+                for (change, _, _) in tampered(&out) {
+                    reported.add(change, 1);
+                }
+                assert!(told.take_departures().is_empty(), "{name}: explaining");
+                let quiet_out = quiet.handle(quiet_input);
+                assert_eq!(tampered(&quiet_out), [], "{name}: none reported");
+                let departures = quiet.take_departures();
+                for (change, times) in departures.by_change() {
+                    counted.add(change, times);
+                }
+                assert!(quiet.take_departures().is_empty(), "{name}: taken once");
+            }
+            assert_eq!(counted, reported, "{name}");
+            let expect_some = name != "Honest";
+            assert_eq!(!counted.is_empty(), expect_some, "{name}: {counted:?}");
+        }
     }
 
     #[test]

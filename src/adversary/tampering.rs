@@ -23,6 +23,10 @@
 //! A behaviour cannot forge these reports or the replica's rejections: the wrapper sets the
 //! honest replica's `Rejected` aside before the hooks and strips any `Tampered` or `Rejected`
 //! a hook pushes (`finish`). None of this runs for an honest replica.
+//!
+//! When no trace is written (not explaining), the changes are only counted, by kind
+//! ([`Departures`], which the simulator takes from the node after each input and counts when
+//! it applies the input's event), instead of reported as actions one by one.
 
 use crate::protocol::{Action, Change, Input, Message, NodeId, Observation, Rejection, Tampering};
 
@@ -54,13 +58,58 @@ fn sent(action: &Action) -> Option<Sent<'_>> {
 /// Whether a send meant (first) and a send pushed (second) are matched in one pass of `diff`.
 type Matches = fn(&Sent<'_>, &Sent<'_>) -> bool;
 
+/// How many changes of each kind a behaviour made while its replica handled one input, when
+/// they are counted rather than reported (no trace is written).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Departures {
+    /// By `Change`, in its declaration order.
+    counts: [u32; 6],
+}
+
+impl Departures {
+    /// Counts `times` changes of kind `change`.
+    pub(super) fn add(&mut self, change: Change, times: u32) {
+        let slot = &mut self.counts[change as usize];
+        *slot = slot.saturating_add(times);
+    }
+
+    /// The number of changes of kind `change`.
+    pub fn count(&self, change: Change) -> u32 {
+        self.counts[change as usize]
+    }
+
+    /// Whether there were none.
+    pub fn is_empty(&self) -> bool {
+        self.counts.iter().all(|&c| c == 0)
+    }
+
+    /// Every kind with its count, in `Change` order.
+    pub fn by_change(&self) -> impl Iterator<Item = (Change, u32)> + '_ {
+        CHANGES.iter().map(|&change| (change, self.count(change)))
+    }
+}
+
+/// Every `Change`, in declaration order (the index of `Departures::counts`).
+const CHANGES: [Change; 6] = [
+    Change::Dropped,
+    Change::Changed,
+    Change::Delayed,
+    Change::Added,
+    Change::HidInput,
+    Change::ChangedInput,
+];
+
 /// The changes found while one input goes through a behaviour's hooks, and the honest
 /// replica's rejections set aside meanwhile. One per wrapped replica, reused from input to
 /// input (`finish` empties it), so that a behaviour that changes nothing costs no allocation.
 pub(super) struct Changes {
     me: u32,
     n: u32,
+    /// Report each change as a `Tampered` action (a trace is written), or only count them.
+    pub(super) explaining: bool,
     found: Vec<Tampering>,
+    /// The changes counted (not explaining), until the simulator takes them.
+    pub(super) departures: Departures,
     rejected: Vec<Rejection>,
     /// What `out` sent before `after_input` ran: (recipient, message, held back).
     before_after_input: Vec<(Option<NodeId>, Message, bool)>,
@@ -72,7 +121,9 @@ impl Changes {
         Changes {
             me,
             n,
+            explaining: true,
             found: Vec::new(),
+            departures: Departures::default(),
             rejected: Vec::new(),
             before_after_input: Vec::new(),
         }
@@ -85,6 +136,9 @@ impl Changes {
             Some(passed) if !same_input(original, passed) => Change::ChangedInput,
             Some(_) => return,
         };
+        if !self.explaining {
+            return self.departures.add(change, 1);
+        }
         self.found.push(Tampering {
             change,
             to: None,
@@ -99,12 +153,20 @@ impl Changes {
 
     /// `on_send` was given the copy of `message` for `to` and pushed `pushed`.
     pub(super) fn copy(&mut self, to: NodeId, message: &Message, pushed: &[Action]) {
-        // The usual case first, without allocating: the copy sent as it was.
-        if let [single] = pushed {
-            if sent(single).is_some_and(|s| s.to == Some(to) && !s.delayed && s.message == message)
-            {
+        // The usual cases first, without allocating, as `diff` would match them: the copy sent
+        // as it was, held back, replaced, or not sent at all.
+        let mut sends = pushed.iter().filter_map(sent);
+        match (sends.next(), sends.next()) {
+            (None, _) => return self.record(Change::Dropped, Some(to), message),
+            (Some(s), None) if s.to == Some(to) => {
+                if s.message != message {
+                    self.record(Change::Changed, Some(to), message);
+                } else if s.delayed {
+                    self.record(Change::Delayed, Some(to), message);
+                }
                 return;
             }
+            _ => {}
         }
         let before = [Sent {
             to: Some(to),
@@ -216,6 +278,14 @@ impl Changes {
 
     /// Records `change` of `message` to `to`, once per recipient for a broadcast.
     fn record(&mut self, change: Change, to: Option<NodeId>, message: &Message) {
+        if !self.explaining {
+            let times = if to.is_some() {
+                1
+            } else {
+                self.n.saturating_sub(1)
+            };
+            return self.departures.add(change, times);
+        }
         let message = message.kind();
         match to {
             Some(to) => self.found.push(Tampering {

@@ -12,7 +12,7 @@ use actix::Addr;
 
 use super::actors::{ClientActor, ReplicaActor, StepInbox};
 use super::SimError;
-use crate::adversary::ReplicaNode;
+use crate::adversary::{Departures, ReplicaNode};
 use crate::protocol::message::NodeId;
 use crate::protocol::{Action, Client, Input, Rejection};
 
@@ -34,23 +34,27 @@ pub(super) fn index_of(node: NodeId, replicas: u32) -> u32 {
     }
 }
 
-/// What a node did with one input: its actions, and the rejection an honest replica set
-/// aside instead of reporting it as an action (`Replica::take_rejection`: no trace is written),
-/// which the engine counts when it applies the input's event.
+/// What a node did with one input: its actions, and what a replica set aside instead of
+/// reporting it as an action when no trace is written: its rejection
+/// (`Replica::take_rejection`) and what its behaviour changed (`ReplicaNode::take_departures`).
+/// The engine counts them when it applies the input's event.
 #[derive(Debug, Default)]
 pub(super) struct Handled {
     /// The input's actions.
     pub actions: Vec<Action>,
     /// The rejection set aside, if the input was refused.
     pub rejection: Option<Rejection>,
+    /// What the replica's behaviour changed, counted by kind.
+    pub departures: Departures,
 }
 
 impl Handled {
-    /// What `node` did with its last input: `actions` and the rejection it set aside.
+    /// What `node` did with its last input: `actions` and what it set aside.
     pub(super) fn by_replica(node: &mut ReplicaNode, actions: Vec<Action>) -> Handled {
         Handled {
             actions,
             rejection: node.take_rejection(),
+            departures: node.take_departures(),
         }
     }
 
@@ -59,6 +63,7 @@ impl Handled {
         Handled {
             actions,
             rejection: None,
+            departures: Departures::default(),
         }
     }
 }

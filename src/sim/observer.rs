@@ -10,10 +10,11 @@ use super::metrics::Metrics;
 use super::outcome::{FaultEffects, TrialOutcome};
 use super::seeds::splitmix64;
 use super::tracer::{Arrival, Tracer};
+use crate::adversary::Departures;
 use crate::net::{Fate, LossCause};
 use crate::oracle::Oracle;
 use crate::protocol::message::{ClientId, NodeId, ReplicaId, Timestamp};
-use crate::protocol::{Change, Observation, Rejection};
+use crate::protocol::{Observation, Rejection};
 
 /// One trial's oracle, metrics and counters.
 pub(super) struct Observer {
@@ -152,6 +153,19 @@ impl Observer {
         }
     }
 
+    /// The behaviour of replica `node` made `departures` while its replica handled the input
+    /// of the event being applied, counted rather than reported (no trace is written): counted
+    /// as the `Tampered` observations would be.
+    pub(super) fn departed(&mut self, node: NodeId, departures: &Departures) {
+        if let NodeId::Replica(r) = node {
+            if !self.honest.get(r as usize).copied().unwrap_or(true) {
+                for (change, times) in departures.by_change() {
+                    self.effects.count_change(change, u64::from(times));
+                }
+            }
+        }
+    }
+
     /// Counts a rejection by an honest replica, or what a behaviour changed.
     fn count(&mut self, node: NodeId, observation: &Observation) {
         let e = &mut self.effects;
@@ -164,14 +178,7 @@ impl Observer {
             (NodeId::Replica(r), Observation::Tampered(tampering))
                 if !self.honest.get(r as usize).copied().unwrap_or(true) =>
             {
-                match tampering.change {
-                    Change::Dropped => e.behaviour_dropped += 1,
-                    Change::Changed | Change::Delayed | Change::ChangedInput => {
-                        e.behaviour_changed += 1
-                    }
-                    Change::Added => e.behaviour_added += 1,
-                    Change::HidInput => e.behaviour_hid += 1,
-                }
+                e.count_change(tampering.change, 1)
             }
             _ => {}
         }

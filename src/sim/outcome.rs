@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{Rejection, RejectionClass};
+use crate::protocol::{Change, Rejection, RejectionClass};
 
 /// The result of one trial.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -92,6 +92,18 @@ pub struct FaultEffects {
 }
 
 impl FaultEffects {
+    /// Counts `times` changes of kind `change` a byzantine behaviour made.
+    pub(crate) fn count_change(&mut self, change: Change, times: u64) {
+        match change {
+            Change::Dropped => self.behaviour_dropped += times,
+            Change::Changed | Change::Delayed | Change::ChangedInput => {
+                self.behaviour_changed += times
+            }
+            Change::Added => self.behaviour_added += times,
+            Change::HidInput => self.behaviour_hid += times,
+        }
+    }
+
     /// Counts one input an honest replica refused for `reason`, in its class's column.
     pub(crate) fn count_rejection(&mut self, reason: Rejection) {
         match reason.class() {
