@@ -58,7 +58,6 @@ use crate::protocol::{
     Action, Input, Message, NodeId, Observation, Rejection, Replica, ReplicaId, Timer, TimerKind,
 };
 use tampering::Changes;
-pub use tampering::Departures;
 
 /// What a behaviour may look at and use when it acts.
 pub struct Context<'a> {
@@ -355,19 +354,13 @@ impl ReplicaNode {
     }
 
     /// Whether the (wrapped) replica reports its protocol steps, cancelled timers and
-    /// rejections (`Replica::set_explaining`), and the wrapper what the behaviour changed
-    /// (`Observation::Tampered`): on for a trace; off otherwise, and then both are set aside
-    /// for the simulator to count (`take_rejection`, `take_departures`).
+    /// rejections (`Replica::set_explaining`), and the wrapper each change the behaviour made
+    /// (`Observation::Tampered`): on for a trace. Off otherwise: the replica sets its
+    /// rejection aside (`take_rejection`), and the wrapper reports the changes of each input
+    /// counted by kind (`Observation::Departed`).
     pub fn set_explaining(&mut self, explaining: bool) {
         self.replica.set_explaining(explaining);
         self.changes.explaining = explaining;
-    }
-
-    /// What the behaviour changed while the last input was handled, counted by kind and taken
-    /// out (only while not explaining; none for an honest replica). Only the wrapper counts
-    /// them: a behaviour cannot reach the count.
-    pub fn take_departures(&mut self) -> Departures {
-        std::mem::take(&mut self.changes.departures)
     }
 
     /// The rejection the wrapped replica set aside for the last input, taken out
@@ -495,7 +488,7 @@ pub(crate) mod testing;
 mod tests {
     use super::testing::*;
     use super::*;
-    use crate::protocol::{Change, Rejection, Tampering};
+    use crate::protocol::{Change, Departures, Rejection, Tampering};
 
     /// Every hook at its honest default.
     struct Honest;
@@ -608,6 +601,16 @@ mod tests {
             .collect()
     }
 
+    fn departed(actions: &[Action]) -> Vec<Departures> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Observe(Observation::Departed(d)) => Some(*d),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn rejections(actions: &[Action]) -> Vec<Rejection> {
         actions
             .iter()
@@ -696,6 +699,9 @@ mod tests {
                 to: None,
                 message: "forged",
             })));
+            let mut forged = Departures::default();
+            forged.add(Change::Dropped, 1000);
+            out.push(Action::Observe(Observation::Departed(forged)));
         }
     }
 
@@ -730,14 +736,17 @@ mod tests {
                 for (change, _, _) in tampered(&out) {
                     reported.add(change, 1);
                 }
-                assert!(told.take_departures().is_empty(), "{name}: explaining");
+                assert_eq!(departed(&out), [], "{name}: explaining, none counted");
                 let quiet_out = quiet.handle(quiet_input);
                 assert_eq!(tampered(&quiet_out), [], "{name}: none reported");
-                let departures = quiet.take_departures();
-                for (change, times) in departures.by_change() {
+                let counts = departed(&quiet_out);
+                assert!(
+                    counts.len() <= 1,
+                    "{name}: one count per input: {quiet_out:?}"
+                );
+                for (change, times) in counts.iter().flat_map(|d| d.by_change()) {
                     counted.add(change, times);
                 }
-                assert!(quiet.take_departures().is_empty(), "{name}: taken once");
             }
             assert_eq!(counted, reported, "{name}");
             let expect_some = name != "Honest";

@@ -24,11 +24,13 @@
 //! honest replica's `Rejected` aside before the hooks and strips any `Tampered` or `Rejected`
 //! a hook pushes (`finish`). None of this runs for an honest replica.
 //!
-//! When no trace is written (not explaining), the changes are only counted, by kind
-//! ([`Departures`], which the simulator takes from the node after each input and counts when
-//! it applies the input's event), instead of reported as actions one by one.
+//! When no trace is written (not explaining), the changes are only counted, by kind, and
+//! reported as one `Observation::Departed` after the input's actions instead of one
+//! `Tampered` each.
 
-use crate::protocol::{Action, Change, Input, Message, NodeId, Observation, Rejection, Tampering};
+use crate::protocol::{
+    Action, Change, Departures, Input, Message, NodeId, Observation, Rejection, Tampering,
+};
 
 /// A send as compared: recipient (`None`: every replica but the sender), message, held back.
 struct Sent<'a> {
@@ -58,47 +60,6 @@ fn sent(action: &Action) -> Option<Sent<'_>> {
 /// Whether a send meant (first) and a send pushed (second) are matched in one pass of `diff`.
 type Matches = fn(&Sent<'_>, &Sent<'_>) -> bool;
 
-/// How many changes of each kind a behaviour made while its replica handled one input, when
-/// they are counted rather than reported (no trace is written).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Departures {
-    /// By `Change`, in its declaration order.
-    counts: [u32; 6],
-}
-
-impl Departures {
-    /// Counts `times` changes of kind `change`.
-    pub(super) fn add(&mut self, change: Change, times: u32) {
-        let slot = &mut self.counts[change as usize];
-        *slot = slot.saturating_add(times);
-    }
-
-    /// The number of changes of kind `change`.
-    pub fn count(&self, change: Change) -> u32 {
-        self.counts[change as usize]
-    }
-
-    /// Whether there were none.
-    pub fn is_empty(&self) -> bool {
-        self.counts.iter().all(|&c| c == 0)
-    }
-
-    /// Every kind with its count, in `Change` order.
-    pub fn by_change(&self) -> impl Iterator<Item = (Change, u32)> + '_ {
-        CHANGES.iter().map(|&change| (change, self.count(change)))
-    }
-}
-
-/// Every `Change`, in declaration order (the index of `Departures::counts`).
-const CHANGES: [Change; 6] = [
-    Change::Dropped,
-    Change::Changed,
-    Change::Delayed,
-    Change::Added,
-    Change::HidInput,
-    Change::ChangedInput,
-];
-
 /// The changes found while one input goes through a behaviour's hooks, and the honest
 /// replica's rejections set aside meanwhile. One per wrapped replica, reused from input to
 /// input (`finish` empties it), so that a behaviour that changes nothing costs no allocation.
@@ -108,8 +69,8 @@ pub(super) struct Changes {
     /// Report each change as a `Tampered` action (a trace is written), or only count them.
     pub(super) explaining: bool,
     found: Vec<Tampering>,
-    /// The changes counted (not explaining), until the simulator takes them.
-    pub(super) departures: Departures,
+    /// The changes counted (not explaining).
+    departures: Departures,
     rejected: Vec<Rejection>,
     /// What `out` sent before `after_input` ran: (recipient, message, held back).
     before_after_input: Vec<(Option<NodeId>, Message, bool)>,
@@ -222,8 +183,8 @@ impl Changes {
     }
 
     /// Strips what a hook forged of the simulator's diagnostics from `out`, then appends the
-    /// honest replica's rejections and the changes found, in that order (and empties itself
-    /// for the next input).
+    /// honest replica's rejections and the changes found (each, or counted in one `Departed`
+    /// when not explaining), in that order (and empties itself for the next input).
     pub(super) fn finish(&mut self, out: &mut Vec<Action>) {
         out.retain(|action| !is_diagnostic(action));
         out.extend(
@@ -236,6 +197,10 @@ impl Changes {
                 .drain(..)
                 .map(|t| Action::Observe(Observation::Tampered(t))),
         );
+        if !self.departures.is_empty() {
+            let counted = std::mem::take(&mut self.departures);
+            out.push(Action::Observe(Observation::Departed(counted)));
+        }
     }
 
     /// Matches `before` with `after` as the module header says, and records what differs.
@@ -309,7 +274,9 @@ impl Changes {
 /// Whether `action` reports what only the simulator may report (held back or not).
 fn is_diagnostic(action: &Action) -> bool {
     match action {
-        Action::Observe(Observation::Tampered(_) | Observation::Rejected(_)) => true,
+        Action::Observe(
+            Observation::Tampered(_) | Observation::Departed(_) | Observation::Rejected(_),
+        ) => true,
         Action::Delayed { action, .. } => is_diagnostic(action),
         _ => false,
     }

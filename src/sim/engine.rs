@@ -152,14 +152,9 @@ impl<N: Nodes> Engine<N> {
             last = Some(event.time);
             let (down, handled) = epoch.take_actions(index);
             self.observer.event_applied(&event, down);
-            if let Some(handled) = &handled {
+            if let Some(reason) = handled.as_ref().and_then(|h| h.rejection) {
                 let node = node_of(event.target, self.nodes.replicas());
-                if let Some(reason) = handled.rejection {
-                    self.observer.rejected(node, reason);
-                }
-                if !handled.departures.is_empty() {
-                    self.observer.departed(node, &handled.departures);
-                }
+                self.observer.rejected(node, reason);
             }
             if let Some(tracer) = self.observer.tracer() {
                 let arrival = epoch.take_arrival(index).unwrap_or(Arrival::Other);

@@ -12,7 +12,7 @@ use actix::Addr;
 
 use super::actors::{ClientActor, ReplicaActor, StepInbox};
 use super::SimError;
-use crate::adversary::{Departures, ReplicaNode};
+use crate::adversary::ReplicaNode;
 use crate::protocol::message::NodeId;
 use crate::protocol::{Action, Client, Input, Rejection};
 
@@ -34,18 +34,15 @@ pub(super) fn index_of(node: NodeId, replicas: u32) -> u32 {
     }
 }
 
-/// What a node did with one input: its actions, and what a replica set aside instead of
-/// reporting it as an action when no trace is written: its rejection
-/// (`Replica::take_rejection`) and what its behaviour changed (`ReplicaNode::take_departures`).
-/// The engine counts them when it applies the input's event.
+/// What a node did with one input: its actions, and the rejection a replica set aside instead
+/// of reporting it as an action when no trace is written (`Replica::take_rejection`), which
+/// the engine counts when it applies the input's event.
 #[derive(Debug, Default)]
 pub(super) struct Handled {
     /// The input's actions.
     pub actions: Vec<Action>,
     /// The rejection set aside, if the input was refused.
     pub rejection: Option<Rejection>,
-    /// What the replica's behaviour changed, counted by kind.
-    pub departures: Departures,
 }
 
 impl Handled {
@@ -54,7 +51,6 @@ impl Handled {
         Handled {
             actions,
             rejection: node.take_rejection(),
-            departures: node.take_departures(),
         }
     }
 
@@ -63,7 +59,6 @@ impl Handled {
         Handled {
             actions,
             rejection: None,
-            departures: Departures::default(),
         }
     }
 }

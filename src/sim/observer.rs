@@ -10,7 +10,6 @@ use super::metrics::Metrics;
 use super::outcome::{FaultEffects, TrialOutcome};
 use super::seeds::splitmix64;
 use super::tracer::{Arrival, Tracer};
-use crate::adversary::Departures;
 use crate::net::{Fate, LossCause};
 use crate::oracle::Oracle;
 use crate::protocol::message::{ClientId, NodeId, ReplicaId, Timestamp};
@@ -153,19 +152,6 @@ impl Observer {
         }
     }
 
-    /// The behaviour of replica `node` made `departures` while its replica handled the input
-    /// of the event being applied, counted rather than reported (no trace is written): counted
-    /// as the `Tampered` observations would be.
-    pub(super) fn departed(&mut self, node: NodeId, departures: &Departures) {
-        if let NodeId::Replica(r) = node {
-            if !self.honest.get(r as usize).copied().unwrap_or(true) {
-                for (change, times) in departures.by_change() {
-                    self.effects.count_change(change, u64::from(times));
-                }
-            }
-        }
-    }
-
     /// Counts a rejection by an honest replica, or what a behaviour changed.
     fn count(&mut self, node: NodeId, observation: &Observation) {
         let e = &mut self.effects;
@@ -179,6 +165,13 @@ impl Observer {
                 if !self.honest.get(r as usize).copied().unwrap_or(true) =>
             {
                 e.count_change(tampering.change, 1)
+            }
+            (NodeId::Replica(r), Observation::Departed(departures))
+                if !self.honest.get(r as usize).copied().unwrap_or(true) =>
+            {
+                for (change, times) in departures.by_change() {
+                    e.count_change(change, u64::from(times));
+                }
             }
             _ => {}
         }
@@ -242,7 +235,8 @@ impl Observer {
                 | Observation::Retransmitted { .. }
                 | Observation::TimerCancelled { .. }
                 | Observation::Rejected(_)
-                | Observation::Tampered(_),
+                | Observation::Tampered(_)
+                | Observation::Departed(_),
             ) => {}
         }
     }
