@@ -194,13 +194,13 @@ impl<N: Nodes> Engine<N> {
             match action {
                 Action::Send { to, message } => {
                     let summary = self.summary(&message);
-                    self.transmit(source, index_of(to, replicas), message, summary);
+                    self.transmit(source, index_of(to, replicas), message, summary.as_ref());
                 }
                 Action::Broadcast(message) => {
                     let summary = self.summary(&message);
                     for r in 0..replicas {
                         if r != source {
-                            self.transmit(source, r, message.clone(), summary);
+                            self.transmit(source, r, message.clone(), summary.as_ref());
                         }
                     }
                 }
@@ -236,7 +236,7 @@ impl<N: Nodes> Engine<N> {
         source: u32,
         target: u32,
         message: Message,
-        summary: Option<MessageSummary>,
+        summary: Option<&MessageSummary>,
     ) {
         let replicas = self.nodes.replicas();
         let from = node_of(source, replicas);
@@ -257,7 +257,7 @@ impl<N: Nodes> Engine<N> {
             .message_sent(drawn.fate, copies.len(), drawn.slowdown);
         if let (Some(tracer), Some(summary)) = (self.observer.tracer(), summary) {
             let to = node_of(target, replicas);
-            tracer.sent(now, from, to, summary, copies, drawn.fate, drawn.slowdown);
+            tracer.sent(now, from, to, *summary, copies, drawn.fate, drawn.slowdown);
         }
         let mut message = Some(message);
         for (i, delay) in copies.iter().enumerate() {

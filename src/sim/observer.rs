@@ -72,6 +72,9 @@ impl Observer {
     /// number of copies that arrive, the `Slow` factor on its link.
     pub(super) fn message_sent(&mut self, fate: Fate, copies: usize, slowdown: f64) {
         self.messages += 1;
+        if fate.lost.is_none() && copies == 1 && fate.reordered_ns == 0 && slowdown == 1.0 {
+            return; // the usual case: nothing happened to it
+        }
         let e = &mut self.effects;
         match fate.lost {
             Some(LossCause::Drop) => e.dropped_loss += 1,
@@ -116,7 +119,24 @@ impl Observer {
     /// Node `node` reported `observation` at virtual time `now`, while handling `input` (known
     /// only while tracing). Claims a node of its kind cannot make (a replica accepting a reply,
     /// a client committing) are ignored.
+    #[inline]
     pub(super) fn observe(
+        &mut self,
+        node: NodeId,
+        observation: Observation,
+        now: u64,
+        input: Option<Arrival>,
+    ) {
+        if self.tracer.is_none() {
+            return self.apply(node, observation, now);
+        }
+        self.observe_traced(node, observation, now, input);
+    }
+
+    /// `observe` while a trace is written: the observation is traced first, and the oracle's
+    /// new violations after it.
+    #[inline(never)]
+    fn observe_traced(
         &mut self,
         node: NodeId,
         observation: Observation,
@@ -132,7 +152,6 @@ impl Observer {
                 | Observation::StateTransferred { .. }
                 | Observation::Accepted { .. }
         );
-        self.count(node, &observation);
         self.apply(node, observation, now);
         if checked {
             if let Some(tracer) = self.tracer.as_mut() {
@@ -177,7 +196,7 @@ impl Observer {
         }
     }
 
-    /// Feeds an observation to the oracle and the metrics.
+    /// Feeds an observation to the oracle and the metrics, or to the fault counters.
     fn apply(&mut self, node: NodeId, observation: Observation, now: u64) {
         let at_ms = now as f64 / 1e6;
         match (node, observation) {
@@ -226,17 +245,20 @@ impl Observer {
             | (NodeId::Client(_), Observation::Executed { .. })
             | (NodeId::Client(_), Observation::StateTransferred { .. })
             | (NodeId::Client(_), Observation::ViewEntered { .. }) => {}
-            // The trace and the fault counters read these (`engine.rs`).
+            (
+                _,
+                counted @ (Observation::Rejected(_)
+                | Observation::Tampered(_)
+                | Observation::Departed(_)),
+            ) => self.count(node, &counted),
+            // Only the trace reads these.
             (
                 _,
                 Observation::PrePrepared { .. }
                 | Observation::Prepared { .. }
                 | Observation::CheckpointStable { .. }
                 | Observation::Retransmitted { .. }
-                | Observation::TimerCancelled { .. }
-                | Observation::Rejected(_)
-                | Observation::Tampered(_)
-                | Observation::Departed(_),
+                | Observation::TimerCancelled { .. },
             ) => {}
         }
     }
