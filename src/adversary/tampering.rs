@@ -186,17 +186,23 @@ impl Changes {
     /// honest replica's rejections and the changes found (each, or counted in one `Departed`
     /// when not explaining), in that order (and empties itself for the next input).
     pub(super) fn finish(&mut self, out: &mut Vec<Action>) {
-        out.retain(|action| !is_diagnostic(action));
-        out.extend(
-            self.rejected
-                .drain(..)
-                .map(|reason| Action::Observe(Observation::Rejected(reason))),
-        );
-        out.extend(
-            self.found
-                .drain(..)
-                .map(|t| Action::Observe(Observation::Tampered(t))),
-        );
+        if out.iter().any(is_diagnostic) {
+            out.retain(|action| !is_diagnostic(action));
+        }
+        if !self.rejected.is_empty() {
+            out.extend(
+                self.rejected
+                    .drain(..)
+                    .map(|reason| Action::Observe(Observation::Rejected(reason))),
+            );
+        }
+        if !self.found.is_empty() {
+            out.extend(
+                self.found
+                    .drain(..)
+                    .map(|t| Action::Observe(Observation::Tampered(t))),
+            );
+        }
         if !self.departures.is_empty() {
             let counted = std::mem::take(&mut self.departures);
             out.push(Action::Observe(Observation::Departed(counted)));
