@@ -685,6 +685,72 @@ fn each_refused_input_says_why_once() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Not explaining (no trace written), a replica sets each row's rejection aside instead of
+/// returning it: no `Rejected` action, the same reason from `take_rejection` (once: it is
+/// taken out), and otherwise the same actions as when explaining, but for the facts only a
+/// trace reads.
+#[test]
+fn not_explaining_the_rejection_is_set_aside_not_returned() {
+    let trace_only = |a: &Action| {
+        matches!(
+            a,
+            Action::Observe(
+                Observation::Rejected(_)
+                    | Observation::PrePrepared { .. }
+                    | Observation::Prepared { .. }
+                    | Observation::CheckpointStable { .. }
+                    | Observation::TimerCancelled { .. }
+            )
+        )
+    };
+    let mut failures = Vec::new();
+    for ((what, mut explaining, input, want), (_, mut quiet, quiet_input, _)) in
+        rows().into_iter().zip(rows())
+    {
+        quiet.set_explaining(false);
+        let told = explaining.handle(input);
+        let out = quiet.handle(quiet_input);
+        let kept: Vec<String> = told
+            .iter()
+            .filter(|a| !trace_only(a))
+            .map(|a| format!("{a:?}"))
+            .collect();
+        let quiet_actions: Vec<String> = out.iter().map(|a| format!("{a:?}")).collect();
+        let aside = quiet.take_rejection();
+        if !rejections(&out).is_empty() || aside != Some(want) || quiet.take_rejection().is_some() {
+            failures.push(format!(
+                "{what}: want {want:?} aside once, got {aside:?}, {out:?}"
+            ));
+        }
+        if kept != quiet_actions {
+            failures.push(format!(
+                "{what}: other actions differ: {kept:?} vs {quiet_actions:?}"
+            ));
+        }
+        if explaining.take_rejection().is_some() {
+            failures.push(format!(
+                "{what}: explaining, the rejection was set aside too"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// An input taken leaves nothing aside.
+#[test]
+fn not_explaining_an_accepted_input_sets_nothing_aside() {
+    let mut r = replica(1);
+    r.set_explaining(false);
+    let b = batch(1);
+    let out = r.handle(from(0, primary_pp(1, &b)));
+    assert!(
+        out.iter()
+            .any(|a| matches!(a, Action::Broadcast(Message::Prepare(_)))),
+        "the backup prepares: {out:?}"
+    );
+    assert_eq!(r.take_rejection(), None);
+}
+
 /// The table covers every reason a replica gives, and no reason is left untested but those a
 /// client gives (`client.rs`'s tests) and `BufferFull` (below).
 #[test]

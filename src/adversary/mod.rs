@@ -55,7 +55,7 @@ pub use timing::{SlowPrimary, ViewChangeStorm};
 
 use crate::net::SimRng;
 use crate::protocol::{
-    Action, Input, Message, NodeId, Observation, Replica, ReplicaId, Timer, TimerKind,
+    Action, Input, Message, NodeId, Observation, Rejection, Replica, ReplicaId, Timer, TimerKind,
 };
 use tampering::Changes;
 
@@ -353,10 +353,21 @@ impl ReplicaNode {
         }
     }
 
-    /// Whether the (wrapped) replica reports its protocol steps and cancelled timers
-    /// (`Replica::set_explaining`): on for a trace, off otherwise.
+    /// Whether the (wrapped) replica reports its protocol steps, cancelled timers and
+    /// rejections (`Replica::set_explaining`), and the wrapper each change the behaviour made
+    /// (`Observation::Tampered`): on for a trace. Off otherwise: the replica sets its
+    /// rejection aside (`take_rejection`), and the wrapper reports the changes of each input
+    /// counted by kind (`Observation::Departed`).
     pub fn set_explaining(&mut self, explaining: bool) {
         self.replica.set_explaining(explaining);
+        self.changes.explaining = explaining;
+    }
+
+    /// The rejection the wrapped replica set aside for the last input, taken out
+    /// (`Replica::take_rejection`; only while not explaining). A behaviour cannot reach it:
+    /// it is read from the honest replica itself, through the node.
+    pub fn take_rejection(&mut self) -> Option<Rejection> {
+        self.replica.take_rejection()
     }
 
     /// Tests only: the wrapped replica, to set its test-only switches.
@@ -477,7 +488,7 @@ pub(crate) mod testing;
 mod tests {
     use super::testing::*;
     use super::*;
-    use crate::protocol::{Change, Rejection, Tampering};
+    use crate::protocol::{Change, Departures, Rejection, Tampering};
 
     /// Every hook at its honest default.
     struct Honest;
@@ -590,6 +601,16 @@ mod tests {
             .collect()
     }
 
+    fn departed(actions: &[Action]) -> Vec<Departures> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Observe(Observation::Departed(d)) => Some(*d),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn rejections(actions: &[Action]) -> Vec<Rejection> {
         actions
             .iter()
@@ -629,6 +650,108 @@ mod tests {
                 .all(|a| matches!(a, Action::Observe(Observation::Tampered(_)))),
             "reported after the node's actions"
         );
+    }
+
+    /// Hides status timeouts, delays every copy to replica 1 and drops every copy to
+    /// replica 3 after the hooks (`after_input`), and forges a report; for the comparison of
+    /// counted and reported changes.
+    struct Mixed;
+
+    impl Behaviour for Mixed {
+        fn name(&self) -> &str {
+            "Mixed"
+        }
+
+        fn on_input(&mut self, input: Input, _: &mut Context<'_>) -> Option<Input> {
+            match input {
+                Input::Timeout(Timer {
+                    kind: TimerKind::Status,
+                    ..
+                }) => None,
+                other => Some(other),
+            }
+        }
+
+        fn on_send(&mut self, copy: Outgoing, _: &mut Context<'_>, out: &mut Vec<Action>) {
+            let delay = copy.to == NodeId::Replica(1);
+            let action = copy.into_action();
+            out.push(match delay {
+                true => Action::Delayed {
+                    after_ns: 3,
+                    action: Box::new(action),
+                },
+                false => action,
+            });
+        }
+
+        fn after_input(&mut self, _: &mut Context<'_>, out: &mut Vec<Action>) {
+            out.retain(|a| {
+                !matches!(
+                    a,
+                    Action::Send {
+                        to: NodeId::Replica(3),
+                        ..
+                    }
+                )
+            });
+            out.push(Action::Observe(Observation::Tampered(Tampering {
+                change: Change::Added,
+                to: None,
+                message: "forged",
+            })));
+            let mut forged = Departures::default();
+            forged.add(Change::Dropped, 1000);
+            out.push(Action::Observe(Observation::Departed(forged)));
+        }
+    }
+
+    #[test]
+    fn not_explaining_the_changes_are_counted_as_they_would_be_reported() {
+        let inputs = || {
+            vec![
+                from(NodeId::Client(0), Message::Request(request(0, 1))),
+                from(NodeId::Client(0), Message::Request(request(0, 2))),
+                Input::Timeout(Timer {
+                    kind: TimerKind::Status,
+                    generation: 1,
+                }),
+                from(NodeId::Replica(2), Message::FetchState { seq: 0 }),
+            ]
+        };
+        let behaviours: [fn() -> Box<dyn Behaviour>; 4] = [
+            || Box::new(Meddler),
+            || Box::new(Mixed),
+            || Box::new(Silent),
+            || Box::new(Honest),
+        ];
+        for make in behaviours {
+            let mut told = ReplicaNode::byzantine(replica(0, 5), make(), rng());
+            let mut quiet = ReplicaNode::byzantine(replica(0, 5), make(), rng());
+            quiet.set_explaining(false);
+            let name = make().name().to_string();
+            let mut reported = Departures::default();
+            let mut counted = Departures::default();
+            for (told_input, quiet_input) in inputs().into_iter().zip(inputs()) {
+                let out = told.handle(told_input);
+                for (change, _, _) in tampered(&out) {
+                    reported.add(change, 1);
+                }
+                assert_eq!(departed(&out), [], "{name}: explaining, none counted");
+                let quiet_out = quiet.handle(quiet_input);
+                assert_eq!(tampered(&quiet_out), [], "{name}: none reported");
+                let counts = departed(&quiet_out);
+                assert!(
+                    counts.len() <= 1,
+                    "{name}: one count per input: {quiet_out:?}"
+                );
+                for (change, times) in counts.iter().flat_map(|d| d.by_change()) {
+                    counted.add(change, times);
+                }
+            }
+            assert_eq!(counted, reported, "{name}");
+            let expect_some = name != "Honest";
+            assert_eq!(!counted.is_empty(), expect_some, "{name}: {counted:?}");
+        }
     }
 
     #[test]

@@ -23,8 +23,14 @@
 //! A behaviour cannot forge these reports or the replica's rejections: the wrapper sets the
 //! honest replica's `Rejected` aside before the hooks and strips any `Tampered` or `Rejected`
 //! a hook pushes (`finish`). None of this runs for an honest replica.
+//!
+//! When no trace is written (not explaining), the changes are only counted, by kind, and
+//! reported as one `Observation::Departed` after the input's actions instead of one
+//! `Tampered` each.
 
-use crate::protocol::{Action, Change, Input, Message, NodeId, Observation, Rejection, Tampering};
+use crate::protocol::{
+    Action, Change, Departures, Input, Message, NodeId, Observation, Rejection, Tampering,
+};
 
 /// A send as compared: recipient (`None`: every replica but the sender), message, held back.
 struct Sent<'a> {
@@ -60,7 +66,11 @@ type Matches = fn(&Sent<'_>, &Sent<'_>) -> bool;
 pub(super) struct Changes {
     me: u32,
     n: u32,
+    /// Report each change as a `Tampered` action (a trace is written), or only count them.
+    pub(super) explaining: bool,
     found: Vec<Tampering>,
+    /// The changes counted (not explaining).
+    departures: Departures,
     rejected: Vec<Rejection>,
     /// What `out` sent before `after_input` ran: (recipient, message, held back).
     before_after_input: Vec<(Option<NodeId>, Message, bool)>,
@@ -72,7 +82,9 @@ impl Changes {
         Changes {
             me,
             n,
+            explaining: true,
             found: Vec::new(),
+            departures: Departures::default(),
             rejected: Vec::new(),
             before_after_input: Vec::new(),
         }
@@ -85,6 +97,9 @@ impl Changes {
             Some(passed) if !same_input(original, passed) => Change::ChangedInput,
             Some(_) => return,
         };
+        if !self.explaining {
+            return self.departures.add(change, 1);
+        }
         self.found.push(Tampering {
             change,
             to: None,
@@ -99,12 +114,20 @@ impl Changes {
 
     /// `on_send` was given the copy of `message` for `to` and pushed `pushed`.
     pub(super) fn copy(&mut self, to: NodeId, message: &Message, pushed: &[Action]) {
-        // The usual case first, without allocating: the copy sent as it was.
-        if let [single] = pushed {
-            if sent(single).is_some_and(|s| s.to == Some(to) && !s.delayed && s.message == message)
-            {
+        // The usual cases first, without allocating, as `diff` would match them: the copy sent
+        // as it was, held back, replaced, or not sent at all.
+        let mut sends = pushed.iter().filter_map(sent);
+        match (sends.next(), sends.next()) {
+            (None, _) => return self.record(Change::Dropped, Some(to), message),
+            (Some(s), None) if s.to == Some(to) => {
+                if s.message != message {
+                    self.record(Change::Changed, Some(to), message);
+                } else if s.delayed {
+                    self.record(Change::Delayed, Some(to), message);
+                }
                 return;
             }
+            _ => {}
         }
         let before = [Sent {
             to: Some(to),
@@ -160,20 +183,30 @@ impl Changes {
     }
 
     /// Strips what a hook forged of the simulator's diagnostics from `out`, then appends the
-    /// honest replica's rejections and the changes found, in that order (and empties itself
-    /// for the next input).
+    /// honest replica's rejections and the changes found (each, or counted in one `Departed`
+    /// when not explaining), in that order (and empties itself for the next input).
     pub(super) fn finish(&mut self, out: &mut Vec<Action>) {
-        out.retain(|action| !is_diagnostic(action));
-        out.extend(
-            self.rejected
-                .drain(..)
-                .map(|reason| Action::Observe(Observation::Rejected(reason))),
-        );
-        out.extend(
-            self.found
-                .drain(..)
-                .map(|t| Action::Observe(Observation::Tampered(t))),
-        );
+        if out.iter().any(is_diagnostic) {
+            out.retain(|action| !is_diagnostic(action));
+        }
+        if !self.rejected.is_empty() {
+            out.extend(
+                self.rejected
+                    .drain(..)
+                    .map(|reason| Action::Observe(Observation::Rejected(reason))),
+            );
+        }
+        if !self.found.is_empty() {
+            out.extend(
+                self.found
+                    .drain(..)
+                    .map(|t| Action::Observe(Observation::Tampered(t))),
+            );
+        }
+        if !self.departures.is_empty() {
+            let counted = std::mem::take(&mut self.departures);
+            out.push(Action::Observe(Observation::Departed(counted)));
+        }
     }
 
     /// Matches `before` with `after` as the module header says, and records what differs.
@@ -216,6 +249,14 @@ impl Changes {
 
     /// Records `change` of `message` to `to`, once per recipient for a broadcast.
     fn record(&mut self, change: Change, to: Option<NodeId>, message: &Message) {
+        if !self.explaining {
+            let times = if to.is_some() {
+                1
+            } else {
+                self.n.saturating_sub(1)
+            };
+            return self.departures.add(change, times);
+        }
         let message = message.kind();
         match to {
             Some(to) => self.found.push(Tampering {
@@ -239,7 +280,9 @@ impl Changes {
 /// Whether `action` reports what only the simulator may report (held back or not).
 fn is_diagnostic(action: &Action) -> bool {
     match action {
-        Action::Observe(Observation::Tampered(_) | Observation::Rejected(_)) => true,
+        Action::Observe(
+            Observation::Tampered(_) | Observation::Departed(_) | Observation::Rejected(_),
+        ) => true,
         Action::Delayed { action, .. } => is_diagnostic(action),
         _ => false,
     }

@@ -4,7 +4,7 @@
 //! result once f+1 replicas sent matching replies (at least one of them is honest), and on
 //! timeout retransmits by broadcasting to all replicas. It learns the current view from replies.
 //! What it does not take (another node's message, a reply for another request, a stale timer)
-//! it refuses with one `Observation::Rejected` (`rejection.rs`).
+//! it refuses with one `Observation::Rejected` (`rejection.rs`), when it explains itself.
 
 use std::collections::BTreeMap;
 
@@ -51,7 +51,7 @@ pub struct Client {
     /// Retransmissions of the outstanding request so far (the timeout doubles with each, up to
     /// 8 times the base).
     retransmissions: u32,
-    /// Whether it reports its retransmissions ([`Client::set_explaining`]).
+    /// Whether it reports its retransmissions and rejections ([`Client::set_explaining`]).
     explaining: bool,
 }
 
@@ -72,8 +72,8 @@ impl Client {
         }
     }
 
-    /// Whether to report retransmissions as observations (the default); the simulator turns
-    /// it off when no trace is written.
+    /// Whether to report retransmissions and rejections as observations (the default); the
+    /// simulator turns it off when no trace is written (nothing counts a client's rejections).
     pub fn set_explaining(&mut self, explaining: bool) {
         self.explaining = explaining;
     }
@@ -93,7 +93,7 @@ impl Client {
                 message: Message::Reply(reply),
             } => self.on_reply(replica, reply, &mut out),
             // A client only listens to replicas' replies.
-            Input::Message { .. } => reject(Rejection::Unexpected, &mut out),
+            Input::Message { .. } => reject(self.explaining, Rejection::Unexpected, &mut out),
             Input::Timeout(timer) => self.on_timeout(timer, &mut out),
             // Clients do not crash in this model.
             Input::Recover => {}
@@ -140,10 +140,10 @@ impl Client {
     // §4.1: wait for f+1 replies with the same timestamp and result, from distinct replicas.
     fn on_reply(&mut self, replica: ReplicaId, reply: Reply, out: &mut Vec<Action>) {
         let Some(outstanding) = self.outstanding.as_mut() else {
-            return reject(Rejection::StaleReply, out); // every request accepted already
+            return reject(self.explaining, Rejection::StaleReply, out); // every request accepted already
         };
         if reply.timestamp != outstanding.request.timestamp() {
-            return reject(Rejection::StaleReply, out);
+            return reject(self.explaining, Rejection::StaleReply, out);
         }
         outstanding.replies.insert(replica, reply);
         let matching: Vec<&Reply> = outstanding
@@ -167,14 +167,14 @@ impl Client {
     // §4.1: on timeout, broadcast the request to all replicas; back off while nothing comes.
     fn on_timeout(&mut self, timer: Timer, out: &mut Vec<Action>) {
         if timer.kind != TimerKind::Retransmit {
-            return reject(Rejection::Unexpected, out);
+            return reject(self.explaining, Rejection::Unexpected, out);
         }
         if timer.generation != self.timer_generation {
-            return reject(Rejection::StaleTimer, out);
+            return reject(self.explaining, Rejection::StaleTimer, out);
         }
         let Some(outstanding) = &self.outstanding else {
             // The last request was accepted after this setting: nothing to retransmit.
-            return reject(Rejection::StaleTimer, out);
+            return reject(self.explaining, Rejection::StaleTimer, out);
         };
         let timestamp = outstanding.request.timestamp();
         out.push(Action::Broadcast(Message::Request(outstanding.request)));
@@ -186,9 +186,12 @@ impl Client {
     }
 }
 
-/// Reports that the input being handled is refused, and why.
-fn reject(reason: Rejection, out: &mut Vec<Action>) {
-    out.push(Action::Observe(Observation::Rejected(reason)));
+/// Reports that the input being handled is refused, and why, if the client is `explaining`
+/// (a trial's row counts replicas' rejections only: a client's are for the trace).
+fn reject(explaining: bool, reason: Rejection, out: &mut Vec<Action>) {
+    if explaining {
+        out.push(Action::Observe(Observation::Rejected(reason)));
+    }
 }
 
 #[cfg(test)]

@@ -179,6 +179,10 @@ pub enum Observation {
     /// What a byzantine behaviour changed of its replica's honest conduct (reported by the
     /// simulator's wrapper, `adversary::ReplicaNode`, never by the behaviour itself).
     Tampered(Tampering),
+    /// What a byzantine behaviour changed while its replica handled one input, counted by kind:
+    /// what the wrapper reports instead of each `Tampered` when no trace is written (at most
+    /// one per input, none if nothing changed).
+    Departed(Departures),
 }
 
 /// One change a byzantine behaviour made to what its honest replica would have done.
@@ -191,6 +195,47 @@ pub struct Tampering {
     /// The kind of message concerned (`Message::kind`), or of input for a hidden input.
     pub message: &'static str,
 }
+
+/// How many changes of each kind a behaviour made while its replica handled one input, when
+/// the simulator's wrapper counts them rather than reports each (`Observation::Departed`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Departures {
+    /// By `Change`, in its declaration order.
+    counts: [u32; 6],
+}
+
+impl Departures {
+    /// Counts `times` changes of kind `change`.
+    pub fn add(&mut self, change: Change, times: u32) {
+        let slot = &mut self.counts[change as usize];
+        *slot = slot.saturating_add(times);
+    }
+
+    /// The number of changes of kind `change`.
+    pub fn count(&self, change: Change) -> u32 {
+        self.counts[change as usize]
+    }
+
+    /// Whether there were none.
+    pub fn is_empty(&self) -> bool {
+        self.counts.iter().all(|&c| c == 0)
+    }
+
+    /// Every kind with its count, in `Change` order.
+    pub fn by_change(&self) -> impl Iterator<Item = (Change, u32)> + '_ {
+        CHANGES.iter().map(|&change| (change, self.count(change)))
+    }
+}
+
+/// Every `Change`, in declaration order (the index of `Departures::counts`).
+const CHANGES: [Change; 6] = [
+    Change::Dropped,
+    Change::Changed,
+    Change::Delayed,
+    Change::Added,
+    Change::HidInput,
+    Change::ChangedInput,
+];
 
 /// How a behaviour departed from its honest replica.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]

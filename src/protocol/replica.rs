@@ -73,6 +73,9 @@ pub struct Replica {
     /// Whether the replica reports its protocol steps and cancelled timers
     /// ([`Replica::set_explaining`]).
     pub(super) explaining: bool,
+    /// While not explaining: the input's rejection, set aside for the simulator to count
+    /// ([`Replica::take_rejection`]) instead of returned as an action.
+    pub(super) rejection: Option<Rejection>,
     /// Tests only: skip the state-transfer digest check (`catch_up.rs`, `on_state`), so that a
     /// test can make an honest replica install a wrong state and watch the oracle report it.
     #[cfg(test)]
@@ -100,6 +103,7 @@ impl Replica {
             timers: Timers::default(),
             out: Vec::new(),
             explaining: true,
+            rejection: None,
             #[cfg(test)]
             install_unchecked_states: false,
         }
@@ -160,11 +164,19 @@ impl Replica {
     }
 
     /// Whether to report, besides what the oracle and the metrics need, every protocol step
-    /// (`PrePrepared`, `Prepared`, `CheckpointStable`) and cancelled timer as an observation
-    /// (the default). The simulator turns it off when no trace is written; rejections are
-    /// always reported (a trial's row counts them), and nothing else changes.
+    /// (`PrePrepared`, `Prepared`, `CheckpointStable`), cancelled timer and rejection as an
+    /// observation (the default). The simulator turns it off when no trace is written: a
+    /// rejection is then set aside instead ([`Replica::take_rejection`]; a trial's row counts
+    /// it), and nothing else changes.
     pub fn set_explaining(&mut self, explaining: bool) {
         self.explaining = explaining;
+    }
+
+    /// While not explaining: the rejection of the last input handled, if it was refused, taken
+    /// out (the next input starts with none). A second rejection of one input, if any, is
+    /// returned as an `Observation::Rejected` action, so none is lost.
+    pub fn take_rejection(&mut self) -> Option<Rejection> {
+        self.rejection.take()
     }
 
     /// Handles one input and returns the actions it causes.
@@ -312,8 +324,14 @@ impl Replica {
 
     /// Reports that the input being handled is refused, and why (at most once per input: the
     /// handlers return right after).
+    /// Not explaining, the first is set aside, with no action (`take_rejection`): refusing
+    /// honest traffic (a late COMMIT, a stale timer) then costs no allocation.
     pub(super) fn reject(&mut self, reason: Rejection) {
-        self.observe(Observation::Rejected(reason));
+        if !self.explaining && self.rejection.is_none() {
+            self.rejection = Some(reason);
+        } else {
+            self.observe(Observation::Rejected(reason));
+        }
     }
 
     /// Reports `observation` if the replica is explaining itself (`set_explaining`).

@@ -7,7 +7,7 @@
 use actix::{Actor, Context, Handler, Message, ResponseFuture};
 
 use super::engine::Engine;
-use super::nodes::{step_until, ActorNodes, AnswerSlot, Inbox};
+use super::nodes::{step_until, ActorNodes, AnswerSlot, Handled, Inbox};
 use super::outcome::TrialOutcome;
 use super::SimError;
 use crate::adversary::ReplicaNode;
@@ -47,7 +47,14 @@ impl Handler<StepInbox> for ReplicaActor {
 
     fn handle(&mut self, message: StepInbox, _ctx: &mut Context<Self>) -> Self::Result {
         let node = &mut self.node;
-        let stepped = step_until(|i| node.handle(i), message.inbox, message.until);
+        let stepped = step_until(
+            |input| {
+                let actions = node.handle(input);
+                Handled::by_replica(node, actions)
+            },
+            message.inbox,
+            message.until,
+        );
         message.reply.put(stepped);
     }
 }
@@ -73,7 +80,11 @@ impl Handler<StepInbox> for ClientActor {
 
     fn handle(&mut self, message: StepInbox, _ctx: &mut Context<Self>) -> Self::Result {
         let client = &mut self.client;
-        let stepped = step_until(|i| client.handle(i), message.inbox, message.until);
+        let stepped = step_until(
+            |input| Handled::of(client.handle(input)),
+            message.inbox,
+            message.until,
+        );
         message.reply.put(stepped);
     }
 }

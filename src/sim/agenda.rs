@@ -6,6 +6,7 @@
 //! sit in the calendar queue ([`super::queue`]); their payloads wait in a slab beside it, so
 //! that ordering moves 40-byte keys, not whole messages.
 
+use super::nodes::Handled;
 use super::queue::{EventQueue, Timed};
 use crate::protocol::message::{Message, NodeId};
 use crate::protocol::{Action, Timer};
@@ -26,8 +27,8 @@ pub(super) enum Payload {
     /// A crashed replica restarts.
     Recover,
     /// An event its node has already handled, given back by a lookahead epoch that could not
-    /// apply it yet (an earlier event of another node came first): its actions.
-    Done(Vec<Action>),
+    /// apply it yet (an earlier event of another node came first): what the node did.
+    Done(Handled),
 }
 
 /// An event's key (its place in the order) and the slab slot where its payload waits. Nodes

@@ -99,8 +99,8 @@ impl<N: Nodes> Engine<N> {
         }
         let replicas = self.nodes.replicas();
         for c in 0..self.nodes.clients() {
-            let actions = self.nodes.step(NodeId::Client(c), Input::Start).await?;
-            self.apply(replicas + c, actions);
+            let handled = self.nodes.step(NodeId::Client(c), Input::Start).await?;
+            self.apply(replicas + c, handled.actions);
         }
         let mut ended_at = 0;
         while !self.observer.all_done() {
@@ -150,12 +150,16 @@ impl<N: Nodes> Engine<N> {
             }
             self.agenda.set_now(event.time);
             last = Some(event.time);
-            let (down, actions) = epoch.take_actions(index);
+            let (down, handled) = epoch.take_actions(index);
             self.observer.event_applied(&event, down);
+            if let Some(reason) = handled.as_ref().and_then(|h| h.rejection) {
+                let node = node_of(event.target, self.nodes.replicas());
+                self.observer.rejected(node, reason);
+            }
             if let Some(tracer) = self.observer.tracer() {
                 let arrival = epoch.take_arrival(index).unwrap_or(Arrival::Other);
-                let stale = actions.as_ref().is_some_and(|actions| {
-                    actions.iter().any(|a| {
+                let stale = handled.as_ref().is_some_and(|handled| {
+                    handled.actions.iter().any(|a| {
                         matches!(
                             a,
                             Action::Observe(Observation::Rejected(Rejection::StaleTimer))
@@ -166,8 +170,8 @@ impl<N: Nodes> Engine<N> {
                 tracer.arrival(event.time, target, arrival, down, stale);
                 self.current = Some(arrival);
             }
-            if let Some(actions) = actions {
-                self.apply(event.target, actions);
+            if let Some(handled) = handled {
+                self.apply(event.target, handled.actions);
             }
             self.current = None;
             if self.observer.all_done() {
@@ -190,13 +194,13 @@ impl<N: Nodes> Engine<N> {
             match action {
                 Action::Send { to, message } => {
                     let summary = self.summary(&message);
-                    self.transmit(source, index_of(to, replicas), message, summary);
+                    self.transmit(source, index_of(to, replicas), message, summary.as_ref());
                 }
                 Action::Broadcast(message) => {
                     let summary = self.summary(&message);
                     for r in 0..replicas {
                         if r != source {
-                            self.transmit(source, r, message.clone(), summary);
+                            self.transmit(source, r, message.clone(), summary.as_ref());
                         }
                     }
                 }
@@ -232,7 +236,7 @@ impl<N: Nodes> Engine<N> {
         source: u32,
         target: u32,
         message: Message,
-        summary: Option<MessageSummary>,
+        summary: Option<&MessageSummary>,
     ) {
         let replicas = self.nodes.replicas();
         let from = node_of(source, replicas);
@@ -253,7 +257,7 @@ impl<N: Nodes> Engine<N> {
             .message_sent(drawn.fate, copies.len(), drawn.slowdown);
         if let (Some(tracer), Some(summary)) = (self.observer.tracer(), summary) {
             let to = node_of(target, replicas);
-            tracer.sent(now, from, to, summary, copies, drawn.fate, drawn.slowdown);
+            tracer.sent(now, from, to, *summary, copies, drawn.fate, drawn.slowdown);
         }
         let mut message = Some(message);
         for (i, delay) in copies.iter().enumerate() {

@@ -17,11 +17,11 @@
 
 use super::agenda::{Agenda, Event, Payload};
 use super::links::Links;
-use super::nodes::{node_of, Inbox, Nodes};
+use super::nodes::{node_of, Handled, Inbox, Nodes};
 use super::trace::MessageSummary;
 use super::tracer::Arrival;
 use super::SimError;
-use crate::protocol::{Action, Input};
+use crate::protocol::Input;
 use std::collections::BTreeMap;
 
 /// At most this many events make one epoch, a bound on the memory an epoch's inputs and
@@ -92,7 +92,7 @@ impl Lookahead {
 #[derive(Default)]
 struct InboxPool {
     inputs: Vec<(u64, Input)>,
-    actions: Vec<Vec<Action>>,
+    actions: Vec<Handled>,
 }
 
 /// One epoch's events and, per event, whether its target is down and its actions once handled
@@ -102,10 +102,10 @@ struct InboxPool {
 pub(super) struct Epoch {
     events: Vec<Event>,
     down: Vec<bool>,
-    actions: Vec<Option<Vec<Action>>>,
+    actions: Vec<Option<Handled>>,
     /// Actions met while taking the inputs (delayed actions, events already handled):
     /// (index in the epoch, actions).
-    deferred: Vec<(usize, Vec<Action>)>,
+    deferred: Vec<(usize, Handled)>,
     /// The events handed to a node, by index in the epoch.
     handed: Vec<usize>,
     /// The nodes given an inbox, in order of their first event.
@@ -225,7 +225,7 @@ impl Epoch {
                 Some(Payload::Fire(timer)) => Input::Timeout(timer),
                 Some(Payload::Recover) => Input::Recover,
                 Some(Payload::Perform(action)) => {
-                    deferred.push((index, vec![action]));
+                    deferred.push((index, Handled::of(vec![action])));
                     continue;
                 }
                 Some(Payload::Done(actions)) => {
@@ -319,7 +319,7 @@ impl Epoch {
     }
 
     /// Whether the `index`th event's target was down, and the event's actions (taken out).
-    pub(super) fn take_actions(&mut self, index: usize) -> (bool, Option<Vec<Action>>) {
+    pub(super) fn take_actions(&mut self, index: usize) -> (bool, Option<Handled>) {
         (self.down[index], self.actions[index].take())
     }
 
@@ -374,6 +374,6 @@ fn payload_of(input: Input) -> Payload {
         Input::Timeout(timer) => Payload::Fire(timer),
         Input::Recover => Payload::Recover,
         // Never queued: a client's start is handed over before the first epoch.
-        Input::Start => Payload::Done(Vec::new()),
+        Input::Start => Payload::Done(Handled::default()),
     }
 }

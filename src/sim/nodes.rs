@@ -14,7 +14,7 @@ use super::actors::{ClientActor, ReplicaActor, StepInbox};
 use super::SimError;
 use crate::adversary::ReplicaNode;
 use crate::protocol::message::NodeId;
-use crate::protocol::{Action, Client, Input};
+use crate::protocol::{Action, Client, Input, Rejection};
 
 /// The node at engine index `index`, of a trial with `replicas` replicas (replicas are indexed
 /// first, 0..n, then clients).
@@ -34,18 +34,47 @@ pub(super) fn index_of(node: NodeId, replicas: u32) -> u32 {
     }
 }
 
+/// What a node did with one input: its actions, and the rejection a replica set aside instead
+/// of reporting it as an action when no trace is written (`Replica::take_rejection`), which
+/// the engine counts when it applies the input's event.
+#[derive(Debug, Default)]
+pub(super) struct Handled {
+    /// The input's actions.
+    pub actions: Vec<Action>,
+    /// The rejection set aside, if the input was refused.
+    pub rejection: Option<Rejection>,
+}
+
+impl Handled {
+    /// What `node` did with its last input: `actions` and what it set aside.
+    pub(super) fn by_replica(node: &mut ReplicaNode, actions: Vec<Action>) -> Handled {
+        Handled {
+            actions,
+            rejection: node.take_rejection(),
+        }
+    }
+
+    /// Just `actions`, nothing set aside (a client's, a delayed action's).
+    pub(super) fn of(actions: Vec<Action>) -> Handled {
+        Handled {
+            actions,
+            rejection: None,
+        }
+    }
+}
+
 /// Replicas and clients that take inputs and return actions.
 pub(super) trait Nodes {
     /// Number of replicas.
     fn replicas(&self) -> u32;
     /// Number of clients.
     fn clients(&self) -> u32;
-    /// Hands `input` to `node` and returns its actions.
+    /// Hands `input` to `node` and returns what it did.
     fn step(
         &mut self,
         node: NodeId,
         input: Input,
-    ) -> impl Future<Output = Result<Vec<Action>, SimError>>;
+    ) -> impl Future<Output = Result<Handled, SimError>>;
 
     /// Hands each node its inbox of a lookahead epoch ending at `until` and returns what each
     /// did with it ([`step_until`]), inbox by inbox. The nodes are distinct and share no state,
@@ -66,7 +95,7 @@ pub(super) struct Inbox {
     /// Its inputs, in event order, with their times.
     pub inputs: Vec<(u64, Input)>,
     /// Empty; receives one entry per input taken.
-    pub actions: Vec<Vec<Action>>,
+    pub actions: Vec<Handled>,
 }
 
 /// What a node did with its inbox: the actions of the inputs it took, in order, and the inputs
@@ -74,7 +103,7 @@ pub(super) struct Inbox {
 #[derive(Debug, Default)]
 pub(super) struct Stepped {
     /// One entry per input taken, in order.
-    pub actions: Vec<Vec<Action>>,
+    pub actions: Vec<Handled>,
     /// The inputs not taken, in order.
     pub left: Vec<(u64, Input)>,
     /// The inbox's input vector, emptied, for the engine to use again.
@@ -87,7 +116,7 @@ pub(super) struct Stepped {
 /// before `until`. It stops before the first input due at or after the earliest such event,
 /// so it never runs ahead of its own events; the engine gives back what it left.
 pub(super) fn step_until(
-    mut handle: impl FnMut(Input) -> Vec<Action>,
+    mut handle: impl FnMut(Input) -> Handled,
     inbox: Inbox,
     until: u64,
 ) -> Stepped {
@@ -106,7 +135,7 @@ pub(super) fn step_until(
             break;
         }
         let out = handle(input);
-        for action in &out {
+        for action in &out.actions {
             let own_delay = match action {
                 Action::SetTimer { after_ns, .. } | Action::Delayed { after_ns, .. } => {
                     Some(*after_ns)
@@ -145,7 +174,7 @@ impl Nodes for ActorNodes {
         self.clients.len() as u32
     }
 
-    async fn step(&mut self, node: NodeId, input: Input) -> Result<Vec<Action>, SimError> {
+    async fn step(&mut self, node: NodeId, input: Input) -> Result<Handled, SimError> {
         // An inbox of one (the collector's single wake is cheaper than a reply channel).
         let inbox = Inbox {
             node,
@@ -304,10 +333,14 @@ impl Nodes for DirectNodes {
         self.clients.len() as u32
     }
 
-    async fn step(&mut self, node: NodeId, input: Input) -> Result<Vec<Action>, SimError> {
+    async fn step(&mut self, node: NodeId, input: Input) -> Result<Handled, SimError> {
         match node {
-            NodeId::Replica(r) => Ok(self.replicas[r as usize].handle(input)),
-            NodeId::Client(c) => Ok(self.clients[c as usize].handle(input)),
+            NodeId::Replica(r) => {
+                let replica = &mut self.replicas[r as usize];
+                let actions = replica.handle(input);
+                Ok(Handled::by_replica(replica, actions))
+            }
+            NodeId::Client(c) => Ok(Handled::of(self.clients[c as usize].handle(input))),
         }
     }
 
@@ -321,11 +354,18 @@ impl Nodes for DirectNodes {
             .map(|inbox| match inbox.node {
                 NodeId::Replica(r) => {
                     let replica = &mut self.replicas[r as usize];
-                    step_until(|input| replica.handle(input), inbox, until)
+                    step_until(
+                        |input| {
+                            let actions = replica.handle(input);
+                            Handled::by_replica(replica, actions)
+                        },
+                        inbox,
+                        until,
+                    )
                 }
                 NodeId::Client(c) => {
                     let client = &mut self.clients[c as usize];
-                    step_until(|input| client.handle(input), inbox, until)
+                    step_until(|input| Handled::of(client.handle(input)), inbox, until)
                 }
             })
             .collect())

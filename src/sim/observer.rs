@@ -13,7 +13,7 @@ use super::tracer::{Arrival, Tracer};
 use crate::net::{Fate, LossCause};
 use crate::oracle::Oracle;
 use crate::protocol::message::{ClientId, NodeId, ReplicaId, Timestamp};
-use crate::protocol::{Change, Observation, RejectionClass};
+use crate::protocol::{Observation, Rejection};
 
 /// One trial's oracle, metrics and counters.
 pub(super) struct Observer {
@@ -72,6 +72,9 @@ impl Observer {
     /// number of copies that arrive, the `Slow` factor on its link.
     pub(super) fn message_sent(&mut self, fate: Fate, copies: usize, slowdown: f64) {
         self.messages += 1;
+        if fate.lost.is_none() && copies == 1 && fate.reordered_ns == 0 && slowdown == 1.0 {
+            return; // the usual case: nothing happened to it
+        }
         let e = &mut self.effects;
         match fate.lost {
             Some(LossCause::Drop) => e.dropped_loss += 1,
@@ -116,7 +119,24 @@ impl Observer {
     /// Node `node` reported `observation` at virtual time `now`, while handling `input` (known
     /// only while tracing). Claims a node of its kind cannot make (a replica accepting a reply,
     /// a client committing) are ignored.
+    #[inline]
     pub(super) fn observe(
+        &mut self,
+        node: NodeId,
+        observation: Observation,
+        now: u64,
+        input: Option<Arrival>,
+    ) {
+        if self.tracer.is_none() {
+            return self.apply(node, observation, now);
+        }
+        self.observe_traced(node, observation, now, input);
+    }
+
+    /// `observe` while a trace is written: the observation is traced first, and the oracle's
+    /// new violations after it.
+    #[inline(never)]
+    fn observe_traced(
         &mut self,
         node: NodeId,
         observation: Observation,
@@ -132,11 +152,21 @@ impl Observer {
                 | Observation::StateTransferred { .. }
                 | Observation::Accepted { .. }
         );
-        self.count(node, &observation);
         self.apply(node, observation, now);
         if checked {
             if let Some(tracer) = self.tracer.as_mut() {
                 tracer.violations(now, self.oracle.violations());
+            }
+        }
+    }
+
+    /// Node `node` refused the input of the event being applied, for `reason`, and set the
+    /// rejection aside rather than report it (no trace is written): counted if `node` is an
+    /// honest replica, as the observation would be.
+    pub(super) fn rejected(&mut self, node: NodeId, reason: Rejection) {
+        if let NodeId::Replica(r) = node {
+            if self.honest.get(r as usize).copied().unwrap_or(false) {
+                self.effects.count_rejection(reason);
             }
         }
     }
@@ -148,32 +178,25 @@ impl Observer {
             (NodeId::Replica(r), Observation::Rejected(reason))
                 if self.honest.get(r as usize).copied().unwrap_or(false) =>
             {
-                match reason.class() {
-                    RejectionClass::Auth => e.rejected_auth += 1,
-                    RejectionClass::View => e.rejected_view += 1,
-                    RejectionClass::Watermarks => e.rejected_watermarks += 1,
-                    RejectionClass::Conflict => e.rejected_conflict += 1,
-                    RejectionClass::Invalid => e.rejected_invalid += 1,
-                    RejectionClass::Stale => e.rejected_stale += 1,
-                }
+                e.count_rejection(*reason)
             }
             (NodeId::Replica(r), Observation::Tampered(tampering))
                 if !self.honest.get(r as usize).copied().unwrap_or(true) =>
             {
-                match tampering.change {
-                    Change::Dropped => e.behaviour_dropped += 1,
-                    Change::Changed | Change::Delayed | Change::ChangedInput => {
-                        e.behaviour_changed += 1
-                    }
-                    Change::Added => e.behaviour_added += 1,
-                    Change::HidInput => e.behaviour_hid += 1,
+                e.count_change(tampering.change, 1)
+            }
+            (NodeId::Replica(r), Observation::Departed(departures))
+                if !self.honest.get(r as usize).copied().unwrap_or(true) =>
+            {
+                for (change, times) in departures.by_change() {
+                    e.count_change(change, u64::from(times));
                 }
             }
             _ => {}
         }
     }
 
-    /// Feeds an observation to the oracle and the metrics.
+    /// Feeds an observation to the oracle and the metrics, or to the fault counters.
     fn apply(&mut self, node: NodeId, observation: Observation, now: u64) {
         let at_ms = now as f64 / 1e6;
         match (node, observation) {
@@ -222,16 +245,20 @@ impl Observer {
             | (NodeId::Client(_), Observation::Executed { .. })
             | (NodeId::Client(_), Observation::StateTransferred { .. })
             | (NodeId::Client(_), Observation::ViewEntered { .. }) => {}
-            // The trace and the fault counters read these (`engine.rs`).
+            (
+                _,
+                counted @ (Observation::Rejected(_)
+                | Observation::Tampered(_)
+                | Observation::Departed(_)),
+            ) => self.count(node, &counted),
+            // Only the trace reads these.
             (
                 _,
                 Observation::PrePrepared { .. }
                 | Observation::Prepared { .. }
                 | Observation::CheckpointStable { .. }
                 | Observation::Retransmitted { .. }
-                | Observation::TimerCancelled { .. }
-                | Observation::Rejected(_)
-                | Observation::Tampered(_),
+                | Observation::TimerCancelled { .. },
             ) => {}
         }
     }

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::protocol::{Change, Rejection, RejectionClass};
+
 /// The result of one trial.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -87,4 +89,30 @@ pub struct FaultEffects {
     pub rejected_invalid: u64,
     /// ... as stale (old timestamps and timers) or duplicates.
     pub rejected_stale: u64,
+}
+
+impl FaultEffects {
+    /// Counts `times` changes of kind `change` a byzantine behaviour made.
+    pub(crate) fn count_change(&mut self, change: Change, times: u64) {
+        match change {
+            Change::Dropped => self.behaviour_dropped += times,
+            Change::Changed | Change::Delayed | Change::ChangedInput => {
+                self.behaviour_changed += times
+            }
+            Change::Added => self.behaviour_added += times,
+            Change::HidInput => self.behaviour_hid += times,
+        }
+    }
+
+    /// Counts one input an honest replica refused for `reason`, in its class's column.
+    pub(crate) fn count_rejection(&mut self, reason: Rejection) {
+        match reason.class() {
+            RejectionClass::Auth => self.rejected_auth += 1,
+            RejectionClass::View => self.rejected_view += 1,
+            RejectionClass::Watermarks => self.rejected_watermarks += 1,
+            RejectionClass::Conflict => self.rejected_conflict += 1,
+            RejectionClass::Invalid => self.rejected_invalid += 1,
+            RejectionClass::Stale => self.rejected_stale += 1,
+        }
+    }
 }

@@ -251,6 +251,8 @@ impl Tracer {
                 }
             }
             Observation::Tampered(tampering) => tamper(*tampering),
+            // Only reported when no trace is written (then `Tampered` instead).
+            Observation::Departed(_) => return,
         };
         self.record(now, Some(node), what);
     }

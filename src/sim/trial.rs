@@ -457,7 +457,11 @@ mod tests {
             self.inner.clients()
         }
 
-        async fn step(&mut self, node: NodeId, input: Input) -> Result<Vec<Action>, SimError> {
+        async fn step(
+            &mut self,
+            node: NodeId,
+            input: Input,
+        ) -> Result<super::super::nodes::Handled, SimError> {
             self.inner.step(node, input).await
         }
 
