@@ -56,7 +56,11 @@ impl Geometry {
         let until_ns = picture.axis_end_ns.max(picture.from_ns + 1_000_000);
         let span = (until_ns - picture.from_ns) as f64;
         let shown_gap = (span * GAP_SHOWN) as u64;
-        let gaps = picture.empty_stretches(until_ns, (span * GAP_LONGER_THAN) as u64);
+        let gaps = if picture.empty {
+            Vec::new()
+        } else {
+            picture.empty_stretches(until_ns, (span * GAP_LONGER_THAN) as u64)
+        };
         let removed: u64 = gaps.iter().map(|g| g.len() - shown_gap).sum();
         let shown = (span - removed as f64).max(1.0);
         Geometry {
@@ -142,12 +146,14 @@ struct MarkGroup<'a> {
     first: &'a Mark,
     /// Its height.
     y: i32,
+    /// The height of its last mark.
+    last_y: i32,
     /// How many marks it stands for.
     count: usize,
 }
 
-/// Marks at most this many pixels below the first of a group, of its kind and label on its
-/// lane, join the group.
+/// A mark at most this many pixels below the last of a group, of its kind and label on its
+/// lane, joins the group (a pile of marks gets one label).
 const GROUP_WITHIN_PX: i32 = 8;
 
 /// The marks grouped for labelling, in the order of their first mark.
@@ -159,8 +165,9 @@ fn group_marks<'a>(marks: &'a [Mark], g: &Geometry) -> Vec<MarkGroup<'a>> {
         let y = g.y(mark.at_ns);
         let key = (mark.lane, mark.kind, mark.label.as_deref());
         if let Some(group) = open.get(&key).and_then(|&i| groups.get_mut(i)) {
-            if y - group.y <= GROUP_WITHIN_PX {
+            if y - group.last_y <= GROUP_WITHIN_PX {
                 group.count += mark.count;
+                group.last_y = y;
                 continue;
             }
         }
@@ -168,6 +175,7 @@ fn group_marks<'a>(marks: &'a [Mark], g: &Geometry) -> Vec<MarkGroup<'a>> {
         groups.push(MarkGroup {
             first: mark,
             y,
+            last_y: y,
             count: mark.count,
         });
     }

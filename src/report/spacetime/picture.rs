@@ -70,7 +70,7 @@ pub(super) struct Stub {
 }
 
 /// A marker on a lane.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum MarkKind {
     /// The replica entered a view in normal operation (§4.4); labelled `vN`.
     ViewEntered,
