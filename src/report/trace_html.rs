@@ -435,6 +435,37 @@ mod tests {
     }
 
     #[test]
+    fn the_page_carries_the_charts_colours_and_window() {
+        let html = page_html("t");
+        let (data, _) = split_data(&html);
+        let parsed: serde_json::Value = serde_json::from_str(data).expect("the data is JSON");
+        let messages = parsed["palette"]["messages"]
+            .as_array()
+            .expect("message colours");
+        assert_eq!(messages.len(), crate::report::spacetime::KINDS.len());
+        for ((kind, colour), carried) in crate::report::spacetime::KINDS.iter().zip(messages) {
+            let hex = format!("#{:02x}{:02x}{:02x}", colour.0, colour.1, colour.2);
+            assert_eq!(carried[0], *kind);
+            assert_eq!(carried[1], hex, "{kind}'s colour");
+        }
+        assert_eq!(
+            parsed["palette"]["messages"][1][1], "#1f77b4",
+            "pre-prepare is blue"
+        );
+        let periods = parsed["palette"]["periods"]
+            .as_array()
+            .expect("period colours");
+        assert!(periods.iter().any(|p| p[0] == "partition"));
+        let routine = parsed["routine_rejections"]
+            .as_array()
+            .expect("routine reasons");
+        assert!(routine.iter().any(|r| r == "already_executed"));
+        // Eight events fit: the window is the whole trace, from the first event.
+        assert_eq!(parsed["window"]["from_ms"], 0.0);
+        assert!(parsed["window"]["until_ms"].is_null());
+    }
+
+    #[test]
     fn the_title_is_escaped() {
         let html = page_html("a <b> & \"c\"");
         assert!(html.contains("<title>a &lt;b&gt; &amp; &quot;c&quot; · pbft-sim trace</title>"));

@@ -41,6 +41,8 @@ use crate::records::trace::{TraceEvent, TraceTrial};
 use draw::{draw, Geometry};
 use picture::Picture;
 
+#[cfg(test)]
+pub(crate) use palette::KINDS;
 pub(crate) use palette::{palette, Palette};
 pub(crate) use window::{Window, ROUTINE_REJECTIONS};
 
