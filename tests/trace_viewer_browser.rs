@@ -3,11 +3,13 @@
 //! `click`, hence `input` and `change`, events on its checkboxes, list rows and buttons), then
 //! writes what it saw into its own DOM, which `--dump-dom` prints.
 //!
-//! Checked: the page finished building itself; it shows as many events as the trace holds;
-//! unticking a message kind, then a node, shows exactly the events left (counted here from the
-//! data embedded in the page, independently of the page's script); clicking a row of the event
-//! list shows that event's fields; "next rejection" and "next view change" select the right
-//! events; the zoom button narrows the time window; and nothing reached the console (the
+//! Checked: the page finished building itself; it shows every event of the trace but the
+//! routine rejections, hidden by default and counted in the label, and all of them once that
+//! toggle is off; unticking a message kind, then a node, shows exactly the events left (counted
+//! here from the data embedded in the page, independently of the page's script); clicking a
+//! row of the event list shows that event's fields; "next rejection" and "next view change"
+//! select the right events and keep the window within the trace; the pre-prepare swatch has
+//! the chart's colour; the zoom button narrows the time window; and nothing reached the console (the
 //! harness's hooks and chromium's `CONSOLE` log lines on stderr, which also carry errors thrown
 //! while the page built itself).
 //!
@@ -51,20 +53,30 @@ fn chromium_present() -> bool {
     found
 }
 
-/// The events embedded in `page` (the data element the Rust side wrote).
-fn embedded_events(page: &str) -> Vec<Value> {
+/// The data embedded in `page` (the element the Rust side wrote).
+fn embedded_data(page: &str) -> Value {
     let open = r#"<script type="application/json" id="trace-data">"#;
     let start = page.find(open).expect("the page embeds its data") + open.len();
     let len = page[start..]
         .find("</script>")
         .expect("the data element ends");
-    let data: Value = serde_json::from_str(&page[start..start + len]).expect("the data is JSON");
-    data["events"].as_array().expect("an events array").clone()
+    serde_json::from_str(&page[start..start + len]).expect("the data is JSON")
+}
+
+/// The events embedded in `page`.
+fn embedded_events(page: &str) -> Vec<Value> {
+    embedded_data(page)["events"]
+        .as_array()
+        .expect("an events array")
+        .clone()
 }
 
 /// What the harness should see, computed from the events.
 struct Expected {
     total: usize,
+    /// Events shown at first: all but the routine rejections.
+    shown: usize,
+    routine: usize,
     kind: String,
     without_kind: usize,
     node: String,
@@ -76,16 +88,22 @@ struct Expected {
     next_violation: Option<usize>,
 }
 
-fn expected(events: &[Value]) -> Expected {
-    let count = |keep: &dyn Fn(&Value) -> bool| events.iter().filter(|e| keep(e)).count();
+fn expected(events: &[Value], routine_reasons: &[Value]) -> Expected {
+    let routine = |e: &Value| e["ev"] == "reject" && routine_reasons.contains(&e["reason"]);
+    let count =
+        |keep: &dyn Fn(&Value) -> bool| events.iter().filter(|e| !routine(e) && keep(e)).count();
     let kind = most_common(events, "msg");
     let node = most_common(events, "node");
-    let next = |ev: &str, after: usize| (after + 1..events.len()).find(|&k| events[k]["ev"] == ev);
+    let next = |ev: &str, after: usize| {
+        (after + 1..events.len()).find(|&k| events[k]["ev"] == ev && !routine(&events[k]))
+    };
     let next_view = next("view_entered", 0);
     let next_reject = next("reject", next_view.unwrap_or(0));
     let next_violation = next("violation", next_reject.or(next_view).unwrap_or(0));
     Expected {
         total: events.len(),
+        shown: count(&|_| true),
+        routine: events.iter().filter(|e| routine(e)).count(),
         without_kind: count(&|e| e["msg"] != kind.as_str()),
         without_node: count(&|e| e["node"] != node.as_str()),
         next_view,
@@ -144,6 +162,10 @@ frame.addEventListener("load", () => {{
     nodeBox.click();
     out.without_node = shown();
     nodeBox.click();
+    const ppBox = d.querySelector('input[data-filter="msg"][value="pre-prepare"]');
+    out.pre_prepare_swatch = ppBox ? ppBox.parentElement.querySelector(".swatch").style.background : null;
+    const routine = d.getElementById("hide-routine");
+    if (routine) {{ routine.click(); out.with_routine = shown(); routine.click(); out.routine_again = shown(); }}
     const row = d.querySelector('#list-rows .row[data-i="0"]');
     row.children[3].click();
     out.clicked_i = details.dataset.i;
@@ -156,6 +178,7 @@ frame.addEventListener("load", () => {{
     d.getElementById("next-reject").click();
     out.reject_i = details.dataset.i;
     out.reject_ev = selectedEv();
+    out.window_reject = d.getElementById("window-label").textContent;
     d.getElementById("next-violation").click();
     out.violation_i = details.dataset.i;
     d.getElementById("fit").click();
@@ -227,8 +250,13 @@ fn run_harness(dir: &Path, kind: &str, node: &str) -> (Value, Vec<String>) {
 /// harness saw.
 fn check_page(dir: &Path) -> Value {
     let page = std::fs::read_to_string(dir.join("trace.html")).expect("trace.html is written");
+    let data = embedded_data(&page);
     let events = embedded_events(&page);
-    let want = expected(&events);
+    let routine = data["routine_rejections"]
+        .as_array()
+        .expect("the routine rejection reasons")
+        .clone();
+    let want = expected(&events, &routine);
     assert!(want.total > 0, "the trace has events");
     assert!(
         want.without_kind < want.total && want.without_node < want.total,
@@ -248,11 +276,26 @@ fn check_page(dir: &Path) -> Value {
         got["ready"], true,
         "the page did not finish building: {got}"
     );
-    assert_eq!(number("initial"), Some(want.total), "{got}");
+    assert_eq!(number("initial"), Some(want.shown), "{got}");
+    let hidden = if want.routine > 0 {
+        format!(" · {} routine rejections hidden", want.routine)
+    } else {
+        String::new()
+    };
     assert_eq!(
         got["count_text"],
-        format!("{} of {} events", want.total, want.total)
+        format!("{} of {} events{hidden}", want.shown, want.total)
     );
+    if want.routine > 0 {
+        assert_eq!(number("with_routine"), Some(want.total), "{got}");
+        assert_eq!(number("routine_again"), Some(want.shown), "{got}");
+    }
+    if events.iter().any(|e| e["msg"] == "pre-prepare") {
+        assert_eq!(
+            got["pre_prepare_swatch"], "rgb(31, 119, 180)",
+            "the chart's pre-prepare blue: {got}"
+        );
+    }
     assert!(
         number("list_rows").is_some_and(|n| n > 0 && n < 60),
         "the list is virtualised: {got}"
@@ -264,7 +307,7 @@ fn check_page(dir: &Path) -> Value {
         "unticking {}: {got}",
         want.kind
     );
-    assert_eq!(number("restored"), Some(want.total), "{got}");
+    assert_eq!(number("restored"), Some(want.shown), "{got}");
     assert_eq!(
         number("without_node"),
         Some(want.without_node),
@@ -298,6 +341,15 @@ fn check_page(dir: &Path) -> Value {
     if want.next_reject.is_some() {
         assert_eq!(got["reject_ev"], "reject");
     }
+    // The jump's window stays within the trace: "window A – B ms" with A >= 0.
+    let window = got["window_reject"].as_str().unwrap_or_default();
+    let start: f64 = window
+        .trim_start_matches("window ")
+        .split(' ')
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("a window label: {window:?}"));
+    assert!(start >= 0.0, "the window starts before 0: {window:?}");
     let violation = want.next_violation.unwrap_or(reject);
     assert_eq!(
         got["violation_i"],

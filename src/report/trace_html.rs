@@ -22,6 +22,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::atomic::write_bytes_atomically;
+use super::spacetime::{chart_window, palette, Palette, ROUTINE_REJECTIONS};
 use super::ReportError;
 use crate::records::trace::{TraceEvent, TraceTrial, TRACE_VERSION};
 
@@ -54,7 +55,23 @@ struct EmbeddedTrace<'a> {
     note: Option<&'a str>,
     trial: &'a TraceTrial,
     row: &'a [(String, String)],
+    /// The chart's colours (one palette for the PNG and the page).
+    palette: Palette,
+    /// Rejection reasons that are routine housekeeping (drawn lighter, hidden by default).
+    routine_rejections: &'a [&'a str],
+    /// The window the page opens on: the chart's default window.
+    window: OpeningWindow,
     events: &'a [TraceEvent],
+}
+
+/// The window the viewer opens on, in virtual ms.
+#[derive(Serialize)]
+struct OpeningWindow {
+    from_ms: f64,
+    /// `None`: to the end of the trace.
+    until_ms: Option<f64>,
+    /// What it starts just before ("the first partition"), when not at the first event.
+    anchor: Option<String>,
 }
 
 /// Writes `page` to `path` as one self-contained HTML file (atomically: a temporary file
@@ -88,6 +105,9 @@ fn render_trace_html(page: &TracePage) -> Result<Vec<u8>, serde_json::Error> {
         note: page.note.as_deref(),
         trial: page.trial,
         row: page.row,
+        palette: palette(),
+        routine_rejections: &ROUTINE_REJECTIONS,
+        window: opening_window(page),
         events: page.events,
     };
     serde_json::to_writer(ScriptSafe(&mut html), &data)?;
@@ -95,6 +115,17 @@ fn render_trace_html(page: &TracePage) -> Result<Vec<u8>, serde_json::Error> {
     html.extend_from_slice(SCRIPT.as_bytes());
     html.extend_from_slice(b"</script>\n</body>\n</html>\n");
     Ok(html)
+}
+
+/// The chart's default window of the page's events (the same function draws the chart).
+fn opening_window(page: &TracePage) -> OpeningWindow {
+    let window = chart_window(page.trial, page.events);
+    let ms = |ns: u64| ns as f64 / 1e6;
+    OpeningWindow {
+        from_ms: ms(window.from_ns),
+        until_ms: window.until_ns.map(ms),
+        anchor: window.anchor,
+    }
 }
 
 /// A writer that passes JSON through with every `<` written as the JSON escape `\u003c`. A
@@ -401,6 +432,37 @@ mod tests {
             rest.contains("default-src 'none'"),
             "the CSP forbids loading anything"
         );
+    }
+
+    #[test]
+    fn the_page_carries_the_charts_colours_and_window() {
+        let html = page_html("t");
+        let (data, _) = split_data(&html);
+        let parsed: serde_json::Value = serde_json::from_str(data).expect("the data is JSON");
+        let messages = parsed["palette"]["messages"]
+            .as_array()
+            .expect("message colours");
+        assert_eq!(messages.len(), crate::report::spacetime::KINDS.len());
+        for ((kind, colour), carried) in crate::report::spacetime::KINDS.iter().zip(messages) {
+            let hex = format!("#{:02x}{:02x}{:02x}", colour.0, colour.1, colour.2);
+            assert_eq!(carried[0], *kind);
+            assert_eq!(carried[1], hex, "{kind}'s colour");
+        }
+        assert_eq!(
+            parsed["palette"]["messages"][1][1], "#1f77b4",
+            "pre-prepare is blue"
+        );
+        let periods = parsed["palette"]["periods"]
+            .as_array()
+            .expect("period colours");
+        assert!(periods.iter().any(|p| p[0] == "partition"));
+        let routine = parsed["routine_rejections"]
+            .as_array()
+            .expect("routine reasons");
+        assert!(routine.iter().any(|r| r == "already_executed"));
+        // Eight events fit: the window is the whole trace, from the first event.
+        assert_eq!(parsed["window"]["from_ms"], 0.0);
+        assert!(parsed["window"]["until_ms"].is_null());
     }
 
     #[test]

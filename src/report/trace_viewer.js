@@ -47,24 +47,26 @@
   if (events.some((e) => typeof e.node !== "string")) addLane(NET, null, "network");
 
   // ---- kinds and colours ---------------------------------------------------------------
-  const MSG_COLOURS = {
-    "request": "#e7a527", "pre-prepare": "#d62728", "prepare": "#1f77b4", "commit": "#2ca02c",
-    "reply": "#8c564b", "checkpoint": "#bcbd22", "view-change": "#ff7f0e", "new-view": "#9467bd",
-    "fetch-state": "#17becf", "state": "#0e7c86", "fetch-batch": "#e377c2", "batch": "#a0487d",
-    "status": "#aaaaaa", "commit-certificate": "#393b79",
-  };
-  const SPARE = ["#637939", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1"];
+  // One palette with the chart (spacetime.png): the page's data carries it, from Rust.
+  const palette = data.palette;
+  const MSG_COLOURS = Object.fromEntries(palette.messages);
+  const OTHER_COLOUR = MSG_COLOURS.other;
+  const ROUTINE = new Set(data.routine_rejections);
+  const isRoutine = (e) => e.ev === "reject" && ROUTINE.has(e.reason);
   const msgColour = new Map();
   const count = (key) => { const m = new Map(); for (const e of events) { const k = key(e); if (k !== undefined) m.set(k, (m.get(k) || 0) + 1); } return m; };
   const evCounts = count((e) => e.ev);
-  const msgCounts = count((e) => (typeof e.msg === "string" ? e.msg : undefined));
+  // Messages, not events: each kind's sends (a delivery or a drop is the same message again).
+  const msgCounts = count((e) => (e.ev === "send" && typeof e.msg === "string" ? e.msg : undefined));
+  for (const e of events) if (typeof e.msg === "string" && !msgCounts.has(e.msg)) msgCounts.set(e.msg, 0);
+  const routineCount = events.filter(isRoutine).length;
   const nodeCounts = count(nodeOf);
   const msgKinds = [...msgCounts.keys()].sort((a, b) => {
     const order = Object.keys(MSG_COLOURS);
     const ia = order.indexOf(a), ib = order.indexOf(b);
     return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || (a < b ? -1 : a > b ? 1 : 0);
   });
-  msgKinds.forEach((k, j) => msgColour.set(k, MSG_COLOURS[k] || SPARE[j % SPARE.length]));
+  msgKinds.forEach((k) => msgColour.set(k, MSG_COLOURS[k] || OTHER_COLOUR));
   const evKinds = [...evCounts.keys()].sort();
   // How an event that is not a send is marked on its lane.
   const MARKS = {
@@ -75,7 +77,7 @@
     executed: { shape: "square", colour: "#0b5d1e", label: "executed" },
     checkpoint_stable: { shape: "square", colour: "#bcbd22", label: "checkpoint stable" },
     state_transfer: { shape: "square", colour: "#17becf", label: "state transfer" },
-    reject: { shape: "triangle", colour: "#e6820e", label: "rejected input" },
+    reject: { shape: "triangle", colour: palette.reject, label: "rejected input" },
     tamper: { shape: "diamond", colour: "#7b1fa2", label: "behaviour tampered" },
     violation: { shape: "star", colour: "#b3261e", label: "violation" },
     drop: { shape: "cross", colour: "#b3261e", label: "dropped" },
@@ -84,10 +86,12 @@
     accepted: { shape: "dot", colour: "#8c564b", label: "reply accepted" },
   };
   const DEFAULT_MARK = { shape: "tick", colour: "#8a93a5", label: "other (timers, delivery...)" };
-  const markOf = (e) => MARKS[e.ev] || DEFAULT_MARK;
+  const ROUTINE_MARK = { shape: "triangle", colour: palette.routine_reject, label: "routine rejection (late, duplicate)" };
+  const markOf = (e) => (isRoutine(e) ? ROUTINE_MARK : MARKS[e.ev] || DEFAULT_MARK);
   // Timed faults: a light fill behind the lane, and a strip along its top drawn over the arrows.
-  const PERIOD_COLOURS = { crash: "rgba(60,60,60,0.16)", partition: "rgba(255,127,14,0.16)", slow: "rgba(31,119,180,0.12)", loss: "rgba(214,39,40,0.08)" };
-  const PERIOD_STRIPS = { crash: "#444444", partition: "#ff7f0e", slow: "#1f77b4", loss: "#d62728" };
+  const PERIOD_STRIPS = Object.fromEntries(palette.periods);
+  const translucent = (hex, alpha) => "rgba(" + [1, 3, 5].map((j) => parseInt(hex.slice(j, j + 2), 16)).join(",") + "," + alpha + ")";
+  const PERIOD_COLOURS = Object.fromEntries(palette.periods.map(([k, c]) => [k, translucent(c, 0.16)]));
 
   // ---- time extent and typical delay ---------------------------------------------------
   let tFirst = Infinity, tLast = -Infinity, maxDelay = 0;
@@ -110,16 +114,20 @@
   const timeSorted = events.every((e, k) => k === 0 || events[k - 1].t_ns <= e.t_ns);
 
   // ---- state ---------------------------------------------------------------------------
-  const off = { ev: new Set(), msg: new Set(), node: new Set() };
+  const off = { ev: new Set(), msg: new Set(), node: new Set(), reason: new Set() };
   let shown = new Int32Array(0); // indices into events passing the filters, engine order
   let drawn = shown; // the same, in time order
   let selected = -1; // index into events
   const pad = (tLast - tFirst) * 0.02; // the whole trace, with a margin for the last arrowheads
-  const fitFrom = tFirst >= 0 ? Math.max(0, tFirst - pad) : tFirst - pad;
-  const fit = () => setView(fitFrom, tLast + pad);
-  let view0 = fitFrom, view1 = tLast + pad;
+  // Every window lies within [fitFrom, fitTo]: from 0 (or the first event) to the trace's end.
+  const fitFrom = Math.max(0, tFirst - pad), fitTo = tLast + pad;
+  const fit = () => setView(fitFrom, fitTo);
+  // It opens on the chart's default window (the whole trace when that fits).
+  const opening = data.window || { from_ms: fitFrom, until_ms: null };
+  let view0 = fitFrom, view1 = fitTo;
+  let hideRoutine = routineCount > 0;
 
-  const passes = (e) => !off.ev.has(e.ev) && !(typeof e.msg === "string" && off.msg.has(e.msg)) && !off.node.has(nodeOf(e));
+  const passes = (e) => !(hideRoutine && isRoutine(e)) && !off.ev.has(e.ev) && !(typeof e.msg === "string" && off.msg.has(e.msg)) && !off.node.has(nodeOf(e)) && !(e.ev === "reject" && off.reason.has(e.reason));
 
   // ---- page skeleton -------------------------------------------------------------------
   const status = el("span", { id: "status" });
@@ -154,9 +162,29 @@
   }
   function kv(k, v) { return el("div", { title: k + " = " + v }, [el("b", { text: k + " " }), v]); }
 
-  function filterGroup(name, title, kinds, counts, swatch) {
+  // Rejections: the routine ones (late or duplicate copies) hidden by default, and by reason.
+  function rejectionGroup() {
+    const reasons = count((e) => (e.ev === "reject" ? e.reason : undefined));
+    const fs = el("fieldset", { "data-group": "reason" }, [el("legend", { text: "Rejections by reason" })]);
+    if (reasons.size === 0) { fs.append(el("span", { class: "count", text: "none" })); return fs; }
+    const toggle = el("input", { type: "checkbox", id: "hide-routine" });
+    toggle.checked = hideRoutine;
+    toggle.addEventListener("change", () => { hideRoutine = toggle.checked; refilter(); });
+    fs.append(el("label", { title: "routine: " + data.routine_rejections.join(", ") }, [toggle, "hide routine ones", el("span", { class: "count", text: String(routineCount) })]));
+    for (const reason of [...reasons.keys()].sort()) {
+      const box = el("input", { type: "checkbox", "data-filter": "reason", value: reason });
+      box.checked = true;
+      box.addEventListener("change", () => { if (box.checked) off.reason.delete(reason); else off.reason.add(reason); refilter(); });
+      const name = el("span", { class: ROUTINE.has(reason) ? "routine" : "", text: reason });
+      fs.append(el("label", {}, [box, name, el("span", { class: "count", text: String(reasons.get(reason)) })]));
+    }
+    return fs;
+  }
+
+  function filterGroup(name, title, kinds, counts, swatch, help) {
     const boxes = [];
     const fs = el("fieldset", { "data-group": name }, [el("legend", { text: title })]);
+    if (help) fs.append(el("div", { class: "help", text: help }));
     const setAll = (on) => { for (const b of boxes) { b.checked = on; if (on) off[name].delete(b.value); else off[name].add(b.value); } refilter(); };
     fs.append(el("div", { class: "group-buttons" }, [
       el("button", { type: "button", text: "all", onclick: () => setAll(true) }),
@@ -195,8 +223,12 @@
     countLabel, windowLabel, status,
   ]);
   const marksLegend = el("div", { class: "marks-legend" }, [
-    "Arrows: messages, send → arrival, coloured by kind; a red × is a lost copy. A strip along a lane's top: crash (grey), partition (orange), slow (blue), loss (red). Marks:",
+    "Arrows: messages, send → arrival, coloured by kind; a red × is a lost copy. A strip along a lane's top: a timed fault,",
   ]);
+  for (const [kind, colour] of palette.periods.filter(([k]) => k !== "other")) {
+    marksLegend.append(el("span", {}, [el("span", { class: "swatch", style: "background:" + colour }), " " + kind]));
+  }
+  marksLegend.append(". Marks:");
   const seenMarks = new Set();
   for (const k of evKinds) {
     const m = markOf({ ev: k });
@@ -207,6 +239,11 @@
     drawMark(g, m, 7, 7, 1);
     marksLegend.append(el("span", {}, [c, " " + m.label]));
   }
+  if (routineCount) {
+    const c = el("canvas", { width: "14", height: "14" });
+    drawMark(c.getContext("2d"), ROUTINE_MARK, 7, 7, 1);
+    marksLegend.append(el("span", {}, [c, " " + ROUTINE_MARK.label]));
+  }
 
   document.body.append(
     el("h1", { text: data.title }),
@@ -216,8 +253,10 @@
     el("div", { class: "main" }, [
       el("div", { class: "filters" }, [
         filterGroup("ev", "Events", evKinds, evCounts, null),
-        filterGroup("msg", "Message kinds (arrow colours)", msgKinds, msgCounts, (k) => msgColour.get(k)),
-        filterGroup("node", "Nodes", lanes.map((l) => l.id), nodeCounts, null),
+        rejectionGroup(),
+        filterGroup("msg", "Message kinds (arrow colours; messages sent)", msgKinds, msgCounts, (k) => msgColour.get(k)),
+        filterGroup("node", "Nodes (where the event happened)", lanes.map((l) => l.id), nodeCounts, null,
+          "Shows the events that happened at the ticked nodes. pbft-sim trace --nodes also keeps the messages sent to and from them."),
       ]),
       el("div", { class: "chart-col" }, [
         el("div", { id: "chart-wrap" }, [canvas]),
@@ -245,7 +284,8 @@
     for (let k = 0; k < events.length; k++) if (passes(events[k])) keep.push(k);
     shown = Int32Array.from(keep);
     drawn = timeSorted ? shown : Int32Array.from(keep).sort((a, b) => events[a].t_ms - events[b].t_ms || a - b);
-    countLabel.textContent = shown.length + " of " + events.length + " events";
+    countLabel.textContent = shown.length + " of " + events.length + " events" +
+      (hideRoutine && routineCount ? " · " + routineCount + " routine rejections hidden" : "");
     countLabel.dataset.shown = String(shown.length);
     listRows.style.height = shown.length * ROW + "px";
     renderList();
@@ -266,7 +306,7 @@
       const k = shown[p], e = events[k];
       const row = el("div", { class: "row" + (k === selected ? " selected" : ""), "data-i": String(k), style: "top:" + p * ROW + "px" }, [
         el("span", { text: String(e.i) }), el("span", { text: fmtMs(e.t_ms) }), el("span", { text: nodeOf(e) }),
-        el("span", { class: "ev-" + e.ev, text: e.ev }), el("span", { text: typeof e.msg === "string" ? e.msg : "" }),
+        el("span", { class: "ev-" + e.ev + (isRoutine(e) ? " routine" : ""), text: e.ev }), el("span", { text: typeof e.msg === "string" ? e.msg : "" }),
         el("span", { text: peerOf(e) }), el("span", { text: fields(e) }),
       ]);
       rows.push(row);
@@ -328,12 +368,9 @@
   const tOf = (x) => view0 + ((x - LEFT) / (width - LEFT - 10)) * (view1 - view0);
 
   function setView(a, b) {
-    const full = tLast - tFirst;
-    let span = Math.max(b - a, 1e-6);
-    span = Math.min(span, full * 1.5);
-    let mid = (a + b) / 2;
-    mid = Math.max(tFirst - full * 0.25, Math.min(tLast + full * 0.25, mid));
-    view0 = mid - span / 2; view1 = mid + span / 2;
+    const span = Math.min(Math.max(b - a, 1e-6), fitTo - fitFrom);
+    const start = Math.max(fitFrom, Math.min(fitTo - span, (a + b) / 2 - span / 2));
+    view0 = start; view1 = start + span;
     draw();
   }
   function zoomBy(factor, at) { const t = view0 + (view1 - view0) * at; setView(t - (t - view0) * factor, t + (view1 - t) * factor); }
@@ -397,7 +434,7 @@
       for (const p of trial.periods) {
         const x0 = xOf(p.from_ms), x1 = xOf(p.until_ms === null || p.until_ms === undefined ? tLast + (tLast - tFirst) : p.until_ms);
         if (x1 < LEFT || x0 > width) continue;
-        g.fillStyle = strip ? PERIOD_STRIPS[p.kind] || "#777777" : PERIOD_COLOURS[p.kind] || "rgba(120,120,120,0.12)";
+        g.fillStyle = strip ? PERIOD_STRIPS[p.kind] || PERIOD_STRIPS.other : PERIOD_COLOURS[p.kind] || PERIOD_COLOURS.other;
         const ids = p.replicas.length ? p.replicas.map((r) => "r" + r) : lanes.map((l) => l.id);
         for (const id of ids) if (laneOf.has(id)) g.fillRect(x0, TOP + laneOf.get(id) * laneH, x1 - x0, strip ? 3 : laneH);
       }
@@ -504,5 +541,7 @@
   window.addEventListener("resize", () => draw());
 
   refilter();
+  setView(Math.max(fitFrom, opening.from_ms), opening.until_ms === null || opening.until_ms === undefined ? fitTo : opening.until_ms);
+  if (opening.anchor) status.textContent = "opened on the chart's window, from just before " + opening.anchor + " (whole trace: key 0)";
   document.body.dataset.ready = "true";
 })();

@@ -10,7 +10,8 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::picture::{grouped, ms_to_ns, Arrow, Fate, Gap, Mark, MarkKind, Picture, Stub, KINDS};
+use super::palette::{KINDS, PERIODS, REJECT, ROUTINE_REJECT};
+use super::picture::{grouped, ms_to_ns, Arrow, Fate, Gap, Mark, MarkKind, Picture, Stub};
 use super::{SpacetimeChart, MAX_ARROW_LABELS, MAX_MARK_LABELS};
 use crate::records::trace::DropCause;
 use crate::report::fonts::FONT_FAMILY;
@@ -52,10 +53,14 @@ impl Geometry {
         let left = AXIS_WIDTH;
         let legend_left = left + lanes * lane_width + 20;
         let width = legend_left + LEGEND_WIDTH;
-        let until_ns = picture.until_ns.max(picture.from_ns + 1_000_000);
+        let until_ns = picture.axis_end_ns.max(picture.from_ns + 1_000_000);
         let span = (until_ns - picture.from_ns) as f64;
         let shown_gap = (span * GAP_SHOWN) as u64;
-        let gaps = picture.empty_stretches(until_ns, (span * GAP_LONGER_THAN) as u64);
+        let gaps = if picture.empty {
+            Vec::new()
+        } else {
+            picture.empty_stretches(until_ns, (span * GAP_LONGER_THAN) as u64)
+        };
         let removed: u64 = gaps.iter().map(|g| g.len() - shown_gap).sum();
         let shown = (span - removed as f64).max(1.0);
         Geometry {
@@ -112,7 +117,6 @@ const INK: RGBColor = RGBColor(40, 40, 40);
 const FAINT: RGBColor = RGBColor(225, 225, 225);
 const BYZANTINE: RGBColor = RGBColor(190, 30, 30);
 const VIOLATION: RGBColor = RGBColor(200, 0, 0);
-const REJECT: RGBColor = RGBColor(220, 20, 60);
 const TAMPER: RGBColor = RGBColor(200, 0, 200);
 const DONE: RGBColor = RGBColor(0, 110, 50);
 const PARTITION_WALL: RGBColor = RGBColor(110, 60, 160);
@@ -126,12 +130,56 @@ fn anchored<'a>(style: TextStyle<'a>, h: HPos, v: VPos) -> TextStyle<'a> {
 }
 
 fn shade_color(kind: &str) -> RGBAColor {
-    match kind {
-        "crash" => RGBColor(60, 60, 60).mix(0.28),
-        "partition" => RGBColor(148, 103, 189).mix(0.25),
-        "slow" => RGBColor(255, 170, 0).mix(0.25),
-        _ => RGBColor(214, 39, 40).mix(0.18),
+    let (last, rest) = PERIODS.split_last().unwrap_or((&("other", INK), &[]));
+    let color = rest.iter().find(|(k, _)| *k == kind).unwrap_or(last).1;
+    let alpha = match kind {
+        "crash" => 0.28,
+        "loss" => 0.18,
+        _ => 0.25,
+    };
+    color.mix(alpha)
+}
+
+/// Marks of one kind and label on one lane, close enough to share one label ("duplicate ×10").
+struct MarkGroup<'a> {
+    /// The first of them.
+    first: &'a Mark,
+    /// Its height.
+    y: i32,
+    /// The height of its last mark.
+    last_y: i32,
+    /// How many marks it stands for.
+    count: usize,
+}
+
+/// A mark at most this many pixels below the last of a group, of its kind and label on its
+/// lane, joins the group (a pile of marks gets one label).
+const GROUP_WITHIN_PX: i32 = 8;
+
+/// The marks grouped for labelling, in the order of their first mark.
+fn group_marks<'a>(marks: &'a [Mark], g: &Geometry) -> Vec<MarkGroup<'a>> {
+    let mut groups: Vec<MarkGroup> = Vec::new();
+    // Per lane and (kind, label), the group still open.
+    let mut open: BTreeMap<(usize, MarkKind, Option<&str>), usize> = BTreeMap::new();
+    for mark in marks {
+        let y = g.y(mark.at_ns);
+        let key = (mark.lane, mark.kind, mark.label.as_deref());
+        if let Some(group) = open.get(&key).and_then(|&i| groups.get_mut(i)) {
+            if y - group.last_y <= GROUP_WITHIN_PX {
+                group.count += mark.count;
+                group.last_y = y;
+                continue;
+            }
+        }
+        open.insert(key, groups.len());
+        groups.push(MarkGroup {
+            first: mark,
+            y,
+            last_y: y,
+            count: mark.count,
+        });
     }
+    groups
 }
 
 /// Draws the whole chart on `root` and presents it.
@@ -164,23 +212,43 @@ pub(super) fn draw<DB: DrawingBackend>(
     for stub in &picture.stubs {
         draw_stub(root, stub, g)?;
     }
-    let labelled = picture.marks.len() <= MAX_MARK_LABELS;
-    // Mark labels flow down their lane: each goes below the one before if they would overlap;
-    // a rejection's or tampering's label that would land more than two lines low is left out.
-    let mut free_from: BTreeMap<usize, i32> = BTreeMap::new();
     for mark in &picture.marks {
+        draw_symbol(
+            root,
+            mark.kind,
+            (g.x(mark.lane), g.y(mark.at_ns)),
+            g.lane_width,
+        )?;
+    }
+    let groups = group_marks(&picture.marks, g);
+    let labelled = groups.len() <= MAX_MARK_LABELS;
+    // Mark labels flow down their lane: each goes below the one before if they would overlap;
+    // a rejection's or tampering's label that would land more than two lines low is left out,
+    // and a routine rejection is labelled only for a group of them.
+    let mut free_from: BTreeMap<usize, i32> = BTreeMap::new();
+    for group in &groups {
+        let mark = group.first;
         let always = matches!(mark.kind, MarkKind::ViewEntered | MarkKind::Executed);
-        let y = g.y(mark.at_ns);
-        let mut offset = None;
-        if mark.label.is_some() && (always || labelled) {
-            let free = free_from.entry(mark.lane).or_insert(i32::MIN);
-            let at = y.max(*free);
-            if always || at <= y + 22 {
-                *free = at + 11;
-                offset = Some(at - y);
-            }
+        let wanted = mark.kind != MarkKind::RoutineRejected || group.count > 1;
+        if mark.label.is_none() || !wanted || !(always || labelled) {
+            continue;
         }
-        draw_mark(root, mark, g, offset)?;
+        let y = group.y;
+        let free = free_from.entry(mark.lane).or_insert(i32::MIN);
+        let at = y.max(*free);
+        if always || at <= y + 22 {
+            *free = at + 11;
+            draw_label(root, group, g, at - y)?;
+        }
+    }
+    if picture.empty {
+        let style = anchored(
+            font(16).color(&RGBColor(90, 90, 90)),
+            HPos::Center,
+            VPos::Center,
+        );
+        let middle = ((g.left + g.legend_left - 20) / 2, (g.top + g.bottom) / 2);
+        root.draw_text("no events in this window", &style, middle)?;
     }
     for (at, text) in &picture.violations {
         let y = g.y(*at);
@@ -197,7 +265,8 @@ pub(super) fn draw<DB: DrawingBackend>(
 }
 
 /// Time ticks every 1, 2 or 5 × 10^k ms, about ten over the time shown at full length, with
-/// faint grid lines; each compressed gap a grey band saying how long it is.
+/// faint grid lines; each compressed gap a grey band saying how long it is and the absolute
+/// time at its end ("+157 ms", "→ 457 ms"), so every stretch can be read in absolute time.
 fn draw_time_axis<DB: DrawingBackend>(root: &Area<DB>, g: &Geometry) -> DrawResult<DB> {
     let right = g.legend_left - 20;
     let shown_ms = f64::from(PLOT_HEIGHT) / g.scale / 1e6;
@@ -214,17 +283,12 @@ fn draw_time_axis<DB: DrawingBackend>(root: &Area<DB>, g: &Geometry) -> DrawResu
         let t_ns = ms_to_ns(tick);
         let near_gap = |y: i32| {
             let mid = |gap: &Gap| (g.y(gap.from_ns) + g.y(gap.until_ns)) / 2;
-            g.gaps.iter().any(|gap| (mid(gap) - y).abs() < 14)
+            g.gaps.iter().any(|gap| (mid(gap) - y).abs() < 20)
         };
         if !g.in_gap(t_ns) && !near_gap(g.y(t_ns)) {
             let y = g.y(t_ns);
             root.draw(&PathElement::new(vec![(g.left, y), (right, y)], FAINT))?;
-            let label = if step < 1.0 {
-                format!("{tick:.1} ms")
-            } else {
-                format!("{} ms", grouped(tick))
-            };
-            root.draw_text(&label, &style, (g.left - 6, y))?;
+            root.draw_text(&tick_label(tick, step), &style, (g.left - 6, y))?;
         }
         tick += step;
     }
@@ -243,8 +307,12 @@ fn draw_time_axis<DB: DrawingBackend>(root: &Area<DB>, g: &Geometry) -> DrawResu
             [(g.left, top), (right, bottom)],
             band.filled(),
         ))?;
+        // How long it is, and (below) the absolute time at its end, where time resumes.
+        let mid = (top + bottom) / 2;
         let label = format!("+{} ms", grouped(gap.len() as f64 / 1e6));
-        root.draw_text(&label, &gap_style, (g.left - 6, (top + bottom) / 2))?;
+        root.draw_text(&label, &gap_style, (g.left - 6, mid - 6))?;
+        let resumes = format!("→ {}", tick_label(gap.until_ns as f64 / 1e6, step));
+        root.draw_text(&resumes, &style, (g.left - 6, mid + 7))?;
     }
     let axis = RGBColor(120, 120, 120);
     root.draw(&PathElement::new(
@@ -265,6 +333,15 @@ fn draw_time_axis<DB: DrawingBackend>(root: &Area<DB>, g: &Geometry) -> DrawResu
     }
     let style = anchored(font(12).color(&axis), HPos::Center, VPos::Top);
     root.draw_text("time ↓", &style, (g.left / 2, g.top - 26))
+}
+
+/// A time on the axis, to the precision of its ticks: "450 ms", "12.5 ms".
+fn tick_label(ms: f64, step: f64) -> String {
+    if step < 1.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{} ms", grouped(ms))
+    }
 }
 
 fn lane_span(g: &Geometry, lane: usize) -> (i32, i32) {
@@ -424,21 +501,23 @@ fn draw_drop_cause<DB: DrawingBackend>(
     }
 }
 
-fn draw_mark<DB: DrawingBackend>(
+/// A group of marks' label, `offset` pixels below its first mark.
+fn draw_label<DB: DrawingBackend>(
     root: &Area<DB>,
-    mark: &Mark,
+    group: &MarkGroup,
     g: &Geometry,
-    label_offset: Option<i32>,
+    offset: i32,
 ) -> DrawResult<DB> {
-    let (x, y) = (g.x(mark.lane), g.y(mark.at_ns));
-    draw_symbol(root, mark.kind, (x, y), g.lane_width)?;
-    let (Some(label), Some(offset)) = (&mark.label, label_offset) else {
+    let mark = group.first;
+    let Some(label) = &mark.label else {
         return Ok(());
     };
+    let (x, y) = (g.x(mark.lane), group.y);
     let (color, bold) = match mark.kind {
         MarkKind::ViewEntered => (INK, true),
         MarkKind::Executed => (DONE, false),
         MarkKind::Rejected => (REJECT, false),
+        MarkKind::RoutineRejected => (RGBColor(150, 150, 150), false),
         _ => (TAMPER, false),
     };
     let size = if bold { 12 } else { 10 };
@@ -447,7 +526,7 @@ fn draw_mark<DB: DrawingBackend>(
         MarkKind::ViewEntered => g.lane_width * 3 / 10 + 3,
         _ => 8,
     };
-    let text = match mark.count {
+    let text = match group.count {
         1 => label.clone(),
         count => format!("{label} ×{count}"),
     };
@@ -487,6 +566,10 @@ fn draw_symbol<DB: DrawingBackend>(
         MarkKind::Rejected => {
             let v = vec![(x - 4, y - 4), (x + 4, y - 4), (x, y + 3)];
             root.draw(&Polygon::new(v, REJECT.filled()))
+        }
+        MarkKind::RoutineRejected => {
+            let v = vec![(x - 3, y - 3), (x + 3, y - 3), (x, y + 2)];
+            root.draw(&Polygon::new(v, ROUTINE_REJECT.filled()))
         }
         MarkKind::Tampered => {
             let v = vec![(x, y - 5), (x + 4, y), (x, y + 5), (x - 4, y)];

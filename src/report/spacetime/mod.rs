@@ -11,8 +11,9 @@
 //! marked on their lanes; refused inputs and a byzantine behaviour's changes as small markers;
 //! an oracle violation as a line across every lane.
 //!
-//! A long trace is windowed: the chart starts at the first event it is given and stops before
-//! the event that would take it past [`MAX_ARROWS`] arrows or [`MAX_MARKS`] marks; more than
+//! A long trace is windowed (`window`): about [`MAX_ARROWS`] arrows and [`MAX_MARKS`] marks,
+//! from the first event or, when the first interesting one (a violation, a fault starting, a
+//! view change...) lies beyond that, from shortly before it; more than
 //! [`MAX_REPLICA_LANES`] replicas or [`MAX_CLIENT_LANES`] clients keep only the first ones. The
 //! subtitle says what is shown of what. Stretches with nothing drawn (a view-change timeout, a
 //! stalled trial's pauses) are compressed on the time axis, as grey bands that say how long
@@ -22,7 +23,9 @@
 //! and drawn on any plotters backend (`draw`), so the same events give a byte-identical SVG.
 
 mod draw;
+mod palette;
 mod picture;
+mod window;
 
 #[cfg(test)]
 mod tests;
@@ -38,6 +41,11 @@ use crate::records::trace::{TraceEvent, TraceTrial};
 use draw::{draw, Geometry};
 use picture::Picture;
 
+#[cfg(test)]
+pub(crate) use palette::KINDS;
+pub(crate) use palette::{palette, Palette};
+pub(crate) use window::{Window, ROUTINE_REJECTIONS};
+
 /// What the chart shows and how it is titled.
 pub(crate) struct SpacetimeChart<'a> {
     /// Who is who, and the timed faults.
@@ -50,9 +58,10 @@ pub(crate) struct SpacetimeChart<'a> {
     pub note: Option<String>,
 }
 
-/// At most this many arrows (message copies) are drawn; the window ends before the next send.
+/// About this many arrows (message copies) are drawn: the window ends at the next instant with
+/// nothing in flight after them, and holds at most half as many again.
 pub(crate) const MAX_ARROWS: usize = 400;
-/// At most this many marks (stubs, markers) are drawn; the window ends before the next one.
+/// About this many marks (stubs, markers) are drawn, as for arrows.
 pub(crate) const MAX_MARKS: usize = 1500;
 /// Pre-prepare and new-view arrows are labelled when there are at most this many.
 const MAX_ARROW_LABELS: usize = 80;
@@ -85,6 +94,13 @@ pub(crate) fn draw_spacetime(
         draw(&root, chart, &picture, &geometry).map_err(|e| chart_error(png, e))
     })?;
     Ok((picture.from_ns, picture.until_ns))
+}
+
+/// The window the chart of `trial`'s `events` draws by default (the viewer opens on it too).
+pub(crate) fn chart_window(trial: &TraceTrial, events: &[TraceEvent]) -> Window {
+    let lanes = picture::choose_lanes(trial);
+    let lane_of = lanes.iter().enumerate().map(|(i, l)| (l.node, i)).collect();
+    window::default_window(trial, events, &lane_of)
 }
 
 fn chart_error(path: &Path, error: impl std::fmt::Display) -> ReportError {

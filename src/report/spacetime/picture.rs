@@ -6,29 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use plotters::style::RGBColor;
-
-use super::{SpacetimeChart, MAX_ARROWS, MAX_CLIENT_LANES, MAX_MARKS, MAX_REPLICA_LANES};
+use super::palette::KINDS;
+use super::window::{default_window, is_routine_rejection};
+use super::{SpacetimeChart, MAX_CLIENT_LANES, MAX_REPLICA_LANES};
 use crate::records::trace::{DropCause, Happening, Node, TraceEvent, TraceTrial};
-
-/// Message kinds in legend order, with their colours (`Message::kind` names).
-pub(super) const KINDS: [(&str, RGBColor); 15] = [
-    ("request", RGBColor(110, 110, 110)),
-    ("pre-prepare", RGBColor(31, 119, 180)),
-    ("prepare", RGBColor(255, 127, 14)),
-    ("commit", RGBColor(44, 160, 44)),
-    ("reply", RGBColor(148, 103, 189)),
-    ("checkpoint", RGBColor(188, 189, 34)),
-    ("view-change", RGBColor(214, 39, 40)),
-    ("new-view", RGBColor(140, 86, 75)),
-    ("status", RGBColor(190, 190, 190)),
-    ("fetch-state", RGBColor(23, 190, 207)),
-    ("state", RGBColor(23, 150, 165)),
-    ("fetch-batch", RGBColor(227, 119, 194)),
-    ("batch", RGBColor(180, 80, 150)),
-    ("commit-certificate", RGBColor(90, 60, 160)),
-    ("other", RGBColor(60, 60, 60)),
-];
 
 fn kind_index(kind: &str) -> usize {
     KINDS
@@ -89,7 +70,7 @@ pub(super) struct Stub {
 }
 
 /// A marker on a lane.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum MarkKind {
     /// The replica entered a view in normal operation (§4.4); labelled `vN`.
     ViewEntered,
@@ -107,6 +88,9 @@ pub(super) enum MarkKind {
     Accepted,
     /// The node refused a message; labelled with the reason.
     Rejected,
+    /// The node refused a message for a routine reason (a late or duplicate copy: see
+    /// `ROUTINE_REJECTIONS`); drawn faded, labelled only as a group.
+    RoutineRejected,
     /// The byzantine behaviour changed its replica's conduct; labelled with the change.
     Tampered,
     /// A copy that reached a crashed replica, sent before the window.
@@ -125,6 +109,7 @@ impl MarkKind {
             MarkKind::Retransmit => "client retransmits",
             MarkKind::Accepted => "client accepts reply",
             MarkKind::Rejected => "input rejected",
+            MarkKind::RoutineRejected => "routine rejection (late, duplicate)",
             MarkKind::Tampered => "behaviour tampered",
             MarkKind::LostToCrash => "arrived at crashed replica",
         }
@@ -165,10 +150,22 @@ pub(super) struct Picture {
     pub(super) lanes: Vec<Lane>,
     /// Lanes in the trial (drawn or not).
     pub(super) lanes_total: usize,
-    /// The window's start: the first event's time, virtual ns.
+    /// The window's start, virtual ns: the first event's time, or shortly before `anchor`.
     pub(super) from_ns: u64,
-    /// The window's end, virtual ns: events at or after it are not drawn.
+    /// The window's end, virtual ns: events after it (at or after it, if `cut_short`) are
+    /// not drawn.
     pub(super) until_ns: u64,
+    /// Whether the window ends before the last event.
+    pub(super) cut_short: bool,
+    /// The time axis's end: the window's end, or past the last arrival when every event to
+    /// the end is shown (so the last arrows keep their heads).
+    pub(super) axis_end_ns: u64,
+    /// What the window starts just before, when it does not start at the first event.
+    pub(super) anchor: Option<String>,
+    /// The first event's time.
+    pub(super) trace_start_ns: u64,
+    /// Whether there are no events at all.
+    pub(super) empty: bool,
     /// The last event's time (the trace's end).
     pub(super) trace_end_ns: u64,
     /// Message copies, in send order.
@@ -205,7 +202,7 @@ impl Gap {
 }
 
 /// Which lanes are drawn, by node.
-fn choose_lanes(trial: &TraceTrial) -> Vec<Lane> {
+pub(super) fn choose_lanes(trial: &TraceTrial) -> Vec<Lane> {
     let (mut replicas, mut clients) = (0, 0);
     let mut lanes = Vec::new();
     for role in &trial.nodes {
@@ -231,39 +228,26 @@ pub(super) fn ms_to_ns(ms: f64) -> u64 {
     (ms * 1e6).round() as u64
 }
 
-/// The end of the window: before the first event (later than the first instant) that would
-/// take the arrows or marks past their limits; otherwise the last event's time.
-fn window_end(events: &[TraceEvent], lane_of: &BTreeMap<Node, usize>) -> u64 {
-    let from = events.first().map_or(0, |e| e.t_ns);
-    let (mut arrows, mut marks) = (0, 0);
-    for event in events {
-        let on_lane = event.node.is_some_and(|n| lane_of.contains_key(&n));
-        match &event.what {
-            Happening::Send { to, delays_ns, .. } if on_lane && lane_of.contains_key(to) => {
-                arrows += delays_ns.len();
-            }
-            Happening::Send { .. } | Happening::Deliver { .. } | Happening::TimerSet { .. } => {}
-            _ => marks += usize::from(on_lane),
-        }
-        if (arrows > MAX_ARROWS || marks > MAX_MARKS) && event.t_ns > from {
-            return event.t_ns;
-        }
-    }
-    events.last().map_or(0, |e| e.t_ns)
-}
-
 impl Picture {
     pub(super) fn of(chart: &SpacetimeChart) -> Picture {
         let lanes = choose_lanes(chart.trial);
         let lane_of: BTreeMap<Node, usize> =
             lanes.iter().enumerate().map(|(i, l)| (l.node, i)).collect();
-        let from_ns = chart.events.first().map_or(0, |e| e.t_ns);
+        let window = default_window(chart.trial, chart.events, &lane_of);
+        let trace_start_ns = chart.events.first().map_or(0, |e| e.t_ns);
         let trace_end_ns = chart.events.last().map_or(0, |e| e.t_ns);
-        let until_ns = window_end(chart.events, &lane_of);
+        let from_ns = window.from_ns;
+        let cut_short = window.until_ns.is_some();
+        let until_ns = window.until_ns.unwrap_or(trace_end_ns);
         let mut picture = Picture {
             lanes_total: chart.trial.nodes.len(),
             from_ns,
             until_ns,
+            cut_short,
+            axis_end_ns: until_ns,
+            anchor: window.anchor,
+            trace_start_ns,
+            empty: chart.events.is_empty(),
             trace_end_ns,
             arrows: Vec::new(),
             stubs: Vec::new(),
@@ -274,18 +258,29 @@ impl Picture {
             messages_total: 0,
             lanes: Vec::new(),
         };
-        picture.shade_periods(chart.trial, &lane_of);
         // A sent copy not yet accounted for, by (sender, recipient, arrival): the arrows it is.
         let mut in_flight: BTreeMap<(Node, Node, u64), Vec<usize>> = BTreeMap::new();
         for event in chart.events {
             if let Happening::Send { .. } = event.what {
                 picture.messages_total += 1;
             }
-            let shown = event.t_ns < until_ns || (event.t_ns == from_ns && until_ns == from_ns);
-            if shown {
+            let before_end = if cut_short {
+                event.t_ns < until_ns
+            } else {
+                event.t_ns <= until_ns
+            };
+            if event.t_ns >= from_ns && before_end {
                 picture.add(event, &lane_of, &mut in_flight);
             }
         }
+        if !cut_short {
+            // Room below the last arrival: a fiftieth of the window, at least 1 ms.
+            let last_arrival = picture.arrows.iter().map(|a| a.arrives_ns).max();
+            let end = last_arrival.unwrap_or_default().max(until_ns);
+            let room = ((end - from_ns) / 50).max(1_000_000);
+            picture.axis_end_ns = end + room;
+        }
+        picture.shade_periods(chart.trial, &lane_of);
         picture.lanes = lanes;
         picture
     }
@@ -299,7 +294,7 @@ impl Picture {
             let until_ns = period
                 .until_ms
                 .map_or(u64::MAX, ms_to_ns)
-                .min(self.until_ns);
+                .min(self.axis_end_ns);
             if from_ns >= until_ns {
                 continue;
             }
@@ -452,12 +447,12 @@ impl Picture {
                 message,
                 ..
             } if from.is_some() || message.is_some() => {
-                self.mark(
-                    lane,
-                    at,
-                    MarkKind::Rejected,
-                    Some(reason.name().to_string()),
-                );
+                let kind = if is_routine_rejection(reason.name()) {
+                    MarkKind::RoutineRejected
+                } else {
+                    MarkKind::Rejected
+                };
+                self.mark(lane, at, kind, Some(reason.name().to_string()));
             }
             Happening::Tamper { change, .. } => {
                 self.mark(
@@ -514,11 +509,22 @@ impl Picture {
     pub(super) fn subtitle(&self, note: Option<&str>, gaps: usize) -> String {
         let ms = |ns: u64| ns as f64 / 1e6;
         let mut parts = Vec::new();
-        if self.until_ns < self.trace_end_ns {
+        if self.empty {
+            parts.push("no events in this window".to_string());
+        } else if self.cut_short || self.from_ns > self.trace_start_ns {
+            let end = if self.cut_short {
+                self.until_ns
+            } else {
+                self.trace_end_ns
+            };
+            let from = match &self.anchor {
+                Some(anchor) => format!(", from just before {anchor}"),
+                None => String::new(),
+            };
             parts.push(format!(
-                "showing {}–{} ms of {} ms; {} of {} messages",
+                "showing {}–{} ms of {} ms{from}; {} of {} messages",
                 grouped(ms(self.from_ns)),
-                grouped(ms(self.until_ns)),
+                grouped(ms(end)),
                 grouped(ms(self.trace_end_ns)),
                 grouped(self.messages_shown as f64),
                 grouped(self.messages_total as f64),
