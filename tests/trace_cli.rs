@@ -554,3 +554,25 @@ fn a_closed_stdout_is_not_a_panic() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(out.join("trial.csv").exists() && out.join("trace.jsonl").exists());
 }
+
+/// A usage error stays one line but keeps what clap says under its first line: the missing
+/// argument's name, the flag that was probably meant.
+#[test]
+fn usage_errors_name_the_argument_on_one_line() {
+    let cases: [(&[&str], &str); 2] = [
+        (
+            &["trace"],
+            "the following required arguments were not provided: <SCENARIO>",
+        ),
+        (
+            &["trace", "scenarios/seed.ron", "--pointt", "1"],
+            "unexpected argument '--pointt' found; tip: a similar argument exists: '--point'",
+        ),
+    ];
+    for (args, message) in cases {
+        let run = pbft_sim(args);
+        assert_eq!(run.code(), Some(2), "{}", run.show());
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.show());
+        assert!(run.stderr.contains(message), "{}", run.show());
+    }
+}

@@ -145,8 +145,7 @@ where
         Err(e) if e.use_stderr() => {
             // A usage error: one line, like every other bad input.
             let rendered = e.render().to_string();
-            let first = rendered.lines().next().unwrap_or("error: bad arguments");
-            eprintln!("{first} (see --help)");
+            eprintln!("{} (see --help)", one_line(&rendered));
             return ExitCode::from(2);
         }
         Err(e) => {
@@ -178,6 +177,22 @@ where
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// A clap error on one line: its first line and what clap says under it (the missing
+/// argument's name, a "similar argument exists" tip), without the usage that follows.
+fn one_line(rendered: &str) -> String {
+    let parts: Vec<&str> = rendered
+        .lines()
+        .take_while(|line| !line.starts_with("Usage:") && !line.starts_with("For more information"))
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    if parts.is_empty() {
+        "error: bad arguments".to_string()
+    } else {
+        parts.join(" ").replace(" tip: ", "; tip: ")
     }
 }
 
