@@ -281,56 +281,44 @@ struct FileSink {
     shared: Arc<Mutex<Collected>>,
 }
 
-impl FileSink {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
-        if shared.error.is_none() {
-            if let Err(e) = self.writer.write_all(bytes) {
-                shared.error = Some(e);
-            }
-        }
+/// Appends `line` and a newline to `writer`, unless an error was kept already; keeps the first.
+fn append(writer: &mut BufWriter<File>, shared: &mut Collected, line: serde_json::Result<Vec<u8>>) {
+    if shared.error.is_some() {
+        return;
+    }
+    let written = line
+        .map_err(std::io::Error::from)
+        .and_then(|bytes| writer.write_all(&bytes))
+        .and_then(|()| writer.write_all(b"\n"));
+    if let Err(e) = written {
+        shared.error = Some(e);
     }
 }
 
 impl TraceSink for FileSink {
     fn start(&mut self, trial: &TraceTrial) {
-        match (self.header)(trial) {
-            Ok(mut line) => {
-                line.push(b'\n');
-                self.write(&line);
-            }
-            Err(e) => {
-                let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
-                shared.error.get_or_insert(e.into());
-            }
-        }
         let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        append(&mut self.writer, &mut shared, (self.header)(trial));
         shared.trial = Some(trial.clone());
     }
 
     fn event(&mut self, event: TraceEvent) {
-        let keep = self.filter.keeps(&event);
-        {
-            let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
-            shared.seen += 1;
-            if !keep {
-                return;
-            }
-            shared.written += 1;
-        }
-        match serde_json::to_vec(&event) {
-            Ok(mut line) => {
-                line.push(b'\n');
-                self.write(&line);
-            }
-            Err(e) => {
-                let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
-                shared.error.get_or_insert(e.into());
-            }
-        }
         let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        shared.seen += 1;
+        if !self.filter.keeps(&event) {
+            return;
+        }
+        shared.written += 1;
+        append(&mut self.writer, &mut shared, serde_json::to_vec(&event));
         if shared.kept.len() < KEPT_EVENTS {
             shared.kept.push(event);
+        }
+    }
+
+    fn finish(&mut self) {
+        let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Err(e) = self.writer.flush() {
+            shared.error.get_or_insert(e);
         }
     }
 }
@@ -376,7 +364,7 @@ pub(crate) fn trace(
     let mut failure = None;
     // The whole trial runs while the trace goes to a temporary file, renamed into place only
     // when complete: an interrupted trace never looks whole.
-    report::write_atomically(&jsonl, |tmp| {
+    let written = report::write_atomically(&jsonl, |tmp| {
         let io = |source| ReportError::Io {
             path: jsonl.clone(),
             source,
@@ -404,19 +392,24 @@ pub(crate) fn trace(
             shared: Arc::clone(&shared),
         };
         let run = actix::System::new().block_on(run_trial_traced(&spec, Box::new(sink)));
-        match run {
-            Ok(o) => outcome = Some(o),
-            Err(e) => failure = Some(e),
-        }
         let mut shared = shared.lock().unwrap_or_else(PoisonError::into_inner);
-        match shared.error.take() {
-            Some(source) => Err(io(source)),
-            None => Ok(()),
+        match (run, shared.error.take()) {
+            (Ok(o), None) => {
+                outcome = Some(o);
+                Ok(())
+            }
+            (_, Some(source)) => Err(io(source)),
+            // A trial that did not finish leaves no trace under the final name.
+            (Err(e), None) => {
+                failure = Some(e);
+                Err(io(std::io::Error::other("the trial did not finish")))
+            }
         }
-    })?;
+    });
     if let Some(e) = failure {
         return Err(e.into());
     }
+    written?;
     let Some(outcome) = outcome else {
         return Err(SimError::System("the trial returned no outcome".into()).into());
     };

@@ -131,6 +131,7 @@ impl<N: Nodes> Engine<N> {
         }
         if let Some(tracer) = self.observer.tracer() {
             tracer.boundaries_until(ended_at);
+            tracer.finish();
         }
         Ok(self.observer.outcome(ended_at))
     }

@@ -79,6 +79,8 @@ pub trait TraceSink {
     fn start(&mut self, trial: &TraceTrial);
     /// One event.
     fn event(&mut self, event: TraceEvent);
+    /// The trial is over: no more events (the place to flush, and to note a failure to).
+    fn finish(&mut self) {}
 }
 
 /// What a trace says about its trial before the first event.

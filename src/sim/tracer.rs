@@ -62,6 +62,11 @@ impl Tracer {
         self.sink.start(trial);
     }
 
+    /// The trial is over: tells the sink.
+    pub(super) fn finish(&mut self) {
+        self.sink.finish();
+    }
+
     /// Writes one event at `now`, after the faults' boundaries due by then.
     pub(super) fn record(&mut self, now: u64, node: Option<NodeId>, what: Happening) {
         self.boundaries_until(now);
