@@ -238,9 +238,8 @@ fn trace_jsonl_follows_its_schema() {
         assert!(kinds.contains_key(kind), "no {kind} in {kinds:?}");
     }
     // What the row counts, the trace shows.
-    let (_, rows) = rows_by_trial(&out.join("trial.csv"));
+    let (header_line, rows) = rows_by_trial(&out.join("trial.csv"));
     let row = rows.get(&(2, 0)).cloned().unwrap_or_default();
-    let (header_line, _) = rows_by_trial(&out.join("trial.csv"));
     let column = |name: &str| -> u64 {
         let index = header_line
             .split(',')

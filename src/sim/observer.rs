@@ -160,36 +160,35 @@ impl Observer {
         }
     }
 
-    /// Node `node` refused the input of the event being applied, for `reason`, and set the
-    /// rejection aside rather than report it (no trace is written): counted if `node` is an
-    /// honest replica, as the observation would be.
-    pub(super) fn rejected(&mut self, node: NodeId, reason: Rejection) {
-        if let NodeId::Replica(r) = node {
-            if self.honest.get(r as usize).copied().unwrap_or(false) {
-                self.effects.count_rejection(reason);
-            }
+    /// Whether `node` is an honest replica (`Some(true)`), a byzantine one (`Some(false)`), or
+    /// not a replica of this trial (`None`).
+    fn honest_replica(&self, node: NodeId) -> Option<bool> {
+        match node {
+            NodeId::Replica(r) => self.honest.get(r as usize).copied(),
+            NodeId::Client(_) => None,
         }
     }
 
-    /// Counts a rejection by an honest replica, or what a behaviour changed.
+    /// Node `node` refused the input of the event being applied, for `reason` (reported, or
+    /// set aside when no trace is written): counted if `node` is an honest replica.
+    pub(super) fn rejected(&mut self, node: NodeId, reason: Rejection) {
+        if self.honest_replica(node) == Some(true) {
+            self.effects.count_rejection(reason);
+        }
+    }
+
+    /// Counts a rejection by an honest replica, or what a byzantine replica's behaviour
+    /// changed.
     fn count(&mut self, node: NodeId, observation: &Observation) {
-        let e = &mut self.effects;
-        match (node, observation) {
-            (NodeId::Replica(r), Observation::Rejected(reason))
-                if self.honest.get(r as usize).copied().unwrap_or(false) =>
-            {
-                e.count_rejection(*reason)
+        let byzantine = self.honest_replica(node) == Some(false);
+        match observation {
+            Observation::Rejected(reason) => self.rejected(node, *reason),
+            Observation::Tampered(tampering) if byzantine => {
+                self.effects.count_change(tampering.change, 1)
             }
-            (NodeId::Replica(r), Observation::Tampered(tampering))
-                if !self.honest.get(r as usize).copied().unwrap_or(true) =>
-            {
-                e.count_change(tampering.change, 1)
-            }
-            (NodeId::Replica(r), Observation::Departed(departures))
-                if !self.honest.get(r as usize).copied().unwrap_or(true) =>
-            {
+            Observation::Departed(departures) if byzantine => {
                 for (change, times) in departures.by_change() {
-                    e.count_change(change, u64::from(times));
+                    self.effects.count_change(change, u64::from(times));
                 }
             }
             _ => {}
