@@ -82,7 +82,7 @@ fn read_index(out: &Path, run: &Run) -> (Vec<String>, Vec<Vec<String>>) {
     (header, lines.collect())
 }
 
-const HEADER: [&str; 8] = [
+const HEADER: [&str; 12] = [
     "name",
     "file",
     "points",
@@ -91,6 +91,10 @@ const HEADER: [&str; 8] = [
     "safety_violations",
     "latency_mean_ms",
     "wall_s",
+    "success_rate_within_f",
+    "success_rate_beyond_f",
+    "trials_within_f",
+    "trials_beyond_f",
 ];
 
 /// Checks index.csv, the per-scenario folders and index.md against `expected` (file, name,
@@ -126,6 +130,17 @@ fn check_results(out: &Path, run: &Run, expected: &[(PathBuf, &str, usize, u32)]
         assert!((0.0..=1.0).contains(&rate), "success_rate {rate}\n{show}");
         assert!(row[5].parse::<u64>().is_ok(), "safety_violations\n{show}");
         assert!(row[7].parse::<f64>().is_ok(), "wall_s\n{show}");
+        let within: u64 = row[10].parse().expect("trials_within_f is a count");
+        let beyond: u64 = row[11].parse().expect("trials_beyond_f is a count");
+        assert_eq!(within + beyond, all, "the classes cover every trial\n{show}");
+        for (rate, trials) in [(&row[8], within), (&row[9], beyond)] {
+            if trials == 0 {
+                assert_eq!(rate, "", "no rate for a class without trials\n{show}");
+            } else {
+                let rate: f64 = rate.parse().expect("a class's rate is a number");
+                assert!((0.0..=1.0).contains(&rate), "class rate {rate}\n{show}");
+            }
+        }
 
         let folder = out.join(name);
         for file in ["trials.csv", "summary.csv", "success.png", "scenario.ron"] {

@@ -34,15 +34,25 @@ const PALETTE: [RGBColor; 10] = [
 type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
+/// One chart that [`draw_charts`] wrote, as `<stem>.png` and `<stem>.svg`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DrawnChart {
+    /// The file name without its extension, e.g. `success`.
+    pub stem: String,
+    /// A one-line caption for the chart.
+    pub title: String,
+}
+
 /// Draws `latency.png`, `latency.svg` (mean and p95 latency of completed requests) and
 /// `success.png`, `success.svg` (success rate and share of trials with a safety violation)
 /// into `dir`. The x axis is the first sweep axis (or the point index, "sweep point", when
 /// there is none or it is not numeric); a second sweep axis gives one line per value.
+/// Returns the charts drawn in the order a report shows them: `success`, then `latency`.
 pub fn draw_charts(
     dir: &Path,
     run: &RunResult,
     summaries: &[PointSummary],
-) -> Result<(), ReportError> {
+) -> Result<Vec<DrawnChart>, ReportError> {
     let charts = [
         ("latency", latency_chart(run, summaries)),
         ("success", success_chart(run, summaries)),
@@ -69,7 +79,15 @@ pub fn draw_charts(
             })
         });
         svgs.and(pngs)
-    })
+    })?;
+    let drawn = ["success", "latency"].iter().filter_map(|stem| {
+        let (_, spec) = charts.iter().find(|(name, _)| name == stem)?;
+        Some(DrawnChart {
+            stem: (*stem).to_string(),
+            title: spec.title.clone(),
+        })
+    });
+    Ok(drawn.collect())
 }
 
 fn render_png(path: &Path, spec: &ChartSpec) -> Result<(), ReportError> {

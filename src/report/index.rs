@@ -11,6 +11,7 @@ use super::atomic::write_bytes_atomically;
 use super::run_json::total_messages;
 use super::table::render_aligned;
 use super::tidy_csv::{column_names, optional_ms, CsvBytes, Decimals, Ms, Rate};
+use super::within_f::FaultBoundSplit;
 use super::ReportError;
 use crate::records::InvalidScenario;
 use crate::records::RunResult;
@@ -26,6 +27,10 @@ struct IndexColumns<'a> {
     safety_violations: usize,
     latency_mean_ms: Option<Ms>,
     wall_s: Ms,
+    success_rate_within_f: Option<Rate>,
+    success_rate_beyond_f: Option<Rate>,
+    trials_within_f: usize,
+    trials_beyond_f: usize,
 }
 
 /// One scenario of a suite, aggregated over all its trials.
@@ -35,6 +40,8 @@ pub struct IndexRow {
     pub name: String,
     /// The scenario file, as given or as found in the folder.
     pub file: String,
+    /// The scenario's description (may be empty).
+    pub description: String,
     /// Sweep points.
     pub points: usize,
     /// Trials over all points.
@@ -49,11 +56,20 @@ pub struct IndexRow {
     pub messages: u64,
     /// Wall-clock seconds the trials took (as in the scenario's `run.json`).
     pub wall_s: f64,
+    /// Trials whose byzantine count was at most their f.
+    pub trials_within_f: usize,
+    /// Of those, the trials that succeeded.
+    pub succeeded_within_f: usize,
+    /// Trials whose byzantine count exceeded their f.
+    pub trials_beyond_f: usize,
+    /// Of those, the trials that succeeded.
+    pub succeeded_beyond_f: usize,
 }
 
 impl IndexRow {
-    /// The row of a finished run of the scenario in `file`.
-    pub fn from_run(file: &str, run: &RunResult) -> IndexRow {
+    /// The row of a finished run of the scenario in `file`, described by `description`.
+    pub fn from_run(file: &str, description: &str, run: &RunResult) -> IndexRow {
+        let split = FaultBoundSplit::of(&run.records);
         let trials = run.records.len();
         let succeeded = run.records.iter().filter(|r| r.outcome.success).count();
         let (sum, count) = run
@@ -64,6 +80,7 @@ impl IndexRow {
         IndexRow {
             name: run.name.clone(),
             file: file.to_string(),
+            description: description.to_string(),
             points: run.points,
             trials,
             success_rate: if trials == 0 {
@@ -75,6 +92,20 @@ impl IndexRow {
             latency_mean_ms: (count > 0).then(|| sum / count as f64),
             messages: total_messages(run),
             wall_s: run.wall_s,
+            trials_within_f: split.within_trials,
+            succeeded_within_f: split.within_succeeded,
+            trials_beyond_f: split.beyond_trials,
+            succeeded_beyond_f: split.beyond_succeeded,
+        }
+    }
+
+    /// The trials within f and beyond f, as counted in this row.
+    pub(crate) fn split(&self) -> FaultBoundSplit {
+        FaultBoundSplit {
+            within_trials: self.trials_within_f,
+            within_succeeded: self.succeeded_within_f,
+            beyond_trials: self.trials_beyond_f,
+            beyond_succeeded: self.succeeded_beyond_f,
         }
     }
 
@@ -89,14 +120,20 @@ impl IndexRow {
             safety_violations: self.safety_violations,
             latency_mean_ms: optional_ms(self.latency_mean_ms),
             wall_s: Decimals(self.wall_s),
+            success_rate_within_f: self.split().within_rate().map(Decimals),
+            success_rate_beyond_f: self.split().beyond_rate().map(Decimals),
+            trials_within_f: self.trials_within_f,
+            trials_beyond_f: self.trials_beyond_f,
         }
     }
 }
 
 /// Writes `index.csv`: a header of its column names (`name, file, points, trials,
-/// success_rate, safety_violations, latency_mean_ms, wall_s`), then one row per scenario in the
-/// given order. Rates have four decimals, milliseconds and seconds three; an unknown latency
-/// is empty. Only `wall_s` varies between identical suites.
+/// success_rate, safety_violations, latency_mean_ms, wall_s, success_rate_within_f,
+/// success_rate_beyond_f, trials_within_f, trials_beyond_f`), then one row per scenario in the
+/// given order. "Within f" counts the trials whose byzantine count is at most their f. Rates
+/// have four decimals, milliseconds and seconds three; an unknown latency, and the rate of a
+/// class without trials, are empty. Only `wall_s` varies between identical suites.
 pub fn write_index_csv(path: &Path, rows: &[IndexRow]) -> Result<(), ReportError> {
     let csv_error = |source| ReportError::Csv {
         path: path.to_path_buf(),
@@ -137,7 +174,14 @@ fn index_markdown(rows: &[IndexRow], invalid: &[InvalidScenario]) -> Result<Stri
     let mut header = column_names::<IndexColumns>()?;
     header.push("charts".into());
     let _ = writeln!(md, "| {} |", header.join(" | "));
-    let _ = writeln!(md, "|:--|:--|--:|--:|--:|--:|--:|--:|:--|");
+    let align: Vec<&str> = header
+        .iter()
+        .map(|h| match h.as_str() {
+            "name" | "file" | "charts" => ":--",
+            _ => "--:",
+        })
+        .collect();
+    let _ = writeln!(md, "|{}|", align.join("|"));
     for row in rows {
         let folder = url_component(&row.name);
         let c = row.columns();
@@ -150,6 +194,14 @@ fn index_markdown(rows: &[IndexRow], invalid: &[InvalidScenario]) -> Result<Stri
             c.safety_violations.to_string(),
             c.latency_mean_ms.map(|l| l.to_string()).unwrap_or_default(),
             c.wall_s.to_string(),
+            c.success_rate_within_f
+                .map(|r| r.to_string())
+                .unwrap_or_default(),
+            c.success_rate_beyond_f
+                .map(|r| r.to_string())
+                .unwrap_or_default(),
+            c.trials_within_f.to_string(),
+            c.trials_beyond_f.to_string(),
             format!("[success]({folder}/success.png), [latency]({folder}/latency.png)"),
         ];
         let _ = writeln!(md, "| {} |", cells.join(" | "));
@@ -190,7 +242,7 @@ fn code_span(text: &str) -> String {
 }
 
 /// `text` percent-encoded for use as one component of a relative link.
-fn url_component(text: &str) -> String {
+pub(crate) fn url_component(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
@@ -240,6 +292,7 @@ mod tests {
         IndexRow {
             name: name.to_string(),
             file: format!("scenarios/{name}.ron"),
+            description: String::new(),
             points: 2,
             trials: 8,
             success_rate: 0.75,
@@ -247,6 +300,10 @@ mod tests {
             latency_mean_ms: latency,
             messages: 1000,
             wall_s: 0.25,
+            trials_within_f: 6,
+            succeeded_within_f: 6,
+            trials_beyond_f: 2,
+            succeeded_beyond_f: 0,
         }
     }
 
@@ -260,12 +317,12 @@ mod tests {
         let md = index_markdown(&rows, &invalid).expect("the header encodes");
         let lines: Vec<&str> = md.lines().collect();
         assert!(lines.contains(
-            &"| [quick](quick/) | `scenarios/quick.ron` | 2 | 8 | 0.7500 | 1 | 50.000 | 0.250 | \
+            &"| [quick](quick/) | `scenarios/quick.ron` | 2 | 8 | 0.7500 | 1 | 50.000 | 0.250 | 1.0000 | 0.0000 | 6 | 2 | \
               [success](quick/success.png), [latency](quick/latency.png) |"
         ));
         assert!(lines.contains(
             &"| [no latency](no%20latency/) | `scenarios/no latency.ron` | 2 | 8 | 0.7500 | 1 \
-              |  | 0.250 | [success](no%20latency/success.png), \
+              |  | 0.250 | 1.0000 | 0.0000 | 6 | 2 | [success](no%20latency/success.png), \
               [latency](no%20latency/latency.png) |"
         ));
         assert_eq!(

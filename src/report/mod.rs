@@ -9,6 +9,10 @@
 //!
 //! A suite of scenarios adds `index.csv` and `index.md`, one row per scenario (`IndexRow`).
 //!
+//! `index.html` (module `html`) is the report a person opens first: one per run's folder (the
+//! charts, the summary table, the scenario as run) and one per suite (a row per scenario,
+//! success within f and beyond f apart, thumbnails).
+//!
 //! Every file is written to a temporary name in its destination directory and renamed into
 //! place, so an interrupted run never leaves a half-written file under the final name.
 //! Identical inputs give byte-identical CSV files (fixed float formatting).
@@ -19,6 +23,7 @@ mod atomic;
 mod chart_data;
 mod charts;
 mod fonts;
+mod html;
 mod index;
 mod run_json;
 mod spacetime;
@@ -26,6 +31,7 @@ mod summary;
 mod table;
 mod tidy_csv;
 mod trace_html;
+mod within_f;
 
 #[cfg(test)]
 mod tests;
@@ -33,8 +39,9 @@ mod tests;
 use std::path::PathBuf;
 
 pub(crate) use atomic::{write_atomically, write_bytes_atomically};
-pub use charts::draw_charts;
+pub use charts::{draw_charts, DrawnChart};
 pub use fonts::InvalidFont;
+pub(crate) use html::{add_trace_links, write_run_html, write_suite_html, RunPage, TraceLink};
 pub(crate) use index::{index_table, write_index_csv, write_index_md, IndexRow};
 pub(crate) use run_json::write_run_json;
 pub(crate) use spacetime::{draw_spacetime, SpacetimeChart};

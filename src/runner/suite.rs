@@ -1,6 +1,6 @@
 //! A suite: many scenarios run one after another, each on all the worker threads, each into
 //! its own results folder `OUT/<name>/` (the same files as a single run), then indexed in
-//! `OUT/index.csv` and `OUT/index.md`.
+//! `OUT/index.csv`, `OUT/index.md` and `OUT/index.html`.
 //!
 //! Loading comes first and never stops at a bad file: a file that does not load or validate,
 //! a folder without scenario files, or a second file using a name already taken is recorded as
@@ -22,7 +22,7 @@ use crate::scenario::{self, locate::locate, Plan};
 pub const DEFAULT_OUT: &str = "results/suite";
 
 /// Scenario names that would collide with the suite's own files in the output folder.
-const RESERVED_NAMES: [&str; 2] = ["index.csv", "index.md"];
+const RESERVED_NAMES: [&str; 3] = ["index.csv", "index.md", "index.html"];
 
 /// The scenarios of a suite, loaded and validated, in order.
 #[derive(Clone, Debug, Default)]
@@ -36,7 +36,8 @@ pub struct LoadedSuite {
 /// How to run a suite.
 #[derive(Clone, Debug)]
 pub struct SuiteOptions {
-    /// The output folder: one folder per scenario, plus `index.csv` and `index.md`.
+    /// The output folder: one folder per scenario, plus `index.csv`, `index.md` and
+    /// `index.html`.
     pub out: PathBuf,
     /// Worker threads (at least 1) for each scenario's trials.
     pub threads: usize,
@@ -198,8 +199,8 @@ fn name_error(path: &Path, file: &str, problem: &str) -> String {
 }
 
 /// Runs every plan of `loaded` in order into `options.out/<name>/` (prepared first, written as
-/// [`write_outputs`] does, `run.json` last), then writes `index.csv` and `index.md` there (a
-/// previous suite's index is removed before the first trial). `progress` is told of the suite
+/// [`write_outputs`] does, `run.json` last), then writes `index.csv`, `index.md` and
+/// `index.html` there (a previous suite's index is removed before the first trial). `progress` is told of the suite
 /// and of each scenario's run, and that the suite ended even when it failed.
 pub fn run_suite(
     loaded: &LoadedSuite,
@@ -220,6 +221,7 @@ pub fn run_suite(
     let rows = result?;
     report::write_index_csv(&options.out.join("index.csv"), &rows)?;
     report::write_index_md(&options.out.join("index.md"), &rows, &loaded.invalid)?;
+    report::write_suite_html(&options.out.join("index.html"), &rows, &loaded.invalid)?;
     Ok(SuiteReport {
         rows,
         invalid: loaded.invalid.clone(),
@@ -234,7 +236,7 @@ fn prepare_suite_output(out: &Path) -> Result<(), ReportError> {
         path: out.to_path_buf(),
         source,
     })?;
-    for name in ["index.csv", "index.md"] {
+    for name in RESERVED_NAMES {
         let stale = out.join(name);
         if stale.is_file() {
             std::fs::remove_file(&stale).map_err(|source| ReportError::RemoveStale {
@@ -264,7 +266,7 @@ fn run_all(
             source,
         })?;
         write_outputs(&dir, plan, &result, options.threads)?;
-        rows.push(IndexRow::from_run(&plan.file, &result));
+        rows.push(IndexRow::from_run(&plan.file, &plan.scenario.description, &result));
     }
     Ok(rows)
 }

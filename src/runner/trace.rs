@@ -496,7 +496,9 @@ fn filter_notes(options: &TraceOptions) -> Vec<String> {
 }
 
 /// `run --trace-failures N`: traces the first `count` trials of `result` (in (point, trial)
-/// order) that were unsuccessful or unsafe, each into `out/traces/trace-P-T/`.
+/// order) that were unsuccessful or unsafe, each into `out/traces/trace-P-T/`, then links
+/// them from the traces section of `out/index.html` (rewritten atomically; left alone when the
+/// folder has no page).
 pub(crate) fn trace_failures(
     plan: &Plan,
     result: &RunResult,
@@ -509,7 +511,7 @@ pub(crate) fn trace_failures(
         .filter(|r| !r.outcome.success || !r.outcome.safety_ok)
         .collect();
     failed.sort_by_key(|r| (r.point, r.trial));
-    failed
+    let traced = failed
         .into_iter()
         .take(count)
         .map(|record| {
@@ -519,7 +521,37 @@ pub(crate) fn trace_failures(
             };
             trace(plan, record.point, record.trial, &options)
         })
-        .collect()
+        .collect::<Result<Vec<Traced>, TraceError>>()?;
+    let links: Vec<report::TraceLink> = traced
+        .iter()
+        .map(|t| trace_link(&result.axes, &t.record))
+        .collect();
+    report::add_trace_links(&out.join("index.html"), &links)?;
+    Ok(traced)
+}
+
+/// The page's link to the trace of `record`, written by [`trace_failures`].
+fn trace_link(axes: &[String], record: &TrialRecord) -> report::TraceLink {
+    let at: Vec<String> = axes
+        .iter()
+        .zip(&record.axis_values)
+        .map(|(axis, value)| format!("{axis} = {value}"))
+        .collect();
+    let problem = match (record.outcome.success, record.outcome.safety_ok) {
+        (false, false) => "unsuccessful and unsafe",
+        (true, false) => "unsafe",
+        _ => "unsuccessful",
+    };
+    report::TraceLink {
+        point: record.point,
+        trial: record.trial,
+        at: at.join(", "),
+        problem: problem.to_string(),
+        href: format!(
+            "traces/{}/trace.html",
+            folder(record.point, record.trial)
+        ),
+    }
 }
 
 /// A trace's folder name: `trace-P-T`.
