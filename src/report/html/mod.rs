@@ -38,8 +38,9 @@ pub(crate) fn escape(text: &str) -> String {
 }
 
 /// The start of a page: doctype, a content security policy that allows no script and no
-/// network (images from the page's own folder only), the title and the inline style.
-fn page_start(title: &str) -> String {
+/// network (images from the page's own folder only), the title and the inline style; `wide`
+/// gives the page's column more room (the suite's table).
+fn page_start(title: &str, wide: bool) -> String {
     let mut html = String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n");
     html.push_str("<meta charset=\"utf-8\">\n");
     html.push_str(
@@ -48,7 +49,8 @@ fn page_start(title: &str) -> String {
     );
     html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     let _ = writeln!(html, "<title>{}</title>", escape(title));
-    let _ = writeln!(html, "<style>\n{STYLE}</style>\n</head>\n<body>\n<main>");
+    let main = if wide { "<main class=\"wide\">" } else { "<main>" };
+    let _ = writeln!(html, "<style>\n{STYLE}</style>\n</head>\n<body>\n{main}");
     html
 }
 

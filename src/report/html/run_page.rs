@@ -92,7 +92,7 @@ pub(crate) fn add_trace_links(path: &Path, traces: &[TraceLink]) -> Result<(), R
 
 fn run_html(page: &RunPage<'_>) -> Result<String, csv::Error> {
     let run = page.run;
-    let mut html = page_start(&format!("{} · pbft-sim", page.name));
+    let mut html = page_start(&format!("{} · pbft-sim", page.name), false);
     let _ = writeln!(html, "<h1>{}</h1>", escape(page.name));
     if !page.description.is_empty() {
         let _ = writeln!(

@@ -13,7 +13,7 @@ use crate::report::index::{url_component, IndexRow};
 use crate::report::ReportError;
 
 /// Width in pixels of a success-chart thumbnail.
-const THUMBNAIL_WIDTH: u32 = 240;
+const THUMBNAIL_WIDTH: u32 = 200;
 
 /// Writes the suite's page to `path` (atomically).
 pub(crate) fn write_suite_html(
@@ -26,7 +26,7 @@ pub(crate) fn write_suite_html(
 
 fn suite_html(rows: &[IndexRow], invalid: &[InvalidScenario]) -> String {
     let trials: usize = rows.iter().map(|r| r.trials).sum();
-    let mut html = page_start("pbft-sim suite");
+    let mut html = page_start("pbft-sim suite", true);
     html.push_str("<h1>pbft-sim suite</h1>\n");
     let _ = writeln!(
         html,
@@ -79,7 +79,7 @@ fn scenario_table(html: &mut String, rows: &[IndexRow]) {
         let _ = writeln!(
             html,
             "<tr><td><a href=\"{folder}/index.html\">{name}</a><br><code>{file}</code></td>\
-             <td>{description}</td><td class=\"num\">{points}</td><td class=\"num\">{trials}</td>\
+             <td class=\"description\">{description}</td><td class=\"num\">{points}</td><td class=\"num\">{trials}</td>\
              {within}{beyond}<td class=\"{violations}\">{unsafe_trials}</td>\
              <td class=\"num\">{latency}</td><td class=\"num\">{wall:.3}</td>\
              <td class=\"thumb\"><a href=\"{folder}/index.html\"><img src=\"{folder}/success.png\" \
@@ -146,8 +146,8 @@ mod tests {
             }],
         );
         assert!(html.contains("<a href=\"a%3Cb/index.html\">a&lt;b</a>"), "{html}");
-        assert!(html.contains("<td>x &amp; &quot;y&quot;</td>"), "{html}");
-        assert!(html.contains("<img src=\"a%3Cb/success.png\" width=\"240\""));
+        assert!(html.contains("<td class=\"description\">x &amp; &quot;y&quot;</td>"), "{html}");
+        assert!(html.contains("<img src=\"a%3Cb/success.png\" width=\"200\""));
         assert!(html.contains(
             "<td class=\"num low\">75.0%<br><small>of 8</small></td><td class=\"num\">-</td>"
         ));
