@@ -15,7 +15,8 @@
 //!
 //! Without `chromium` on the PATH the test fails when the `CI` variable is set (`.ci/run`
 //! installs it) and is skipped with a notice otherwise. Chromium runs under the shared
-//! [`common::TIMEOUT`], so a hang fails the test.
+//! [`common::TIMEOUT`], so a hang fails the test; the chromium helpers are shared with
+//! `tests/report_browser.rs` (`common::chromium`).
 
 #![allow(clippy::panic)] // helpers outside #[test] functions fail a test by panicking
 
@@ -23,35 +24,15 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-use common::{pbft_sim, run_binary, Scratch};
-
-/// The browser the test drives (Debian's package name and binary).
-const CHROMIUM: &str = "chromium";
+use common::chromium::{chromium_present, run_harness};
+use common::{pbft_sim, Scratch};
 
 /// A scenario whose first trial has a byzantine (silent) primary and a view change, n = 4,
 /// 100 requests: a few thousand events.
 const SCENARIO: &str = "scenarios/silent-primary.ron";
-
-/// Is chromium there? Fails in CI, skips (with a notice) elsewhere, when it is not.
-fn chromium_present() -> bool {
-    let found = Command::new(CHROMIUM)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "`{CHROMIUM}` is not installed, and CI is set: .ci/run installs it \
-             (apt-get install -y chromium)"
-        );
-        eprintln!("notice: `{CHROMIUM}` not found; trace_viewer_browser skipped (apt-get install -y chromium)");
-    }
-    found
-}
 
 /// The data embedded in `page` (the element the Rust side wrote).
 fn embedded_data(page: &str) -> Value {
@@ -195,55 +176,10 @@ frame.addEventListener("load", () => {{
     )
 }
 
-/// `text` with the entities `--dump-dom` writes in text nodes decoded.
-fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&nbsp;", "\u{a0}")
-        .replace("&amp;", "&")
-}
-
 /// Opens `dir/harness.html` (next to `dir/trace.html`) in headless chromium; returns the
 /// harness's report and chromium's `CONSOLE` log lines.
-fn run_harness(dir: &Path, kind: &str, node: &str) -> (Value, Vec<String>) {
-    std::fs::write(dir.join("harness.html"), harness(kind, node)).expect("write the harness");
-    let url = format!("file://{}", dir.join("harness.html").display());
-    let profile = dir.join("chromium-profile");
-    let run = run_binary(
-        Path::new(CHROMIUM),
-        CHROMIUM,
-        [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--allow-file-access-from-files",
-            "--virtual-time-budget=10000",
-            "--window-size=1500,1000",
-            "--enable-logging=stderr",
-            "--v=0",
-            &format!("--user-data-dir={}", profile.display()),
-            "--dump-dom",
-            &url,
-        ],
-    );
-    assert_eq!(run.code(), Some(0), "chromium failed:\n{}", run.show());
-    let start = run
-        .stdout
-        .find("RESULTS ")
-        .unwrap_or_else(|| panic!("the harness wrote no results:\n{}", run.show()))
-        + "RESULTS ".len();
-    let len = run.stdout[start..].find(" END").expect("the results' end");
-    let report: Value = serde_json::from_str(&unescape(&run.stdout[start..start + len]))
-        .unwrap_or_else(|e| panic!("the results are not JSON ({e}):\n{}", run.stdout));
-    let console = run
-        .stderr
-        .lines()
-        .filter(|l| l.contains(":CONSOLE"))
-        .map(str::to_string)
-        .collect();
-    (report, console)
+fn run_trace_harness(dir: &Path, kind: &str, node: &str) -> (Value, Vec<String>) {
+    run_harness(dir, "harness.html", &harness(kind, node), "1500,1000")
 }
 
 /// Drives `dir/trace.html`, checks everything the module header lists, returns what the
@@ -264,7 +200,7 @@ fn check_page(dir: &Path) -> Value {
         want.kind,
         want.node
     );
-    let (got, console) = run_harness(dir, &want.kind, &want.node);
+    let (got, console) = run_trace_harness(dir, &want.kind, &want.node);
     let number = |key: &str| got[key].as_u64().map(|n| n as usize);
     assert_eq!(
         got["errors"],
@@ -365,7 +301,7 @@ fn check_page(dir: &Path) -> Value {
 
 #[test]
 fn the_trace_page_works_in_headless_chromium() {
-    if !chromium_present() {
+    if !chromium_present("trace_viewer_browser") {
         return;
     }
     let scratch = Scratch::new("trace-viewer");

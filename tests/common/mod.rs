@@ -5,6 +5,7 @@
 #![allow(clippy::panic)] // a helper fails its test by panicking
 
 pub mod campaign;
+pub mod chromium;
 pub mod keys;
 
 use std::ffi::OsStr;
