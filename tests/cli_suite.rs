@@ -132,7 +132,11 @@ fn check_results(out: &Path, run: &Run, expected: &[(PathBuf, &str, usize, u32)]
         assert!(row[7].parse::<f64>().is_ok(), "wall_s\n{show}");
         let within: u64 = row[10].parse().expect("trials_within_f is a count");
         let beyond: u64 = row[11].parse().expect("trials_beyond_f is a count");
-        assert_eq!(within + beyond, all, "the classes cover every trial\n{show}");
+        assert_eq!(
+            within + beyond,
+            all,
+            "the classes cover every trial\n{show}"
+        );
         for (rate, trials) in [(&row[8], within), (&row[9], beyond)] {
             if trials == 0 {
                 assert_eq!(rate, "", "no rate for a class without trials\n{show}");

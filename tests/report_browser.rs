@@ -99,7 +99,11 @@ frame.addEventListener("load", () => {
 /// Opens `dir/index.html` through the harness; checks what both pages must satisfy (images
 /// loaded, links resolve, no errors, no script) and returns what the harness saw.
 fn open_page(dir: &Path) -> Value {
-    assert!(dir.join("index.html").is_file(), "{}/index.html", dir.display());
+    assert!(
+        dir.join("index.html").is_file(),
+        "{}/index.html",
+        dir.display()
+    );
     let (got, console) = run_harness(dir, "harness.html", HARNESS, "1400,1000");
     assert_eq!(got["errors"], Value::Array(vec![]), "errors: {got}");
     assert!(console.is_empty(), "console output: {console:#?}");
@@ -120,7 +124,11 @@ fn open_page(dir: &Path) -> Value {
             "a relative link: {href}"
         );
         let target = dir.join(href.split('#').next().unwrap_or(href));
-        assert!(target.is_file(), "the link {href} leads to no file in {}", dir.display());
+        assert!(
+            target.is_file(),
+            "the link {href} leads to no file in {}",
+            dir.display()
+        );
     }
     got
 }
@@ -218,9 +226,9 @@ fn the_run_report_opens_in_headless_chromium() {
     // The traced trial is linked (open_page checked the file exists); the scenario as run.
     let links = got["links"].as_array().expect("the links");
     assert!(
-        links
-            .iter()
-            .any(|l| l.as_str().is_some_and(|h| h.starts_with("traces/") && h.ends_with("/trace.html"))),
+        links.iter().any(|l| l
+            .as_str()
+            .is_some_and(|h| h.starts_with("traces/") && h.ends_with("/trace.html"))),
         "a link to the trace: {got}"
     );
     let ron = std::fs::read_to_string(out.join("scenario.ron")).expect("scenario.ron");
@@ -267,28 +275,42 @@ fn the_suite_report_opens_in_headless_chromium() {
         assert!(cell(row, "scenario").starts_with(&csv["name"]), "{row}");
         assert_eq!(cell(row, "trials"), csv["trials"], "{row}");
         for (column, rate, trials) in [
-            ("success within f", "success_rate_within_f", "trials_within_f"),
-            ("success beyond f", "success_rate_beyond_f", "trials_beyond_f"),
+            (
+                "success within f",
+                "success_rate_within_f",
+                "trials_within_f",
+            ),
+            (
+                "success beyond f",
+                "success_rate_beyond_f",
+                "trials_beyond_f",
+            ),
         ] {
             let expected = match csv[rate].as_str() {
                 "" => "-".to_string(),
-                r => format!(
-                    "{}of {}",
-                    percent(r.parse().expect("a rate")),
-                    csv[trials]
-                ),
+                r => format!("{}of {}", percent(r.parse().expect("a rate")), csv[trials]),
             };
             assert_eq!(cell(row, column), expected, "{column}: {row}");
         }
     }
-    assert_eq!(index[0]["success_rate_beyond_f"], "", "calm has no trial beyond f");
-    assert_ne!(index[1]["trials_beyond_f"], "0", "crossing has trials beyond f");
+    assert_eq!(
+        index[0]["success_rate_beyond_f"], "",
+        "calm has no trial beyond f"
+    );
+    assert_ne!(
+        index[1]["trials_beyond_f"], "0",
+        "crossing has trials beyond f"
+    );
 
     let thumbnails: Vec<&str> = got["images"]
         .as_array()
         .map(|a| a.iter().filter_map(|i| i["src"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(thumbnails, ["calm/success.png", "crossing/success.png"], "{got}");
+    assert_eq!(
+        thumbnails,
+        ["calm/success.png", "crossing/success.png"],
+        "{got}"
+    );
     let invalid = got["invalid"].as_array().expect("the invalid files");
     assert_eq!(invalid.len(), 1, "{got}");
     let message = invalid[0].as_str().unwrap_or_default();

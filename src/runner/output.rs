@@ -79,11 +79,10 @@ fn write_report_page(
     scenario_ron: &str,
 ) -> Result<(), ReportError> {
     let summary_path = out.join("summary.csv");
-    let summary_csv =
-        std::fs::read_to_string(&summary_path).map_err(|source| ReportError::Io {
-            path: summary_path,
-            source,
-        })?;
+    let summary_csv = std::fs::read_to_string(&summary_path).map_err(|source| ReportError::Io {
+        path: summary_path,
+        source,
+    })?;
     let files: Vec<String> = LINKED_FILES
         .iter()
         .filter(|(name, always)| *always || out.join(name).is_file())

@@ -266,7 +266,11 @@ fn run_all(
             source,
         })?;
         write_outputs(&dir, plan, &result, options.threads)?;
-        rows.push(IndexRow::from_run(&plan.file, &plan.scenario.description, &result));
+        rows.push(IndexRow::from_run(
+            &plan.file,
+            &plan.scenario.description,
+            &result,
+        ));
     }
     Ok(rows)
 }

@@ -547,10 +547,7 @@ fn trace_link(axes: &[String], record: &TrialRecord) -> report::TraceLink {
         trial: record.trial,
         at: at.join(", "),
         problem: problem.to_string(),
-        href: format!(
-            "traces/{}/trace.html",
-            folder(record.point, record.trial)
-        ),
+        href: format!("traces/{}/trace.html", folder(record.point, record.trial)),
     }
 }
 

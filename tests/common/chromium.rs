@@ -44,7 +44,12 @@ pub fn unescape(text: &str) -> String {
 /// Writes `harness` to `dir/harness_name` and opens it in headless chromium (`window` as
 /// `W,H`); returns the JSON the harness wrote between `RESULTS ` and ` END`, and chromium's
 /// `CONSOLE` log lines.
-pub fn run_harness(dir: &Path, harness_name: &str, harness: &str, window: &str) -> (Value, Vec<String>) {
+pub fn run_harness(
+    dir: &Path,
+    harness_name: &str,
+    harness: &str,
+    window: &str,
+) -> (Value, Vec<String>) {
     let page = dir.join(harness_name);
     std::fs::write(&page, harness).expect("write the harness");
     let url = format!("file://{}", page.display());

@@ -49,7 +49,11 @@ fn page_start(title: &str, wide: bool) -> String {
     );
     html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     let _ = writeln!(html, "<title>{}</title>", escape(title));
-    let main = if wide { "<main class=\"wide\">" } else { "<main>" };
+    let main = if wide {
+        "<main class=\"wide\">"
+    } else {
+        "<main>"
+    };
     let _ = writeln!(html, "<style>\n{STYLE}</style>\n</head>\n<body>\n{main}");
     html
 }

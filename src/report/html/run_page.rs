@@ -86,7 +86,12 @@ pub(crate) fn add_trace_links(path: &Path, traces: &[TraceLink]) -> Result<(), R
              the trace links were not added",
         )));
     };
-    let updated = format!("{}{}{}", &html[..start], traces_section(traces), &html[end..]);
+    let updated = format!(
+        "{}{}{}",
+        &html[..start],
+        traces_section(traces),
+        &html[end..]
+    );
     write_bytes_atomically(path, updated.as_bytes())
 }
 
@@ -210,7 +215,11 @@ fn summary_table(summary_csv: &str, axes: &[String]) -> Result<String, csv::Erro
         .collect();
     let mut html = String::from("<div class=\"table-wrap\"><table class=\"summary\">\n<tr>");
     for &i in &order {
-        let class = if is_axis(&header[i]) { "" } else { " class=\"num\"" };
+        let class = if is_axis(&header[i]) {
+            ""
+        } else {
+            " class=\"num\""
+        };
         let _ = write!(html, "<th{class}>{}</th>", escape(&header[i]));
     }
     html.push_str("</tr>\n");

@@ -145,8 +145,14 @@ mod tests {
                 message: "bad<.ron:1:1: the file is <empty>".into(),
             }],
         );
-        assert!(html.contains("<a href=\"a%3Cb/index.html\">a&lt;b</a>"), "{html}");
-        assert!(html.contains("<td class=\"description\">x &amp; &quot;y&quot;</td>"), "{html}");
+        assert!(
+            html.contains("<a href=\"a%3Cb/index.html\">a&lt;b</a>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<td class=\"description\">x &amp; &quot;y&quot;</td>"),
+            "{html}"
+        );
         assert!(html.contains("<img src=\"a%3Cb/success.png\" width=\"200\""));
         assert!(html.contains(
             "<td class=\"num low\">75.0%<br><small>of 8</small></td><td class=\"num\">-</td>"
