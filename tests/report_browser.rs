@@ -150,6 +150,15 @@ fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
         .collect()
 }
 
+/// `s` unless `count` is 1.
+fn plural(count: usize) -> &'static str {
+    if count == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
 /// A rate in 0..=1 as the pages show it.
 fn percent(rate: f64) -> String {
     format!("{:.1}%", rate * 100.0)
@@ -203,12 +212,20 @@ fn the_run_report_opens_in_headless_chromium() {
     assert!(within > 0 && beyond > 0, "the sweep crosses f");
     assert_eq!(
         got["headline"]["success within f"],
-        format!("{} of {within} trials", percent(within_rate)),
+        format!(
+            "{} of {within} trial{}",
+            percent(within_rate),
+            plural(within)
+        ),
         "{got}"
     );
     assert_eq!(
         got["headline"]["success beyond f"],
-        format!("{} of {beyond} trials", percent(beyond_rate)),
+        format!(
+            "{} of {beyond} trial{}",
+            percent(beyond_rate),
+            plural(beyond)
+        ),
         "{got}"
     );
 

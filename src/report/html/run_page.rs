@@ -154,7 +154,11 @@ fn cluster_note(run: &RunResult) -> String {
 fn headline(html: &mut String, run: &RunResult) {
     let split = FaultBoundSplit::of(&run.records);
     let unsafe_trials = run.records.iter().filter(|r| !r.outcome.safety_ok).count();
-    let class = |trials: usize| format!("<small>of {trials} trials</small>");
+    let class = |trials: usize| match trials {
+        0 => "<small>no trial</small>".to_string(),
+        1 => "<small>of 1 trial</small>".to_string(),
+        _ => format!("<small>of {trials} trials</small>"),
+    };
     let boxes = [
         ("trials", run.records.len().to_string()),
         ("sweep points", run.points.to_string()),
@@ -220,7 +224,9 @@ fn summary_table(summary_csv: &str, axes: &[String]) -> Result<String, csv::Erro
         } else {
             " class=\"num\""
         };
-        let _ = write!(html, "<th{class}>{}</th>", escape(&header[i]));
+        // A break opportunity after each underscore keeps long column names narrow.
+        let name = escape(&header[i]).replace('_', "_<wbr>");
+        let _ = write!(html, "<th{class}>{name}</th>");
     }
     html.push_str("</tr>\n");
     for row in reader.records() {
@@ -310,6 +316,65 @@ latency_mean_ms\n0,0,4,1.0000,0,12.500\n1,4,4,0.2500,2,\n";
         assert!(html.contains(
             "<td class=\"num low\">25.0%</td><td class=\"num low\">2</td><td class=\"num\">-</td>"
         ));
+    }
+
+    fn record(point: usize, byzantine: u32, success: bool) -> crate::records::TrialRecord {
+        crate::records::TrialRecord {
+            point,
+            trial: 0,
+            seed: 0,
+            axis_values: vec![byzantine.to_string()],
+            n: 4,
+            f: 1,
+            byzantine,
+            outcome: crate::records::TrialOutcome {
+                success,
+                safety_ok: true,
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn the_page_escapes_every_text_and_splits_at_f() {
+        let run = RunResult {
+            name: "a<b".into(),
+            axes: vec!["byzantine[0].count".into()],
+            axis_numbers: vec![vec![Some(0.0)], vec![Some(2.0)]],
+            records: vec![record(0, 0, true), record(0, 0, false), record(1, 2, false)],
+            points: 2,
+            wall_s: 0.5,
+        };
+        let charts = [DrawnChart {
+            stem: "success".into(),
+            title: "a<b: success & \"safety\"".into(),
+        }];
+        let files = ["trials.csv".to_string()];
+        let page = RunPage {
+            name: "a<b",
+            description: "x & y's <desc>",
+            file: "dir/<odd>.ron",
+            run: &run,
+            charts: &charts,
+            summary_csv:
+                "point,byzantine[0].count,trials,success_rate\n0,0,2,0.5000\n1,2,1,0.0000\n",
+            scenario_ron: "Scenario(name: \"a<b\")",
+            files: &files,
+        };
+        let html = run_html(&page).expect("the summary parses");
+        assert!(html.contains("<title>a&lt;b · pbft-sim</title>"));
+        assert!(html.contains("<h1>a&lt;b</h1>"));
+        assert!(html.contains("<p class=\"description\">x &amp; y&#39;s &lt;desc&gt;</p>"));
+        assert!(html.contains("<code>dir/&lt;odd&gt;.ron</code> · n = 4, f = 1"));
+        assert!(html.contains(
+            "<img src=\"success.png\" alt=\"a&lt;b: success &amp; &quot;safety&quot;\">"
+        ));
+        assert!(html.contains("<pre class=\"scenario\">Scenario(name: &quot;a&lt;b&quot;)</pre>"));
+        assert!(html.contains("<dt>success within f</dt><dd>50.0% <small>of 2 trials</small></dd>"));
+        assert!(html.contains("<dt>success beyond f</dt><dd>0.0% <small>of 1 trial</small></dd>"));
+        assert!(html.contains(&traces_section(&[])));
+        assert!(!html.contains("<script"));
+        assert!(!html.contains("a<b"), "no unescaped text");
     }
 
     #[test]
