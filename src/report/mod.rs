@@ -1,7 +1,8 @@
 //! The reporting stage of the simulator: it turns a finished [`RunResult`] into tidy files and
 //! text. `trials.csv` has one row per trial, `summary.csv` one row per sweep point (pooled
-//! latency percentiles, success and safety rates), `run.json` the run's totals and metadata,
-//! and `latency.{png,svg}` / `success.{png,svg}` chart the sweep. A compact table and a
+//! latency percentiles, success and safety rates with 95 % intervals), `run.json` the run's
+//! totals and metadata, and `success.{png,svg}`, `latency.{png,svg}` and
+//! `latency-cdf.{png,svg}` chart the sweep (see `docs/charts.md`). A compact table and a
 //! throughput line are produced for stdout.
 //!
 //! A trace of one trial adds `trace.html`, a self-contained page to explore its events
@@ -16,10 +17,15 @@
 //! [`RunResult`]: crate::records::RunResult
 
 mod atomic;
+mod axis_names;
+mod cdf;
+mod chart_axis;
 mod chart_data;
+mod chart_draw;
 mod charts;
 mod fonts;
 mod index;
+mod intervals;
 mod run_json;
 mod spacetime;
 mod summary;
@@ -33,7 +39,7 @@ mod tests;
 use std::path::PathBuf;
 
 pub(crate) use atomic::{write_atomically, write_bytes_atomically};
-pub use charts::draw_charts;
+pub use charts::{draw_charts, DrawnChart};
 pub use fonts::InvalidFont;
 pub(crate) use index::{index_table, write_index_csv, write_index_md, IndexRow};
 pub(crate) use run_json::write_run_json;

@@ -160,6 +160,11 @@ pub struct SweepAxis {
     pub path: String,
     /// The values.
     pub values: SweepValues,
+    /// The axis's name on charts (e.g. `"loss"`); default: a readable name derived from the
+    /// path (`byzantine[0].count` -> "byzantine replicas"). Written to `scenario.ron` only
+    /// when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// The values of an axis.
