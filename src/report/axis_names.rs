@@ -1,7 +1,6 @@
 //! Readable chart names for sweep paths: `byzantine[0].count` reads "byzantine replicas",
 //! `network.drop` "message loss probability". A scenario's own `label` on a sweep entry wins;
-//! paths without a name of their own get a rule (the last field in words, with the list entry
-//! it belongs to).
+//! a path without a name of its own is shown as written, with its unit spelled out.
 
 /// The chart name of sweep axis `path`, or `label` when the scenario gives one.
 pub(crate) fn axis_name(path: &str, label: Option<&str>) -> String {
@@ -79,12 +78,13 @@ fn list_entry<'a>(path: &'a str, list: &str) -> Option<(usize, &'a str)> {
     Some((index.parse().ok()?, field))
 }
 
-/// The rule for other paths: the last field in words, after the rest of the path
-/// (`regions[1].delay.max_ms` -> "max (ms), regions[1].delay").
+/// The rule for other paths: the path as written, its unit spelled out
+/// (`regions[1].delay.max_ms` -> "regions[1].delay.max (ms)"), so that it still says where
+/// the value is set.
 fn derived_name(path: &str) -> String {
-    match path.rsplit_once('.') {
-        Some((parent, last)) => format!("{}, {parent}", words(last)),
-        None => words(path),
+    match path.strip_suffix("_ms") {
+        Some(stem) if !stem.is_empty() => format!("{stem} (ms)"),
+        _ => path.to_string(),
     }
 }
 
@@ -133,10 +133,11 @@ mod tests {
     fn other_paths_follow_the_rule_and_a_label_wins() {
         assert_eq!(
             axis_name("regions[1].delay.max_ms", None),
-            "max (ms), regions[1].delay"
+            "regions[1].delay.max (ms)"
         );
         assert_eq!(axis_name("faults[2].at_ms", None), "fault 2 starts at (ms)");
         assert_eq!(axis_name("faults[1].kind", None), "fault 1: kind");
+        assert_eq!(axis_name("net.drop", None), "net.drop");
         assert_eq!(axis_name("network.drop", Some("loss")), "loss");
         assert!(is_byzantine_count("byzantine[2].count"));
         assert!(!is_byzantine_count("byzantine[0].behaviour"));

@@ -34,6 +34,8 @@ mod tidy_csv;
 mod trace_html;
 
 #[cfg(test)]
+mod chart_tests;
+#[cfg(test)]
 mod tests;
 
 use std::path::PathBuf;
