@@ -109,7 +109,10 @@ mod tests {
             ("byzantine[0].count", "byzantine replicas"),
             ("byzantine[0].behaviour", "behaviour of byzantine group 0"),
             ("network.drop", "message loss probability"),
-            ("protocol.batch_size", "batch size (requests per pre-prepare)"),
+            (
+                "protocol.batch_size",
+                "batch size (requests per pre-prepare)",
+            ),
             ("workload.clients", "clients"),
             ("faults[0].recover_at_ms", "fault 0: recovery at (ms)"),
             ("faults[0].until_ms", "fault 0 ends at (ms)"),

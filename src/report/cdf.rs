@@ -4,8 +4,8 @@
 //! drawn (evenly spaced points, first and last included), coloured along a ramp on a numeric
 //! axis and from the palette on a categorical one.
 
-use super::chart_axis::{n_f_suffix, XAxis};
 use super::axis_names::axis_name;
+use super::chart_axis::{n_f_suffix, XAxis};
 use super::chart_data::{ChartSpec, LegendEntry, Panel, Rgb, Series, Style, PALETTE};
 use super::summary::PointSummary;
 use crate::records::RunResult;

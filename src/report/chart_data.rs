@@ -153,9 +153,7 @@ pub(crate) fn success_chart(run: &RunResult, summaries: &[PointSummary]) -> Char
         panel(safety, 1, "safety violation share"),
     ];
     let mut legend = series_legend(&panels, &groups);
-    legend.push(LegendEntry::Text(
-        "bars: 95 % Wilson interval".to_string(),
-    ));
+    legend.push(LegendEntry::Text("bars: 95 % Wilson interval".to_string()));
     let trials: Vec<(f64, usize)> = summaries
         .iter()
         .filter_map(|s| Some((*x.positions.get(s.point)?, s.trials)))
@@ -308,9 +306,10 @@ fn build_series(
             let placed: Vec<(Option<Marker>, bool)> = members
                 .iter()
                 .map(|(px, s)| {
-                    let marker = value(s)
-                        .filter(|m| m.y.is_finite())
-                        .map(|m| Marker { x: px + offset, ..m });
+                    let marker = value(s).filter(|m| m.y.is_finite()).map(|m| Marker {
+                        x: px + offset,
+                        ..m
+                    });
                     (marker, s.within_f)
                 })
                 .collect();
@@ -384,7 +383,11 @@ fn series_legend(panels: &[Panel], groups: &[Group<'_>]) -> Vec<LegendEntry> {
 
 /// Per-position counts for under the x axis, or one legend line when every point has the
 /// same count (`n = 6 trials at every point`).
-fn count_row(counts: &[(f64, usize)], what: &str, legend: &mut Vec<LegendEntry>) -> Vec<(f64, String)> {
+fn count_row(
+    counts: &[(f64, usize)],
+    what: &str,
+    legend: &mut Vec<LegendEntry>,
+) -> Vec<(f64, String)> {
     let first = counts.first().map(|c| c.1);
     if counts.iter().all(|c| Some(c.1) == first) {
         if let Some(n) = first {
@@ -392,7 +395,9 @@ fn count_row(counts: &[(f64, usize)], what: &str, legend: &mut Vec<LegendEntry>)
         }
         return Vec::new();
     }
-    legend.push(LegendEntry::Text(format!("n = {what} per point (under the axis)")));
+    legend.push(LegendEntry::Text(format!(
+        "n = {what} per point (under the axis)"
+    )));
     let mut by_x: Vec<(f64, usize, usize)> = Vec::new();
     for &(x, n) in counts {
         match by_x.iter_mut().find(|e| e.0 == x) {

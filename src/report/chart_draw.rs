@@ -110,10 +110,9 @@ fn draw_mesh<'a, DB: DrawingBackend + 'a>(
 ) -> DrawResult<DB> {
     let categories = spec.x.categories.clone();
     let format_x = move |v: &f64| match &categories {
-        Some(names) if (v - v.round()).abs() < 1e-6 && *v >= 0.0 => names
-            .get(v.round() as usize)
-            .cloned()
-            .unwrap_or_default(),
+        Some(names) if (v - v.round()).abs() < 1e-6 && *v >= 0.0 => {
+            names.get(v.round() as usize).cloned().unwrap_or_default()
+        }
         Some(_) => String::new(),
         None => tick_label(*v),
     };
@@ -124,7 +123,11 @@ fn draw_mesh<'a, DB: DrawingBackend + 'a>(
         .axis_style(RGBColor(90, 90, 90))
         .y_desc(panel.y_label.as_str())
         .x_labels(spec.x.ticks)
-        .y_labels(if panel.y_range.1 - panel.y_range.0 < 1.5 { 6 } else { 8 })
+        .y_labels(if panel.y_range.1 - panel.y_range.0 < 1.5 {
+            6
+        } else {
+            8
+        })
         .max_light_lines(1)
         .x_label_formatter(&format_x)
         .y_label_formatter(&format_y)
@@ -162,8 +165,18 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
         Style::Solid | Style::Curve => color.filled(),
     };
     let ring = color.stroke_width(2);
-    chart.draw_series(series.markers.iter().map(|m| Circle::new((m.x, m.y), 4, fill)))?;
-    chart.draw_series(series.markers.iter().map(|m| Circle::new((m.x, m.y), 4, ring)))?;
+    chart.draw_series(
+        series
+            .markers
+            .iter()
+            .map(|m| Circle::new((m.x, m.y), 4, fill)),
+    )?;
+    chart.draw_series(
+        series
+            .markers
+            .iter()
+            .map(|m| Circle::new((m.x, m.y), 4, ring)),
+    )?;
     Ok(())
 }
 
@@ -185,9 +198,11 @@ fn draw_interval<'a, DB: DrawingBackend + 'a>(
         style,
     )))?;
     let caps = [marker.low, marker.high];
-    chart.draw_series(caps.into_iter().flatten().map(|y| {
-        EmptyElement::at((x, y)) + PathElement::new(vec![(-4, 0), (4, 0)], style)
-    }))?;
+    chart.draw_series(
+        caps.into_iter()
+            .flatten()
+            .map(|y| EmptyElement::at((x, y)) + PathElement::new(vec![(-4, 0), (4, 0)], style)),
+    )?;
     Ok(())
 }
 
@@ -216,7 +231,10 @@ fn draw_counts<'a, DB: DrawingBackend + 'a>(
 }
 
 /// The legend column: a sample and a label per entry, then the notes, wrapped.
-fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> DrawResult<DB> {
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    spec: &ChartSpec,
+) -> DrawResult<DB> {
     let left = Pos::new(HPos::Left, VPos::Center);
     let mut y = 22;
     for entry in &spec.legend {

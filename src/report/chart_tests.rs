@@ -15,7 +15,11 @@ fn seed_like_run() -> RunResult {
     let mut records = Vec::new();
     for point in 0..6 {
         for trial in 0..2 {
-            let latencies: &[f64] = if point <= 3 { &[10.0, 12.0, 14.0, 16.0] } else { &[] };
+            let latencies: &[f64] = if point <= 3 {
+                &[10.0, 12.0, 14.0, 16.0]
+            } else {
+                &[]
+            };
             let value = point.to_string();
             let mut r = record(point, trial, [value.as_str(), ""], outcome(latencies, 300));
             r.axis_values.truncate(1);
@@ -73,8 +77,16 @@ fn panel_series(spec: &ChartSpec, panel: usize) -> &[Series] {
 fn a_swept_byzantine_count_gets_the_f_line_and_n_f_in_the_title() {
     let run = seed_like_run();
     let summaries = summarize(&run);
-    for spec in [success_chart(&run, &summaries), latency_chart(&run, &summaries)] {
-        assert_eq!(spec.f_line, Some((3.0, "f = 3".to_string())), "{}", spec.title);
+    for spec in [
+        success_chart(&run, &summaries),
+        latency_chart(&run, &summaries),
+    ] {
+        assert_eq!(
+            spec.f_line,
+            Some((3.0, "f = 3".to_string())),
+            "{}",
+            spec.title
+        );
         assert_eq!(f_lines(&spec), 1);
         assert!(spec.title.contains("n = 10, f = 3"), "{}", spec.title);
         assert_eq!(spec.x.label, "byzantine replicas");
@@ -102,7 +114,10 @@ fn no_f_line_without_a_byzantine_axis_or_when_f_varies() {
     // The x axis equals the byzantine count although its path does not say so.
     let mut run = seed_like_run();
     run.axes = vec!["faults[0].at_ms".to_string()];
-    assert_eq!(success_chart(&run, &summarize(&run)).f_line, Some((3.0, "f = 3".into())));
+    assert_eq!(
+        success_chart(&run, &summarize(&run)).f_line,
+        Some((3.0, "f = 3".into()))
+    );
 }
 
 #[test]
@@ -138,14 +153,21 @@ fn a_point_without_completed_requests_has_no_latency_and_a_note() {
     assert_eq!(spec.counts[4], (4.0, "n=0".to_string()));
     let cdf = latency_cdf_chart(&run, &summarize(&run));
     assert_eq!(panel_series(&cdf, 0).len(), 4);
-    assert!(cdf.notes.iter().any(|n| n.contains("= 4, 5: no curve")), "{:?}", cdf.notes);
+    assert!(
+        cdf.notes.iter().any(|n| n.contains("= 4, 5: no curve")),
+        "{:?}",
+        cdf.notes
+    );
 }
 
 #[test]
 fn behaviour_names_are_categories_without_lines() {
     let run = zoo_run();
     let summaries = summarize(&run);
-    for spec in [success_chart(&run, &summaries), latency_chart(&run, &summaries)] {
+    for spec in [
+        success_chart(&run, &summaries),
+        latency_chart(&run, &summaries),
+    ] {
         assert_eq!(spec.x.label, "behaviour of byzantine group 0");
         let names = spec.x.categories.clone().unwrap_or_default();
         assert_eq!(names, ["Silent", "SeedAdversary", "Replay"]);
@@ -165,7 +187,11 @@ fn a_second_axis_gives_one_colour_per_value_offset_apart() {
     let top = panel_series(&spec, 0);
     assert_eq!(top.len(), 2);
     assert_ne!(top[0].color, top[1].color);
-    assert_eq!(top[0].color, panel_series(&spec, 1)[0].color, "same value, same colour");
+    assert_eq!(
+        top[0].color,
+        panel_series(&spec, 1)[0].color,
+        "same value, same colour"
+    );
     // Equal values at the same x stay apart.
     let (a, b) = (top[0].markers[0], top[1].markers[0]);
     assert_eq!((a.y, b.y), (1.0, 0.5));
@@ -180,7 +206,10 @@ fn a_second_axis_gives_one_colour_per_value_offset_apart() {
         .collect();
     assert_eq!(groups, ["net.drop = 0", "net.drop = 0.1"]);
     let latency = latency_chart(&run, &summarize(&run));
-    let labels: Vec<&str> = panel_series(&latency, 0).iter().map(|s| s.label.as_str()).collect();
+    let labels: Vec<&str> = panel_series(&latency, 0)
+        .iter()
+        .map(|s| s.label.as_str())
+        .collect();
     assert_eq!(
         labels,
         [
@@ -198,13 +227,11 @@ fn a_scenario_label_names_the_axis() {
     run.axis_labels = vec![Some("coalition".to_string()), Some("loss".to_string())];
     let spec = success_chart(&run, &summarize(&run));
     assert_eq!(spec.x.label, "coalition");
-    assert!(spec
-        .legend
-        .contains(&LegendEntry::Series {
-            label: "loss = 0.1".to_string(),
-            color: panel_series(&spec, 0)[1].color,
-            style: super::chart_data::Style::Solid,
-        }));
+    assert!(spec.legend.contains(&LegendEntry::Series {
+        label: "loss = 0.1".to_string(),
+        color: panel_series(&spec, 0)[1].color,
+        style: super::chart_data::Style::Solid,
+    }));
 }
 
 #[test]
@@ -236,7 +263,12 @@ fn chart_files_are_byte_identical_across_runs() {
     for dir in &dirs {
         draw_charts(dir.path(), &run, &summaries).unwrap();
     }
-    for name in ["success.png", "success.svg", "latency-cdf.png", "latency-cdf.svg"] {
+    for name in [
+        "success.png",
+        "success.svg",
+        "latency-cdf.png",
+        "latency-cdf.svg",
+    ] {
         let read = |i: usize| fs::read(dirs[i].path().join(name)).unwrap();
         assert_eq!(read(0), read(1), "{name}");
     }

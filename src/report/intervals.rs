@@ -80,7 +80,10 @@ mod tests {
         assert!(close(lo, 0.6097) && hi == 1.0, "6/6 -> [{lo}, {hi}]");
         // 3/6: symmetric about 0.5, half-width z sqrt(1/24 + z^2/144) / (1 + z^2/6) = 0.3121.
         let (lo, hi) = wilson_interval(3, 6).expect("trials");
-        assert!(close(lo, 0.1876) && close(hi, 0.8124), "3/6 -> [{lo}, {hi}]");
+        assert!(
+            close(lo, 0.1876) && close(hi, 0.8124),
+            "3/6 -> [{lo}, {hi}]"
+        );
         let (lo, hi) = wilson_interval(0, 20).expect("trials");
         assert!(lo == 0.0 && close(hi, 0.1611), "0/20 -> [{lo}, {hi}]");
         assert_eq!(wilson_interval(0, 0), None);
@@ -96,7 +99,10 @@ mod tests {
         assert_eq!(percentile_interval(&sample[..5], 50.0), (None, None));
         // N = 100: ranks 40 and 61 (coverage 96.5 %, checked with exact binomial sums).
         let hundred: Vec<f64> = (1..=100).map(f64::from).collect();
-        assert_eq!(percentile_interval(&hundred, 50.0), (Some(40.0), Some(61.0)));
+        assert_eq!(
+            percentile_interval(&hundred, 50.0),
+            (Some(40.0), Some(61.0))
+        );
     }
 
     #[test]

@@ -268,7 +268,11 @@ fn draw_charts_writes_six_non_empty_files_and_lists_them() {
         let dir = TempDir::new(tag);
         let drawn = draw_charts(dir.root(), &run, &summarize(&run)).unwrap();
         let stems: Vec<&str> = drawn.iter().map(|c| c.stem.as_str()).collect();
-        assert_eq!(stems, ["success", "latency", "latency-cdf"], "display order");
+        assert_eq!(
+            stems,
+            ["success", "latency", "latency-cdf"],
+            "display order"
+        );
         assert!(drawn.iter().all(|c| !c.title.is_empty()));
         for name in files {
             let len = fs::metadata(dir.path(name)).map(|m| m.len()).unwrap_or(0);

@@ -338,14 +338,18 @@ mod tests {
             ),
             ("3", "expected string"),
         ] {
-            let source =
-                with_sweep(&format!(r#"(path: "network.drop", values: Values([0.0]), label: {label})"#));
+            let source = with_sweep(&format!(
+                r#"(path: "network.drop", values: Values([0.0]), label: {label})"#
+            ));
             let error = crate::scenario::parse("t.ron", &source)
                 .map(|_| ())
                 .expect_err(label)
                 .to_string();
             assert!(error.starts_with("t.ron:1:"), "{error}");
-            assert!(error.to_lowercase().contains(&says.to_lowercase()), "{label}: {error}");
+            assert!(
+                error.to_lowercase().contains(&says.to_lowercase()),
+                "{label}: {error}"
+            );
         }
     }
 
