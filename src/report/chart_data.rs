@@ -420,7 +420,9 @@ fn count_row(
         .collect()
 }
 
-/// "no request completed at <x> = 9" for each point with trials but no latency sample.
+/// "no request completed at <x> = 9" for the points with trials but no latency sample, and a
+/// note for points where no trial succeeded although requests completed (their latency is
+/// drawn, and would otherwise look like a contradiction of the success chart).
 fn no_latency_notes(x: &XAxis, groups: &[Group<'_>]) -> Vec<String> {
     let mut notes = Vec::new();
     for group in groups {
@@ -430,18 +432,32 @@ fn no_latency_notes(x: &XAxis, groups: &[Group<'_>]) -> Vec<String> {
             .filter(|s| s.trials > 0 && s.latency_samples == 0)
             .filter_map(|s| Some(x.value_text(*x.positions.get(s.point)?)))
             .collect();
-        if empty.is_empty() {
-            continue;
-        }
+        let failed: Vec<String> = group
+            .members
+            .iter()
+            .filter(|s| s.trials > 0 && s.latency_samples > 0 && s.success_rate == 0.0)
+            .filter_map(|s| Some(x.value_text(*x.positions.get(s.point)?)))
+            .collect();
         let within = group
             .label
             .as_ref()
             .map_or(String::new(), |g| format!(" ({g})"));
-        notes.push(format!(
-            "no request completed at {} = {}{within}: no latency point there",
-            x.label,
-            empty.join(", ")
-        ));
+        if !empty.is_empty() {
+            notes.push(format!(
+                "no request completed at {} = {}{within}: no latency point there",
+                x.label,
+                empty.join(", ")
+            ));
+        }
+        if !failed.is_empty() {
+            notes.push(format!(
+                "no trial succeeded at {} = {}{within}, yet requests completed there: their \
+                 latency is shown (success also needs every honest replica to commit every \
+                 request in time)",
+                x.label,
+                failed.join(", ")
+            ));
+        }
     }
     notes
 }

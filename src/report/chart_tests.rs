@@ -151,6 +151,18 @@ fn a_point_without_completed_requests_has_no_latency_and_a_note() {
     // Eight requests per point up to f, none beyond: counts under the axis, not one line.
     assert_eq!(spec.counts.len(), 6);
     assert_eq!(spec.counts[4], (4.0, "n=0".to_string()));
+    // Requests completed but no trial succeeded (not every honest replica committed): the
+    // latency is drawn, and a note says why the two charts seem to disagree.
+    let mut failing = run.clone();
+    for r in failing.records.iter_mut().filter(|r| r.point == 3) {
+        r.outcome.success = false;
+    }
+    let notes = latency_chart(&failing, &summarize(&failing)).notes;
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(
+        notes[1].starts_with("no trial succeeded at byzantine replicas = 3, yet requests"),
+        "{notes:?}"
+    );
     let cdf = latency_cdf_chart(&run, &summarize(&run));
     assert_eq!(panel_series(&cdf, 0).len(), 4);
     assert!(
