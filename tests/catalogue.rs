@@ -1,6 +1,6 @@
 //! The scenario catalogue: every `scenarios/*.ron` is valid, opens with a comment saying what
 //! it shows, is listed in `scenarios/README.md`, and the whole catalogue runs as a suite with
-//! every file valid.
+//! every file valid and every chart drawn.
 
 mod common;
 
@@ -63,4 +63,18 @@ fn the_catalogue_runs_as_a_suite() {
     let index = std::fs::read_to_string(out.join("index.csv")).expect("index.csv");
     assert_eq!(index.lines().count(), 1 + scenario_files().len(), "{index}");
     assert!(out.join("index.md").exists());
+    // Every scenario's charts were drawn (a drawing error would have failed its run).
+    for file in scenario_files() {
+        let name = pbft_sim::scenario::load(&file)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .scenario
+            .name;
+        for chart in ["success", "latency", "latency-cdf"] {
+            for ext in ["png", "svg"] {
+                let path = out.join(&name).join(format!("{chart}.{ext}"));
+                let len = std::fs::metadata(&path).map_or(0, |m| m.len());
+                assert!(len > 1000, "{} has {len} bytes", path.display());
+            }
+        }
+    }
 }

@@ -49,6 +49,9 @@ pub struct RunResult {
     pub name: String,
     /// The sweep axes' paths (CSV column names), in order.
     pub axes: Vec<String>,
+    /// The axes' chart names given in the scenario (`label`), one per axis (`None`: derive a
+    /// readable name from the path).
+    pub axis_labels: Vec<Option<String>>,
     /// The axes' values as numbers where they are numbers (for chart x positions), per point.
     pub axis_numbers: Vec<Vec<Option<f64>>>,
     /// Rows in (point, trial) order.

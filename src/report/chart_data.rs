@@ -1,281 +1,465 @@
-//! What the charts show, independent of how they are drawn: x positions, series per metric and
-//! per value of the second sweep axis, axis ranges and a legend corner that avoids the data.
+//! What the sweep charts show, independent of how they are drawn: panels of series with
+//! markers, 95 % interval bars and line segments, the f line, per-point sample counts, a
+//! legend (drawn beside the plot, never over it) and notes. `success` has two panels (success
+//! rate above, safety violation share below); `latency` one (median and p95).
+//!
+//! Lines join neighbouring points of a series only on a numeric axis, never across a point
+//! without a value and never between a point within f and one beyond it; categories get
+//! unconnected markers. Series sharing a panel are offset sideways a little so that equal
+//! values stay visible.
 
+use super::chart_axis::{f_line, groups, n_f_suffix, Group, XAxis};
 use super::summary::PointSummary;
 use crate::records::RunResult;
 
-/// One drawn line: a metric for one group of points.
+/// An RGB colour.
+pub(crate) type Rgb = (u8, u8, u8);
+
+/// Distinguishable colours (Tableau 10), for series and groups.
+pub(crate) const PALETTE: [Rgb; 10] = [
+    (31, 119, 180),
+    (214, 39, 40),
+    (44, 160, 44),
+    (255, 127, 14),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+];
+
+/// How a series is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Style {
+    /// Solid line, filled markers.
+    Solid,
+    /// Dashed line, hollow markers.
+    Dashed,
+    /// A line only (CDF curves).
+    Curve,
+}
+
+/// One point of a series with its 95 % interval; a `None` bound is open on that side.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Marker {
+    /// Drawn x (the point's position plus the series' sideways offset).
+    pub x: f64,
+    /// The value.
+    pub y: f64,
+    /// Lower bound of the interval.
+    pub low: Option<f64>,
+    /// Upper bound of the interval.
+    pub high: Option<f64>,
+}
+
+/// One metric for one group of points.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Series {
     /// Legend text.
     pub label: String,
-    /// (x, y) in ascending x.
-    pub points: Vec<(f64, f64)>,
-    /// Index into the chart palette.
-    pub color: usize,
-    /// Index of the metric (0 = solid line and filled markers, 1 = dashed and hollow).
-    pub metric: usize,
+    /// Line and marker colour.
+    pub color: Rgb,
+    /// Line and marker style.
+    pub style: Style,
+    /// Markers in ascending x.
+    pub markers: Vec<Marker>,
+    /// Polylines to draw (none on a categorical axis).
+    pub segments: Vec<Vec<(f64, f64)>>,
 }
 
-/// A corner of the plotting area.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Corner {
-    UpperLeft,
-    UpperRight,
-    LowerLeft,
-    LowerRight,
+/// One plotting area with its own y axis.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Panel {
+    /// The y axis title.
+    pub y_label: String,
+    /// The visible y range.
+    pub y_range: (f64, f64),
+    /// What is drawn in it.
+    pub series: Vec<Series>,
+}
+
+/// A line of the legend.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum LegendEntry {
+    /// A sample of a series' line and marker, then its label.
+    Series {
+        /// The text.
+        label: String,
+        /// Its colour.
+        color: Rgb,
+        /// Its style.
+        style: Style,
+    },
+    /// The f line's sample, then its text.
+    FLine(String),
+    /// Explanatory text.
+    Text(String),
 }
 
 /// Everything needed to draw one chart.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct ChartSpec {
+    /// The caption.
     pub title: String,
-    pub x_label: String,
-    pub y_label: String,
-    pub x_range: (f64, f64),
-    /// Most x tick labels to draw (chosen so integer sweeps get a tick per integer).
-    pub x_ticks: usize,
-    pub y_range: (f64, f64),
-    pub series: Vec<Series>,
-    pub legend: Corner,
+    /// The x axis (shared by the panels).
+    pub x: XAxis,
+    /// Panels, top to bottom.
+    pub panels: Vec<Panel>,
+    /// The f line: its x and its label (`f = 3`).
+    pub f_line: Option<(f64, String)>,
+    /// Sample counts written under the x axis, (x, text); empty when the legend says it.
+    pub counts: Vec<(f64, String)>,
+    /// The legend, beside the plot.
+    pub legend: Vec<LegendEntry>,
+    /// Notes under the legend (e.g. why a point has no latency).
+    pub notes: Vec<String>,
 }
 
-/// A metric plotted against the x axis: its name and its value at a point (if defined).
-type Metric = (&'static str, fn(&PointSummary) -> Option<f64>);
+/// A plotted metric: its name, its value at a point with the interval bounds, if defined.
+type Metric = (&'static str, fn(&PointSummary) -> Option<Marker>);
 
-/// Mean and p95 latency of completed requests; points without any are skipped.
-pub(crate) fn latency_chart(run: &RunResult, summaries: &[PointSummary]) -> ChartSpec {
-    let metrics: [Metric; 2] = [
-        ("mean latency", |s| s.latency_mean_ms),
-        ("p95 latency", |s| s.latency_p95_ms),
-    ];
-    let x = x_axis(run);
-    let series = build_series(run, summaries, &x.values, &metrics);
-    let y_max = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.1))
-        .fold(0.0_f64, f64::max);
-    let y_range = (0.0, if y_max > 0.0 { y_max * 1.12 } else { 1.0 });
-    finish_spec(
-        format!("{}: latency of completed requests (mean, p95)", run.name),
-        "latency (virtual ms)",
-        x,
-        y_range,
-        series,
-    )
+fn rate(value: f64, ci: Option<(f64, f64)>) -> Marker {
+    Marker {
+        x: 0.0,
+        y: value,
+        low: ci.map(|c| c.0),
+        high: ci.map(|c| c.1),
+    }
 }
 
-/// Success rate and share of trials with a safety violation, both in 0..=1.
+/// Success rate (upper panel) and share of trials with a safety violation (lower panel),
+/// with 95 % Wilson intervals, the f line when byzantine replicas are swept, and the trials
+/// per point.
 pub(crate) fn success_chart(run: &RunResult, summaries: &[PointSummary]) -> ChartSpec {
-    let metrics: [Metric; 2] = [
-        ("success rate", |s| (s.trials > 0).then_some(s.success_rate)),
-        ("safety violation share", |s| {
-            (s.trials > 0).then(|| s.safety_violation_rate())
+    let success: Metric = ("success rate", |s| {
+        (s.trials > 0).then(|| rate(s.success_rate, s.success_ci))
+    });
+    let safety: Metric = ("safety violation share", |s| {
+        (s.trials > 0).then(|| rate(s.safety_violation_rate(), s.safety_ci))
+    });
+    let x = XAxis::of(run);
+    let groups = groups(run, summaries);
+    let one_group = groups.len() == 1;
+    let panel = |metric: Metric, color: usize, y_label: &str| Panel {
+        y_label: y_label.to_string(),
+        y_range: (-0.04, 1.04),
+        series: build_series(&x, &groups, &[(metric, Style::Solid)], |g, _| {
+            PALETTE[if one_group { color } else { g } % PALETTE.len()]
         }),
+    };
+    let panels = vec![
+        panel(success, 0, "success rate"),
+        panel(safety, 1, "safety violation share"),
     ];
-    let x = x_axis(run);
-    let series = build_series(run, summaries, &x.values, &metrics);
-    finish_spec(
-        format!("{}: success rate and safety violations", run.name),
-        "share of trials (0..1)",
+    let mut legend = series_legend(&panels, &groups);
+    legend.push(LegendEntry::Text("bars: 95 % Wilson interval".to_string()));
+    let trials: Vec<(f64, usize)> = summaries
+        .iter()
+        .filter_map(|s| Some((*x.positions.get(s.point)?, s.trials)))
+        .collect();
+    let counts = count_row(&trials, "trials", &mut legend);
+    finish(
+        format!(
+            "{}: success and safety per point{}",
+            run.name,
+            n_f_suffix(summaries)
+        ),
+        run,
         x,
-        (-0.02, 1.02),
-        series,
+        summaries,
+        panels,
+        counts,
+        legend,
+        Vec::new(),
     )
 }
 
-fn finish_spec(
+/// Median and p95 latency of completed requests with their 95 % order-statistic intervals;
+/// points without a completed request have none, and a note says so.
+pub(crate) fn latency_chart(run: &RunResult, summaries: &[PointSummary]) -> ChartSpec {
+    let median: Metric = ("median (p50)", |s| {
+        Some(Marker {
+            x: 0.0,
+            y: s.latency_p50_ms?,
+            low: s.latency_p50_ci_ms.0,
+            high: s.latency_p50_ci_ms.1,
+        })
+    });
+    let p95: Metric = ("p95", |s| {
+        Some(Marker {
+            x: 0.0,
+            y: s.latency_p95_ms?,
+            low: s.latency_p95_ci_ms.0,
+            high: s.latency_p95_ci_ms.1,
+        })
+    });
+    let x = XAxis::of(run);
+    let groups = groups(run, summaries);
+    let one_group = groups.len() == 1;
+    let series = build_series(
+        &x,
+        &groups,
+        &[(median, Style::Solid), (p95, Style::Dashed)],
+        |g, m| PALETTE[if one_group { [0, 3][m % 2] } else { g } % PALETTE.len()],
+    );
+    let top = series
+        .iter()
+        .flat_map(|s| s.markers.iter())
+        .map(|m| m.high.unwrap_or(m.y).max(m.y))
+        .fold(0.0_f64, f64::max);
+    let panels = vec![Panel {
+        y_label: "latency (virtual ms)".to_string(),
+        y_range: (0.0, if top > 0.0 { top * 1.1 } else { 1.0 }),
+        series,
+    }];
+    let mut legend = series_legend(&panels, &groups);
+    if !one_group {
+        for (label, style) in [("median (p50)", Style::Solid), ("p95", Style::Dashed)] {
+            legend.push(LegendEntry::Series {
+                label: label.to_string(),
+                color: PALETTE[7],
+                style,
+            });
+        }
+    }
+    legend.push(LegendEntry::Text(
+        "bars: 95 % order-statistic interval; no cap: open (too few requests)".to_string(),
+    ));
+    let samples: Vec<(f64, usize)> = summaries
+        .iter()
+        .filter_map(|s| Some((*x.positions.get(s.point)?, s.latency_samples)))
+        .collect();
+    let counts = count_row(&samples, "completed requests", &mut legend);
+    let notes = no_latency_notes(&x, &groups);
+    finish(
+        format!(
+            "{}: latency of completed requests{}",
+            run.name,
+            n_f_suffix(summaries)
+        ),
+        run,
+        x,
+        summaries,
+        panels,
+        counts,
+        legend,
+        notes,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
     title: String,
-    y_label: &str,
+    run: &RunResult,
     x: XAxis,
-    y_range: (f64, f64),
-    series: Vec<Series>,
+    summaries: &[PointSummary],
+    panels: Vec<Panel>,
+    counts: Vec<(f64, String)>,
+    mut legend: Vec<LegendEntry>,
+    notes: Vec<String>,
 ) -> ChartSpec {
-    let x_range = padded_range(&x.values);
-    let legend = least_crowded_corner(&series, x_range, y_range);
+    let f_line = f_line(run, &x, summaries).map(|f| (f, format!("f = {}", tick_label(f))));
+    if let Some((_, label)) = &f_line {
+        legend.push(LegendEntry::FLine(format!(
+            "{label}: the most byzantine replicas tolerated"
+        )));
+    }
     ChartSpec {
         title,
-        y_label: y_label.to_string(),
-        x_range,
-        x_ticks: x_tick_count(&x.values),
-        x_label: x.label,
-        y_range,
-        series,
+        x,
+        panels,
+        f_line,
+        counts,
         legend,
+        notes,
     }
 }
 
-/// The x axis: its label and each point's position.
-struct XAxis {
-    label: String,
-    values: Vec<f64>,
-}
-
-/// The first sweep axis if every point has a finite number for it, else the point index
-/// labelled "sweep point".
-fn x_axis(run: &RunResult) -> XAxis {
-    let numeric: Option<Vec<f64>> = (0..run.points)
-        .map(|p| axis_number(run, p, 0).filter(|v| v.is_finite()))
-        .collect();
-    match (run.axes.first(), numeric) {
-        (Some(name), Some(values)) => XAxis {
-            label: name.clone(),
-            values,
-        },
-        _ => XAxis {
-            label: "sweep point".to_string(),
-            values: (0..run.points).map(|p| p as f64).collect(),
-        },
-    }
-}
-
-fn axis_number(run: &RunResult, point: usize, axis: usize) -> Option<f64> {
-    run.axis_numbers.get(point)?.get(axis).copied().flatten()
-}
-
-/// One series per (group, metric); groups are the distinct values of the second sweep axis in
-/// order of first appearance (a single unnamed group without a second axis).
+/// One series per (group, metric), offset sideways so that series sharing a panel do not
+/// hide each other; `color(group, metric)` picks the colour.
 fn build_series(
-    run: &RunResult,
-    summaries: &[PointSummary],
-    xs: &[f64],
-    metrics: &[Metric],
+    x: &XAxis,
+    groups: &[Group<'_>],
+    metrics: &[(Metric, Style)],
+    color: impl Fn(usize, usize) -> Rgb,
 ) -> Vec<Series> {
-    let groups = group_by_second_axis(run, summaries);
-    let multiple_groups = groups.len() > 1;
-    let mut series = Vec::new();
-    for (group_index, (group_label, members)) in groups.iter().enumerate() {
-        for (metric_index, (metric_name, value)) in metrics.iter().enumerate() {
-            let mut points: Vec<(f64, f64)> = members
+    let count = groups.len() * metrics.len();
+    let share = if x.is_categorical() { 0.5 } else { 0.3 };
+    let spread = if count > 1 {
+        x.min_step() * share / count as f64
+    } else {
+        0.0
+    };
+    let mut series = Vec::with_capacity(count);
+    for (g, group) in groups.iter().enumerate() {
+        for (m, ((name, value), style)) in metrics.iter().enumerate() {
+            let index = series.len() as f64;
+            let offset = (index - (count as f64 - 1.0) / 2.0) * spread;
+            let mut members: Vec<(f64, &PointSummary)> = group
+                .members
                 .iter()
-                .filter_map(|s| Some((*xs.get(s.point)?, value(s)?)))
-                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .filter_map(|s| Some((*x.positions.get(s.point)?, *s)))
+                .filter(|(px, _)| px.is_finite())
                 .collect();
-            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            members.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let placed: Vec<(Option<Marker>, bool)> = members
+                .iter()
+                .map(|(px, s)| {
+                    let marker = value(s).filter(|m| m.y.is_finite()).map(|m| Marker {
+                        x: px + offset,
+                        ..m
+                    });
+                    (marker, s.within_f)
+                })
+                .collect();
+            let label = match &group.label {
+                Some(group) if metrics.len() > 1 => format!("{name}, {group}"),
+                Some(group) => group.clone(),
+                None => name.to_string(),
+            };
             series.push(Series {
-                label: series_label(metric_name, group_label.as_deref()),
-                points,
-                color: if multiple_groups {
-                    group_index
+                label,
+                color: color(g, m),
+                style: *style,
+                markers: placed.iter().filter_map(|p| p.0).collect(),
+                segments: if x.is_categorical() {
+                    Vec::new()
                 } else {
-                    metric_index
+                    segments(&placed)
                 },
-                metric: metric_index,
             });
         }
     }
     series
 }
 
-type Group<'a> = (Option<String>, Vec<&'a PointSummary>);
-
-fn group_by_second_axis<'a>(run: &RunResult, summaries: &'a [PointSummary]) -> Vec<Group<'a>> {
-    let Some(axis) = run.axes.get(1) else {
-        return vec![(None, summaries.iter().collect())];
-    };
-    let mut groups: Vec<(String, Vec<&PointSummary>)> = Vec::new();
-    for summary in summaries {
-        let value = summary.axis_values.get(1).cloned().unwrap_or_default();
-        match groups.iter_mut().find(|(v, _)| *v == value) {
-            Some((_, members)) => members.push(summary),
-            None => groups.push((value, vec![summary])),
+/// Runs of neighbouring markers to join: a run ends at a point without a value and where
+/// the points cross from within f to beyond it.
+fn segments(placed: &[(Option<Marker>, bool)]) -> Vec<Vec<(f64, f64)>> {
+    let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut current: Vec<(f64, f64)> = Vec::new();
+    let mut side: Option<bool> = None;
+    for (marker, within_f) in placed {
+        match marker {
+            Some(m) if side.is_none_or(|s| s == *within_f) => current.push((m.x, m.y)),
+            Some(m) => {
+                runs.push(std::mem::take(&mut current));
+                current.push((m.x, m.y));
+            }
+            None => runs.push(std::mem::take(&mut current)),
         }
+        side = marker.map(|_| *within_f);
     }
-    groups
-        .into_iter()
-        .map(|(value, members)| (Some(format!("{axis} = {value}")), members))
+    runs.push(current);
+    runs.retain(|r| r.len() > 1);
+    runs
+}
+
+/// Legend lines for the series: one per group (its colour) when there are groups, otherwise
+/// one per series of every panel.
+fn series_legend(panels: &[Panel], groups: &[Group<'_>]) -> Vec<LegendEntry> {
+    if groups.len() > 1 {
+        return groups
+            .iter()
+            .enumerate()
+            .map(|(g, group)| LegendEntry::Series {
+                label: group.label.clone().unwrap_or_default(),
+                color: PALETTE[g % PALETTE.len()],
+                style: Style::Solid,
+            })
+            .collect();
+    }
+    panels
+        .iter()
+        .flat_map(|p| p.series.iter())
+        .map(|s| LegendEntry::Series {
+            label: s.label.clone(),
+            color: s.color,
+            style: s.style,
+        })
         .collect()
 }
 
-fn series_label(metric: &str, group: Option<&str>) -> String {
-    match group {
-        Some(group) => format!("{metric}, {group}"),
-        None => metric.to_string(),
+/// Per-position counts for under the x axis, or one legend line when every point has the
+/// same count (`n = 6 trials at every point`).
+fn count_row(
+    counts: &[(f64, usize)],
+    what: &str,
+    legend: &mut Vec<LegendEntry>,
+) -> Vec<(f64, String)> {
+    let first = counts.first().map(|c| c.1);
+    if counts.iter().all(|c| Some(c.1) == first) {
+        if let Some(n) = first {
+            legend.push(LegendEntry::Text(format!("n = {n} {what} at every point")));
+        }
+        return Vec::new();
     }
-}
-
-/// The values' span plus 5% on each side (a fixed margin when all values are equal).
-fn padded_range(values: &[f64]) -> (f64, f64) {
-    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if !lo.is_finite() || !hi.is_finite() {
-        return (0.0, 1.0);
-    }
-    let span = hi - lo;
-    let pad = if span > 0.0 {
-        span * 0.05
-    } else {
-        (lo.abs() * 0.1).max(0.5)
-    };
-    (lo - pad, hi + pad)
-}
-
-/// A tick per integer for short integer sweeps (one more than the integers in range, so the
-/// tick spacing cannot drop to a half), otherwise about ten.
-fn x_tick_count(values: &[f64]) -> usize {
-    let integral = values.iter().all(|v| v.fract() == 0.0);
-    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let span = hi - lo;
-    if integral && span.is_finite() && span <= 12.0 {
-        span as usize + 2
-    } else {
-        10
-    }
-}
-
-/// Estimated legend size as a share of the plotting area (width, height).
-fn legend_extent(series: &[Series]) -> (f64, f64) {
-    const PLOT_W: f64 = 780.0;
-    const PLOT_H: f64 = 430.0;
-    let longest = series
-        .iter()
-        .map(|s| s.label.chars().count())
-        .max()
-        .unwrap_or(0);
-    let width = 7.5 * longest as f64 + 55.0;
-    let height = 17.0 * series.len() as f64 + 16.0;
-    ((width / PLOT_W).min(1.0), (height / PLOT_H).min(1.0))
-}
-
-/// The corner whose legend-sized box covers the fewest data points and line samples
-/// (ties go to the earlier corner in upper-right, upper-left, lower-right, lower-left order).
-fn least_crowded_corner(series: &[Series], x: (f64, f64), y: (f64, f64)) -> Corner {
-    let (w, h) = legend_extent(series);
-    let samples = normalized_samples(series, x, y);
-    let corners = [
-        (Corner::UpperRight, (1.0 - w, 1.0 - h)),
-        (Corner::UpperLeft, (0.0, 1.0 - h)),
-        (Corner::LowerRight, (1.0 - w, 0.0)),
-        (Corner::LowerLeft, (0.0, 0.0)),
-    ];
-    let crowding = |(x0, y0): (f64, f64)| {
-        samples
-            .iter()
-            .filter(|(sx, sy)| *sx >= x0 && *sx <= x0 + w && *sy >= y0 && *sy <= y0 + h)
-            .count()
-    };
-    corners
-        .iter()
-        .min_by_key(|(_, origin)| crowding(*origin))
-        .map_or(Corner::UpperRight, |(corner, _)| *corner)
-}
-
-/// Points along every series (markers and 8 samples per segment), mapped to 0..1 on both axes.
-fn normalized_samples(series: &[Series], x: (f64, f64), y: (f64, f64)) -> Vec<(f64, f64)> {
-    let norm = |(px, py): (f64, f64)| ((px - x.0) / (x.1 - x.0), (py - y.0) / (y.1 - y.0));
-    let mut samples = Vec::new();
-    for s in series {
-        samples.extend(s.points.iter().copied().map(norm));
-        for (&from, &to) in s.points.iter().zip(s.points.iter().skip(1)) {
-            let (a, b) = (norm(from), norm(to));
-            samples.extend((1..8).map(|i| {
-                let t = f64::from(i) / 8.0;
-                (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)
-            }));
+    legend.push(LegendEntry::Text(format!(
+        "n = {what} per point (under the axis)"
+    )));
+    let mut by_x: Vec<(f64, usize, usize)> = Vec::new();
+    for &(x, n) in counts {
+        match by_x.iter_mut().find(|e| e.0 == x) {
+            Some(e) => {
+                e.1 = e.1.min(n);
+                e.2 = e.2.max(n);
+            }
+            None => by_x.push((x, n, n)),
         }
     }
-    samples
+    by_x.into_iter()
+        .map(|(x, lo, hi)| {
+            let text = if lo == hi {
+                format!("n={lo}")
+            } else {
+                format!("n={lo}-{hi}")
+            };
+            (x, text)
+        })
+        .collect()
+}
+
+/// "no request completed at <x> = 9" for the points with trials but no latency sample, and a
+/// note for points where no trial succeeded although requests completed (their latency is
+/// drawn, and would otherwise look like a contradiction of the success chart).
+fn no_latency_notes(x: &XAxis, groups: &[Group<'_>]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for group in groups {
+        let empty: Vec<String> = group
+            .members
+            .iter()
+            .filter(|s| s.trials > 0 && s.latency_samples == 0)
+            .filter_map(|s| Some(x.value_text(*x.positions.get(s.point)?)))
+            .collect();
+        let failed: Vec<String> = group
+            .members
+            .iter()
+            .filter(|s| s.trials > 0 && s.latency_samples > 0 && s.success_rate == 0.0)
+            .filter_map(|s| Some(x.value_text(*x.positions.get(s.point)?)))
+            .collect();
+        let within = group
+            .label
+            .as_ref()
+            .map_or(String::new(), |g| format!(" ({g})"));
+        if !empty.is_empty() {
+            notes.push(format!(
+                "no request completed at {} = {}{within}: no latency point there",
+                x.label,
+                empty.join(", ")
+            ));
+        }
+        if !failed.is_empty() {
+            notes.push(format!(
+                "no trial succeeded at {} = {}{within}, yet requests completed there: their \
+                 latency is shown (success also needs every honest replica to commit every \
+                 request in time)",
+                x.label,
+                failed.join(", ")
+            ));
+        }
+    }
+    notes
 }
 
 /// Tick label text: integers without decimals, other values with up to three decimals.

@@ -1,7 +1,8 @@
 //! The reporting stage of the simulator: it turns a finished [`RunResult`] into tidy files and
 //! text. `trials.csv` has one row per trial, `summary.csv` one row per sweep point (pooled
-//! latency percentiles, success and safety rates), `run.json` the run's totals and metadata,
-//! and `latency.{png,svg}` / `success.{png,svg}` chart the sweep. A compact table and a
+//! latency percentiles, success and safety rates with 95 % intervals), `run.json` the run's
+//! totals and metadata, and `success.{png,svg}`, `latency.{png,svg}` and
+//! `latency-cdf.{png,svg}` chart the sweep (see `docs/charts.md`). A compact table and a
 //! throughput line are produced for stdout.
 //!
 //! A trace of one trial adds `trace.html`, a self-contained page to explore its events
@@ -20,11 +21,16 @@
 //! [`RunResult`]: crate::records::RunResult
 
 mod atomic;
+mod axis_names;
+mod cdf;
+mod chart_axis;
 mod chart_data;
+mod chart_draw;
 mod charts;
 mod fonts;
 mod html;
 mod index;
+mod intervals;
 mod run_json;
 mod spacetime;
 mod summary;
@@ -33,6 +39,8 @@ mod tidy_csv;
 mod trace_html;
 mod within_f;
 
+#[cfg(test)]
+mod chart_tests;
 #[cfg(test)]
 mod tests;
 

@@ -1,5 +1,7 @@
-//! Per-point aggregation of trial records.
+//! Per-point aggregation of trial records, with 95 % intervals (`intervals`) and the sample
+//! sizes behind them.
 
+use super::intervals::{percentile_interval, wilson_interval};
 use crate::records::{RunResult, TrialRecord};
 
 /// The aggregate of all trials at one sweep point.
@@ -30,6 +32,25 @@ pub struct PointSummary {
     pub messages_mean: f64,
     /// Mean per trial of `view_changes` (views above 0 at least one honest replica entered).
     pub view_changes_mean: f64,
+    /// 95 % Wilson interval of the success rate, (low, high); `None` without trials.
+    pub success_ci: Option<(f64, f64)>,
+    /// 95 % Wilson interval of the safety violation share; `None` without trials.
+    pub safety_ci: Option<(f64, f64)>,
+    /// Completed requests whose latencies the latency statistics pool.
+    pub latency_samples: usize,
+    /// 95 % order-statistic interval of the median latency, (low, high); a side the sample
+    /// is too small to bound is `None`.
+    pub latency_p50_ci_ms: (Option<f64>, Option<f64>),
+    /// 95 % order-statistic interval of the 95th percentile latency, as for the median.
+    pub latency_p95_ci_ms: (Option<f64>, Option<f64>),
+    /// Replicas n of the point's trials (`None` without trials).
+    pub n: Option<u32>,
+    /// Fault bound f of the point's trials (`None` without trials).
+    pub f: Option<u32>,
+    /// Byzantine replicas in the point's trials (`None` without trials).
+    pub byzantine: Option<u32>,
+    /// Whether every trial of the point has at most f byzantine replicas (true without trials).
+    pub within_f: bool,
 }
 
 impl PointSummary {
@@ -66,12 +87,15 @@ fn summarize_point(point: usize, axis_count: usize, records: &[&TrialRecord]) ->
         .collect();
     latencies.sort_by(f64::total_cmp);
     let commits: Vec<f64> = records.iter().filter_map(|r| r.outcome.commit_ms).collect();
+    let successes = records.iter().filter(|r| r.outcome.success).count();
+    let safety_violations = records.iter().filter(|r| !r.outcome.safety_ok).count();
+    let first = records.first();
     PointSummary {
         point,
         axis_values: axis_values_of(records, axis_count),
         trials,
-        success_rate: ratio(records.iter().filter(|r| r.outcome.success).count(), trials),
-        safety_violations: records.iter().filter(|r| !r.outcome.safety_ok).count(),
+        success_rate: ratio(successes, trials),
+        safety_violations,
         latency_mean_ms: mean(&latencies),
         latency_p50_ms: nearest_rank_percentile(&latencies, 50.0),
         latency_p95_ms: nearest_rank_percentile(&latencies, 95.0),
@@ -79,6 +103,15 @@ fn summarize_point(point: usize, axis_count: usize, records: &[&TrialRecord]) ->
         commit_mean_ms: mean(&commits),
         messages_mean: mean_of(records, |r| r.outcome.messages as f64),
         view_changes_mean: mean_of(records, |r| r.outcome.view_changes as f64),
+        success_ci: wilson_interval(successes, trials),
+        safety_ci: wilson_interval(safety_violations, trials),
+        latency_samples: latencies.len(),
+        latency_p50_ci_ms: percentile_interval(&latencies, 50.0),
+        latency_p95_ci_ms: percentile_interval(&latencies, 95.0),
+        n: first.map(|r| r.n),
+        f: first.map(|r| r.f),
+        byzantine: first.map(|r| r.byzantine),
+        within_f: records.iter().all(|r| r.byzantine <= r.f),
     }
 }
 

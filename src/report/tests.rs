@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::chart_data::{latency_chart, success_chart, tick_label};
+use super::chart_data::tick_label;
 use super::summary::nearest_rank_percentile;
 use super::*;
 use crate::records::{RunResult, TrialOutcome, TrialRecord};
@@ -39,7 +39,7 @@ impl TempDir {
     }
 }
 
-fn outcome(latencies: &[f64], messages: u64) -> TrialOutcome {
+pub(super) fn outcome(latencies: &[f64], messages: u64) -> TrialOutcome {
     let completed = latencies.len() as u64;
     let mean = (!latencies.is_empty()).then(|| latencies.iter().sum::<f64>() / completed as f64);
     TrialOutcome {
@@ -65,7 +65,12 @@ fn outcome(latencies: &[f64], messages: u64) -> TrialOutcome {
     }
 }
 
-fn record(point: usize, trial: usize, axis: [&str; 2], outcome: TrialOutcome) -> TrialRecord {
+pub(super) fn record(
+    point: usize,
+    trial: usize,
+    axis: [&str; 2],
+    outcome: TrialOutcome,
+) -> TrialRecord {
     TrialRecord {
         point,
         trial,
@@ -80,7 +85,7 @@ fn record(point: usize, trial: usize, axis: [&str; 2], outcome: TrialOutcome) ->
 
 /// Two axes (byzantine count 0/1 x drop 0/0.1), two trials per point. Point 3 trial 1 has no
 /// completed request; point 2 trial 0 has a safety violation.
-fn two_axis_run() -> RunResult {
+pub(super) fn two_axis_run() -> RunResult {
     let axis = |p: usize| [["0", "0"], ["1", "0"], ["0", "0.1"], ["1", "0.1"]][p];
     let mut unsafe_trial = outcome(&[20.0, 22.0, 24.0, 26.0], 500);
     unsafe_trial.safety_ok = false;
@@ -107,6 +112,7 @@ fn two_axis_run() -> RunResult {
     RunResult {
         name: "crash-sweep".to_string(),
         axes: vec!["byzantine[0].count".to_string(), "net.drop".to_string()],
+        axis_labels: vec![None, None],
         axis_numbers: vec![
             vec![Some(0.0), Some(0.0)],
             vec![Some(1.0), Some(0.0)],
@@ -120,9 +126,10 @@ fn two_axis_run() -> RunResult {
 }
 
 /// No sweep axis at all: a single point.
-fn no_axis_run() -> RunResult {
+pub(super) fn no_axis_run() -> RunResult {
     let mut run = two_axis_run();
     run.axes.clear();
+    run.axis_labels.clear();
     run.axis_numbers = vec![Vec::new()];
     run.points = 1;
     run.records.truncate(2);
@@ -233,59 +240,46 @@ fn summary_csv_is_exact() {
         lines[0],
         "point,byzantine[0].count,net.drop,trials,success_rate,safety_violations,latency_mean_ms,\
          latency_p50_ms,latency_p95_ms,latency_p99_ms,commit_mean_ms,messages_mean,\
-         view_changes_mean"
+         view_changes_mean,success_ci_low,success_ci_high,safety_ci_low,safety_ci_high,\
+         latency_samples,latency_p50_ci_low_ms,latency_p50_ci_high_ms,latency_p95_ci_low_ms,\
+         latency_p95_ci_high_ms"
     );
+    // 0 of 2 succeeded, 0 of 2 unsafe: Wilson [0, 0.6576] for both. Three latencies cannot
+    // bound the median at 95 %; the p95's lower bound is rank 2 (Binomial(3, 0.95):
+    // P(B <= 1) = 0.0073, P(B <= 2) = 0.1426), its upper side open.
     assert_eq!(
         lines[4],
-        "3,1,0.1,2,0.0000,0,45.000,45.000,50.000,50.000,44.500,800.000,1.000"
+        "3,1,0.1,2,0.0000,0,45.000,45.000,50.000,50.000,44.500,800.000,1.000,\
+         0.0000,0.6576,0.0000,0.6576,3,,,45.000,"
     );
 }
 
 #[test]
-fn draw_charts_writes_four_non_empty_files() {
+fn draw_charts_writes_six_non_empty_files_and_lists_them() {
+    let files = [
+        "latency-cdf.png",
+        "latency-cdf.svg",
+        "latency.png",
+        "latency.svg",
+        "success.png",
+        "success.svg",
+    ];
     for (tag, run) in [("charts2", two_axis_run()), ("charts0", no_axis_run())] {
         let dir = TempDir::new(tag);
-        draw_charts(dir.root(), &run, &summarize(&run)).unwrap();
-        for name in ["latency.png", "latency.svg", "success.png", "success.svg"] {
+        let drawn = draw_charts(dir.root(), &run, &summarize(&run)).unwrap();
+        let stems: Vec<&str> = drawn.iter().map(|c| c.stem.as_str()).collect();
+        assert_eq!(
+            stems,
+            ["success", "latency", "latency-cdf"],
+            "display order"
+        );
+        assert!(drawn.iter().all(|c| !c.title.is_empty()));
+        for name in files {
             let len = fs::metadata(dir.path(name)).map(|m| m.len()).unwrap_or(0);
             assert!(len > 1000, "{tag}/{name} has {len} bytes");
         }
-        assert_eq!(
-            dir.names(),
-            ["latency.png", "latency.svg", "success.png", "success.svg"],
-            "no temporary files remain"
-        );
+        assert_eq!(dir.names(), files, "no temporary files remain");
     }
-}
-
-#[test]
-fn chart_series_group_by_second_axis_and_skip_empty_points() {
-    let run = two_axis_run();
-    let spec = latency_chart(&run, &summarize(&run));
-    assert_eq!(spec.x_label, "byzantine[0].count");
-    let labels: Vec<&str> = spec.series.iter().map(|s| s.label.as_str()).collect();
-    assert_eq!(
-        labels,
-        [
-            "mean latency, net.drop = 0",
-            "p95 latency, net.drop = 0",
-            "mean latency, net.drop = 0.1",
-            "p95 latency, net.drop = 0.1"
-        ]
-    );
-    assert_eq!(spec.series[0].points, [(0.0, 11.75), (1.0, 19.75)]);
-    let success = success_chart(&run, &summarize(&run));
-    assert_eq!(success.y_range, (-0.02, 1.02));
-    assert_eq!(success.series[3].points, [(0.0, 0.5), (1.0, 0.0)]);
-}
-
-#[test]
-fn chart_without_numeric_axis_uses_point_index() {
-    let mut run = two_axis_run();
-    run.axis_numbers[2][0] = None;
-    let spec = success_chart(&run, &summarize(&run));
-    assert_eq!(spec.x_label, "sweep point");
-    assert_eq!(spec.series[2].points[0].0, 2.0);
 }
 
 #[test]
@@ -374,6 +368,7 @@ fn empty_run_writes_every_file() {
     let run = RunResult {
         name: "empty".to_string(),
         axes: vec!["x".to_string()],
+        axis_labels: vec![None],
         axis_numbers: Vec::new(),
         records: Vec::new(),
         points: 0,
@@ -385,7 +380,7 @@ fn empty_run_writes_every_file() {
     write_summary_csv(&dir.path("summary.csv"), &run, &summaries).unwrap();
     write_run_json(&dir.path("run.json"), &run, &serde_json::Map::new()).unwrap();
     draw_charts(dir.root(), &run, &summaries).unwrap();
-    assert_eq!(dir.names().len(), 7);
+    assert_eq!(dir.names().len(), 9);
     assert_eq!(
         throughput_line(&run),
         "0 trials, 0 messages in 0.000 s (0 messages/s)"

@@ -93,6 +93,15 @@ struct SummaryColumns {
     commit_mean_ms: Option<Ms>,
     messages_mean: Ms,
     view_changes_mean: Ms,
+    success_ci_low: Option<Rate>,
+    success_ci_high: Option<Rate>,
+    safety_ci_low: Option<Rate>,
+    safety_ci_high: Option<Rate>,
+    latency_samples: usize,
+    latency_p50_ci_low_ms: Option<Ms>,
+    latency_p50_ci_high_ms: Option<Ms>,
+    latency_p95_ci_low_ms: Option<Ms>,
+    latency_p95_ci_high_ms: Option<Ms>,
 }
 
 /// Writes `trials.csv`: one row per record, in the given order. Header:
@@ -141,7 +150,11 @@ pub fn encode_trial_row(record: &TrialRecord, axis_count: usize) -> Result<Vec<u
 
 /// Writes `summary.csv`: one row per point summary. Header: `point,<axis paths...>,trials,`
 /// `success_rate,safety_violations,latency_mean_ms,latency_p50_ms,latency_p95_ms,`
-/// `latency_p99_ms,commit_mean_ms,messages_mean,view_changes_mean`.
+/// `latency_p99_ms,commit_mean_ms,messages_mean,view_changes_mean,success_ci_low,`
+/// `success_ci_high,safety_ci_low,safety_ci_high,latency_samples,latency_p50_ci_low_ms,`
+/// `latency_p50_ci_high_ms,latency_p95_ci_low_ms,latency_p95_ci_high_ms` (95 % intervals:
+/// Wilson for the rates, order statistics for the percentiles; an empty bound is one the
+/// sample cannot give, see `docs/charts.md`).
 pub fn write_summary_csv(
     path: &Path,
     run: &RunResult,
@@ -218,6 +231,15 @@ fn summary_row(
             commit_mean_ms: optional_ms(summary.commit_mean_ms),
             messages_mean: Decimals(summary.messages_mean),
             view_changes_mean: Decimals(summary.view_changes_mean),
+            success_ci_low: summary.success_ci.map(|(low, _)| Decimals(low)),
+            success_ci_high: summary.success_ci.map(|(_, high)| Decimals(high)),
+            safety_ci_low: summary.safety_ci.map(|(low, _)| Decimals(low)),
+            safety_ci_high: summary.safety_ci.map(|(_, high)| Decimals(high)),
+            latency_samples: summary.latency_samples,
+            latency_p50_ci_low_ms: optional_ms(summary.latency_p50_ci_ms.0),
+            latency_p50_ci_high_ms: optional_ms(summary.latency_p50_ci_ms.1),
+            latency_p95_ci_low_ms: optional_ms(summary.latency_p95_ci_ms.0),
+            latency_p95_ci_high_ms: optional_ms(summary.latency_p95_ci_ms.1),
         },
     )
 }

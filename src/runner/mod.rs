@@ -153,6 +153,12 @@ pub(crate) fn assemble(plan: &Plan, mut records: Vec<TrialRecord>, wall_s: f64) 
     RunResult {
         name: plan.scenario.name.clone(),
         axes: plan.axes.clone(),
+        axis_labels: plan
+            .scenario
+            .sweep
+            .iter()
+            .map(|a| a.label.clone())
+            .collect(),
         axis_numbers: plan
             .points
             .iter()

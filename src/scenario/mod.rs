@@ -173,6 +173,10 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
             )));
         }
         count = count.saturating_mul(axis.values.len());
+        if let Some(label) = &axis.label {
+            check_axis_label(label)
+                .map_err(|why| field_error(FieldError::new(format!("sweep[{i}].label"), why)))?;
+        }
     }
     check_trial_count(count).map_err(|e| field_error(FieldError::new("sweep", e.to_string())))?;
     let mut axes_values = Vec::new();
@@ -296,6 +300,25 @@ pub struct TooManyTrials {
 pub fn check_trial_count(count: u64) -> Result<(), TooManyTrials> {
     if count > MAX_TRIALS {
         Err(TooManyTrials { count })
+    } else {
+        Ok(())
+    }
+}
+
+/// The longest axis label accepted (it has to fit under a chart's x axis).
+pub const MAX_AXIS_LABEL_CHARS: usize = 60;
+
+/// Why an axis `label` cannot name a chart axis, if it cannot.
+fn check_axis_label(label: &str) -> Result<(), String> {
+    let chars = label.chars().count();
+    if label.trim().is_empty() {
+        Err("must not be empty (leave `label` out for the default name)".to_string())
+    } else if label.contains(['\n', '\r']) {
+        Err("must be one line (no line break)".to_string())
+    } else if chars > MAX_AXIS_LABEL_CHARS {
+        Err(format!(
+            "must be at most {MAX_AXIS_LABEL_CHARS} characters, got {chars}"
+        ))
     } else {
         Ok(())
     }

@@ -160,6 +160,31 @@ pub struct SweepAxis {
     pub path: String,
     /// The values.
     pub values: SweepValues,
+    /// The axis's name on charts (e.g. `"loss"`); default: a readable name derived from the
+    /// path (`byzantine[0].count` -> "byzantine replicas"). Written to `scenario.ron` only
+    /// when given.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "plain_string"
+    )]
+    pub label: Option<String>,
+}
+
+/// An optional string written as a plain string (`label: "loss"`, not `Some("loss")`), and
+/// left out when absent.
+mod plain_string {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes `Some(text)` as `text` (`None` is skipped by the field's attribute).
+    pub fn serialize<S: Serializer>(value: &Option<String>, out: S) -> Result<S::Ok, S::Error> {
+        out.serialize_str(value.as_deref().unwrap_or_default())
+    }
+
+    /// Reads a plain string as `Some(text)`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<Option<String>, D::Error> {
+        String::deserialize(input).map(Some)
+    }
 }
 
 /// The values of an axis.

@@ -301,6 +301,58 @@ mod tests {
         assert_eq!((ok.seed, ok.network.reorder.probability.get()), (3, 0.5));
     }
 
+    fn with_sweep(sweep: &str) -> String {
+        format!("Scenario(name: \"t\", replicas: 4, sweep: [{sweep}])")
+    }
+
+    #[test]
+    fn an_axis_label_parses_and_is_written_back_only_when_given() {
+        let labelled = crate::scenario::parse(
+            "t.ron",
+            &with_sweep(r#"(path: "network.drop", values: Values([0.0, 0.1]), label: "loss")"#),
+        )
+        .expect("valid");
+        assert_eq!(labelled.scenario.sweep[0].label.as_deref(), Some("loss"));
+        let ron = crate::scenario::to_ron(&labelled.scenario).expect("ron");
+        assert!(ron.contains(r#"label: "loss""#), "{ron}");
+        let again = crate::scenario::parse("again.ron", &ron).expect("scenario.ron reads back");
+        assert_eq!(again.scenario.sweep, labelled.scenario.sweep);
+        let plain = crate::scenario::parse(
+            "t.ron",
+            &with_sweep(r#"(path: "network.drop", values: Values([0.0]))"#),
+        )
+        .expect("valid");
+        assert_eq!(plain.scenario.sweep[0].label, None);
+        let ron = crate::scenario::to_ron(&plain.scenario).expect("ron");
+        assert!(!ron.contains("label"), "{ron}");
+    }
+
+    #[test]
+    fn a_bad_axis_label_is_refused_at_its_place() {
+        for (label, says) in [
+            (r#""  ""#, "sweep[0].label: must not be empty"),
+            (r#""a\nb""#, "sweep[0].label: must be one line"),
+            (
+                &format!("\"{}\"", "x".repeat(61)),
+                "sweep[0].label: must be at most 60 characters, got 61",
+            ),
+            ("3", "expected string"),
+        ] {
+            let source = with_sweep(&format!(
+                r#"(path: "network.drop", values: Values([0.0]), label: {label})"#
+            ));
+            let error = crate::scenario::parse("t.ron", &source)
+                .map(|_| ())
+                .expect_err(label)
+                .to_string();
+            assert!(error.starts_with("t.ron:1:"), "{error}");
+            assert!(
+                error.to_lowercase().contains(&says.to_lowercase()),
+                "{label}: {error}"
+            );
+        }
+    }
+
     #[test]
     fn product_is_first_axis_slowest() {
         let a = vec![Scalar::Int(0), Scalar::Int(1)];
