@@ -340,6 +340,7 @@ latency_mean_ms\n0,0,4,1.0000,0,12.500\n1,4,4,0.2500,2,\n";
         let run = RunResult {
             name: "a<b".into(),
             axes: vec!["byzantine[0].count".into()],
+            axis_labels: vec![None],
             axis_numbers: vec![vec![Some(0.0)], vec![Some(2.0)]],
             records: vec![record(0, 0, true), record(0, 0, false), record(1, 2, false)],
             points: 2,
