@@ -75,11 +75,12 @@ impl Estimate {
             None => String::new(),
         };
         Some(format!(
-            "warning: {what} is estimated to write {} of trial rows ({} trials){time}; it goes on \
-             (Ctrl-C stops it and --resume finishes it later; --trials N runs fewer; \
+            "warning: {what} is estimated to write up to {} of trial rows ({} trial{}){time}; it \
+             goes on (Ctrl-C stops it and --resume finishes it later; --trials N runs fewer; \
              --no-estimate-warning silences this)",
             size(self.bytes),
-            self.trials
+            self.trials,
+            if self.trials == 1 { "" } else { "s" }
         ))
     }
 }

@@ -2,10 +2,15 @@
 //! indicatif, only when asked for and stderr is a terminal. A single run shows one bar; a suite
 //! shows an overall bar and, above it, the running scenario's bar. Every bar is cleared when
 //! its run (or the suite) ends, so the table printed after it starts on a clean line.
+//!
+//! Each bar shows the trials done out of all, the rate (trials per second, smoothed by
+//! indicatif over the last seconds, counting only the trials run now: a resumed run's saved
+//! trials do not count), the time elapsed and the estimated time left (ETA).
 
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use crate::runner::Progress;
 
@@ -53,7 +58,7 @@ impl Progress for Bars {
         let bar = self.multi.add(ProgressBar::new(trials));
         style(
             &bar,
-            "{prefix} [{bar:30}] {pos}/{len} trials {elapsed_precise} {msg}",
+            "{prefix} [{bar:30}] {pos}/{len} trials, {rate}, {elapsed_precise}, ETA {eta} {msg}",
         );
         bar.set_prefix(format!("{:<width$}", "suite"));
         self.suite = Some(SuiteBar {
@@ -76,7 +81,7 @@ impl Progress for Bars {
                     .insert_before(&suite.bar, ProgressBar::new(trials));
                 style(
                     &bar,
-                    "{prefix} [{bar:30}] {pos}/{len} trials {elapsed_precise}",
+                    "{prefix} [{bar:30}] {pos}/{len} trials, {rate}, {elapsed_precise}, ETA {eta}",
                 );
                 bar.set_prefix(format!("{label:<width$}", width = suite.width));
                 bar
@@ -85,13 +90,15 @@ impl Progress for Bars {
                 let bar = self.multi.add(ProgressBar::new(trials));
                 style(
                     &bar,
-                    "{prefix} [{bar:40}] {pos}/{len} trials {elapsed_precise}",
+                    "{prefix} [{bar:40}] {pos}/{len} trials, {rate}, {elapsed_precise}, ETA {eta}",
                 );
                 bar.set_prefix(label.to_string());
                 bar
             }
         };
         bar.set_position(done);
+        // The saved trials came at once: they are not a rate.
+        bar.reset_eta();
         self.run = Some(bar);
     }
 
@@ -120,10 +127,39 @@ impl Progress for Bars {
     }
 }
 
-/// Applies an indicatif `template` with the bar characters `=> ` (the default style if the
-/// template does not parse).
+/// Applies an indicatif `template` with the bar characters `=> ` and the key `{rate}`
+/// ([`rate`]); the default style if the template does not parse.
 fn style(bar: &ProgressBar, template: &str) {
     if let Ok(style) = ProgressStyle::with_template(template) {
-        bar.set_style(style.progress_chars("=> "));
+        bar.set_style(
+            style
+                .with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = w.write_str(&rate(state.per_sec()));
+                })
+                .progress_chars("=> "),
+        );
+    }
+}
+
+/// `per_sec` trials per second as the bar shows it: `1234 trials/s`, `2.5 trials/s`.
+fn rate(per_sec: f64) -> String {
+    let mut text = String::new();
+    let _ = if per_sec >= 10.0 || per_sec == 0.0 {
+        write!(text, "{per_sec:.0} trials/s")
+    } else {
+        write!(text, "{per_sec:.1} trials/s")
+    };
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_reads_as_trials_per_second() {
+        assert_eq!(rate(1234.4), "1234 trials/s");
+        assert_eq!(rate(2.46), "2.5 trials/s");
+        assert_eq!(rate(0.0), "0 trials/s");
     }
 }
