@@ -71,7 +71,9 @@ fn a_bare_command_lists_the_verbs_and_exits_2() {
     assert!(bare.stderr.contains("Commands:"), "{}", bare.show());
     for verb in VERBS {
         assert!(
-            bare.stderr.lines().any(|l| l.trim_start().starts_with(verb)),
+            bare.stderr
+                .lines()
+                .any(|l| l.trim_start().starts_with(verb)),
             "`{verb}` listed\n{}",
             bare.show()
         );
@@ -105,7 +107,11 @@ fn listed_forms(what: &str) -> Vec<String> {
     // Every form has its line of meaning under it.
     for form in &forms {
         let line = format!("  {form}\n      ");
-        assert!(run.stdout.contains(&line), "{form} has a meaning\n{}", run.show());
+        assert!(
+            run.stdout.contains(&line),
+            "{form} has a meaning\n{}",
+            run.show()
+        );
     }
     forms
 }
@@ -215,7 +221,11 @@ fn list_columns_describes_every_column_a_run_writes() {
 fn completions_print_a_script_naming_the_verbs() {
     let bash = pbft_sim(["completions", "bash"]);
     assert_eq!(bash.code(), Some(0), "{}", bash.show());
-    assert!(bash.stdout.contains("complete -F"), "a bash script\n{}", bash.show());
+    assert!(
+        bash.stdout.contains("complete -F"),
+        "a bash script\n{}",
+        bash.show()
+    );
     for verb in VERBS {
         assert!(bash.stdout.contains(verb), "{verb} in the script");
     }
@@ -223,7 +233,11 @@ fn completions_print_a_script_naming_the_verbs() {
     for shell in ["zsh", "fish", "elvish", "powershell"] {
         let script = pbft_sim(["completions", shell]);
         assert_eq!(script.code(), Some(0), "{}", script.show());
-        assert!(script.stdout.contains("suite"), "{shell}\n{}", script.show());
+        assert!(
+            script.stdout.contains("suite"),
+            "{shell}\n{}",
+            script.show()
+        );
     }
 }
 
@@ -233,7 +247,12 @@ fn check_reads_a_folder_as_suite_does() {
     assert_eq!(check.code(), Some(0), "{}", check.show());
     let mut files: Vec<String> = std::fs::read_dir("scenarios")
         .expect("the catalogue")
-        .map(|e| e.expect("an entry").file_name().to_string_lossy().to_string())
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .to_string()
+        })
         .filter(|name| name.ends_with(".ron"))
         .collect();
     files.sort();
@@ -320,7 +339,9 @@ fn the_estimate_warning_is_silenced_by_its_flag() {
     let warned = run("a", None);
     assert_eq!(warned.code(), Some(0), "{}", warned.show());
     assert!(
-        warned.stderr.starts_with("warning: this run is estimated to write up to 2.0 GB"),
+        warned
+            .stderr
+            .starts_with("warning: this run is estimated to write up to 2.0 GB"),
         "{}",
         warned.show()
     );

@@ -114,7 +114,10 @@ pub(super) const SUMMARY_MEANINGS: &[(&str, &str)] = &[
         "safety_violations",
         "trials at the point in which the oracle found a violation",
     ),
-    ("latency_mean_ms", "mean latency of every completed request (virtual ms)"),
+    (
+        "latency_mean_ms",
+        "mean latency of every completed request (virtual ms)",
+    ),
     ("latency_p50_ms", "median latency (nearest rank)"),
     ("latency_p95_ms", "95th percentile latency (nearest rank)"),
     ("latency_p99_ms", "99th percentile latency (nearest rank)"),

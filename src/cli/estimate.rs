@@ -7,14 +7,16 @@
 //!   (kept until the run completes), and the latter holds every completed request's latency,
 //!   so a trial's rows take about [`ROW_BYTES`] + [`REQUEST_BYTES`] x its requests (clients x
 //!   requests per client, at its sweep point). Both constants were measured on the catalogue
-//!   (`docs/cli.md` gives the figures).
+//!   (`docs/cli.md` gives the figures). Every request counts as completed, so the estimate is
+//!   an upper bound when the time limit cuts requests short.
 //! - **Time**: a pilot runs trial 0 of up to [`PILOT_POINTS`] sweep points spread over the
-//!   sweep, on the run's threads: once to warm up, once alone and once twice over, and the
-//!   difference of the last two (the sample's own time, without the fixed cost of starting a
+//!   sweep, on the run's threads: once to warm up, then r times and 2r times over (r chosen so
+//!   that a round lasts about [`PILOT_ROUND_S`], as far as the run can afford), and the
+//!   difference of the last two (r samples' own time, without the fixed cost of starting a
 //!   round) is scaled to the run's trials. The pilot's trials are thrown away (the run runs
-//!   them again, so no file changes), and it runs only when the run has at least
-//!   [`PILOT_SHARE`] times the sample's trials, so that its four rounds cost at most a
-//!   twentieth of the run. Smaller runs get no time estimate.
+//!   them again, so no file changes), and it runs at most a twentieth of the run's trials, and
+//!   only when the run has at least [`PILOT_SHARE`] times the sample's trials. Smaller runs
+//!   get no time estimate.
 
 use std::time::Instant;
 
@@ -31,8 +33,13 @@ pub(super) const ROW_BYTES: f64 = 830.0;
 pub(super) const REQUEST_BYTES: f64 = 10.0;
 /// Sweep points the pilot samples, at most.
 const PILOT_POINTS: usize = 8;
-/// The pilot runs only when the run has at least this many times the pilot's trials.
+/// The pilot runs only when the run has at least this many times its smallest form (the
+/// sample's trials four times over), so that it costs at most a twentieth of the run.
 const PILOT_SHARE: u64 = 80;
+/// How long the pilot's measured rounds should last, at least, when the run can afford it.
+const PILOT_ROUND_S: f64 = 0.05;
+/// The most times a measured round repeats the sample.
+const MAX_REPEATS: u64 = 32;
 
 /// What a run (or a suite) is estimated to cost.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -138,17 +145,26 @@ fn pilot_seconds(plan: &Plan, trials: u64, threads: usize) -> Option<f64> {
         run_jobs(plan, jobs, &options, &mut NoProgress, &mut |_| Ok(())).ok()?;
         Some(started.elapsed().as_secs_f64())
     };
-    let twice: Vec<(usize, usize)> = jobs.iter().chain(&jobs).copied().collect();
-    // The first round warms up; the difference between running the sample twice and once is
-    // the sample's own time, without what a round costs whatever it runs (worker threads,
-    // actix systems).
-    wall(&jobs)?;
-    let once = wall(&jobs)?;
-    let both = wall(&twice)?;
-    let sample = if both > once { both - once } else { both / 2.0 };
+    // The first round warms up and sizes the others: the sample is repeated `r` times so that
+    // a round lasts about PILOT_ROUND_S, within the pilot's share of the run.
+    let warm = wall(&jobs)?;
+    let affordable = (trials / (PILOT_SHARE / 4) / sampled as u64).saturating_sub(1) / 3;
+    let wanted = (PILOT_ROUND_S / warm.max(1e-6)).ceil() as u64;
+    let r = wanted.clamp(1, affordable.clamp(1, MAX_REPEATS)) as usize;
+    let repeated = |times: usize| -> Vec<(usize, usize)> {
+        std::iter::repeat_n(&jobs, times)
+            .flatten()
+            .copied()
+            .collect()
+    };
+    // The difference between running the sample 2r times and r times is r samples' own time,
+    // without what a round costs whatever it runs (worker threads, actix systems).
+    let once = wall(&repeated(r))?;
+    let both = wall(&repeated(2 * r))?;
+    let diff = if both > once { both - once } else { both / 2.0 };
     // Thread-seconds per trial, then the run's trials spread over its threads.
-    let busy = threads.min(sampled) as f64;
-    let per_trial = sample * busy / sampled as f64;
+    let measured = (r * sampled) as f64;
+    let per_trial = diff * threads.min(r * sampled) as f64 / measured;
     Some(trials as f64 * per_trial / threads as f64)
 }
 
@@ -166,7 +182,9 @@ fn size(bytes: f64) -> String {
 /// `seconds` for people: `45 s`, `12 min`, `3 h 20 min`.
 fn duration(seconds: f64) -> String {
     let minutes = (seconds / 60.0).round() as u64;
-    if seconds < 60.0 {
+    if seconds < 10.0 {
+        format!("{seconds:.1} s")
+    } else if seconds < 60.0 {
         format!("{seconds:.0} s")
     } else if minutes < 60 {
         format!("{minutes} min")
@@ -185,6 +203,7 @@ mod tests {
         assert_eq!(size(3.5e8), "350 MB");
         assert_eq!(size(12_000.0), "12 kB");
         assert_eq!(duration(45.2), "45 s");
+        assert_eq!(duration(2.34), "2.3 s");
         assert_eq!(duration(720.0), "12 min");
         assert_eq!(duration(12_000.0), "3 h 20 min");
     }
@@ -203,7 +222,10 @@ mod tests {
             seconds: None,
         };
         let line = big.warning("this run", 2).expect("1.7 GB warns");
-        assert!(line.contains("1.7 GB") && line.contains("--no-estimate-warning"), "{line}");
+        assert!(
+            line.contains("1.7 GB") && line.contains("--no-estimate-warning"),
+            "{line}"
+        );
         let long = Estimate {
             seconds: Some(601.0),
             ..small

@@ -29,7 +29,9 @@ pub(super) fn text(what: Listing) -> Result<String, Failure> {
             );
             let custom = adversary::registered();
             if !custom.is_empty() {
-                text.push_str("\nRegistered by this program (name them as Custom(name: \"...\")):\n");
+                text.push_str(
+                    "\nRegistered by this program (name them as Custom(name: \"...\")):\n",
+                );
                 for name in custom {
                     text.push_str(&format!("  Custom(name: {name:?})\n"));
                 }
@@ -101,9 +103,15 @@ mod tests {
     #[test]
     fn every_listing_names_its_forms() {
         let behaviours = text(Listing::Behaviours).expect("listed");
-        assert!(behaviours.contains("SlowPrimary(delay_ms: 150.0)"), "{behaviours}");
+        assert!(
+            behaviours.contains("SlowPrimary(delay_ms: 150.0)"),
+            "{behaviours}"
+        );
         let delays = text(Listing::Delays).expect("listed");
-        assert!(delays.contains("Uniform(min_ms: 5.0, max_ms: 15.0)"), "{delays}");
+        assert!(
+            delays.contains("Uniform(min_ms: 5.0, max_ms: 15.0)"),
+            "{delays}"
+        );
         for (listing, table) in [
             (Listing::Behaviours, BEHAVIOUR_FORMS),
             (Listing::Delays, DELAY_FORMS),
@@ -112,7 +120,10 @@ mod tests {
         ] {
             let listed = text(listing).expect("listed");
             for (form, meaning) in table {
-                assert!(listed.contains(&format!("  {form}\n      {meaning}\n")), "{form}");
+                assert!(
+                    listed.contains(&format!("  {form}\n      {meaning}\n")),
+                    "{form}"
+                );
             }
         }
     }

@@ -79,6 +79,7 @@ const OWN_NAME: &str = "pbft-sim";
 const ON_VERSION: &str = concat!("(pbft-sim ", env!("CARGO_PKG_VERSION"), ")");
 
 /// Bad input (exit 2) or a failure while running (exit 1).
+#[derive(Debug)]
 enum Failure {
     Input(String),
     /// Bad input already reported on stderr.

@@ -120,3 +120,30 @@ pub fn write_outputs(
     report::write_run_json(&out.join("run.json"), result, &extra)?;
     Ok(summaries)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_names_its_scenario_by_its_first_results_file() {
+        let dir = tempfile::tempdir().expect("a scratch folder");
+        assert_eq!(results_in(dir.path()), None);
+        let plan = scenario::parse("p.ron", r#"Scenario(name: "shown", replicas: 4)"#)
+            .expect("a valid scenario");
+        let ron = scenario::to_ron(&plan.scenario).expect("encodes");
+        std::fs::write(dir.path().join("scenario.ron"), ron).expect("written");
+        let found = results_in(dir.path()).expect("found");
+        assert_eq!(found.scenario, "shown");
+        assert_eq!(found.file, dir.path().join("scenario.ron"));
+        assert_eq!(results_of_another(dir.path(), "shown"), None);
+        assert!(results_of_another(dir.path(), "other").is_some());
+        // run.json is asked first; a file that names no scenario is passed over.
+        std::fs::write(dir.path().join("run.json"), r#"{"scenario": "first"}"#).expect("written");
+        std::fs::write(dir.path().join("shard.json"), "not json").expect("written");
+        assert_eq!(
+            results_in(dir.path()).map(|f| f.scenario).as_deref(),
+            Some("first")
+        );
+    }
+}
