@@ -348,6 +348,41 @@ fn the_estimate_warning_is_silenced_by_its_flag() {
     let silenced = run("b", Some("--no-estimate-warning"));
     assert_eq!(silenced.code(), Some(0), "{}", silenced.show());
     assert_eq!(silenced.stderr, "", "{}", silenced.show());
+
+    // Two such trials, stopped after the first (warned), then resumed (not warned again).
+    let two = scratch.write(
+        "two.ron",
+        "Scenario(name: \"two\", replicas: 4, trials: 2, \
+         workload: (clients: 1, requests: 200000000), time_limit_ms: 50.0)\n",
+    );
+    let out = scratch.path("two");
+    let args = |extra: &'static str| {
+        [
+            "run".as_ref(),
+            two.as_os_str(),
+            "--quiet".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+            extra.as_ref(),
+        ]
+    };
+    let mut first = args("--abort-after").to_vec();
+    first.push("1".as_ref());
+    let stopped = pbft_sim(first);
+    assert_eq!(stopped.code(), Some(1), "{}", stopped.show());
+    assert!(
+        stopped.stderr.starts_with("warning: "),
+        "{}",
+        stopped.show()
+    );
+    let resumed = pbft_sim(args("--resume"));
+    assert_eq!(resumed.code(), Some(0), "{}", resumed.show());
+    assert_eq!(resumed.stderr, "", "{}", resumed.show());
+    assert!(
+        resumed.stdout.contains("resumed: 1 trials"),
+        "{}",
+        resumed.show()
+    );
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The `pbft-sim` command line: `run` a scenario's sweep (whole, resumed, or one shard of it),
 //! `trace` one of its trials, `merge` shards, `check` scenario files, run a `suite` of
-//! scenarios. The only place that
+//! scenarios, `list` what a scenario can name, print shell `completions`. The only place that
 //! prints to a terminal. Exit codes: 0 done, 2 bad input, 1 anything else.
 //!
 //! [`main`] is the whole `pbft-sim` binary, and any binary can be it: one that registers its
@@ -30,7 +30,9 @@
 //! `pbft-sim 0.1.0`. [`main_from`] takes the arguments instead of reading the process's, for
 //! tests and programs that embed the command line.
 //!
-//! Files: `args.rs` the verbs and options (clap), `verbs.rs` what each verb does.
+//! Files: `args.rs` the verbs and options (clap, with the examples `--help` shows),
+//! `verbs.rs` what each verb does, `listing.rs` and `columns.rs` what `list` prints,
+//! `estimate.rs` the warning before a large run, `progress.rs` the progress bars.
 
 /// `print!` to stdout, but a closed pipe (`pbft-sim check ... | head -1`) ends the output
 /// quietly instead of panicking: what is left to print is dropped, the verb goes on.

@@ -15,6 +15,7 @@ use super::progress;
 use super::Failure;
 use crate::report;
 use crate::runner::output::{results_in, results_of_another};
+use crate::runner::saved::PARTIAL;
 use crate::runner::session::{self, Finished};
 use crate::runner::trace::{self as tracing, TraceOptions, Traced};
 use crate::runner::{self, suite, SessionOptions, SuiteOptions};
@@ -211,7 +212,9 @@ pub(super) fn run(path: &Path, args: RunArgs) -> Result<(), Failure> {
     });
     refuse_another(&out, &plan.scenario.name, args.force)?;
     let threads = args.threads.unwrap_or_else(runner::default_threads);
-    if !args.no_estimate_warning {
+    // A resumed run was warned about when it started; only a fresh start is estimated.
+    let resuming = args.resume && out.join(PARTIAL).is_file();
+    if !args.no_estimate_warning && !resuming {
         let fraction = args.shard.map_or(1.0, |s| 1.0 / s.count as f64);
         let estimate = estimate::estimate(&plan, fraction, threads, true);
         warn_if_large(&estimate, "this run", threads);
