@@ -179,8 +179,8 @@ fn size(bytes: f64) -> String {
     }
 }
 
-/// `seconds` for people: `45 s`, `12 min`, `3 h 20 min`.
-fn duration(seconds: f64) -> String {
+/// `seconds` for people: `2.3 s`, `45 s`, `12 min`, `3 h 20 min`.
+pub(super) fn duration(seconds: f64) -> String {
     let minutes = (seconds / 60.0).round() as u64;
     if seconds < 10.0 {
         format!("{seconds:.1} s")

@@ -40,10 +40,14 @@ fn refuse_another(out: &Path, name: &str, force: bool) -> Result<(), Failure> {
     }
 }
 
-/// Prints `estimate`'s warning on stderr if it has one; the run goes on.
-fn warn_if_large(estimate: &Estimate, what: &str, threads: usize) {
-    if let Some(line) = estimate.warning(what, threads) {
-        eprintln!("{line}");
+/// Prints `estimate`'s warning on stderr if it has one (the run goes on); says whether it did.
+fn warn_if_large(estimate: &Estimate, what: &str, threads: usize) -> bool {
+    match estimate.warning(what, threads) {
+        Some(line) => {
+            eprintln!("{line}");
+            true
+        }
+        None => false,
     }
 }
 
@@ -214,10 +218,13 @@ pub(super) fn run(path: &Path, args: RunArgs) -> Result<(), Failure> {
     let threads = args.threads.unwrap_or_else(runner::default_threads);
     // A resumed run was warned about when it started; only a fresh start is estimated.
     let resuming = args.resume && out.join(PARTIAL).is_file();
+    let mut bars = progress::Bars::new(!args.quiet);
     if !args.no_estimate_warning && !resuming {
         let fraction = args.shard.map_or(1.0, |s| 1.0 / s.count as f64);
         let estimate = estimate::estimate(&plan, fraction, threads, true);
-        warn_if_large(&estimate, "this run", threads);
+        if !warn_if_large(&estimate, "this run", threads) {
+            bars = bars.watching_long_runs();
+        }
     }
     let options = SessionOptions {
         out: out.clone(),
@@ -226,7 +233,7 @@ pub(super) fn run(path: &Path, args: RunArgs) -> Result<(), Failure> {
         shard: args.shard,
         stop_after: args.abort_after,
     };
-    let report = runner::run_session(&plan, &options, &mut progress::Bars::new(!args.quiet))?;
+    let report = runner::run_session(&plan, &options, &mut bars)?;
 
     let note = session::describe(&report, &out);
     if !note.is_empty() {
@@ -339,16 +346,18 @@ pub(super) fn suite(
         threads: threads.unwrap_or_else(runner::default_threads),
     };
     refuse_suite_out(&options.out, &loaded.plans, flags.force)?;
+    let mut bars = progress::Bars::new(!flags.quiet);
     if flags.warn {
         let estimate = loaded
             .plans
             .iter()
             .map(|plan| estimate::estimate(plan, 1.0, options.threads, true))
             .fold(Estimate::default(), Estimate::plus);
-        warn_if_large(&estimate, "this suite", options.threads);
+        if !warn_if_large(&estimate, "this suite", options.threads) {
+            bars = bars.watching_long_runs();
+        }
     }
-    let done = runner::run_suite(&loaded, &options, &mut progress::Bars::new(!flags.quiet))
-        .map_err(anyhow::Error::from)?;
+    let done = runner::run_suite(&loaded, &options, &mut bars).map_err(anyhow::Error::from)?;
     out!("{}", report::index_table(&done.rows));
     outln!("{}", done.totals_line());
     if done.invalid.is_empty() {
