@@ -85,7 +85,10 @@ fn a_bare_command_lists_the_verbs_and_exits_2() {
 fn a_missing_argument_is_named_with_the_usage() {
     assert_refused(
         &pbft_sim(["run"]),
-        &["<SCENARIO>", "usage: pbft-sim run", "--help"],
+        &[
+            "<SCENARIO>",
+            "usage: pbft-sim run <SCENARIO>; see pbft-sim run --help",
+        ],
     );
     assert_refused(&pbft_sim(["list"]), &["<WHAT>", "usage: pbft-sim list"]);
     let wrong = pbft_sim(["list", "behaviour"]);

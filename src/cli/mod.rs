@@ -156,7 +156,7 @@ where
         Err(e) if e.use_stderr() => {
             // A usage error: one line, like every other bad input.
             let rendered = e.render().to_string();
-            eprintln!("{} (see --help)", one_line(&rendered));
+            eprintln!("{}", one_line(&rendered));
             return ExitCode::from(2);
         }
         Err(e) => {
@@ -208,8 +208,9 @@ where
 }
 
 /// A clap error on one line: its first line and what clap says under it (the missing
-/// argument's name, a "similar argument exists" tip), then the verb's usage line
-/// (`usage: pbft-sim run [OPTIONS] <SCENARIO>`), so that the form to type is in sight.
+/// argument's name, a "similar argument exists" tip), then the verb's usage line and where its
+/// help is (`usage: pbft-sim run <SCENARIO>; see pbft-sim run --help`), so that the form to
+/// type is in sight.
 fn one_line(rendered: &str) -> String {
     let lines: Vec<&str> = rendered.lines().map(str::trim).collect();
     let parts: Vec<&str> = lines
@@ -223,9 +224,20 @@ fn one_line(rendered: &str) -> String {
     } else {
         parts.join(" ").replace(" tip: ", "; tip: ")
     };
-    if let Some(usage) = lines.iter().find_map(|line| line.strip_prefix("Usage:")) {
-        text.push_str("; usage: ");
-        text.push_str(usage.trim());
+    match lines.iter().find_map(|line| line.strip_prefix("Usage:")) {
+        Some(usage) => {
+            let usage = usage.trim();
+            // The command the usage is of: the words before the first argument or option.
+            let command: Vec<&str> = usage
+                .split_whitespace()
+                .take_while(|word| !word.starts_with(['<', '[']))
+                .collect();
+            text.push_str(&format!(
+                "; usage: {usage}; see {} --help",
+                command.join(" ")
+            ));
+        }
+        None => text.push_str(" (see --help)"),
     }
     text
 }
