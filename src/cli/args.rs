@@ -3,13 +3,37 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::runner::Shard;
 
+/// Shown under the verbs of `pbft-sim --help` (and of a bare `pbft-sim`).
+const EXAMPLES: &str = "\
+Examples:
+  pbft-sim run scenarios/seed.ron
+      the main job: 60 trials, CSV and charts in results/seed/
+  pbft-sim suite scenarios/ --out results/suite
+      every scenario of the catalogue, each in its folder, with an index
+  pbft-sim run s.ron --out results/s --resume
+      finish an interrupted run: only the trials not yet saved run
+  pbft-sim trace scenarios/seed.ron --point 4 --trial 0
+      one trial's events, a message-sequence chart and a viewer
+  pbft-sim list behaviours
+      what a scenario can name (also: delays, faults, placements, columns)
+
+The catalogue of scenarios, one phenomenon each: scenarios/README.md in the repository
+(`pbft-sim check scenarios/` lists their sweeps). What a scenario may contain:
+`pbft-sim list behaviours|delays|faults|placements|columns`.";
+
 /// Deterministic, virtual-time simulator of PBFT (Castro & Liskov).
 #[derive(Parser)]
-#[command(name = "pbft-sim", version, about)]
+#[command(
+    name = "pbft-sim",
+    version,
+    about,
+    after_help = EXAMPLES,
+    arg_required_else_help = true
+)]
 pub(super) struct Cli {
     #[command(subcommand)]
     pub(super) command: Command,
@@ -19,6 +43,11 @@ pub(super) struct Cli {
 #[derive(Subcommand)]
 pub(super) enum Command {
     /// Run every trial of a scenario's sweep; write CSV, JSON and charts.
+    #[command(after_help = "Examples:\n  \
+        pbft-sim run scenarios/seed.ron\n  \
+        pbft-sim run s.ron --out results/s --trials 100 --threads 4\n  \
+        pbft-sim run s.ron --out results/s --resume      (after an interruption)\n  \
+        pbft-sim run s.ron --shard 2/8 --out shards/2     (then `pbft-sim merge shards/*`)")]
     Run {
         /// The scenario file (RON).
         scenario: PathBuf,
@@ -27,6 +56,10 @@ pub(super) enum Command {
     },
     /// Re-run one trial exactly, writing its event trace: trace.jsonl, trial.csv (its row),
     /// spacetime.svg and .png (a message-sequence chart), trace.html (a viewer).
+    #[command(after_help = "Examples:\n  \
+        pbft-sim trace scenarios/seed.ron --point 4 --trial 0\n  \
+        pbft-sim trace s.ron --point 2 --from 150 --until 600 --only pre-prepare,view_entered\n\n\
+        Points are numbered as `pbft-sim check s.ron` prints them.")]
     Trace {
         /// The scenario file (RON).
         scenario: PathBuf,
@@ -34,6 +67,8 @@ pub(super) enum Command {
         args: TraceArgs,
     },
     /// Merge the folders of `run --shard` into the files of one unsharded run.
+    #[command(after_help = "Example:\n  \
+        pbft-sim merge shards/1 shards/2 shards/3 shards/4 --out results/s")]
     Merge {
         /// Shard folders, every shard of one scenario exactly once.
         #[arg(required = true)]
@@ -41,14 +76,23 @@ pub(super) enum Command {
         /// Output folder [default: results/<scenario name>/].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write even into a folder that holds another scenario's results.
+        #[arg(long)]
+        force: bool,
     },
     /// Validate scenario files and print their expanded sweeps.
+    #[command(after_help = "Examples:\n  \
+        pbft-sim check scenarios/seed.ron\n  \
+        pbft-sim check scenarios/        (every *.ron directly in the folder, by file name)")]
     Check {
-        /// Scenario files (RON).
+        /// Scenario files (RON), or folders (every *.ron directly in one, by file name).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
     /// Run many scenarios; write each one's results and an index of them all.
+    #[command(after_help = "Examples:\n  \
+        pbft-sim suite scenarios/ --out results/suite\n  \
+        pbft-sim suite scenarios/seed.ron scenarios/split-brain.ron --out results/two")]
     Suite {
         /// A folder (every *.ron directly in it, by file name) or scenario files (in order).
         #[arg(required = true)]
@@ -62,7 +106,49 @@ pub(super) enum Command {
         /// No progress bars.
         #[arg(long)]
         quiet: bool,
+        /// Write even into folders that hold another scenario's results.
+        #[arg(long)]
+        force: bool,
+        /// No warning before a suite estimated to write over 1 GB or to take over 10 minutes.
+        #[arg(long)]
+        no_estimate_warning: bool,
     },
+    /// List what a scenario can name, from the simulator itself: behaviours, delay profiles,
+    /// timed faults, placements, or the columns of trials.csv and summary.csv.
+    #[command(after_help = "Examples:\n  \
+        pbft-sim list behaviours\n  \
+        pbft-sim list delays")]
+    List {
+        /// What to list.
+        #[arg(value_enum)]
+        what: Listing,
+    },
+    /// Print a shell completion script on stdout.
+    #[command(after_help = "Examples:\n  \
+        pbft-sim completions bash > ~/.local/share/bash-completion/completions/pbft-sim\n  \
+        pbft-sim completions zsh > ~/.zfunc/_pbft-sim\n  \
+        pbft-sim completions fish > ~/.config/fish/completions/pbft-sim.fish")]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// What `list` lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(super) enum Listing {
+    /// Byzantine behaviours (`byzantine[i].behaviour`).
+    #[value(alias = "behaviors")]
+    Behaviours,
+    /// Link delay profiles (`network.delay`, regions' and links' `delay`).
+    Delays,
+    /// Timed faults (`faults`).
+    Faults,
+    /// Where byzantine replicas are placed (`byzantine[i].placement`).
+    Placements,
+    /// The columns of trials.csv and summary.csv.
+    Columns,
 }
 
 /// `run`'s options.
@@ -96,6 +182,12 @@ pub(super) struct RunArgs {
     /// OUT/traces/trace-P-T/ (as `trace` would).
     #[arg(long, value_name = "N")]
     pub(super) trace_failures: Option<usize>,
+    /// Write even into a folder that holds another scenario's results.
+    #[arg(long)]
+    pub(super) force: bool,
+    /// No warning before a run estimated to write over 1 GB or to take over 10 minutes.
+    #[arg(long)]
+    pub(super) no_estimate_warning: bool,
     /// Stop once this many trials are saved, as a kill would (for tests).
     #[arg(long, hide = true)]
     pub(super) abort_after: Option<usize>,
@@ -132,4 +224,7 @@ pub(super) struct TraceArgs {
     /// Trials per sweep point, instead of the scenario's (as given to `run --trials`).
     #[arg(long)]
     pub(super) trials: Option<u32>,
+    /// Write even into a folder that holds another scenario's results.
+    #[arg(long)]
+    pub(super) force: bool,
 }

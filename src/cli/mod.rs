@@ -1,6 +1,6 @@
 //! The `pbft-sim` command line: `run` a scenario's sweep (whole, resumed, or one shard of it),
 //! `trace` one of its trials, `merge` shards, `check` scenario files, run a `suite` of
-//! scenarios. The only place that
+//! scenarios, `list` what a scenario can name, print shell `completions`. The only place that
 //! prints to a terminal. Exit codes: 0 done, 2 bad input, 1 anything else.
 //!
 //! [`main`] is the whole `pbft-sim` binary, and any binary can be it: one that registers its
@@ -30,7 +30,9 @@
 //! `pbft-sim 0.1.0`. [`main_from`] takes the arguments instead of reading the process's, for
 //! tests and programs that embed the command line.
 //!
-//! Files: `args.rs` the verbs and options (clap), `verbs.rs` what each verb does.
+//! Files: `args.rs` the verbs and options (clap, with the examples `--help` shows),
+//! `verbs.rs` what each verb does, `listing.rs` and `columns.rs` what `list` prints,
+//! `estimate.rs` the warning before a large run, `progress.rs` the progress bars.
 
 /// `print!` to stdout, but a closed pipe (`pbft-sim check ... | head -1`) ends the output
 /// quietly instead of panicking: what is left to print is dropped, the verb goes on.
@@ -48,6 +50,9 @@ macro_rules! outln {
 }
 
 mod args;
+mod columns;
+mod estimate;
+mod listing;
 mod progress;
 mod verbs;
 
@@ -76,6 +81,7 @@ const OWN_NAME: &str = "pbft-sim";
 const ON_VERSION: &str = concat!("(pbft-sim ", env!("CARGO_PKG_VERSION"), ")");
 
 /// Bad input (exit 2) or a failure while running (exit 1).
+#[derive(Debug)]
 enum Failure {
     Input(String),
     /// Bad input already reported on stderr.
@@ -142,10 +148,15 @@ where
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
     let cli = match parse(&args) {
         Ok(cli) => cli,
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // A bare `pbft-sim`: the verbs and examples, but no verb was run.
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
         Err(e) if e.use_stderr() => {
             // A usage error: one line, like every other bad input.
             let rendered = e.render().to_string();
-            eprintln!("{} (see --help)", one_line(&rendered));
+            eprintln!("{}", one_line(&rendered));
             return ExitCode::from(2);
         }
         Err(e) => {
@@ -157,14 +168,30 @@ where
     let result = match cli.command {
         Command::Run { scenario, args } => verbs::run(&scenario, args),
         Command::Trace { scenario, args } => verbs::trace(&scenario, args),
-        Command::Merge { shards, out } => verbs::merge(&shards, out),
+        Command::Merge { shards, out, force } => verbs::merge(&shards, out, force),
         Command::Check { scenarios } => verbs::check(&scenarios),
         Command::Suite {
             inputs,
             out,
             threads,
             quiet,
-        } => verbs::suite(&inputs, out, threads, quiet),
+            force,
+            no_estimate_warning,
+        } => verbs::suite(
+            &inputs,
+            out,
+            threads,
+            verbs::SuiteFlags {
+                quiet,
+                force,
+                warn: !no_estimate_warning,
+            },
+        ),
+        Command::List { what } => listing::print(what),
+        Command::Completions { shell } => {
+            completions(shell, program_name(&args));
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -181,29 +208,60 @@ where
 }
 
 /// A clap error on one line: its first line and what clap says under it (the missing
-/// argument's name, a "similar argument exists" tip), without the usage that follows.
+/// argument's name, a "similar argument exists" tip), then the verb's usage line and where its
+/// help is (`usage: pbft-sim run <SCENARIO>; see pbft-sim run --help`), so that the form to
+/// type is in sight.
 fn one_line(rendered: &str) -> String {
-    let parts: Vec<&str> = rendered
-        .lines()
+    let lines: Vec<&str> = rendered.lines().map(str::trim).collect();
+    let parts: Vec<&str> = lines
+        .iter()
+        .copied()
         .take_while(|line| !line.starts_with("Usage:") && !line.starts_with("For more information"))
-        .map(str::trim)
         .filter(|line| !line.is_empty())
         .collect();
-    if parts.is_empty() {
+    let mut text = if parts.is_empty() {
         "error: bad arguments".to_string()
     } else {
         parts.join(" ").replace(" tip: ", "; tip: ")
+    };
+    match lines.iter().find_map(|line| line.strip_prefix("Usage:")) {
+        Some(usage) => {
+            let usage = usage.trim();
+            // The command the usage is of: the words before the first argument or option.
+            let command: Vec<&str> = usage
+                .split_whitespace()
+                .take_while(|word| !word.starts_with(['<', '[']))
+                .collect();
+            text.push_str(&format!(
+                "; usage: {usage}; see {} --help",
+                command.join(" ")
+            ));
+        }
+        None => text.push_str(" (see --help)"),
     }
+    text
+}
+
+/// The program name the first of `args` gives (its file stem), or `pbft-sim`.
+fn program_name(args: &[OsString]) -> &str {
+    args.first()
+        .and_then(|program| Path::new(program).file_stem())
+        .and_then(|stem| stem.to_str())
+        .filter(|stem| !stem.is_empty())
+        .unwrap_or(OWN_NAME)
+}
+
+/// `completions SHELL`: the shell's completion script for the binary called `name`, on stdout.
+fn completions(shell: clap_complete::Shell, name: &str) {
+    let mut command = Cli::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, name, &mut script);
+    out!("{}", String::from_utf8_lossy(&script));
 }
 
 /// The verb and options of `args`, under the program name its first element gives.
 fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
-    let name = args
-        .first()
-        .and_then(|program| Path::new(program).file_stem())
-        .and_then(|stem| stem.to_str())
-        .filter(|stem| !stem.is_empty())
-        .unwrap_or(OWN_NAME);
+    let name = program_name(args);
     let mut command = Cli::command().display_name(name);
     if name != OWN_NAME {
         command = command.version(ON_VERSION);

@@ -2,13 +2,20 @@
 //! `run` runs it (whole, resumed, or one shard), `trace` re-runs one trial with its event
 //! trace, `merge` joins shards, `suite` runs many. Each
 //! prints what it did on stdout and returns a [`Failure`] for `main` to report.
+//!
+//! Those that write a results folder first make sure it holds no other scenario's results
+//! (unless `--force`), and `run` and `suite` say on stderr when they are estimated to be large
+//! (`estimate.rs`).
 
 use std::path::{Path, PathBuf};
 
 use super::args::{RunArgs, TraceArgs};
+use super::estimate::{self, Estimate};
 use super::progress;
 use super::Failure;
 use crate::report;
+use crate::runner::output::{results_in, results_of_another};
+use crate::runner::saved::PARTIAL;
 use crate::runner::session::{self, Finished};
 use crate::runner::trace::{self as tracing, TraceOptions, Traced};
 use crate::runner::{self, suite, SessionOptions, SuiteOptions};
@@ -18,11 +25,67 @@ fn load(path: &Path) -> Result<Plan, Failure> {
     scenario::load(path).map_err(|e| Failure::Input(e.to_string()))
 }
 
-/// `check`: every file's sweep, or its error; bad files do not stop the others.
-pub(super) fn check(paths: &[PathBuf]) -> Result<(), Failure> {
+/// Refuses to write into `out` when it holds the results of a scenario other than `name`
+/// (unless `force`): bad input, naming the folder, the other scenario and the way out.
+fn refuse_another(out: &Path, name: &str, force: bool) -> Result<(), Failure> {
+    match results_of_another(out, name) {
+        Some(found) if !force => Err(Failure::Input(format!(
+            "{}: holds the results of scenario {:?} ({}), not {name:?}; give another --out DIR, \
+             or --force to write over them",
+            out.display(),
+            found.scenario,
+            found.file.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Prints `estimate`'s warning on stderr if it has one (the run goes on); says whether it did.
+fn warn_if_large(estimate: &Estimate, what: &str, threads: usize) -> bool {
+    match estimate.warning(what, threads) {
+        Some(line) => {
+            eprintln!("{line}");
+            true
+        }
+        None => false,
+    }
+}
+
+/// The files `check` reads for `inputs`: a folder stands for every `*.ron` directly in it, by
+/// file name (as for `suite`); an empty folder is bad input.
+fn check_files(inputs: &[PathBuf]) -> Result<Vec<Result<PathBuf, String>>, Failure> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let found = suite::scenario_files_in(input).map_err(anyhow::Error::from)?;
+            if found.is_empty() {
+                files.push(Err(format!(
+                    "{}: no scenario files (*.ron) in the folder",
+                    input.display()
+                )));
+            }
+            files.extend(found.into_iter().map(Ok));
+        } else {
+            files.push(Ok(input.clone()));
+        }
+    }
+    Ok(files)
+}
+
+/// `check`: every file's sweep, or its error; bad files do not stop the others. A folder
+/// stands for its `*.ron` files.
+pub(super) fn check(inputs: &[PathBuf]) -> Result<(), Failure> {
     let mut invalid = 0;
-    for path in paths {
-        match load(path) {
+    for file in check_files(inputs)? {
+        let path = match file {
+            Ok(path) => path,
+            Err(message) => {
+                eprintln!("error: {message}");
+                invalid += 1;
+                continue;
+            }
+        };
+        match load(&path) {
             Ok(plan) => print_plan(&plan),
             Err(Failure::Input(message)) => {
                 eprintln!("error: {message}");
@@ -81,6 +144,7 @@ pub(super) fn trace(path: &Path, args: TraceArgs) -> Result<(), Failure> {
             .join(&plan.scenario.name)
             .join(tracing::folder(args.point, args.trial))
     });
+    refuse_another(&out, &plan.scenario.name, args.force)?;
     let options = TraceOptions {
         out,
         from_ms: args.from,
@@ -150,14 +214,26 @@ pub(super) fn run(path: &Path, args: RunArgs) -> Result<(), Failure> {
             None => Path::new("results").join(name),
         }
     });
+    refuse_another(&out, &plan.scenario.name, args.force)?;
+    let threads = args.threads.unwrap_or_else(runner::default_threads);
+    // A resumed run was warned about when it started; only a fresh start is estimated.
+    let resuming = args.resume && out.join(PARTIAL).is_file();
+    let mut bars = progress::Bars::new(!args.quiet);
+    if !args.no_estimate_warning && !resuming {
+        let fraction = args.shard.map_or(1.0, |s| 1.0 / s.count as f64);
+        let estimate = estimate::estimate(&plan, fraction, threads, true);
+        if !warn_if_large(&estimate, "this run", threads) {
+            bars = bars.watching_long_runs();
+        }
+    }
     let options = SessionOptions {
         out: out.clone(),
-        threads: args.threads.unwrap_or_else(runner::default_threads),
+        threads,
         resume: args.resume,
         shard: args.shard,
         stop_after: args.abort_after,
     };
-    let report = runner::run_session(&plan, &options, &mut progress::Bars::new(!args.quiet))?;
+    let report = runner::run_session(&plan, &options, &mut bars)?;
 
     let note = session::describe(&report, &out);
     if !note.is_empty() {
@@ -203,14 +279,46 @@ pub(super) fn run(path: &Path, args: RunArgs) -> Result<(), Failure> {
 }
 
 /// `merge`: the shard folders of one run into the files of the unsharded run.
-pub(super) fn merge(shards: &[PathBuf], out: Option<PathBuf>) -> Result<(), Failure> {
+pub(super) fn merge(shards: &[PathBuf], out: Option<PathBuf>, force: bool) -> Result<(), Failure> {
     let merged = runner::load_shards(shards)?;
     let out = out.unwrap_or_else(|| Path::new("results").join(&merged.plan.scenario.name));
+    refuse_another(&out, &merged.plan.scenario.name, force)?;
     let done = runner::write_merged(&out, &merged)?;
     outln!("merged {} shards", done.shards);
     out!("{}", report::summary_table(&done.result, &done.summaries));
     outln!("{}", report::throughput_line(&done.result));
     outln!("results in {}", out.display());
+    Ok(())
+}
+
+/// `suite`'s switches.
+pub(super) struct SuiteFlags {
+    /// No progress bars.
+    pub(super) quiet: bool,
+    /// Write over other scenarios' results.
+    pub(super) force: bool,
+    /// Warn before a large suite.
+    pub(super) warn: bool,
+}
+
+/// Refuses a suite's output folder `out` that holds a single run's results, or a scenario
+/// folder in it that holds another scenario's (unless `force`).
+fn refuse_suite_out(out: &Path, plans: &[Plan], force: bool) -> Result<(), Failure> {
+    if force {
+        return Ok(());
+    }
+    if let Some(found) = results_in(out) {
+        return Err(Failure::Input(format!(
+            "{}: holds the results of a single run of scenario {:?} ({}), not a suite's; give \
+             another --out DIR, or --force to write the suite there",
+            out.display(),
+            found.scenario,
+            found.file.display()
+        )));
+    }
+    for plan in plans {
+        refuse_another(&out.join(&plan.scenario.name), &plan.scenario.name, force)?;
+    }
     Ok(())
 }
 
@@ -220,7 +328,7 @@ pub(super) fn suite(
     inputs: &[PathBuf],
     out: Option<PathBuf>,
     threads: Option<usize>,
-    quiet: bool,
+    flags: SuiteFlags,
 ) -> Result<(), Failure> {
     if threads == Some(0) {
         return Err(Failure::Input("--threads: must be at least 1".into()));
@@ -237,8 +345,19 @@ pub(super) fn suite(
         out: out.unwrap_or_else(|| PathBuf::from(suite::DEFAULT_OUT)),
         threads: threads.unwrap_or_else(runner::default_threads),
     };
-    let done = runner::run_suite(&loaded, &options, &mut progress::Bars::new(!quiet))
-        .map_err(anyhow::Error::from)?;
+    refuse_suite_out(&options.out, &loaded.plans, flags.force)?;
+    let mut bars = progress::Bars::new(!flags.quiet);
+    if flags.warn {
+        let estimate = loaded
+            .plans
+            .iter()
+            .map(|plan| estimate::estimate(plan, 1.0, options.threads, true))
+            .fold(Estimate::default(), Estimate::plus);
+        if !warn_if_large(&estimate, "this suite", options.threads) {
+            bars = bars.watching_long_runs();
+        }
+    }
+    let done = runner::run_suite(&loaded, &options, &mut bars).map_err(anyhow::Error::from)?;
     out!("{}", report::index_table(&done.rows));
     outln!("{}", done.totals_line());
     if done.invalid.is_empty() {

@@ -57,6 +57,7 @@ pub use summary::{summarize, PointSummary};
 pub use table::summary_table;
 pub(crate) use table::throughput_line;
 pub(crate) use tidy_csv::{encode_trial_row, write_trials_rows};
+pub(crate) use tidy_csv::{summary_header, trials_header};
 pub use tidy_csv::{write_summary_csv, write_trials_csv};
 pub(crate) use trace_html::{write_trace_html, TracePage};
 

@@ -136,6 +136,20 @@ pub fn write_trials_rows(
     write_bytes_atomically(path, &file.finish().map_err(csv_error)?)
 }
 
+/// `trials.csv`'s header for a run over `axes` (as [`write_trials_rows`] writes it), for
+/// `pbft-sim list columns`.
+pub(crate) fn trials_header(axes: &[String]) -> Result<Vec<String>, csv::Error> {
+    let mut header = header::<TrialKey, TrialColumns>(axes)?;
+    header.extend(column_names::<FaultEffects>()?);
+    Ok(header)
+}
+
+/// `summary.csv`'s header for a run over `axes` (as [`write_summary_csv`] writes it), for
+/// `pbft-sim list columns`.
+pub(crate) fn summary_header(axes: &[String]) -> Result<Vec<String>, csv::Error> {
+    header::<SummaryKey, SummaryColumns>(axes)
+}
+
 /// One `trials.csv` row, encoded as a whole line (for appending as trials finish).
 pub fn encode_trial_row(record: &TrialRecord, axis_count: usize) -> Result<Vec<u8>, csv::Error> {
     // A row is written the moment its trial ends, so the buffer is sized for one line, not

@@ -1,13 +1,79 @@
 //! One scenario's results folder, shared by `run` and `suite`: prepared before the trials run
 //! (a previous run's `run.json` removed), then filled with `trials.csv`, `summary.csv`, the
 //! charts, `scenario.ron`, `index.html` and, last, `run.json`, whose presence marks a complete
-//! folder.
+//! folder. Before that, [`results_of_another`] tells whether a folder holds another scenario's
+//! results, so that the command line refuses to write over them unless told to.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::records::RunResult;
 use crate::report::{self, PointSummary, ReportError};
 use crate::scenario::{self, Plan};
+
+/// The files that say whose results a folder holds, in the order they are asked: a complete
+/// run's `run.json`, a shard's `shard.json`, the saved rows of an unfinished run or of a
+/// shard (their first line), the scenario as run.
+const OWNER_FILES: [&str; 5] = [
+    "run.json",
+    "shard.json",
+    "trials.partial.jsonl",
+    "shard.jsonl",
+    "scenario.ron",
+];
+
+/// Results found in a folder: the file that names their scenario, and that name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResultsFound {
+    /// The file (`OUT/run.json`, `OUT/scenario.ron`, ...).
+    pub file: PathBuf,
+    /// The scenario it names.
+    pub scenario: String,
+}
+
+/// The results in `out` of a scenario whose name is not `name`, if any: the first of
+/// `run.json`, `shard.json`, `trials.partial.jsonl`, `shard.jsonl` and `scenario.ron` that
+/// names a scenario decides. A folder that does not exist, holds none of them, or whose files
+/// name no scenario (unreadable, or not pbft-sim's) gives `None`; so does one holding `name`'s
+/// results, which a re-run or `--resume` may write over.
+pub fn results_of_another(out: &Path, name: &str) -> Option<ResultsFound> {
+    let found = results_in(out)?;
+    (found.scenario != name).then_some(found)
+}
+
+/// Whose results `out` holds, by the first of [`OWNER_FILES`] that names a scenario.
+pub fn results_in(out: &Path) -> Option<ResultsFound> {
+    OWNER_FILES.iter().find_map(|file| {
+        let path = out.join(file);
+        let scenario = scenario_named_by(&path)?;
+        Some(ResultsFound {
+            file: path,
+            scenario,
+        })
+    })
+}
+
+/// The scenario name in a results file: the `scenario` key of a JSON object (the first line of
+/// a `.jsonl` file), the `name` field of a `scenario.ron`.
+fn scenario_named_by(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let is = |extension: &str| path.extension().is_some_and(|e| e == extension);
+    if is("ron") {
+        /// Only the name of a scenario file; every other field is skipped.
+        #[derive(serde::Deserialize)]
+        #[serde(rename = "Scenario")]
+        struct Named {
+            name: String,
+        }
+        return ron::from_str::<Named>(&text).ok().map(|n| n.name);
+    }
+    let json = if is("jsonl") {
+        text.lines().next()?
+    } else {
+        text.as_str()
+    };
+    let value: serde_json::Value = serde_json::from_str(json).ok()?;
+    value.get("scenario")?.as_str().map(str::to_string)
+}
 
 /// Creates the output folder and removes a previous run's `run.json`, so that a run that
 /// stops half-way never leaves a folder that looks complete.
@@ -99,4 +165,31 @@ fn write_report_page(
         files: &files,
     };
     report::write_run_html(&out.join("index.html"), &page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_names_its_scenario_by_its_first_results_file() {
+        let dir = tempfile::tempdir().expect("a scratch folder");
+        assert_eq!(results_in(dir.path()), None);
+        let plan = scenario::parse("p.ron", r#"Scenario(name: "shown", replicas: 4)"#)
+            .expect("a valid scenario");
+        let ron = scenario::to_ron(&plan.scenario).expect("encodes");
+        std::fs::write(dir.path().join("scenario.ron"), ron).expect("written");
+        let found = results_in(dir.path()).expect("found");
+        assert_eq!(found.scenario, "shown");
+        assert_eq!(found.file, dir.path().join("scenario.ron"));
+        assert_eq!(results_of_another(dir.path(), "shown"), None);
+        assert!(results_of_another(dir.path(), "other").is_some());
+        // run.json is asked first; a file that names no scenario is passed over.
+        std::fs::write(dir.path().join("run.json"), r#"{"scenario": "first"}"#).expect("written");
+        std::fs::write(dir.path().join("shard.json"), "not json").expect("written");
+        assert_eq!(
+            results_in(dir.path()).map(|f| f.scenario).as_deref(),
+            Some("first")
+        );
+    }
 }

@@ -129,8 +129,9 @@ pub fn load_suite(inputs: &[PathBuf]) -> Result<LoadedSuite, SuiteError> {
     Ok(loaded)
 }
 
-/// The `*.ron` entries directly in `dir` that are not hidden and not folders, by file name.
-fn scenario_files_in(dir: &Path) -> Result<Vec<PathBuf>, SuiteError> {
+/// The `*.ron` entries directly in `dir` that are not hidden and not folders, by file name
+/// (also what `check DIR` reads).
+pub(crate) fn scenario_files_in(dir: &Path) -> Result<Vec<PathBuf>, SuiteError> {
     let read_error = |source| SuiteError::ReadDir {
         path: dir.to_path_buf(),
         source,

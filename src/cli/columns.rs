@@ -1,0 +1,211 @@
+//! What each column of `trials.csv` and `summary.csv` means, for `pbft-sim list columns`. The
+//! names and their order come from the report's headers (`report::trials_header`,
+//! `report::summary_header`); these tables only add a line of meaning to each, and the test
+//! below fails when a column the report writes has no meaning here, so a column added to a row
+//! struct must be described here too. `list` prints the headers' columns only: a meaning kept
+//! for a column another branch adds (the summary's intervals, `violation_details`) shows once
+//! that column is written.
+
+/// Stands for the sweep axes' columns, which differ from scenario to scenario.
+pub(super) const AXES_PLACEHOLDER: &str = "<axis>...";
+
+/// `trials.csv`'s columns and what each holds.
+pub(super) const TRIALS_MEANINGS: &[(&str, &str)] = &[
+    ("point", "the sweep point (as `pbft-sim check` numbers them)"),
+    ("trial", "the trial within its point"),
+    ("seed", "the trial's seed, from (scenario seed, point, trial)"),
+    (
+        AXES_PLACEHOLDER,
+        "one column per sweep axis, named by its path (byzantine[0].count), holding its value",
+    ),
+    ("n", "replicas"),
+    ("f", "faults tolerated (the scenario's f, default floor((n - 1) / 3))"),
+    ("byzantine", "byzantine replicas in this trial (within f when <= f)"),
+    (
+        "success",
+        "every request completed and every honest replica committed every request in time",
+    ),
+    (
+        "safety_ok",
+        "the oracle's verdict: agreement, validity, integrity and state all held",
+    ),
+    ("requests", "requests issued (clients x requests per client)"),
+    ("completed", "requests whose client accepted f+1 matching replies"),
+    (
+        "latency_ms",
+        "mean over completed requests of (accepted - first sent), virtual ms; empty if none",
+    ),
+    (
+        "commit_ms",
+        "mean over requests of (last honest replica committed - first sent); empty if one never did",
+    ),
+    (
+        "messages",
+        "point-to-point messages sent (a broadcast to k counts k; none to oneself)",
+    ),
+    ("time_ms", "virtual time when the trial ended"),
+    (
+        "view_changes",
+        "distinct views above 0 that at least one honest replica entered",
+    ),
+    ("final_view", "the highest view an honest replica entered"),
+    (
+        "state_transfers",
+        "checkpointed states installed by honest replicas that had fallen behind",
+    ),
+    (
+        "violations",
+        "the first safety violation of each kind, naming the replica at fault; empty if safe",
+    ),
+    ("dropped_loss", "messages lost to the network's own loss (network.drop)"),
+    ("dropped_burst", "messages lost to a Loss fault"),
+    ("dropped_partition", "messages cut by a Partition fault"),
+    ("dropped_crash", "messages that arrived at a crashed replica"),
+    ("duplicated", "messages the network delivered twice"),
+    ("reordered", "messages delayed further by reordering"),
+    ("slowed", "messages a Slow fault delayed"),
+    (
+        "behaviour_dropped",
+        "messages a byzantine behaviour did not send though its honest replica did",
+    ),
+    (
+        "behaviour_changed",
+        "messages a behaviour changed or delayed, and inputs it changed",
+    ),
+    (
+        "behaviour_added",
+        "messages a behaviour sent that its honest replica would not have",
+    ),
+    ("behaviour_hid", "inputs a behaviour hid from its honest replica"),
+    (
+        "rejected_auth",
+        "inputs honest replicas refused: bad authentication, wrong signer or vote kind",
+    ),
+    (
+        "rejected_view",
+        "refused: old view, not from the primary, or during a view change",
+    ),
+    (
+        "rejected_watermarks",
+        "refused: outside the watermarks, already executed (late votes), buffer full",
+    ),
+    (
+        "rejected_conflict",
+        "refused: a conflicting pre-prepare, or a vote conflicting with the sender's own",
+    ),
+    (
+        "rejected_invalid",
+        "refused: digest mismatch, invalid certificate, unrequested or unexpected",
+    ),
+    (
+        "rejected_stale",
+        "refused as stale: old timestamps or replies, duplicates, fetches no longer held",
+    ),
+    (
+        "violation_details",
+        "the violations as data: KIND:key=value:... entries joined with ; (docs/data.md)",
+    ),
+];
+
+/// `summary.csv`'s columns and what each holds.
+pub(super) const SUMMARY_MEANINGS: &[(&str, &str)] = &[
+    ("point", "the sweep point"),
+    (
+        AXES_PLACEHOLDER,
+        "one column per sweep axis, named by its path, holding the point's value",
+    ),
+    ("trials", "trials at the point"),
+    ("success_rate", "share of the point's trials with success"),
+    (
+        "safety_violations",
+        "trials at the point in which the oracle found a violation",
+    ),
+    (
+        "latency_mean_ms",
+        "mean latency of every completed request (virtual ms)",
+    ),
+    ("latency_p50_ms", "median latency (nearest rank)"),
+    ("latency_p95_ms", "95th percentile latency (nearest rank)"),
+    ("latency_p99_ms", "99th percentile latency (nearest rank)"),
+    (
+        "commit_mean_ms",
+        "mean of the trials' commit_ms, over trials where it is known",
+    ),
+    ("messages_mean", "mean messages per trial"),
+    ("view_changes_mean", "mean view changes per trial"),
+    (
+        "success_ci_low",
+        "95 % Wilson interval of success_rate: its low end",
+    ),
+    (
+        "success_ci_high",
+        "95 % Wilson interval of success_rate: its high end",
+    ),
+    (
+        "safety_ci_low",
+        "95 % Wilson interval of the share of trials with a violation: low end",
+    ),
+    (
+        "safety_ci_high",
+        "95 % Wilson interval of the share of trials with a violation: high end",
+    ),
+    (
+        "latency_samples",
+        "completed requests pooled in the latency statistics",
+    ),
+    (
+        "latency_p50_ci_low_ms",
+        "95 % order-statistic interval of latency_p50_ms: low end (empty if unbounded)",
+    ),
+    (
+        "latency_p50_ci_high_ms",
+        "95 % order-statistic interval of latency_p50_ms: high end (empty if unbounded)",
+    ),
+    (
+        "latency_p95_ci_low_ms",
+        "95 % order-statistic interval of latency_p95_ms: low end (empty if unbounded)",
+    ),
+    (
+        "latency_p95_ci_high_ms",
+        "95 % order-statistic interval of latency_p95_ms: high end (empty if unbounded)",
+    ),
+];
+
+/// The meaning of `column` in `meanings`.
+pub(super) fn meaning(meanings: &[(&str, &'static str)], column: &str) -> Option<&'static str> {
+    meanings
+        .iter()
+        .find(|(name, _)| *name == column)
+        .map(|(_, meaning)| *meaning)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report;
+
+    /// Every column the report writes is described here.
+    #[test]
+    fn every_written_column_has_a_meaning() {
+        let axes = [AXES_PLACEHOLDER.to_string()];
+        let cases = [
+            (
+                report::trials_header(&axes).expect("a header"),
+                TRIALS_MEANINGS,
+            ),
+            (
+                report::summary_header(&axes).expect("a header"),
+                SUMMARY_MEANINGS,
+            ),
+        ];
+        for (header, meanings) in cases {
+            for column in &header {
+                assert!(
+                    meaning(meanings, column).is_some(),
+                    "{column} has no meaning"
+                );
+            }
+        }
+        assert_eq!(meaning(TRIALS_MEANINGS, "no such column"), None);
+    }
+}
