@@ -46,10 +46,12 @@ pub use corrupt::{Mutate, WrongDigest};
 pub use equivocate::Equivocate;
 pub use filter::{Censor, SelectiveSilence};
 pub(crate) use placement::place;
-pub use placement::{ByzantineGroup, Placement};
+pub use placement::{ByzantineGroup, Placement, FORMS as PLACEMENT_FORMS};
 pub use registry::{is_registered, register, registered, Built};
 pub use replay::Replay;
-pub use spec::{check_spec, BehaviourSpec, MutateField, UnknownBehaviour};
+pub use spec::{
+    check_spec, BehaviourSpec, MutateField, UnknownBehaviour, FORMS as BEHAVIOUR_FORMS,
+};
 pub use split_brain::SplitBrain;
 pub use timing::{SlowPrimary, ViewChangeStorm};
 

@@ -8,6 +8,25 @@ use super::BehaviourSpec;
 use crate::net::SimRng;
 use crate::protocol::ReplicaId;
 
+/// Every placement as a scenario writes it, with what it means: `(form, meaning)`, one entry
+/// per [`Placement`] variant, in declaration order. Parse errors quote the form of the
+/// placement being read, and `pbft-sim list placements` prints the table.
+pub const FORMS: &[(&str, &str)] = &[
+    (
+        "Random",
+        "chosen at random among replicas not yet taken (the default)",
+    ),
+    (
+        "Primary",
+        "the primaries of views 0, 1, 2, ...: replicas 0, 1, 2, ... not yet taken",
+    ),
+    (
+        "Backups",
+        "backups of view 0, from the last replica down: n-1, n-2, ... not yet taken",
+    ),
+    ("Ids([0, 3])", "the first count of these replica ids"),
+];
+
 /// Which replicas a group takes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum Placement {
@@ -119,5 +138,25 @@ mod tests {
             taken(&[group(3, Placement::Random)], 10, 5),
             "deterministic"
         );
+    }
+
+    #[test]
+    fn every_form_parses_and_every_placement_has_one_in_order() {
+        let index = |p: &Placement| match p {
+            Placement::Random => 0,
+            Placement::Primary => 1,
+            Placement::Backups => 2,
+            Placement::Ids(_) => 3,
+        };
+        let indices: Vec<usize> = FORMS
+            .iter()
+            .map(|(form, meaning)| {
+                assert!(!meaning.is_empty(), "{form} has a meaning");
+                let parsed = ron::from_str::<Placement>(form)
+                    .unwrap_or_else(|e| panic!("{form} does not parse: {e}"));
+                index(&parsed)
+            })
+            .collect();
+        assert_eq!(indices, (0..4).collect::<Vec<_>>());
     }
 }

@@ -33,6 +33,58 @@ fn default_mutate_probability() -> Probability {
     Probability::new(0.2).expect("0.2 is a probability")
 }
 
+/// Every built-in behaviour as a scenario writes it, with what it means: `(form, meaning)`,
+/// one entry per [`BehaviourSpec`] variant, in declaration order (behaviours registered by a
+/// program are used through `Custom`). Parse errors quote the form of the behaviour being
+/// read, and `pbft-sim list behaviours` prints the table.
+pub const FORMS: &[(&str, &str)] = &[
+    ("Silent", "sends nothing, ever (a crash from the start)"),
+    (
+        "SeedAdversary",
+        "the seed tutorial's adversary: forged pre-prepares as primary, dropped or fake \
+         PREPAREs and no COMMIT as backup",
+    ),
+    (
+        "Equivocate",
+        "as primary, sends conflicting well-formed pre-prepares to different backups",
+    ),
+    (
+        "WrongDigest",
+        "votes PREPARE and COMMIT for digests nobody proposed",
+    ),
+    (
+        "SlowPrimary(delay_ms: 150.0)",
+        "as primary, holds every pre-prepare back by delay_ms",
+    ),
+    (
+        "Censor(clients: [0])",
+        "as primary, never orders the requests of these clients",
+    ),
+    (
+        "SelectiveSilence(to: [1, 2])",
+        "drops everything it would send to these replicas",
+    ),
+    (
+        "ViewChangeStorm",
+        "demands view changes without cause, periodically",
+    ),
+    ("Replay", "resends old messages alongside new ones"),
+    (
+        "Mutate(probability: 0.2, field: View)",
+        "corrupts one field (View, Seq or Digest) of outgoing messages with this probability, \
+         re-signed; both fields optional (defaults 0.2 and View)",
+    ),
+    (
+        "SplitBrain",
+        "a coalition: the byzantine primary orders different batches at one sequence number \
+         for two halves of the honest replicas, its accomplices vote for both",
+    ),
+    (
+        "Custom(name: \"MyBehaviour\")",
+        "a behaviour a program registered under this name (pbft_sim::adversary::register)",
+    ),
+];
+
 /// A behaviour, as named in a scenario's `byzantine` list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -284,5 +336,37 @@ mod tests {
             e,
             Some(BuildError::Unregistered("spec-test-missing".into()))
         );
+    }
+
+    /// The variant's position in [`BehaviourSpec`]'s declaration (a new variant fails to
+    /// compile here).
+    fn variant_index(spec: &BehaviourSpec) -> usize {
+        match spec {
+            BehaviourSpec::Silent => 0,
+            BehaviourSpec::SeedAdversary => 1,
+            BehaviourSpec::Equivocate => 2,
+            BehaviourSpec::WrongDigest => 3,
+            BehaviourSpec::SlowPrimary { .. } => 4,
+            BehaviourSpec::Censor { .. } => 5,
+            BehaviourSpec::SelectiveSilence { .. } => 6,
+            BehaviourSpec::ViewChangeStorm => 7,
+            BehaviourSpec::Replay => 8,
+            BehaviourSpec::Mutate { .. } => 9,
+            BehaviourSpec::SplitBrain => 10,
+            BehaviourSpec::Custom { .. } => 11,
+        }
+    }
+
+    #[test]
+    fn every_form_parses_and_every_behaviour_has_one_in_order() {
+        let indices: Vec<usize> = FORMS
+            .iter()
+            .map(|(form, meaning)| {
+                assert!(!meaning.is_empty(), "{form} has a meaning");
+                let parsed = parse(form).unwrap_or_else(|e| panic!("{form} does not parse: {e}"));
+                variant_index(&parsed)
+            })
+            .collect();
+        assert_eq!(indices, (0..12).collect::<Vec<_>>());
     }
 }

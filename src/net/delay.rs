@@ -12,6 +12,37 @@ use serde::{Deserialize, Serialize};
 use super::checked::{FieldError, Millis, NonNegative, Positive, PositiveMillis};
 use super::SimRng;
 
+/// Every delay profile as a scenario writes it, with what it means: `(form, meaning)`, one
+/// entry per [`DelaySpec`] variant, in declaration order. Parse errors quote the form of the
+/// profile being read, and `pbft-sim list delays` prints the table.
+pub const FORMS: &[(&str, &str)] = &[
+    ("Constant(ms: 5.0)", "every message takes exactly ms"),
+    (
+        "Uniform(min_ms: 5.0, max_ms: 15.0)",
+        "uniform between min_ms and max_ms (min_ms <= max_ms)",
+    ),
+    (
+        "Normal(mean_ms: 10.0, std_ms: 2.0)",
+        "normal with this mean and standard deviation, truncated at 0",
+    ),
+    (
+        "LogNormal(median_ms: 20.0, sigma: 0.5)",
+        "log-normal: median_ms * exp(sigma * Z), the usual model of WAN jitter",
+    ),
+    (
+        "Exponential(mean_ms: 8.0)",
+        "exponential with this mean (> 0)",
+    ),
+    (
+        "Pareto(scale_ms: 10.0, shape: 2.5)",
+        "Pareto type I, heavy-tailed: at least scale_ms; the mean is finite for shape > 1",
+    ),
+    (
+        "Shifted(base_ms: 30.0, profile: Exponential(mean_ms: 2.0))",
+        "a fixed base_ms plus jitter drawn from another profile",
+    ),
+];
+
 /// The parameters of a distribution of one-way link delays, as a scenario writes them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -362,5 +393,34 @@ mod tests {
     fn a_profile_is_written_as_its_parameters() {
         let text = "Shifted(base_ms:1.0,profile:LogNormal(median_ms:20.0,sigma:0.5))";
         assert_eq!(ron::to_string(&profile(text)).expect("serializes"), text);
+    }
+
+    /// The variant's position in [`DelaySpec`]'s declaration (a new variant fails to compile here
+    /// until it is given a place, and then the forms test asks for its form).
+    fn variant_index(spec: &DelaySpec) -> usize {
+        match spec {
+            DelaySpec::Constant { .. } => 0,
+            DelaySpec::Uniform { .. } => 1,
+            DelaySpec::Normal { .. } => 2,
+            DelaySpec::LogNormal { .. } => 3,
+            DelaySpec::Exponential { .. } => 4,
+            DelaySpec::Pareto { .. } => 5,
+            DelaySpec::Shifted { .. } => 6,
+        }
+    }
+
+    #[test]
+    fn every_form_parses_and_every_profile_has_one_in_order() {
+        let indices: Vec<usize> = FORMS
+            .iter()
+            .map(|(form, meaning)| {
+                assert!(!meaning.is_empty(), "{form} has a meaning");
+                let parsed = ron::from_str::<DelayProfile>(form)
+                    .unwrap_or_else(|e| panic!("{form} does not parse: {e}"));
+                assert!(parsed.validate().is_ok(), "{form} is valid");
+                variant_index(parsed.spec())
+            })
+            .collect();
+        assert_eq!(indices, (0..7).collect::<Vec<_>>());
     }
 }

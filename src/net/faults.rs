@@ -7,6 +7,29 @@ use serde::{Deserialize, Serialize};
 use super::checked::{FieldError, Millis, Positive, Probability};
 use super::ms_to_ns;
 
+/// Every fault kind as a scenario writes it, with what it means: `(form, meaning)`, one entry
+/// per [`Fault`] variant, in declaration order. Parse errors quote the form of the fault being
+/// read, and `pbft-sim list faults` prints the table.
+pub const FORMS: &[(&str, &str)] = &[
+    (
+        "Crash(replicas: [1], at_ms: 100.0, recover_at_ms: Some(400.0))",
+        "the replicas stop at at_ms; with recover_at_ms they restart then (omit it: never)",
+    ),
+    (
+        "Partition(groups: [[0, 1], [2, 3]], from_ms: 0.0, until_ms: 500.0, one_way: false)",
+        "messages between replicas of different groups are lost in [from_ms, until_ms); \
+         one_way (optional) cuts only earlier-to-later groups",
+    ),
+    (
+        "Slow(replicas: [2], factor: 3.0, from_ms: 0.0, until_ms: 500.0)",
+        "messages sent by or to the replicas take factor times longer in [from_ms, until_ms)",
+    ),
+    (
+        "Loss(probability: 0.2, from_ms: 0.0, until_ms: 500.0)",
+        "every message is lost with this extra probability in [from_ms, until_ms)",
+    ),
+];
+
 /// A fault active over a window of virtual time.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -339,5 +362,34 @@ mod tests {
         ] {
             assert!(ron::from_str::<Vec<Fault>>(bad).is_err(), "{bad}");
         }
+    }
+
+    /// The variant's position in [`Fault`]'s declaration (a new variant fails to compile here).
+    fn variant_index(fault: &Fault) -> usize {
+        match fault {
+            Fault::Crash { .. } => 0,
+            Fault::Partition { .. } => 1,
+            Fault::Slow { .. } => 2,
+            Fault::Loss { .. } => 3,
+        }
+    }
+
+    #[test]
+    fn every_form_parses_and_every_fault_has_one_in_order() {
+        let indices: Vec<usize> = FORMS
+            .iter()
+            .map(|(form, meaning)| {
+                assert!(!meaning.is_empty(), "{form} has a meaning");
+                let parsed = ron::from_str::<Fault>(form)
+                    .unwrap_or_else(|e| panic!("{form} does not parse: {e}"));
+                assert_eq!(
+                    FaultPlan::validate(std::slice::from_ref(&parsed), 4),
+                    Ok(()),
+                    "{form} is valid at n = 4"
+                );
+                variant_index(&parsed)
+            })
+            .collect();
+        assert_eq!(indices, (0..4).collect::<Vec<_>>());
     }
 }

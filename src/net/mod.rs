@@ -19,8 +19,8 @@ pub use checked::{
     CountU32, CountU64, FieldError, Millis, NonNegative, OutOfRange, Positive, PositiveMillis,
     Probability,
 };
-pub use delay::{BadDistribution, DelayProfile, DelaySpec};
-pub use faults::{Fault, FaultPlan};
+pub use delay::{BadDistribution, DelayProfile, DelaySpec, FORMS as DELAY_FORMS};
+pub use faults::{Fault, FaultPlan, FORMS as FAULT_FORMS};
 pub use topology::{Link, Region, Topology};
 
 /// What applies to one message besides the global model: its link's delay profile, extra loss
