@@ -1,6 +1,7 @@
 //! The reporting stage of the simulator: it turns a finished [`RunResult`] into tidy files and
 //! text. `trials.csv` has one row per trial, `summary.csv` one row per sweep point (pooled
-//! latency percentiles, success and safety rates), `run.json` the run's totals and metadata,
+//! latency percentiles, success and safety rates) and `summary.json` the same rows as JSON,
+//! `requests.csv` one row per request, `run.json` the run's totals and metadata,
 //! and `latency.{png,svg}` / `success.{png,svg}` chart the sweep. A compact table and a
 //! throughput line are produced for stdout.
 //!
@@ -20,9 +21,11 @@ mod chart_data;
 mod charts;
 mod fonts;
 mod index;
+mod requests_csv;
 mod run_json;
 mod spacetime;
 mod summary;
+mod summary_json;
 mod table;
 mod tidy_csv;
 mod trace_html;
@@ -36,13 +39,15 @@ pub(crate) use atomic::{write_atomically, write_bytes_atomically};
 pub use charts::draw_charts;
 pub use fonts::InvalidFont;
 pub(crate) use index::{index_table, write_index_csv, write_index_md, IndexRow};
+pub use requests_csv::{write_requests_csv, REQUESTS_COLUMNS};
 pub(crate) use run_json::write_run_json;
 pub(crate) use spacetime::{draw_spacetime, SpacetimeChart};
 pub use summary::{summarize, PointSummary};
+pub use summary_json::write_summary_json;
 pub use table::summary_table;
 pub(crate) use table::throughput_line;
 pub(crate) use tidy_csv::{encode_trial_row, write_trials_rows};
-pub use tidy_csv::{write_summary_csv, write_trials_csv};
+pub use tidy_csv::{violation_details, write_summary_csv, write_trials_csv};
 pub(crate) use trace_html::{write_trace_html, TracePage};
 
 /// Why a report file could not be written.

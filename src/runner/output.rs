@@ -1,6 +1,6 @@
 //! One scenario's results folder, shared by `run` and `suite`: prepared before the trials run
-//! (a previous run's `run.json` removed), then filled with `trials.csv`, `summary.csv`, the
-//! charts, `scenario.ron` and, last, `run.json`, whose presence marks a complete folder.
+//! (a previous run's `run.json` removed), then filled with `trials.csv`, `summary.csv`,
+//! `summary.json`, `requests.csv`, the charts, `scenario.ron` and, last, `run.json`, whose presence marks a complete folder.
 
 use std::path::Path;
 
@@ -26,7 +26,8 @@ pub fn prepare_output(out: &Path) -> Result<(), ReportError> {
 }
 
 /// Writes every result file of `result` (a run of `plan` on `threads` worker threads) into the
-/// prepared folder `out`: `trials.csv`, `summary.csv`, `success.{png,svg}`,
+/// prepared folder `out`: `trials.csv`, `summary.csv`, `summary.json`, `requests.csv`,
+/// `success.{png,svg}`,
 /// `latency.{png,svg}`, `scenario.ron` (the scenario as run, every default filled in) and, last,
 /// `run.json` (totals plus `scenario`, `file` and `threads`). Returns the per-point summaries.
 pub fn write_outputs(
@@ -38,6 +39,8 @@ pub fn write_outputs(
     let summaries = report::summarize(result);
     report::write_trials_csv(&out.join("trials.csv"), result)?;
     report::write_summary_csv(&out.join("summary.csv"), result, &summaries)?;
+    report::write_summary_json(&out.join("summary.json"), result, &summaries)?;
+    report::write_requests_csv(&out.join("requests.csv"), &result.records)?;
     report::draw_charts(out, result, &summaries)?;
     let ron_path = out.join("scenario.ron");
     let ron = scenario::to_ron(&plan.scenario).map_err(|e| ReportError::Ron {

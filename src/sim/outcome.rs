@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::oracle::ViolationDetail;
 use crate::protocol::{Change, Rejection, RejectionClass};
 
 /// The result of one trial.
@@ -40,12 +41,74 @@ pub struct TrialOutcome {
     pub state_transfers: u64,
     /// The first violation of each kind, described.
     pub violations: Vec<String>,
+    /// The same violations as typed data: kind, sequence number, replicas (and client and
+    /// timestamp where one is involved), in the same order (`trials.csv`'s
+    /// `violation_details`, `docs/data.md`).
+    #[serde(default)]
+    pub violation_details: Vec<ViolationDetail>,
+    /// Every request the clients were to issue, in (client, timestamp) order: when it was
+    /// first sent and when its client accepted it (`requests.csv`, `docs/data.md`).
+    /// `latencies_ms` is derived from it when the trial ends.
+    #[serde(default)]
+    pub request_times: Vec<RequestTimes>,
     /// What the faults, the network and the byzantine behaviours did (`docs/trace.md`).
     #[serde(default)]
     pub effects: FaultEffects,
     /// A hash of the event trace (time, target, creator and creator's counter of every event
     /// processed): equal traces give equal hashes, whatever drove them.
     pub trace_hash: u64,
+}
+
+/// One request's times, in virtual nanoseconds: a row of `requests.csv`. Written in the rows
+/// file as the array `[client, timestamp, sent_ns, accepted_ns]` (`null` for a time that never
+/// came), to keep per-request rows small.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "RequestTimesRow", into = "RequestTimesRow")]
+pub struct RequestTimes {
+    /// The client that was to issue it.
+    pub client: u32,
+    /// Its timestamp (PBFT's t): 1, 2, ... per client, in issue order.
+    pub timestamp: u64,
+    /// When the client first sent it; `None` if the trial ended before it was sent.
+    pub sent_ns: Option<u64>,
+    /// When the client accepted f+1 matching replies; `None` if it never did.
+    pub accepted_ns: Option<u64>,
+}
+
+/// [`RequestTimes`] as the rows file writes it.
+type RequestTimesRow = (u32, u64, Option<u64>, Option<u64>);
+
+impl From<RequestTimesRow> for RequestTimes {
+    fn from((client, timestamp, sent_ns, accepted_ns): RequestTimesRow) -> RequestTimes {
+        RequestTimes {
+            client,
+            timestamp,
+            sent_ns,
+            accepted_ns,
+        }
+    }
+}
+
+impl From<RequestTimes> for RequestTimesRow {
+    fn from(r: RequestTimes) -> RequestTimesRow {
+        (r.client, r.timestamp, r.sent_ns, r.accepted_ns)
+    }
+}
+
+impl RequestTimes {
+    /// Accepted - first sent, in milliseconds (the value `latencies_ms` holds); `None` unless
+    /// the request was accepted.
+    pub fn latency_ms(&self) -> Option<f64> {
+        match (self.sent_ns, self.accepted_ns) {
+            (Some(sent), Some(accepted)) => Some(ns_to_ms(accepted.saturating_sub(sent))),
+            _ => None,
+        }
+    }
+}
+
+/// Nanoseconds as milliseconds.
+pub(crate) fn ns_to_ms(ns: u64) -> f64 {
+    ns as f64 / 1e6
 }
 
 /// What the faults did in one trial, counted whether or not a trace is written: the network's
