@@ -92,7 +92,12 @@ mod tests {
     use super::*;
     use crate::records::TrialOutcome;
 
-    fn times(client: u32, timestamp: u64, sent: Option<u64>, accepted: Option<u64>) -> RequestTimes {
+    fn times(
+        client: u32,
+        timestamp: u64,
+        sent: Option<u64>,
+        accepted: Option<u64>,
+    ) -> RequestTimes {
         RequestTimes {
             client,
             timestamp,

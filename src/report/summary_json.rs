@@ -24,10 +24,11 @@ pub fn write_summary_json(
     run: &RunResult,
     summaries: &[PointSummary],
 ) -> Result<(), ReportError> {
-    let (header, rows) = summary_table_fields(run, summaries).map_err(|source| ReportError::Csv {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let (header, rows) =
+        summary_table_fields(run, summaries).map_err(|source| ReportError::Csv {
+            path: path.to_path_buf(),
+            source,
+        })?;
     let rows: Vec<Vec<(String, Value)>> = rows
         .iter()
         .map(|fields| row_entries(&header, fields, &run.axes))
