@@ -65,13 +65,14 @@ fn write_row(
     write!(
         out,
         "{point},{trial},{},{},",
-        request.client, request.timestamp
+        request.client(),
+        request.timestamp()
     )?;
-    if let Some(sent) = request.sent_ns {
+    if let Some(sent) = request.sent_ns() {
         write_ms(out, sent)?;
     }
     out.write_all(b",")?;
-    if let Some(accepted) = request.accepted_ns {
+    if let Some(accepted) = request.accepted_ns() {
         write_ms(out, accepted)?;
     }
     out.write_all(b",")?;
@@ -98,12 +99,7 @@ mod tests {
         sent: Option<u64>,
         accepted: Option<u64>,
     ) -> RequestTimes {
-        RequestTimes {
-            client,
-            timestamp,
-            sent_ns: sent,
-            accepted_ns: accepted,
-        }
+        RequestTimes::new(client, timestamp, sent, accepted)
     }
 
     fn record(point: usize, trial: usize, request_times: Vec<RequestTimes>) -> TrialRecord {
@@ -148,6 +144,15 @@ mod tests {
              0,0,1,2,,,\n\
              1,3,0,1,2.000,2.000,0.000\n"
         );
+    }
+
+    #[test]
+    fn a_request_takes_32_bytes_and_never_is_none() {
+        assert_eq!(std::mem::size_of::<RequestTimes>(), 32);
+        let r = times(0, 1, None, None);
+        assert_eq!((r.sent_ns(), r.accepted_ns(), r.latency_ms()), (None, None, None));
+        let r = times(0, 1, Some(0), Some(u64::MAX - 1));
+        assert_eq!((r.sent_ns(), r.accepted_ns()), (Some(0), Some(u64::MAX - 1)));
     }
 
     #[test]

@@ -175,18 +175,20 @@ mod tests {
                 request_times: latencies
                     .iter()
                     .enumerate()
-                    .map(|(i, _)| crate::records::RequestTimes {
-                        client: (i % 3) as u32,
-                        timestamp: i as u64 + 1,
-                        sent_ns: Some(i as u64 * 7),
-                        accepted_ns: (i % 2 == 0).then_some(u64::MAX - i as u64),
+                    .map(|(i, _)| {
+                        crate::records::RequestTimes::new(
+                            (i % 3) as u32,
+                            i as u64 + 1,
+                            Some(i as u64 * 7),
+                            (i % 2 == 0).then_some(u64::MAX - 1 - i as u64),
+                        )
                     })
-                    .chain(std::iter::once(crate::records::RequestTimes {
-                        client: u32::MAX,
-                        timestamp: u64::MAX,
-                        sent_ns: None,
-                        accepted_ns: None,
-                    }))
+                    .chain(std::iter::once(crate::records::RequestTimes::new(
+                        u32::MAX,
+                        u64::MAX,
+                        None,
+                        None,
+                    )))
                     .collect(),
                 latencies_ms: latencies,
                 violation_details: violations
@@ -307,7 +309,7 @@ mod tests {
         let line = encode_row(&record(0, vec![1.5], Vec::new())).expect("row");
         let text = String::from_utf8(line).expect("UTF-8");
         assert!(
-            text.contains(r#""request_times":[[0,1,0,18446744073709551615],[4294967295,18446744073709551615,null,null]]"#),
+            text.contains(r#""request_times":[[0,1,0,18446744073709551614],[4294967295,18446744073709551615,null,null]]"#),
             "{text}"
         );
     }

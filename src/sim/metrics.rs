@@ -24,8 +24,8 @@ pub(super) struct Metrics {
     requests_per_client: u64,
     total_requests: u64,
     in_flight: BTreeMap<(ClientId, Timestamp), Track>,
-    /// Per client, its requests' times in timestamp order (a closed-loop client issues them
-    /// in order, so pushing as they are issued keeps that order without keys).
+    /// Per client, its requests' times, sorted by timestamp (a closed-loop client issues them
+    /// in order, so each new one goes at the end).
     times: Vec<Vec<RequestTimes>>,
     completed: u64,
     fully_committed: u64,
@@ -37,12 +37,7 @@ pub(super) struct Metrics {
 
 /// A request of `client` the trial ended before it was sent.
 fn unsent(client: ClientId, timestamp: Timestamp) -> RequestTimes {
-    RequestTimes {
-        client,
-        timestamp,
-        sent_ns: None,
-        accepted_ns: None,
-    }
+    RequestTimes::new(client, timestamp, None, None)
 }
 
 /// The latencies of the accepted requests among `times`, in ms, in the same order.
@@ -79,15 +74,11 @@ impl Metrics {
         if self.times.len() <= c {
             self.times.resize_with(c + 1, Vec::new);
         }
+        // Kept sorted by timestamp: a closed-loop client's next request goes at the end.
         let times = &mut self.times[c];
-        match times.iter_mut().rev().find(|t| t.timestamp == timestamp) {
-            Some(t) => t.sent_ns = t.sent_ns.or(Some(now)),
-            None => times.push(RequestTimes {
-                client,
-                timestamp,
-                sent_ns: Some(now),
-                accepted_ns: None,
-            }),
+        match times.binary_search_by_key(&timestamp, RequestTimes::timestamp) {
+            Ok(i) => times[i].set_sent_once(now),
+            Err(i) => times.insert(i, RequestTimes::new(client, timestamp, Some(now), None)),
         }
         self.in_flight.insert(
             (client, timestamp),
@@ -113,10 +104,10 @@ impl Metrics {
         track.accepted = true;
         self.completed += 1;
         let sent_ns = track.sent_ns;
-        let times = self.times.get_mut(client as usize).into_iter().flatten();
-        if let Some(t) = times.rev().find(|t| t.timestamp == timestamp) {
-            t.sent_ns = Some(sent_ns);
-            t.accepted_ns = Some(now);
+        if let Some(times) = self.times.get_mut(client as usize) {
+            if let Ok(i) = times.binary_search_by_key(&timestamp, RequestTimes::timestamp) {
+                times[i].set_accepted(sent_ns, now);
+            }
         }
         self.retire_if_done(key);
     }
@@ -208,13 +199,12 @@ impl Metrics {
         let mut times = std::mem::take(&mut self.times);
         times.resize_with(times.len().max(self.clients as usize), Vec::new);
         let mut out = Vec::with_capacity(times.iter().map(Vec::len).sum());
-        for (c, mut issued) in times.into_iter().enumerate() {
-            issued.sort_by_key(|t| t.timestamp);
+        for (c, issued) in times.into_iter().enumerate() {
             let client = c as ClientId;
             let mut next: Timestamp = 1;
             for t in issued {
-                out.extend((next..t.timestamp).map(|timestamp| unsent(client, timestamp)));
-                next = t.timestamp.saturating_add(1);
+                out.extend((next..t.timestamp()).map(|timestamp| unsent(client, timestamp)));
+                next = t.timestamp().saturating_add(1);
                 out.push(t);
             }
             if c < self.clients as usize {

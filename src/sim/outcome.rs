@@ -61,45 +61,89 @@ pub struct TrialOutcome {
 
 /// One request's times, in virtual nanoseconds: a row of `requests.csv`. Written in the rows
 /// file as the array `[client, timestamp, sent_ns, accepted_ns]` (`null` for a time that never
-/// came), to keep per-request rows small.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// came). In memory a time that never came is a sentinel, not an `Option`, so a request takes
+/// 32 bytes rather than 48 (a run holds one per request of every trial).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "RequestTimesRow", into = "RequestTimesRow")]
 pub struct RequestTimes {
-    /// The client that was to issue it.
-    pub client: u32,
-    /// Its timestamp (PBFT's t): 1, 2, ... per client, in issue order.
-    pub timestamp: u64,
-    /// When the client first sent it; `None` if the trial ended before it was sent.
-    pub sent_ns: Option<u64>,
-    /// When the client accepted f+1 matching replies; `None` if it never did.
-    pub accepted_ns: Option<u64>,
+    client: u32,
+    timestamp: u64,
+    sent_ns: u64,
+    accepted_ns: u64,
 }
+
+/// The in-memory value of a time that never came (no trial reaches it: it is 584 years).
+const NEVER: u64 = u64::MAX;
 
 /// [`RequestTimes`] as the rows file writes it.
 type RequestTimesRow = (u32, u64, Option<u64>, Option<u64>);
 
 impl From<RequestTimesRow> for RequestTimes {
     fn from((client, timestamp, sent_ns, accepted_ns): RequestTimesRow) -> RequestTimes {
-        RequestTimes {
-            client,
-            timestamp,
-            sent_ns,
-            accepted_ns,
-        }
+        RequestTimes::new(client, timestamp, sent_ns, accepted_ns)
     }
 }
 
 impl From<RequestTimes> for RequestTimesRow {
     fn from(r: RequestTimes) -> RequestTimesRow {
-        (r.client, r.timestamp, r.sent_ns, r.accepted_ns)
+        (r.client, r.timestamp, r.sent_ns(), r.accepted_ns())
     }
 }
 
 impl RequestTimes {
+    /// Request `timestamp` of `client`, first sent at `sent_ns` and accepted at `accepted_ns`
+    /// (`None`: never).
+    pub fn new(
+        client: u32,
+        timestamp: u64,
+        sent_ns: Option<u64>,
+        accepted_ns: Option<u64>,
+    ) -> RequestTimes {
+        RequestTimes {
+            client,
+            timestamp,
+            sent_ns: sent_ns.unwrap_or(NEVER),
+            accepted_ns: accepted_ns.unwrap_or(NEVER),
+        }
+    }
+
+    /// The client that was to issue it.
+    pub fn client(&self) -> u32 {
+        self.client
+    }
+
+    /// Its timestamp (PBFT's t): 1, 2, ... per client, in issue order.
+    pub fn timestamp(&self) -> u64 {
+        self.timestamp
+    }
+
+    /// When the client first sent it; `None` if the trial ended before it was sent.
+    pub fn sent_ns(&self) -> Option<u64> {
+        (self.sent_ns != NEVER).then_some(self.sent_ns)
+    }
+
+    /// When the client accepted f+1 matching replies; `None` if it never did.
+    pub fn accepted_ns(&self) -> Option<u64> {
+        (self.accepted_ns != NEVER).then_some(self.accepted_ns)
+    }
+
+    /// Records the first send at `now`, unless one is recorded.
+    pub(crate) fn set_sent_once(&mut self, now: u64) {
+        if self.sent_ns == NEVER {
+            self.sent_ns = now;
+        }
+    }
+
+    /// Records the acceptance at `now` of the request first sent at `sent_ns`.
+    pub(crate) fn set_accepted(&mut self, sent_ns: u64, now: u64) {
+        self.sent_ns = sent_ns;
+        self.accepted_ns = now;
+    }
+
     /// Accepted - first sent, in milliseconds (the value `latencies_ms` holds); `None` unless
     /// the request was accepted.
     pub fn latency_ms(&self) -> Option<f64> {
-        match (self.sent_ns, self.accepted_ns) {
+        match (self.sent_ns(), self.accepted_ns()) {
             (Some(sent), Some(accepted)) => Some(ns_to_ms(accepted.saturating_sub(sent))),
             _ => None,
         }
