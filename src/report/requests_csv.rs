@@ -150,9 +150,15 @@ mod tests {
     fn a_request_takes_32_bytes_and_never_is_none() {
         assert_eq!(std::mem::size_of::<RequestTimes>(), 32);
         let r = times(0, 1, None, None);
-        assert_eq!((r.sent_ns(), r.accepted_ns(), r.latency_ms()), (None, None, None));
+        assert_eq!(
+            (r.sent_ns(), r.accepted_ns(), r.latency_ms()),
+            (None, None, None)
+        );
         let r = times(0, 1, Some(0), Some(u64::MAX - 1));
-        assert_eq!((r.sent_ns(), r.accepted_ns()), (Some(0), Some(u64::MAX - 1)));
+        assert_eq!(
+            (r.sent_ns(), r.accepted_ns()),
+            (Some(0), Some(u64::MAX - 1))
+        );
     }
 
     #[test]
