@@ -972,6 +972,15 @@ fn hint_cases() -> Vec<Case> {
                 vec!["trials must be a whole number >= 0, got -1"],
             )
         }),
+        edited("trials_too_large", |s| {
+            let line = s.replace("    trials: 2,", "    trials: 99999999999,");
+            let col = s.col_of(line, "99999999999", 0);
+            exact(
+                line,
+                col,
+                vec!["trials: 99999999999 is too large for this field"],
+            )
+        }),
         Case {
             name: "empty_file",
             input: Input::Text(String::new()),
