@@ -2,7 +2,9 @@
 //! file (unreadable, RON syntax, unknown field, bad values, bad sweep) exits with code 2 and one
 //! stderr line `error: FILE:LINE:COL: ...` (at the line where the error was placed) or
 //! `error: FILE: field.path: ...`, never panics, and `run` leaves no results behind. Also the CLI's
-//! own bad values (`--threads 0`, `--trials 0`), a valid file, and several files at once.
+//! own bad values (`--threads 0`, `--trials 0`), a valid file, and several files at once; and
+//! the hints that say how to fix a RON mistake (a variant's expected form from the `FORMS`
+//! tables, a whole number, an empty file, the nearest name, a missing comma).
 //!
 //! Each bad file is the valid `BASE` below with exactly one thing changed; expected lines are
 //! computed from where the change was made.
@@ -940,4 +942,193 @@ fn usage_errors_are_one_line() {
             run.show()
         );
     }
+}
+
+/// The mistakes people make writing RON by hand, each with the hint that says how to fix it
+/// (`src/scenario/hints.rs`), at the place of the mistake.
+fn hint_cases() -> Vec<Case> {
+    let exact = |line, col, says| Expect::Exact { line, col, says };
+    vec![
+        edited("constant_without_field_name", |s| {
+            let line = s.replace("Uniform(min_ms: 5.0, max_ms: 30.0)", "Constant(5.0)");
+            let col = s.col_of(line, "5.0", 0);
+            exact(
+                line,
+                col,
+                vec!["`Constant` takes named fields: write `Constant(ms: 5.0)`"],
+            )
+        }),
+        edited("trials_not_whole", |s| {
+            let line = s.replace("    trials: 2,", "    trials: 2.5,");
+            let col = s.col_of(line, "2.5", 0);
+            exact(line, col, vec!["trials must be a whole number, got 2.5"])
+        }),
+        edited("trials_negative", |s| {
+            let line = s.replace("    trials: 2,", "    trials: -1,");
+            let col = s.col_of(line, "-1", 0);
+            exact(
+                line,
+                col,
+                vec!["trials must be a whole number >= 0, got -1"],
+            )
+        }),
+        edited("trials_too_large", |s| {
+            let line = s.replace("    trials: 2,", "    trials: 99999999999,");
+            let col = s.col_of(line, "99999999999", 0);
+            exact(
+                line,
+                col,
+                vec!["trials: 99999999999 is too large for this field"],
+            )
+        }),
+        Case {
+            name: "empty_file",
+            input: Input::Text(String::new()),
+            expect: exact(1, 1, vec!["the file is empty", "starts with `Scenario(`"]),
+        },
+        Case {
+            name: "only_comments",
+            input: Input::Text("// a scenario, some day\n/* not yet */\n\n".into()),
+            expect: exact(1, 1, vec!["the file is empty", "starts with `Scenario(`"]),
+        },
+        edited("unknown_delay_profile", |s| {
+            let line = s.replace("Uniform(min_ms: 5.0,", "Uniformm(min_ms: 5.0,");
+            let col = s.col_of(line, "Uniformm", 0);
+            exact(
+                line,
+                col,
+                vec!["`Uniformm`", "`Constant`", "(did you mean `Uniform`?)"],
+            )
+        }),
+        edited("unknown_behaviour", |s| {
+            let line = s.replace("behaviour: Silent)", "behaviour: Silnt)");
+            let col = s.col_of(line, "Silnt", 0);
+            exact(line, col, vec!["`SplitBrain`", "(did you mean `Silent`?)"])
+        }),
+        edited("misspelt_field", |s| {
+            let line = s.replace("    replicas: 4,", "    replcas: 4,");
+            let col = s.col_of(line, "replcas", 0);
+            exact(line, col, vec!["`replcas`", "(did you mean `replicas`?)"])
+        }),
+        edited("misspelt_variant_field", |s| {
+            let line = s.replace("max_ms: 30.0", "maxms: 30.0");
+            let col = s.col_of(line, "maxms", 0);
+            exact(
+                line,
+                col,
+                vec!["`maxms`", "expected `Uniform(min_ms: 5.0, max_ms: 15.0)`"],
+            )
+        }),
+        edited("missing_comma_names_the_place", |s| {
+            let line = s.replace("    seed: 3,", "    seed: 3");
+            let says = format!("put a `,` at line {line}, column 12 (before `trials`)");
+            exact(line + 1, 5, vec![Box::leak(says.into_boxed_str())])
+        }),
+        edited("behaviour_as_a_string", |s| {
+            let line = s.replace("behaviour: Silent)", "behaviour: \"Silent\")");
+            let col = s.col_of(line, "\"Silent\"", 0);
+            exact(line, col, vec!["not a string: write it without quotes"])
+        }),
+        edited("misspelt_scenario", |s| {
+            let line = s.replace("Scenario(", "Scenaro(");
+            exact(line, 1, vec!["`Scenaro`", "starts with `Scenario(`"])
+        }),
+    ]
+}
+
+#[test]
+fn ron_errors_say_how_to_fix_them() {
+    expect_bad_input(Mode::Check, &hint_cases());
+    expect_bad_input(Mode::Run, &hint_cases()[..3]);
+}
+
+/// Where in the base a form of each table goes: (the text to replace, what to put there with
+/// `{}` standing for the form).
+fn slot_for(table: &str) -> (&'static str, &'static str) {
+    match table {
+        "delay" => ("Uniform(min_ms: 5.0, max_ms: 30.0)", "{}"),
+        "fault" => (
+            "    time_limit_ms: 5000.0,",
+            "    time_limit_ms: 5000.0, faults: [{}],",
+        ),
+        "behaviour" => ("behaviour: Silent)", "behaviour: {})"),
+        _ => ("placement: Random,", "placement: {},"),
+    }
+}
+
+/// `form` without its field names: `Constant(ms: 5.0)` -> `Constant(5.0)`.
+fn positional(form: &str) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    let mut chars = form.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        if c == ':' {
+            word.clear();
+            while chars.peek() == Some(&' ') {
+                chars.next();
+            }
+            continue;
+        }
+        out.push_str(&word);
+        word.clear();
+        out.push(c);
+    }
+    out.push_str(&word);
+    out
+}
+
+/// For every form of every `FORMS` table: written without its field names, or without its
+/// fields, or (a form without fields) with empty parentheses, the error quotes the form.
+#[test]
+fn every_form_is_quoted_when_written_wrong() {
+    let tables: [(&str, &[(&str, &str)]); 4] = [
+        ("delay", pbft_sim::net::DELAY_FORMS),
+        ("fault", pbft_sim::net::FAULT_FORMS),
+        ("behaviour", pbft_sim::adversary::BEHAVIOUR_FORMS),
+        ("placement", pbft_sim::adversary::PLACEMENT_FORMS),
+    ];
+    let mut cases = Vec::new();
+    for (table, forms) in tables {
+        let (find, slot) = slot_for(table);
+        for (form, _) in forms {
+            let name = form.split('(').next().unwrap_or(form);
+            let mut wrongs: Vec<(String, String)> = Vec::new();
+            if form.contains(':') {
+                wrongs.push((
+                    positional(form),
+                    format!("`{name}` takes named fields: write `{form}`"),
+                ));
+                wrongs.push((
+                    name.to_string(),
+                    format!("`{name}` needs its fields: write `{form}`"),
+                ));
+            } else if !form.contains('(') {
+                wrongs.push((
+                    format!("{name}()"),
+                    format!("`{name}` takes no fields: write `{name}` without parentheses"),
+                ));
+            }
+            for (wrong, says) in wrongs {
+                let mut lines = Lines::base();
+                let line = lines.replace(find, &slot.replace("{}", &wrong));
+                let says: &'static str = Box::leak(says.into_boxed_str());
+                let name: &'static str =
+                    Box::leak(format!("form_{table}_{wrong}").into_boxed_str());
+                cases.push(Case {
+                    name,
+                    input: Input::Text(lines.text()),
+                    expect: Expect::Parser {
+                        lines: vec![line],
+                        mentions: vec![says],
+                    },
+                });
+            }
+        }
+    }
+    assert!(cases.len() > 20, "{} cases", cases.len());
+    expect_bad_input(Mode::Check, &cases);
 }

@@ -1,5 +1,6 @@
 //! `pbft-sim run` is deterministic: a small lossy, reordering scenario with a byzantine replica
-//! placed at random gives byte-identical trials.csv and summary.csv when run twice and at 1 or 2
+//! placed at random gives byte-identical trials.csv, summary.csv, summary.json and requests.csv
+//! when run twice and at 1 or 2
 //! worker threads, and a different `--seed` changes the results (so the comparison is not
 //! vacuous). Also checks run.json, the closing `N trials, M messages in ...` line, the columns of
 //! trials.csv, and that the scenario.ron written with the results reproduces them.
@@ -61,6 +62,8 @@ struct Results {
     out: PathBuf,
     trials_csv: Vec<u8>,
     summary_csv: Vec<u8>,
+    /// `requests.csv` and `summary.json`, by name.
+    data_files: Vec<(&'static str, Vec<u8>)>,
 }
 
 /// `pbft-sim run FILE --out DIR/<label> --quiet extra...`; asserts it completed.
@@ -82,11 +85,16 @@ fn run(scratch: &Scratch, file: &Path, label: &str, extra: &[&str]) -> Results {
     };
     let trials_csv = read("trials.csv");
     let summary_csv = read("summary.csv");
+    let data_files = ["requests.csv", "summary.json"]
+        .into_iter()
+        .map(|name| (name, read(name)))
+        .collect();
     Results {
         run,
         out,
         trials_csv,
         summary_csv,
+        data_files,
     }
 }
 
@@ -111,6 +119,18 @@ fn assert_same(a: &Results, b: &Results) {
         b.out.display(),
         String::from_utf8_lossy(&b.summary_csv)
     );
+    for ((name, x), (_, y)) in a.data_files.iter().zip(&b.data_files) {
+        assert!(
+            x == y,
+            "{name} differs between\n{}\nand\n{}\n--- {} ---\n{}\n--- {} ---\n{}",
+            a.run.show(),
+            b.run.show(),
+            a.out.display(),
+            String::from_utf8_lossy(x),
+            b.out.display(),
+            String::from_utf8_lossy(y)
+        );
+    }
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! to `trials.partial.jsonl` and `trials.csv`; a kill (SIGKILL, or the hidden `--abort-after`
 //! hook) leaves a `trials.csv` of whole rows; `run --resume` after an interruption (a kill,
 //! the hook, or a shard's rows renamed to the partial file, with a row cut short at the end)
-//! finishes with trials.csv and summary.csv byte-identical to an
+//! finishes with trials.csv, summary.csv, summary.json and requests.csv byte-identical to an
 //! uninterrupted run, resuming a complete run changes nothing, and rows of another scenario are
 //! refused. Three `--shard I/3` processes merged give the single run's files; incomplete,
 //! overlapping or mixed shards are refused with one line. `--stats` prints one `stats:` line.
@@ -86,9 +86,16 @@ fn read(path: PathBuf) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// trials.csv and summary.csv (and scenario.ron) of `got` are byte-identical to `want`'s.
+/// trials.csv, summary.csv, summary.json and requests.csv (and scenario.ron) of `got` are
+/// byte-identical to `want`'s.
 fn assert_same_results(want: &Path, got: &Path, context: &Run) {
-    for name in ["trials.csv", "summary.csv", "scenario.ron"] {
+    for name in [
+        "trials.csv",
+        "summary.csv",
+        "summary.json",
+        "requests.csv",
+        "scenario.ron",
+    ] {
         let (a, b) = (read(want.join(name)), read(got.join(name)));
         assert!(
             a == b,

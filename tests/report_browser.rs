@@ -192,7 +192,11 @@ fn the_run_report_opens_in_headless_chromium() {
         .as_array()
         .map(|a| a.iter().filter_map(|i| i["src"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(images, ["success.png", "latency.png"], "{got}");
+    assert_eq!(
+        images,
+        ["success.png", "latency.png", "latency-cdf.png"],
+        "{got}"
+    );
 
     // The headline agrees with trials.csv.
     let trials = csv_rows(&out.join("trials.csv"));

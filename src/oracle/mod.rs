@@ -40,6 +40,10 @@ use crate::protocol::message::{
 };
 use crate::protocol::service::{Execution, ServiceState};
 
+mod violation;
+
+pub use violation::{Involved, Property, Violation, ViolationDetail};
+
 /// At most this many sequence numbers wait above the reference state (see the module header).
 const MAX_WAITING: SeqNum = 1024;
 
@@ -50,62 +54,17 @@ const KEEP_BEHIND: SeqNum = 8192;
 /// Garbage is first collected at this many records.
 const COLLECT_AT_LEAST: usize = 1024;
 
-/// The kinds of safety property.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Property {
-    /// Agreement.
-    Agreement,
-    /// Validity.
-    Validity,
-    /// Integrity.
-    Integrity,
-    /// State: honest replicas' service states agree with honest execution.
-    State,
-}
-
-impl Property {
-    fn label(self) -> &'static str {
-        match self {
-            Property::Agreement => "agreement",
-            Property::Validity => "validity",
-            Property::Integrity => "integrity",
-            Property::State => "state",
-        }
-    }
-}
-
-/// A violation: which property, when (virtual ms), and what happened.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Violation {
-    /// The property broken.
-    pub property: Property,
-    /// Virtual time, in milliseconds.
-    pub at_ms: f64,
-    /// What happened, with replica, sequence number and digests.
-    pub what: String,
-}
-
-impl std::fmt::Display for Violation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} at {:.3} ms: {}",
-            self.property.label(),
-            self.at_ms,
-            self.what
-        )
-    }
-}
-
 #[derive(Default)]
 struct ClientWatch {
     issued: Timestamp,
     /// Replies sent, per (timestamp, result), by replica; only for unaccepted timestamps.
     replies: BTreeMap<(Timestamp, u64), BTreeSet<ReplicaId>>,
-    /// The reference execution's result per timestamp, until compared with the accepted one.
-    honest_results: BTreeMap<Timestamp, u64>,
-    /// Accepted results not yet compared with the reference execution's.
-    accepted: BTreeMap<Timestamp, u64>,
+    /// The reference execution's result per timestamp, and the sequence number it executed
+    /// at, until compared with the accepted one.
+    honest_results: BTreeMap<Timestamp, (u64, SeqNum)>,
+    /// Accepted results not yet compared with the reference execution's, with the replicas
+    /// that sent them.
+    accepted: BTreeMap<Timestamp, (u64, Vec<ReplicaId>)>,
     /// Everything at or below this timestamp has been compared.
     settled: Timestamp,
 }
@@ -197,13 +156,14 @@ impl Oracle {
         }
     }
 
-    fn violate(&mut self, property: Property, at_ms: f64, what: String) {
+    fn violate(&mut self, property: Property, at_ms: f64, what: String, involved: Involved) {
         *self.counts.entry(property).or_default() += 1;
         if !self.violations.iter().any(|v| v.property == property) {
             self.violations.push(Violation {
                 property,
                 at_ms,
                 what,
+                involved,
             });
         }
     }
@@ -272,7 +232,7 @@ impl Oracle {
         self.progress[r] = self.progress[r].max(seq);
         for (request, _) in executed {
             self.check_validity(replica, seq, request, at_ms);
-            self.check_exactly_once(replica, request, at_ms);
+            self.check_exactly_once(replica, seq, request, at_ms);
         }
         self.advance_reference(at_ms);
         let report = StateReport {
@@ -300,7 +260,8 @@ impl Oracle {
                     digest.short(),
                     first.short()
                 );
-                self.violate(Property::Agreement, at_ms, what);
+                let involved = Involved::at(seq).replicas([by, replica]);
+                self.violate(Property::Agreement, at_ms, what, involved);
             }
             Some(_) => {}
         }
@@ -319,11 +280,20 @@ impl Oracle {
                 "replica {replica} executed a request no client issued (client {}, timestamp {}) at sequence number {seq}",
                 request.client(), request.timestamp()
             );
-            self.violate(Property::Validity, at_ms, what);
+            let involved = Involved::at(seq)
+                .replicas([replica])
+                .request(request.client(), request.timestamp());
+            self.violate(Property::Validity, at_ms, what, involved);
         }
     }
 
-    fn check_exactly_once(&mut self, replica: ReplicaId, request: &Request, at_ms: f64) {
+    fn check_exactly_once(
+        &mut self,
+        replica: ReplicaId,
+        seq: SeqNum,
+        request: &Request,
+        at_ms: f64,
+    ) {
         let last = self.last_executed[replica as usize]
             .entry(request.client())
             .or_insert(0);
@@ -333,7 +303,10 @@ impl Oracle {
                 "replica {replica} executed request (client {}, timestamp {}) after timestamp {}",
                 request.client(), request.timestamp(), *last
             );
-            self.violate(Property::Integrity, at_ms, what);
+            let involved = Involved::at(seq)
+                .replicas([replica])
+                .request(request.client(), request.timestamp());
+            self.violate(Property::Integrity, at_ms, what, involved);
         } else {
             *last = request.timestamp();
         }
@@ -349,7 +322,7 @@ impl Oracle {
             };
             for request in batch.requests() {
                 if let Execution::Executed(result) = self.reference.execute(request) {
-                    self.record_honest_result(request, result, at_ms);
+                    self.record_honest_result(request, result, seq, at_ms);
                 }
             }
             self.reference_seq = seq;
@@ -417,7 +390,8 @@ impl Oracle {
                 "replica {replica} installed state {state} at sequence number {seq} by state transfer; honest execution gives {want}"
             ),
         };
-        self.violate(Property::State, report.at_ms, what);
+        let involved = Involved::at(seq).replicas([replica]);
+        self.violate(Property::State, report.at_ms, what, involved);
     }
 
     /// Too many sequence numbers wait above a gap no honest replica executed: restart the
@@ -464,7 +438,7 @@ impl Oracle {
         self.advance_reference(at_ms);
     }
 
-    fn record_honest_result(&mut self, request: &Request, result: u64, at_ms: f64) {
+    fn record_honest_result(&mut self, request: &Request, result: u64, seq: SeqNum, at_ms: f64) {
         let Some(watch) = self.clients.get_mut(request.client() as usize) else {
             return;
         };
@@ -472,28 +446,30 @@ impl Oracle {
         if ts <= watch.settled {
             return;
         }
-        if let Some(accepted) = watch.accepted.remove(&ts) {
+        if let Some((accepted, senders)) = watch.accepted.remove(&ts) {
             watch.settled = watch.settled.max(ts);
             if accepted != result {
-                self.result_mismatch(request.client(), ts, accepted, result, at_ms);
+                let involved = Involved::at(seq)
+                    .replicas(senders)
+                    .request(request.client(), ts);
+                self.result_mismatch(accepted, result, at_ms, involved);
             }
         } else {
-            watch.honest_results.entry(ts).or_insert(result);
+            watch.honest_results.entry(ts).or_insert((result, seq));
         }
     }
 
-    fn result_mismatch(
-        &mut self,
-        client: ClientId,
-        ts: Timestamp,
-        got: u64,
-        honest: u64,
-        at_ms: f64,
-    ) {
+    /// A client accepted `got` where honest execution computes `honest`; `involved` names the
+    /// client, the timestamp, the replicas that sent `got` and where honest execution ran it.
+    fn result_mismatch(&mut self, got: u64, honest: u64, at_ms: f64, involved: Involved) {
+        let (client, ts) = (
+            involved.client.unwrap_or_default(),
+            involved.timestamp.unwrap_or_default(),
+        );
         let what = format!(
             "client {client} accepted result {got} for timestamp {ts}; honest execution computes {honest}"
         );
-        self.violate(Property::Integrity, at_ms, what);
+        self.violate(Property::Integrity, at_ms, what, involved);
     }
 
     /// An honest replica installed `snapshot`, a checkpointed state at `seq`, by state
@@ -540,29 +516,41 @@ impl Oracle {
         };
         let senders = watch
             .replies
-            .get(&(timestamp, result))
-            .map_or(0, BTreeSet::len);
+            .remove(&(timestamp, result))
+            .unwrap_or_default();
         watch.replies = watch.replies.split_off(&(timestamp + 1, 0));
         let honest = watch.honest_results.remove(&timestamp);
         watch.honest_results = watch.honest_results.split_off(&timestamp);
+        // Who is involved, built only for a violation.
+        let involved = || {
+            Involved {
+                seq: honest.map(|(_, seq)| seq),
+                ..Involved::default()
+            }
+            .replicas(senders.iter().copied())
+            .request(client, timestamp)
+        };
         match honest {
-            Some(honest) => {
+            Some((honest, _)) => {
                 watch.settled = watch.settled.max(timestamp);
                 if honest != result {
-                    self.result_mismatch(client, timestamp, result, honest, at_ms);
+                    self.result_mismatch(result, honest, at_ms, involved());
                 }
             }
             None if timestamp > watch.settled => {
-                watch.accepted.insert(timestamp, result);
+                watch
+                    .accepted
+                    .insert(timestamp, (result, senders.iter().copied().collect()));
             }
             None => {}
         }
-        if senders <= f {
+        if senders.len() <= f {
             let what = format!(
-                "client {client} accepted result {result} for timestamp {timestamp} sent by {senders} replicas (f+1 = {})",
+                "client {client} accepted result {result} for timestamp {timestamp} sent by {} replicas (f+1 = {})",
+                senders.len(),
                 f + 1
             );
-            self.violate(Property::Integrity, at_ms, what);
+            self.violate(Property::Integrity, at_ms, what, involved());
         }
     }
 

@@ -313,3 +313,90 @@ fn memory_stays_bounded_above_a_gap_no_honest_replica_executes() {
         found[0]
     );
 }
+
+/// The first violation's sequence number, replicas, client and timestamp.
+fn involved(
+    o: &Oracle,
+) -> (
+    Option<SeqNum>,
+    Vec<ReplicaId>,
+    Option<ClientId>,
+    Option<Timestamp>,
+) {
+    let v = &o.violations()[0];
+    let i = &v.involved;
+    (i.seq, i.replicas.clone(), i.client, i.timestamp)
+}
+
+#[test]
+fn every_violation_names_its_sequence_number_and_replicas() {
+    // Agreement: both executing replicas, ascending, whoever came first.
+    let mut o = oracle();
+    let (a, b) = (Batch::new(vec![req(0, 1)]), Batch::new(vec![req(1, 1)]));
+    let state = |b: &Arc<Batch>| {
+        let mut s = ServiceState::default();
+        for r in b.requests() {
+            s.execute(r);
+        }
+        s.digest()
+    };
+    o.on_executed(2, 1, &a, &[(req(0, 1), 1)], state(&a), 1.0);
+    o.on_executed(0, 1, &b, &[(req(1, 1), 1)], state(&b), 2.0);
+    assert_eq!(o.violations().len(), 1, "{:?}", o.violations());
+    assert_eq!(involved(&o), (Some(1), vec![0, 2], None, None));
+    let detail = o.violations()[0].detail();
+    assert_eq!(
+        (detail.kind, detail.at_ms, detail.seq, detail.replicas),
+        (Property::Agreement, 2.0, Some(1), vec![0, 2])
+    );
+
+    // Validity: the executing replica and the request no client issued.
+    let mut o = oracle();
+    let unissued = req(1, 9);
+    o.on_executed(
+        1,
+        3,
+        &Batch::new(vec![unissued]),
+        &[(unissued, 1)],
+        Digest([1; 16]),
+        1.0,
+    );
+    assert_eq!(involved(&o), (Some(3), vec![1], Some(1), Some(9)));
+
+    // Integrity, executed twice: where it was executed again.
+    let mut o = oracle();
+    let b = Batch::new(vec![req(0, 1)]);
+    o.on_executed(0, 1, &b, &[(req(0, 1), 1)], Digest([1; 16]), 1.0);
+    o.on_executed(0, 2, &b, &[(req(0, 1), 2)], Digest([2; 16]), 2.0);
+    let integrity: Vec<&Violation> = o
+        .violations()
+        .iter()
+        .filter(|v| v.property == Property::Integrity)
+        .collect();
+    assert_eq!(integrity[0].involved.seq, Some(2));
+    assert_eq!(integrity[0].involved.replicas, vec![0]);
+    assert_eq!(integrity[0].involved.client, Some(0));
+
+    // Integrity, too few senders: the senders, no sequence number (nothing executed it).
+    let mut o = oracle();
+    o.on_reply_sent(3, 1, 1, 77);
+    o.on_accepted(1, 1, 77, 5.0);
+    assert_eq!(involved(&o), (None, vec![3], Some(1), Some(1)));
+
+    // Integrity, a result honest execution does not compute: the senders of the accepted
+    // result and where honest execution ran the request.
+    let mut o = oracle();
+    o.on_reply_sent(3, 1, 1, 77);
+    o.on_reply_sent(2, 1, 1, 77);
+    o.on_accepted(1, 1, 77, 5.0);
+    Honest::new(0).execute(&mut o, &Batch::new(vec![req(1, 1)]), 6.0);
+    assert_eq!(involved(&o), (Some(1), vec![2, 3], Some(1), Some(1)));
+
+    // State: the replica that diverged, where it did.
+    let mut o = oracle();
+    let (mut r0, mut r1, mut r2) = (Honest::new(0), Honest::new(1), Honest::new(2));
+    r0.execute_to(&mut o, 4, 1.0);
+    r1.execute_to(&mut o, 4, 2.0);
+    r2.install(&mut o, 4, ServiceState::default(), 3.0);
+    assert_eq!(involved(&o), (Some(4), vec![2], None, None));
+}

@@ -9,7 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::sim::outcome::{FaultEffects, TrialOutcome};
+pub use crate::oracle::{Property, ViolationDetail};
+pub use crate::sim::outcome::{FaultEffects, RequestTimes, TrialOutcome};
 
 /// A trial's event trace, as the report draws it (the engine records it: `sim::trace`).
 pub mod trace {

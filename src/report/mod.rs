@@ -1,8 +1,9 @@
 //! The reporting stage of the simulator: it turns a finished [`RunResult`] into tidy files and
 //! text. `trials.csv` has one row per trial, `summary.csv` one row per sweep point (pooled
-//! latency percentiles, success and safety rates with 95 % intervals), `run.json` the run's
-//! totals and metadata, and `success.{png,svg}`, `latency.{png,svg}` and
-//! `latency-cdf.{png,svg}` chart the sweep (see `docs/charts.md`). A compact table and a
+//! latency percentiles, success and safety rates with 95 % intervals) and `summary.json` the
+//! same rows as JSON, `requests.csv` one row per request, `run.json` the run's totals and
+//! metadata, and `success.{png,svg}`, `latency.{png,svg}` and `latency-cdf.{png,svg}` chart the
+//! sweep (see `docs/charts.md`). A compact table and a
 //! throughput line are produced for stdout.
 //!
 //! A trace of one trial adds `trace.html`, a self-contained page to explore its events
@@ -31,9 +32,11 @@ mod fonts;
 mod html;
 mod index;
 mod intervals;
+mod requests_csv;
 mod run_json;
 mod spacetime;
 mod summary;
+mod summary_json;
 mod table;
 mod tidy_csv;
 mod trace_html;
@@ -51,14 +54,16 @@ pub use charts::{draw_charts, DrawnChart};
 pub use fonts::InvalidFont;
 pub(crate) use html::{add_trace_links, write_run_html, write_suite_html, RunPage, TraceLink};
 pub(crate) use index::{index_table, write_index_csv, write_index_md, IndexRow};
+pub use requests_csv::{write_requests_csv, REQUESTS_COLUMNS};
 pub(crate) use run_json::write_run_json;
 pub(crate) use spacetime::{draw_spacetime, SpacetimeChart};
 pub use summary::{summarize, PointSummary};
+pub use summary_json::write_summary_json;
 pub use table::summary_table;
 pub(crate) use table::throughput_line;
 pub(crate) use tidy_csv::{encode_trial_row, write_trials_rows};
 pub(crate) use tidy_csv::{summary_header, trials_header};
-pub use tidy_csv::{write_summary_csv, write_trials_csv};
+pub use tidy_csv::{violation_details, write_summary_csv, write_trials_csv};
 pub(crate) use trace_html::{write_trace_html, TracePage};
 
 /// Why a report file could not be written.

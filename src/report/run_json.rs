@@ -63,7 +63,7 @@ fn run_entries(run: &RunResult, extra: &Map<String, Value>) -> Vec<(String, Valu
 
 /// A JSON object serialized in the order of its entries (independent of whether
 /// `serde_json`'s `preserve_order` feature is on).
-struct OrderedObject<'a>(&'a [(String, Value)]);
+pub(crate) struct OrderedObject<'a>(pub(crate) &'a [(String, Value)]);
 
 impl serde::Serialize for OrderedObject<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -153,23 +153,23 @@ fn trials_csv_header_and_rows_are_exact() {
          violations,dropped_loss,dropped_burst,dropped_partition,dropped_crash,duplicated,\
          reordered,slowed,behaviour_dropped,behaviour_changed,behaviour_added,behaviour_hid,\
          rejected_auth,rejected_view,rejected_watermarks,rejected_conflict,rejected_invalid,\
-         rejected_stale"
+         rejected_stale,violation_details"
     );
     assert_eq!(
         lines[1],
         "0,0,1000,0,0,4,1,0,true,true,4,4,11.500,11.000,400,1133.333,0,0,0,,\
-         4,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,7"
+         4,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,7,"
     );
     assert_eq!(
         lines[5],
         "2,0,1020,0,0.1,4,1,0,false,false,4,4,23.000,22.500,500,1166.667,1,1,0,\
          \"agreement: seq 3 \"\"a\"\" vs \"\"b\"\"; validity, at seq 4\",\
-         5,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,7"
+         5,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,7,"
     );
     assert_eq!(
         lines[8],
         "3,1,1031,1,0.1,4,1,1,false,true,4,0,,,900,1300.000,2,0,0,,\
-         9,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,7"
+         9,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,7,"
     );
     assert_eq!(lines.len(), 9);
     assert_eq!(dir.names(), ["trials.csv"], "no temporary file remains");

@@ -17,7 +17,7 @@ use serde::{Serialize, Serializer};
 use super::atomic::write_bytes_atomically;
 use super::summary::PointSummary;
 use super::ReportError;
-use crate::records::{FaultEffects, RunResult, TrialRecord};
+use crate::records::{FaultEffects, RunResult, TrialRecord, ViolationDetail};
 
 /// A float written with `D` decimals (`{:.D}`).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -74,6 +74,14 @@ struct TrialColumns<'a> {
     violations: Cow<'a, str>,
 }
 
+/// `trials.csv`, after the fault effects: columns added since, kept last so that existing
+/// column positions do not move.
+#[derive(Serialize, Default)]
+struct TrialTail {
+    /// The violations as data (`docs/data.md`, "violation_details").
+    violation_details: String,
+}
+
 /// `summary.csv`, before the axis columns.
 #[derive(Serialize, Default)]
 struct SummaryKey {
@@ -110,8 +118,9 @@ struct SummaryColumns {
 /// then what the faults did (`FaultEffects`: `dropped_loss,dropped_burst,dropped_partition,`
 /// `dropped_crash,duplicated,reordered,slowed,behaviour_dropped,behaviour_changed,`
 /// `behaviour_added,behaviour_hid,rejected_auth,rejected_view,rejected_watermarks,`
-/// `rejected_conflict,rejected_invalid,rejected_stale`). Millisecond values use three decimals; unknown values are empty; violations are joined
-/// with `"; "`.
+/// `rejected_conflict,rejected_invalid,rejected_stale`), then `violation_details` (the
+/// violations as data, [`violation_details`]). Millisecond values use three decimals; unknown
+/// values are empty; violations are joined with `"; "`.
 pub fn write_trials_csv(path: &Path, run: &RunResult) -> Result<(), ReportError> {
     write_trials_rows(path, &run.axes, &run.records)
 }
@@ -128,6 +137,7 @@ pub fn write_trials_rows(
     };
     let mut header = header::<TrialKey, TrialColumns>(axes).map_err(csv_error)?;
     header.extend(column_names::<FaultEffects>().map_err(csv_error)?);
+    header.extend(column_names::<TrialTail>().map_err(csv_error)?);
     let mut file = CsvBytes::new(&header).map_err(csv_error)?;
     for record in records {
         file.serialize(&trial_row(record, axes.len()))
@@ -187,7 +197,13 @@ pub fn write_summary_csv(
     write_bytes_atomically(path, &file.finish().map_err(csv_error)?)
 }
 
-type TrialRow<'a> = (TrialKey, Vec<&'a str>, TrialColumns<'a>, FaultEffects);
+type TrialRow<'a> = (
+    TrialKey,
+    Vec<&'a str>,
+    TrialColumns<'a>,
+    FaultEffects,
+    TrialTail,
+);
 
 fn trial_row(record: &TrialRecord, axis_count: usize) -> TrialRow<'_> {
     let o = &record.outcome;
@@ -222,7 +238,63 @@ fn trial_row(record: &TrialRecord, axis_count: usize) -> TrialRow<'_> {
             violations,
         },
         o.effects,
+        TrialTail {
+            violation_details: violation_details(&o.violation_details),
+        },
     )
+}
+
+/// The `violation_details` field: one entry per violation, joined with `;`, each
+/// `KIND:key=value:...` with the keys `at_ms` (three decimals), `seq`, `replicas` (ids joined
+/// with `+`), `client` and `timestamp`, a key left out when it does not apply; e.g.
+/// `agreement:at_ms=52.000:seq=1:replicas=1+2;state:at_ms=60.500:seq=1:replicas=2`. Empty
+/// when there is no violation.
+pub fn violation_details(details: &[ViolationDetail]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for (i, d) in details.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{}:at_ms={:.3}", d.kind.label(), d.at_ms);
+        if let Some(seq) = d.seq {
+            let _ = write!(out, ":seq={seq}");
+        }
+        if !d.replicas.is_empty() {
+            let ids: Vec<String> = d.replicas.iter().map(u32::to_string).collect();
+            let _ = write!(out, ":replicas={}", ids.join("+"));
+        }
+        if let Some(client) = d.client {
+            let _ = write!(out, ":client={client}");
+        }
+        if let Some(timestamp) = d.timestamp {
+            let _ = write!(out, ":timestamp={timestamp}");
+        }
+    }
+    out
+}
+
+/// `summary.csv`'s header and rows as the file writes them (each field as text): what
+/// `summary.json` is built from, so that both files always hold the same columns.
+pub(crate) fn summary_table_fields(
+    run: &RunResult,
+    summaries: &[PointSummary],
+) -> Result<(Vec<String>, Vec<Vec<String>>), csv::Error> {
+    let header = header::<SummaryKey, SummaryColumns>(&run.axes)?;
+    let mut file = CsvBytes::new(&header)?;
+    for summary in summaries {
+        file.serialize(&summary_row(summary, run.axes.len()))?;
+    }
+    let bytes = file.finish()?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes.as_slice());
+    let rows = reader
+        .records()
+        .map(|r| r.map(|r| r.iter().map(String::from).collect()))
+        .collect::<Result<Vec<Vec<String>>, csv::Error>>()?;
+    Ok((header, rows))
 }
 
 fn summary_row(

@@ -1,8 +1,9 @@
 //! One scenario's results folder, shared by `run` and `suite`: prepared before the trials run
-//! (a previous run's `run.json` removed), then filled with `trials.csv`, `summary.csv`, the
-//! charts, `scenario.ron`, `index.html` and, last, `run.json`, whose presence marks a complete
-//! folder. Before that, [`results_of_another`] tells whether a folder holds another scenario's
-//! results, so that the command line refuses to write over them unless told to.
+//! (a previous run's `run.json` removed), then filled with `trials.csv`, `summary.csv`,
+//! `summary.json`, `requests.csv`, the charts, `scenario.ron`, `index.html` and, last,
+//! `run.json`, whose presence marks a complete folder. Before that, [`results_of_another`]
+//! tells whether a folder holds another scenario's results, so that the command line refuses
+//! to write over them unless told to.
 
 use std::path::{Path, PathBuf};
 
@@ -93,10 +94,11 @@ pub fn prepare_output(out: &Path) -> Result<(), ReportError> {
 }
 
 /// Writes every result file of `result` (a run of `plan` on `threads` worker threads) into the
-/// prepared folder `out`: `trials.csv`, `summary.csv`, `success.{png,svg}`,
-/// `latency.{png,svg}`, `scenario.ron` (the scenario as run, every default filled in),
-/// `index.html` (the report page of all these) and, last, `run.json` (totals plus `scenario`,
-/// `file` and `threads`). Returns the per-point summaries.
+/// prepared folder `out`: `trials.csv`, `summary.csv`, `summary.json`, `requests.csv`, the
+/// charts (`success`, `latency`, `latency-cdf`, each `.png` and `.svg`), `scenario.ron` (the
+/// scenario as run, every default filled in), `index.html` (the report page of all these) and,
+/// last, `run.json` (totals plus `scenario`, `file` and `threads`). Returns the per-point
+/// summaries.
 pub fn write_outputs(
     out: &Path,
     plan: &Plan,
@@ -106,6 +108,8 @@ pub fn write_outputs(
     let summaries = report::summarize(result);
     report::write_trials_csv(&out.join("trials.csv"), result)?;
     report::write_summary_csv(&out.join("summary.csv"), result, &summaries)?;
+    report::write_summary_json(&out.join("summary.json"), result, &summaries)?;
+    report::write_requests_csv(&out.join("requests.csv"), &result.records)?;
     let charts = report::draw_charts(out, result, &summaries)?;
     let ron_path = out.join("scenario.ron");
     let ron = scenario::to_ron(&plan.scenario).map_err(|e| ReportError::Ron {
@@ -123,16 +127,14 @@ pub fn write_outputs(
     Ok(summaries)
 }
 
-/// The result files `index.html` links, in order: those every run writes, then those of newer
-/// versions when present (`summary.json`, `requests.csv`), then `run.json` (written after the
-/// page).
-const LINKED_FILES: [(&str, bool); 6] = [
-    ("trials.csv", true),
-    ("summary.csv", true),
-    ("summary.json", false),
-    ("requests.csv", false),
-    ("scenario.ron", true),
-    ("run.json", true),
+/// The result files `index.html` links, in order; `run.json` is written after the page.
+const LINKED_FILES: [&str; 6] = [
+    "trials.csv",
+    "summary.csv",
+    "summary.json",
+    "requests.csv",
+    "scenario.ron",
+    "run.json",
 ];
 
 /// Writes `out/index.html` for the files already in `out` (`summary.csv` is read back, so the
@@ -151,8 +153,7 @@ fn write_report_page(
     })?;
     let files: Vec<String> = LINKED_FILES
         .iter()
-        .filter(|(name, always)| *always || out.join(name).is_file())
-        .map(|(name, _)| (*name).to_string())
+        .map(|name| (*name).to_string())
         .collect();
     let page = report::RunPage {
         name: &plan.scenario.name,

@@ -172,7 +172,37 @@ mod tests {
                 final_view: 3,
                 state_transfers: 1,
                 trace_hash: u64::MAX,
+                request_times: latencies
+                    .iter()
+                    .enumerate()
+                    .map(|(i, _)| {
+                        crate::records::RequestTimes::new(
+                            (i % 3) as u32,
+                            i as u64 + 1,
+                            Some(i as u64 * 7),
+                            (i % 2 == 0).then_some(u64::MAX - 1 - i as u64),
+                        )
+                    })
+                    .chain(std::iter::once(crate::records::RequestTimes::new(
+                        u32::MAX,
+                        u64::MAX,
+                        None,
+                        None,
+                    )))
+                    .collect(),
                 latencies_ms: latencies,
+                violation_details: violations
+                    .iter()
+                    .enumerate()
+                    .map(|(i, _)| crate::records::ViolationDetail {
+                        kind: crate::records::Property::Integrity,
+                        at_ms: 0.1 + 0.2,
+                        seq: (i == 0).then_some(u64::MAX),
+                        replicas: vec![0, 3],
+                        client: Some(2),
+                        timestamp: None,
+                    })
+                    .collect(),
                 violations,
                 effects: crate::sim::FaultEffects {
                     dropped_loss: 9,
@@ -255,6 +285,33 @@ mod tests {
             );
         }
         assert_eq!(parsed.records, records);
+    }
+
+    #[test]
+    fn a_row_written_before_requests_and_details_were_kept_still_loads() {
+        let mut row: serde_json::Value =
+            serde_json::from_slice(&encode_row(&record(0, vec![1.5], Vec::new())).expect("row"))
+                .expect("JSON");
+        let outcome = row
+            .get_mut("outcome")
+            .and_then(|o| o.as_object_mut())
+            .expect("an outcome object");
+        assert!(outcome.remove("request_times").is_some());
+        assert!(outcome.remove("violation_details").is_some());
+        let old = format!("{}{row}\n", file(&[]));
+        let parsed = parse(&old).expect("an older row parses");
+        assert_eq!(parsed.records[0].outcome.latencies_ms, vec![1.5]);
+        assert!(parsed.records[0].outcome.request_times.is_empty());
+    }
+
+    #[test]
+    fn request_times_are_written_compactly() {
+        let line = encode_row(&record(0, vec![1.5], Vec::new())).expect("row");
+        let text = String::from_utf8(line).expect("UTF-8");
+        assert!(
+            text.contains(r#""request_times":[[0,1,0,18446744073709551614],[4294967295,18446744073709551615,null,null]]"#),
+            "{text}"
+        );
     }
 
     #[test]

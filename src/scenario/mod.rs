@@ -10,6 +10,7 @@
 //! check across fields (`validate`) names a field path, which `locate` finds in the text; a
 //! sweep point's value that its field refuses is placed at the sweep axis that set it.
 
+mod hints;
 pub(crate) mod locate;
 mod schema;
 pub(crate) mod sweep;
@@ -233,14 +234,33 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
     })
 }
 
-/// Reads the scenario's RON. Every error is the parser's, at its LINE:COL; a value its field's
-/// type refuses is named by its field path (`network.drop: must be a probability ...`).
+/// Reads the scenario's RON. Every error is the parser's, at its LINE:COL, with a hint on how
+/// to fix it where one is known (`hints`); a value its field's type refuses is named by its
+/// field path (`network.drop: must be a probability ...`). An empty file says so.
 fn read(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
-    let at = |e: ron::error::SpannedError, message: String| ScenarioError::At {
-        file: file.to_string(),
-        line: e.span.start.line,
-        col: e.span.start.col,
-        message,
+    if let Some(message) = hints::empty_file(source) {
+        return Err(ScenarioError::At {
+            file: file.to_string(),
+            line: 1,
+            col: 1,
+            message,
+        });
+    }
+    // The parser's place and message, made to say how to fix the mistake (`hints`).
+    let at = |e: ron::error::SpannedError, message: String| {
+        let (line, col, message) = hints::explain(
+            source,
+            e.span.start.line,
+            e.span.start.col,
+            &e.code,
+            message,
+        );
+        ScenarioError::At {
+            file: file.to_string(),
+            line,
+            col,
+            message,
+        }
     };
     let mut de = ron::Deserializer::from_str(source).map_err(|e| {
         let message = e.code.to_string();

@@ -1,9 +1,11 @@
 //! Liveness measurements of one trial (DESIGN.md §5: measured, not asserted): when each request
 //! was first sent, when its client accepted it, when the last honest replica committed it, and
-//! which views honest replicas entered. Only requests still in flight are held in memory.
+//! which views honest replicas entered. Per request, its first send and its acceptance are
+//! kept (the rows of `requests.csv`); the rest is held only while the request is in flight.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::outcome::RequestTimes;
 use crate::protocol::message::{Batch, ClientId, ReplicaId, Request, Timestamp, View};
 
 struct Track {
@@ -18,11 +20,13 @@ struct Track {
 pub(super) struct Metrics {
     honest: Vec<bool>,
     honest_count: usize,
+    clients: u32,
+    requests_per_client: u64,
     total_requests: u64,
     in_flight: BTreeMap<(ClientId, Timestamp), Track>,
-    /// Per client, latencies in timestamp order (a closed-loop client's requests complete in
-    /// order, so pushing as they complete keeps that order without keys).
-    latencies: Vec<Vec<f64>>,
+    /// Per client, its requests' times, sorted by timestamp (a closed-loop client issues them
+    /// in order, so each new one goes at the end).
+    times: Vec<Vec<RequestTimes>>,
     completed: u64,
     fully_committed: u64,
     commit_sum_ns: u128,
@@ -31,20 +35,29 @@ pub(super) struct Metrics {
     replica_view: Vec<View>,
 }
 
-fn ns_to_ms(ns: u64) -> f64 {
-    ns as f64 / 1e6
+/// A request of `client` the trial ended before it was sent.
+fn unsent(client: ClientId, timestamp: Timestamp) -> RequestTimes {
+    RequestTimes::new(client, timestamp, None, None)
+}
+
+/// The latencies of the accepted requests among `times`, in ms, in the same order.
+pub(super) fn latencies_ms(times: &[RequestTimes]) -> Vec<f64> {
+    times.iter().filter_map(RequestTimes::latency_ms).collect()
 }
 
 impl Metrics {
-    /// Metrics for replicas flagged honest or not, expecting `total_requests` requests.
-    pub(super) fn new(honest: Vec<bool>, total_requests: u64) -> Metrics {
+    /// Metrics for replicas flagged honest or not, expecting `requests_per_client` requests
+    /// from each of `clients` clients.
+    pub(super) fn new(honest: Vec<bool>, clients: u32, requests_per_client: u64) -> Metrics {
         let n = honest.len();
         Metrics {
             honest_count: honest.iter().filter(|h| **h).count(),
             honest,
-            total_requests,
+            clients,
+            requests_per_client,
+            total_requests: u64::from(clients) * requests_per_client,
             in_flight: BTreeMap::new(),
-            latencies: Vec::new(),
+            times: Vec::new(),
             completed: 0,
             fully_committed: 0,
             commit_sum_ns: 0,
@@ -56,8 +69,19 @@ impl Metrics {
 
     /// A client sent `request` for the first time at `now`.
     pub(super) fn issued(&mut self, request: &Request, now: u64) {
+        let (client, timestamp) = (request.client(), request.timestamp());
+        let c = client as usize;
+        if self.times.len() <= c {
+            self.times.resize_with(c + 1, Vec::new);
+        }
+        // Kept sorted by timestamp: a closed-loop client's next request goes at the end.
+        let times = &mut self.times[c];
+        match times.binary_search_by_key(&timestamp, RequestTimes::timestamp) {
+            Ok(i) => times[i].set_sent_once(now),
+            Err(i) => times.insert(i, RequestTimes::new(client, timestamp, Some(now), None)),
+        }
         self.in_flight.insert(
-            (request.client(), request.timestamp()),
+            (client, timestamp),
             Track {
                 sent_ns: now,
                 accepted: false,
@@ -79,12 +103,12 @@ impl Metrics {
         }
         track.accepted = true;
         self.completed += 1;
-        let latency = ns_to_ms(now.saturating_sub(track.sent_ns));
-        let c = client as usize;
-        if self.latencies.len() <= c {
-            self.latencies.resize_with(c + 1, Vec::new);
+        let sent_ns = track.sent_ns;
+        if let Some(times) = self.times.get_mut(client as usize) {
+            if let Ok(i) = times.binary_search_by_key(&timestamp, RequestTimes::timestamp) {
+                times[i].set_accepted(sent_ns, now);
+            }
         }
-        self.latencies[c].push(latency);
         self.retire_if_done(key);
     }
 
@@ -169,9 +193,27 @@ impl Metrics {
         self.completed
     }
 
-    /// Latencies of accepted requests in (client, timestamp) order, in ms (taken out).
-    pub(super) fn take_latencies_ms(&mut self) -> Vec<f64> {
-        std::mem::take(&mut self.latencies).concat()
+    /// Every request the clients were to issue, in (client, timestamp) order, with its times
+    /// (taken out): those never sent have neither time.
+    pub(super) fn take_request_times(&mut self) -> Vec<RequestTimes> {
+        let mut times = std::mem::take(&mut self.times);
+        times.resize_with(times.len().max(self.clients as usize), Vec::new);
+        let mut out = Vec::with_capacity(times.iter().map(Vec::len).sum());
+        for (c, issued) in times.into_iter().enumerate() {
+            let client = c as ClientId;
+            let mut next: Timestamp = 1;
+            for t in issued {
+                out.extend((next..t.timestamp()).map(|timestamp| unsent(client, timestamp)));
+                next = t.timestamp().saturating_add(1);
+                out.push(t);
+            }
+            if c < self.clients as usize {
+                out.extend(
+                    (next..=self.requests_per_client).map(|timestamp| unsent(client, timestamp)),
+                );
+            }
+        }
+        out
     }
 
     /// Mean commit time over all requests, if every honest replica committed every request.

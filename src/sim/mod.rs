@@ -31,7 +31,7 @@ pub mod trace;
 mod tracer;
 mod trial;
 
-pub use outcome::{FaultEffects, TrialOutcome};
+pub use outcome::{FaultEffects, RequestTimes, TrialOutcome};
 pub use seeds::trial_seed;
 pub use trial::{
     run_trial, run_trial_blocking, run_trial_reference, run_trial_reference_traced,

@@ -6,7 +6,7 @@
 //! [`Tracer`] as well.
 
 use super::agenda::Event;
-use super::metrics::Metrics;
+use super::metrics::{latencies_ms, Metrics};
 use super::outcome::{FaultEffects, TrialOutcome};
 use super::seeds::splitmix64;
 use super::tracer::{Arrival, Tracer};
@@ -264,7 +264,8 @@ impl Observer {
 
     /// The trial's outcome, for a trial that ended at `ended_at_ns`.
     pub(super) fn outcome(mut self, ended_at_ns: u64) -> TrialOutcome {
-        let latencies_ms = self.metrics.take_latencies_ms();
+        let request_times = self.metrics.take_request_times();
+        let latencies_ms = latencies_ms(&request_times);
         let latency_ms = (!latencies_ms.is_empty())
             .then(|| latencies_ms.iter().sum::<f64>() / latencies_ms.len() as f64);
         TrialOutcome {
@@ -289,6 +290,13 @@ impl Observer {
                 .iter()
                 .map(ToString::to_string)
                 .collect(),
+            violation_details: self
+                .oracle
+                .violations()
+                .iter()
+                .map(|v| v.detail())
+                .collect(),
+            request_times,
         }
     }
 }

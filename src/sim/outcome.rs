@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::oracle::ViolationDetail;
 use crate::protocol::{Change, Rejection, RejectionClass};
 
 /// The result of one trial.
@@ -40,12 +41,118 @@ pub struct TrialOutcome {
     pub state_transfers: u64,
     /// The first violation of each kind, described.
     pub violations: Vec<String>,
+    /// The same violations as typed data: kind, sequence number, replicas (and client and
+    /// timestamp where one is involved), in the same order (`trials.csv`'s
+    /// `violation_details`, `docs/data.md`).
+    #[serde(default)]
+    pub violation_details: Vec<ViolationDetail>,
+    /// Every request the clients were to issue, in (client, timestamp) order: when it was
+    /// first sent and when its client accepted it (`requests.csv`, `docs/data.md`).
+    /// `latencies_ms` is derived from it when the trial ends.
+    #[serde(default)]
+    pub request_times: Vec<RequestTimes>,
     /// What the faults, the network and the byzantine behaviours did (`docs/trace.md`).
     #[serde(default)]
     pub effects: FaultEffects,
     /// A hash of the event trace (time, target, creator and creator's counter of every event
     /// processed): equal traces give equal hashes, whatever drove them.
     pub trace_hash: u64,
+}
+
+/// One request's times, in virtual nanoseconds: a row of `requests.csv`. Written in the rows
+/// file as the array `[client, timestamp, sent_ns, accepted_ns]` (`null` for a time that never
+/// came). In memory a time that never came is a sentinel, not an `Option`, so a request takes
+/// 32 bytes rather than 48 (a run holds one per request of every trial).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "RequestTimesRow", into = "RequestTimesRow")]
+pub struct RequestTimes {
+    client: u32,
+    timestamp: u64,
+    sent_ns: u64,
+    accepted_ns: u64,
+}
+
+/// The in-memory value of a time that never came (no trial reaches it: it is 584 years).
+const NEVER: u64 = u64::MAX;
+
+/// [`RequestTimes`] as the rows file writes it.
+type RequestTimesRow = (u32, u64, Option<u64>, Option<u64>);
+
+impl From<RequestTimesRow> for RequestTimes {
+    fn from((client, timestamp, sent_ns, accepted_ns): RequestTimesRow) -> RequestTimes {
+        RequestTimes::new(client, timestamp, sent_ns, accepted_ns)
+    }
+}
+
+impl From<RequestTimes> for RequestTimesRow {
+    fn from(r: RequestTimes) -> RequestTimesRow {
+        (r.client, r.timestamp, r.sent_ns(), r.accepted_ns())
+    }
+}
+
+impl RequestTimes {
+    /// Request `timestamp` of `client`, first sent at `sent_ns` and accepted at `accepted_ns`
+    /// (`None`: never).
+    pub fn new(
+        client: u32,
+        timestamp: u64,
+        sent_ns: Option<u64>,
+        accepted_ns: Option<u64>,
+    ) -> RequestTimes {
+        RequestTimes {
+            client,
+            timestamp,
+            sent_ns: sent_ns.unwrap_or(NEVER),
+            accepted_ns: accepted_ns.unwrap_or(NEVER),
+        }
+    }
+
+    /// The client that was to issue it.
+    pub fn client(&self) -> u32 {
+        self.client
+    }
+
+    /// Its timestamp (PBFT's t): 1, 2, ... per client, in issue order.
+    pub fn timestamp(&self) -> u64 {
+        self.timestamp
+    }
+
+    /// When the client first sent it; `None` if the trial ended before it was sent.
+    pub fn sent_ns(&self) -> Option<u64> {
+        (self.sent_ns != NEVER).then_some(self.sent_ns)
+    }
+
+    /// When the client accepted f+1 matching replies; `None` if it never did.
+    pub fn accepted_ns(&self) -> Option<u64> {
+        (self.accepted_ns != NEVER).then_some(self.accepted_ns)
+    }
+
+    /// Records the first send at `now`, unless one is recorded.
+    pub(crate) fn set_sent_once(&mut self, now: u64) {
+        if self.sent_ns == NEVER {
+            self.sent_ns = now;
+        }
+    }
+
+    /// Records the acceptance at `now` of the request first sent at `sent_ns`.
+    pub(crate) fn set_accepted(&mut self, sent_ns: u64, now: u64) {
+        self.sent_ns = sent_ns;
+        self.accepted_ns = now;
+    }
+
+    /// Accepted - first sent, in milliseconds (the value `latencies_ms` holds); `None` unless
+    /// the request was accepted.
+    pub fn latency_ms(&self) -> Option<f64> {
+        match (self.sent_ns(), self.accepted_ns()) {
+            (Some(sent), Some(accepted)) => Some(ns_to_ms(accepted.saturating_sub(sent))),
+            _ => None,
+        }
+    }
+}
+
+/// Nanoseconds as milliseconds.
+pub(crate) fn ns_to_ms(ns: u64) -> f64 {
+    ns as f64 / 1e6
 }
 
 /// What the faults did in one trial, counted whether or not a trace is written: the network's

@@ -143,7 +143,7 @@ fn build(spec: &TrialSpec) -> Result<Parts, SimError> {
         engine: EngineParts {
             link_streams,
             oracle: Oracle::new(honest.clone(), spec.clients as usize, spec.replica.f),
-            metrics: Metrics::new(expected, spec.total_requests()),
+            metrics: Metrics::new(expected, spec.clients, spec.requests_per_client),
             lookahead_ns,
             honest,
             tracer: None,
