@@ -171,6 +171,26 @@ pub(super) const SUMMARY_MEANINGS: &[(&str, &str)] = &[
     ),
 ];
 
+/// `requests.csv`'s columns and what each holds (`docs/data.md`).
+pub(super) const REQUESTS_MEANINGS: &[(&str, &str)] = &[
+    ("point", "the sweep point, as in trials.csv"),
+    ("trial", "the trial within its point, as in trials.csv"),
+    ("client", "the client that issued the request"),
+    ("timestamp", "the client's request timestamp (PBFT's t)"),
+    (
+        "sent",
+        "virtual ms when the client first sent it (empty if never sent)",
+    ),
+    (
+        "accepted",
+        "virtual ms when the client accepted f+1 matching replies (empty if it never did)",
+    ),
+    (
+        "latency",
+        "accepted - sent, virtual ms (empty if not accepted)",
+    ),
+];
+
 /// The meaning of `column` in `meanings`.
 pub(super) fn meaning(meanings: &[(&str, &'static str)], column: &str) -> Option<&'static str> {
     meanings
@@ -196,6 +216,10 @@ mod tests {
             (
                 report::summary_header(&axes).expect("a header"),
                 SUMMARY_MEANINGS,
+            ),
+            (
+                report::REQUESTS_COLUMNS.map(String::from).to_vec(),
+                REQUESTS_MEANINGS,
             ),
         ];
         for (header, meanings) in cases {

@@ -5,7 +5,9 @@
 //! and the columns of `trials.csv` and `summary.csv` from the report's own headers (their
 //! meanings in `columns.rs`). Nothing here is a second list that could drift.
 
-use super::columns::{meaning, AXES_PLACEHOLDER, SUMMARY_MEANINGS, TRIALS_MEANINGS};
+use super::columns::{
+    meaning, AXES_PLACEHOLDER, REQUESTS_MEANINGS, SUMMARY_MEANINGS, TRIALS_MEANINGS,
+};
 use super::{args::Listing, Failure};
 use crate::adversary::{self, BEHAVIOUR_FORMS, PLACEMENT_FORMS};
 use crate::net::{DELAY_FORMS, FAULT_FORMS};
@@ -65,7 +67,7 @@ fn forms(heading: &str, table: &[(&str, &str)]) -> String {
     text
 }
 
-/// `trials.csv`'s and `summary.csv`'s columns, in file order, each with its meaning.
+/// `trials.csv`'s, `summary.csv`'s and `requests.csv`'s columns, in file order, each with its meaning.
 fn columns() -> Result<String, Failure> {
     let axes = [AXES_PLACEHOLDER.to_string()];
     let csv = |e: csv::Error| Failure::Other(anyhow::Error::new(e).context("column names"));
@@ -81,6 +83,9 @@ fn columns() -> Result<String, Failure> {
          request of the point's trials; percentiles by nearest rank)\n\n",
     );
     text.push_str(&described(&summary, SUMMARY_MEANINGS));
+    text.push_str("\nrequests.csv: one row per request the clients sent (docs/data.md)\n\n");
+    let requests = report::REQUESTS_COLUMNS.map(String::from);
+    text.push_str(&described(&requests, REQUESTS_MEANINGS));
     Ok(text)
 }
 

@@ -1,9 +1,9 @@
-//! `requests.csv`: one row per request the clients of every trial were to issue, for latency
+//! `requests.csv`: one row per request the clients of every trial sent, for latency
 //! CDFs and per-request analysis (`docs/data.md`). Columns:
 //! `point,trial,client,timestamp,sent,accepted,latency`; `point` and `trial` join the row to
 //! `trials.csv`. Times are virtual milliseconds with three decimals, as in `trials.csv`;
-//! `accepted` and `latency` are empty for a request that was never accepted, and `sent` too for
-//! one the trial ended before its client sent it.
+//! `accepted` and `latency` are empty for a request that was never accepted. A request the
+//! trial ended before its client sent it has no row (`trials.csv`'s `requests` counts it).
 //!
 //! The file can hold millions of rows, so it is streamed through a buffer into the temporary
 //! file (then renamed into place, as every result file) instead of being built in memory, and

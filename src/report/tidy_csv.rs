@@ -135,9 +135,7 @@ pub fn write_trials_rows(
         path: path.to_path_buf(),
         source,
     };
-    let mut header = header::<TrialKey, TrialColumns>(axes).map_err(csv_error)?;
-    header.extend(column_names::<FaultEffects>().map_err(csv_error)?);
-    header.extend(column_names::<TrialTail>().map_err(csv_error)?);
+    let header = trials_header(axes).map_err(csv_error)?;
     let mut file = CsvBytes::new(&header).map_err(csv_error)?;
     for record in records {
         file.serialize(&trial_row(record, axes.len()))
@@ -151,6 +149,7 @@ pub fn write_trials_rows(
 pub(crate) fn trials_header(axes: &[String]) -> Result<Vec<String>, csv::Error> {
     let mut header = header::<TrialKey, TrialColumns>(axes)?;
     header.extend(column_names::<FaultEffects>()?);
+    header.extend(column_names::<TrialTail>()?);
     Ok(header)
 }
 

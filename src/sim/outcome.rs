@@ -46,7 +46,7 @@ pub struct TrialOutcome {
     /// `violation_details`, `docs/data.md`).
     #[serde(default)]
     pub violation_details: Vec<ViolationDetail>,
-    /// Every request the clients were to issue, in (client, timestamp) order: when it was
+    /// Every request the clients sent, in (client, timestamp) order: when it was
     /// first sent and when its client accepted it (`requests.csv`, `docs/data.md`).
     /// `latencies_ms` is derived from it when the trial ends.
     #[serde(default)]
@@ -107,7 +107,7 @@ impl RequestTimes {
         }
     }
 
-    /// The client that was to issue it.
+    /// The client that issued it.
     pub fn client(&self) -> u32 {
         self.client
     }
