@@ -22,6 +22,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::atomic::write_bytes_atomically;
+use super::html::escape;
 use super::spacetime::{chart_window, palette, Palette, ROUTINE_REJECTIONS};
 use super::ReportError;
 use crate::records::trace::{TraceEvent, TraceTrial, TRACE_VERSION};
@@ -86,7 +87,7 @@ pub(crate) fn write_trace_html(page: &TracePage, path: &Path) -> Result<(), Repo
 
 /// The page's bytes.
 fn render_trace_html(page: &TracePage) -> Result<Vec<u8>, serde_json::Error> {
-    let title = escape_html(&page.title);
+    let title = escape(&page.title);
     let mut html = Vec::with_capacity(SCRIPT.len() + STYLE.len() + 256 * page.events.len());
     let head = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -150,22 +151,6 @@ impl Write for ScriptSafe<'_> {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
-}
-
-/// `text` with the characters HTML gives a meaning to replaced by entities.
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
