@@ -179,7 +179,7 @@ pub(super) const REQUESTS_MEANINGS: &[(&str, &str)] = &[
     ("timestamp", "the client's request timestamp (PBFT's t)"),
     (
         "sent",
-        "virtual ms when the client first sent it (empty if never sent)",
+        "virtual ms when the client first sent it (retransmissions do not move it)",
     ),
     (
         "accepted",
