@@ -51,6 +51,8 @@ pub(crate) struct Marker {
     pub low: Option<f64>,
     /// Upper bound of the interval.
     pub high: Option<f64>,
+    /// Some trials of the point broke safety (drawn with a red ring, explained in the legend).
+    pub broke_safety: bool,
 }
 
 /// One metric for one group of points.
@@ -93,6 +95,12 @@ pub(crate) enum LegendEntry {
     },
     /// The f line's sample, then its text.
     FLine(String),
+    /// The red ring of a point whose trials broke safety, then its text.
+    BrokeSafety(String),
+    /// The dotted arrow of an open interval end, then its text.
+    OpenEnd(String),
+    /// The arrow of an interval end beyond the clipped y axis, then its text.
+    OffScale(String),
     /// Explanatory text.
     Text(String),
 }
@@ -125,7 +133,41 @@ fn rate(value: f64, ci: Option<(f64, f64)>) -> Marker {
         y: value,
         low: ci.map(|c| c.0),
         high: ci.map(|c| c.1),
+        broke_safety: false,
     }
+}
+
+/// A latency y axis ends at this multiple of the largest plotted median or p95 when some
+/// interval reaches beyond [`CLIP_TRIGGER`] times it (one straggler would otherwise squash
+/// every point into a strip); the interval ends beyond are drawn as arrows at the top edge
+/// with their value.
+pub(crate) const CLIP_AT: f64 = 1.5;
+
+/// See [`CLIP_AT`].
+pub(crate) const CLIP_TRIGGER: f64 = 2.0;
+
+/// The latency panel's y range (from 0) and, when it is clipped, the note saying so.
+fn latency_range(series: &[Series]) -> ((f64, f64), Option<String>) {
+    let markers = || series.iter().flat_map(|s| s.markers.iter());
+    let largest_value = markers().map(|m| m.y).fold(0.0_f64, f64::max);
+    let largest_end = markers()
+        .map(|m| m.high.unwrap_or(m.y).max(m.y))
+        .fold(0.0_f64, f64::max);
+    if largest_value <= 0.0 {
+        return ((0.0, if largest_end > 0.0 { largest_end * 1.1 } else { 1.0 }), None);
+    }
+    if largest_end <= largest_value * CLIP_TRIGGER {
+        return ((0.0, largest_end * 1.1), None);
+    }
+    let top = largest_value * CLIP_AT;
+    let beyond = markers().filter(|m| m.high.is_some_and(|h| h > top)).count();
+    let note = format!(
+        "y axis clipped at {} ms ({CLIP_AT}x the largest median or p95): {beyond} interval \
+         end{} beyond it, drawn as an arrow at the top edge with its value",
+        tick_label(top),
+        if beyond == 1 { "" } else { "s" }
+    );
+    ((0.0, top), Some(note))
 }
 
 /// Success rate (upper panel) and share of trials with a safety violation (lower panel),
@@ -184,6 +226,7 @@ pub(crate) fn latency_chart(run: &RunResult, summaries: &[PointSummary]) -> Char
             y: s.latency_p50_ms?,
             low: s.latency_p50_ci_ms.0,
             high: s.latency_p50_ci_ms.1,
+            broke_safety: s.safety_violations > 0,
         })
     });
     let p95: Metric = ("p95", |s| {
@@ -192,6 +235,7 @@ pub(crate) fn latency_chart(run: &RunResult, summaries: &[PointSummary]) -> Char
             y: s.latency_p95_ms?,
             low: s.latency_p95_ci_ms.0,
             high: s.latency_p95_ci_ms.1,
+            broke_safety: s.safety_violations > 0,
         })
     });
     let x = XAxis::of(run);
@@ -203,14 +247,18 @@ pub(crate) fn latency_chart(run: &RunResult, summaries: &[PointSummary]) -> Char
         &[(median, Style::Solid), (p95, Style::Dashed)],
         |g, m| PALETTE[if one_group { [0, 3][m % 2] } else { g } % PALETTE.len()],
     );
-    let top = series
+    let (y_range, clip_note) = latency_range(&series);
+    let open = series
         .iter()
         .flat_map(|s| s.markers.iter())
-        .map(|m| m.high.unwrap_or(m.y).max(m.y))
-        .fold(0.0_f64, f64::max);
+        .any(|m| m.low.is_none() || m.high.is_none());
+    let broke_safety = series
+        .iter()
+        .flat_map(|s| s.markers.iter())
+        .any(|m| m.broke_safety);
     let panels = vec![Panel {
         y_label: "latency (virtual ms)".to_string(),
-        y_range: (0.0, if top > 0.0 { top * 1.1 } else { 1.0 }),
+        y_range,
         series,
     }];
     let mut legend = series_legend(&panels, &groups);
@@ -224,14 +272,30 @@ pub(crate) fn latency_chart(run: &RunResult, summaries: &[PointSummary]) -> Char
         }
     }
     legend.push(LegendEntry::Text(
-        "bars: 95 % order-statistic interval; no cap: open (too few requests)".to_string(),
+        "bars: 95 % order-statistic interval".to_string(),
     ));
+    if open {
+        legend.push(LegendEntry::OpenEnd(
+            "open end: too few requests to bound the interval on that side".to_string(),
+        ));
+    }
+    if clip_note.is_some() {
+        legend.push(LegendEntry::OffScale(
+            "interval end beyond the clipped y axis (its value above)".to_string(),
+        ));
+    }
+    if broke_safety {
+        legend.push(LegendEntry::BrokeSafety(
+            "red ring: trials at this point broke safety (see the note)".to_string(),
+        ));
+    }
     let samples: Vec<(f64, usize)> = summaries
         .iter()
         .filter_map(|s| Some((*x.positions.get(s.point)?, s.latency_samples)))
         .collect();
     let counts = count_row(&samples, "completed requests", &mut legend);
-    let notes = no_latency_notes(&x, &groups);
+    let mut notes = no_latency_notes(&x, &groups);
+    notes.extend(clip_note);
     finish(
         format!(
             "{}: latency of completed requests{}",
@@ -259,10 +323,11 @@ fn finish(
     mut legend: Vec<LegendEntry>,
     notes: Vec<String>,
 ) -> ChartSpec {
-    let f_line = f_line(run, &x, summaries).map(|f| (f, format!("f = {}", tick_label(f))));
+    let f_line = f_line(run, &x, summaries).map(|(at, f)| (at, format!("f = {f}")));
     if let Some((_, label)) = &f_line {
         legend.push(LegendEntry::FLine(format!(
-            "{label}: the most byzantine replicas tolerated"
+            "{label}, the most byzantine replicas tolerated: the line parts at most f (left) \
+             from more (right)"
         )));
     }
     ChartSpec {
@@ -420,9 +485,11 @@ fn count_row(
         .collect()
 }
 
-/// "no request completed at <x> = 9" for the points with trials but no latency sample, and a
+/// "no request completed at <x> = 9" for the points with trials but no latency sample, a
 /// note for points where no trial succeeded although requests completed (their latency is
-/// drawn, and would otherwise look like a contradiction of the success chart).
+/// drawn, and would otherwise look like a contradiction of the success chart), and one for
+/// points with latency whose trials broke safety (the requests completed with wrong
+/// results, or replicas disagreed: a latency there is no sign of a working system).
 fn no_latency_notes(x: &XAxis, groups: &[Group<'_>]) -> Vec<String> {
     let mut notes = Vec::new();
     for group in groups {
@@ -436,7 +503,17 @@ fn no_latency_notes(x: &XAxis, groups: &[Group<'_>]) -> Vec<String> {
             .members
             .iter()
             .filter(|s| s.trials > 0 && s.latency_samples > 0 && s.success_rate == 0.0)
+            .filter(|s| s.safety_violations == 0)
             .filter_map(|s| Some(x.value_text(*x.positions.get(s.point)?)))
+            .collect();
+        let broke: Vec<(String, String)> = group
+            .members
+            .iter()
+            .filter(|s| s.latency_samples > 0 && s.safety_violations > 0)
+            .filter_map(|s| {
+                let at = x.value_text(*x.positions.get(s.point)?);
+                Some((at, format!("{} of {}", s.safety_violations, s.trials)))
+            })
             .collect();
         let within = group
             .label
@@ -456,6 +533,23 @@ fn no_latency_notes(x: &XAxis, groups: &[Group<'_>]) -> Vec<String> {
                  request in time)",
                 x.label,
                 failed.join(", ")
+            ));
+        }
+        if !broke.is_empty() {
+            let at: Vec<&str> = broke.iter().map(|b| b.0.as_str()).collect();
+            let shares = match broke.as_slice() {
+                [(_, share)] => format!("{share} trials"),
+                several => {
+                    let each: Vec<String> = several.iter().map(|(a, s)| format!("{a}: {s}")).collect();
+                    format!("trials ({})", each.join("; "))
+                }
+            };
+            notes.push(format!(
+                "requests completed at {} = {}{within}, but {shares} broke safety there: \
+                 clients accepted wrong results or replicas disagreed (red rings; the \
+                 violations column of trials.csv says which)",
+                x.label,
+                at.join(", "),
             ));
         }
     }

@@ -83,7 +83,7 @@ fn a_swept_byzantine_count_gets_the_f_line_and_n_f_in_the_title() {
     ] {
         assert_eq!(
             spec.f_line,
-            Some((3.0, "f = 3".to_string())),
+            Some((3.5, "f = 3".to_string())),
             "{}",
             spec.title
         );
@@ -116,7 +116,7 @@ fn no_f_line_without_a_byzantine_axis_or_when_f_varies() {
     run.axes = vec!["faults[0].at_ms".to_string()];
     assert_eq!(
         success_chart(&run, &summarize(&run)).f_line,
-        Some((3.0, "f = 3".into()))
+        Some((3.5, "f = 3".into()))
     );
 }
 
