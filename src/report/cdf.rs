@@ -6,7 +6,7 @@
 
 use super::axis_names::axis_name;
 use super::chart_axis::{n_f_suffix, XAxis};
-use super::chart_data::{ChartSpec, LegendEntry, Panel, Rgb, Series, Style, PALETTE};
+use super::chart_data::{ms_label, ChartSpec, LegendEntry, Panel, Rgb, Series, Style, PALETTE};
 use super::summary::PointSummary;
 use crate::records::RunResult;
 
@@ -100,14 +100,27 @@ pub(crate) fn latency_cdf_chart(run: &RunResult, summaries: &[PointSummary]) -> 
         notes.push(format!(
             "x axis clipped at {} ms (1.1x the p99 of the requests shown): {beyond} of \
              {total} requests beyond it, up to {} ms; their curves reach 1 off the chart",
-            super::chart_data::tick_label(at),
-            super::chart_data::tick_label(top)
+            ms_label(at),
+            ms_label(top)
         ));
     }
-    let range = match clip {
-        Some((at, _, _)) => (0.0, at),
-        None => (0.0, if top > 0.0 { top * 1.03 } else { 1.0 }),
+    let right = match clip {
+        Some((at, _, _)) => at,
+        None if top > 0.0 => top * 1.03,
+        None => 1.0,
     };
+    let fastest = shown
+        .iter()
+        .filter_map(|&p| samples.get(p)?.first().copied())
+        .fold(f64::INFINITY, f64::min);
+    // From 0, unless every request took longer than 40 % of the right end (a WAN's floor of
+    // 170 ms): then from just below the fastest, so that the curves get the width.
+    let left = if fastest.is_finite() && fastest > right * 0.4 {
+        fastest - (right - fastest) * 0.05
+    } else {
+        0.0
+    };
+    let range = (left, right);
     ChartSpec {
         title: format!(
             "{}: latency distribution (CDF) per point{}",

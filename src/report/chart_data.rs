@@ -164,7 +164,7 @@ fn latency_range(series: &[Series]) -> ((f64, f64), Option<String>) {
     let note = format!(
         "y axis clipped at {} ms ({CLIP_AT}x the largest median or p95): {beyond} interval \
          end{} beyond it, drawn as an arrow at the top edge with its value",
-        tick_label(top),
+        ms_label(top),
         if beyond == 1 { "" } else { "s" }
     );
     ((0.0, top), Some(note))
@@ -281,7 +281,7 @@ pub(crate) fn latency_chart(run: &RunResult, summaries: &[PointSummary]) -> Char
     }
     if clip_note.is_some() {
         legend.push(LegendEntry::OffScale(
-            "interval end beyond the clipped y axis (its value above)".to_string(),
+            "interval end beyond the clipped y axis (its value beside it)".to_string(),
         ));
     }
     if broke_safety {
@@ -326,8 +326,8 @@ fn finish(
     let f_line = f_line(run, &x, summaries).map(|(at, f)| (at, format!("f = {f}")));
     if let Some((_, label)) = &f_line {
         legend.push(LegendEntry::FLine(format!(
-            "{label}, the most byzantine replicas tolerated: the line parts at most f (left) \
-             from more (right)"
+            "{label}: the most byzantine replicas tolerated; the line lies between f and \
+             f + 1, where the cliff is"
         )));
     }
     ChartSpec {
@@ -554,6 +554,15 @@ fn no_latency_notes(x: &XAxis, groups: &[Group<'_>]) -> Vec<String> {
         }
     }
     notes
+}
+
+/// A millisecond value for a note or a label: whole ms from 100 ms on, else as a tick label.
+pub(crate) fn ms_label(ms: f64) -> String {
+    if ms.abs() >= 100.0 {
+        format!("{ms:.0}")
+    } else {
+        tick_label(ms)
+    }
 }
 
 /// Tick label text: integers without decimals, other values with up to three decimals.

@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::chart_data::{tick_label, ChartSpec, LegendEntry, Marker, Panel, Rgb, Series, Style};
+use super::chart_data::{ms_label, tick_label, ChartSpec, LegendEntry, Marker, Panel, Rgb, Series, Style};
 use super::fonts::FONT_FAMILY;
 
 /// Chart size in pixels.
@@ -246,9 +246,9 @@ fn draw_interval<'a, DB: DrawingBackend + 'a>(
     if let Some(h) = marker.high.filter(|h| *h > y1) {
         let text = TextStyle::from((FONT_FAMILY, 12).into_font())
             .color(&color)
-            .pos(Pos::new(HPos::Left, VPos::Top));
+            .pos(Pos::new(HPos::Right, VPos::Top));
         chart.draw_series(std::iter::once(
-            EmptyElement::at((x, y1)) + Text::new(format!("{} ms", tick_label(h)), (6, 1), text),
+            EmptyElement::at((x, y1)) + Text::new(format!("{} ms", ms_label(h)), (-6, 1), text),
         ))?;
     }
     Ok(())
