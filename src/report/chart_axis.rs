@@ -268,11 +268,7 @@ pub(crate) fn n_f_suffix(summaries: &[PointSummary]) -> String {
 /// byzantine count) to scale and every point has the same f. With several f (n swept too),
 /// or on a categorical or evenly spaced axis, no line is drawn. Returns the line's position
 /// and f.
-pub(crate) fn f_line(
-    run: &RunResult,
-    x: &XAxis,
-    summaries: &[PointSummary],
-) -> Option<(f64, u32)> {
+pub(crate) fn f_line(run: &RunResult, x: &XAxis, summaries: &[PointSummary]) -> Option<(f64, u32)> {
     if x.categories.is_some() {
         return None;
     }

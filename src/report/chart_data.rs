@@ -154,13 +154,25 @@ fn latency_range(series: &[Series]) -> ((f64, f64), Option<String>) {
         .map(|m| m.high.unwrap_or(m.y).max(m.y))
         .fold(0.0_f64, f64::max);
     if largest_value <= 0.0 {
-        return ((0.0, if largest_end > 0.0 { largest_end * 1.1 } else { 1.0 }), None);
+        return (
+            (
+                0.0,
+                if largest_end > 0.0 {
+                    largest_end * 1.1
+                } else {
+                    1.0
+                },
+            ),
+            None,
+        );
     }
     if largest_end <= largest_value * CLIP_TRIGGER {
         return ((0.0, largest_end * 1.1), None);
     }
     let top = largest_value * CLIP_AT;
-    let beyond = markers().filter(|m| m.high.is_some_and(|h| h > top)).count();
+    let beyond = markers()
+        .filter(|m| m.high.is_some_and(|h| h > top))
+        .count();
     let note = format!(
         "y axis clipped at {} ms ({CLIP_AT}x the largest median or p95): {beyond} interval \
          end{} beyond it, drawn as an arrow at the top edge with its value",
@@ -540,7 +552,8 @@ fn no_latency_notes(x: &XAxis, groups: &[Group<'_>]) -> Vec<String> {
             let shares = match broke.as_slice() {
                 [(_, share)] => format!("{share} trials"),
                 several => {
-                    let each: Vec<String> = several.iter().map(|(a, s)| format!("{a}: {s}")).collect();
+                    let each: Vec<String> =
+                        several.iter().map(|(a, s)| format!("{a}: {s}")).collect();
                     format!("trials ({})", each.join("; "))
                 }
             };

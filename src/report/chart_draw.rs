@@ -8,7 +8,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::chart_data::{ms_label, tick_label, ChartSpec, LegendEntry, Marker, Panel, Rgb, Series, Style};
+use super::chart_data::{
+    ms_label, tick_label, ChartSpec, LegendEntry, Marker, Panel, Rgb, Series, Style,
+};
 use super::fonts::FONT_FAMILY;
 
 /// Chart size in pixels.

@@ -311,7 +311,10 @@ fn a_latency_point_whose_trials_broke_safety_is_ringed_and_its_note_says_so() {
         .map(|m| m.x.round())
         .collect();
     assert_eq!(flagged, [4.0], "only the point with a violation");
-    assert!(legend_has(&spec, |e| matches!(e, LegendEntry::BrokeSafety(_))));
+    assert!(legend_has(&spec, |e| matches!(
+        e,
+        LegendEntry::BrokeSafety(_)
+    )));
     let note = spec
         .notes
         .iter()
@@ -327,10 +330,16 @@ fn a_latency_point_whose_trials_broke_safety_is_ringed_and_its_note_says_so() {
         spec.notes
     );
     // The milder note ("no trial succeeded, yet ...") is not given for that point.
-    assert!(!spec.notes.iter().any(|n| n.starts_with("no trial succeeded")));
+    assert!(!spec
+        .notes
+        .iter()
+        .any(|n| n.starts_with("no trial succeeded")));
     // Without violations: no ring, no legend entry.
     let clean = latency_chart(&seed_like_run(), &summarize(&seed_like_run()));
-    assert!(!legend_has(&clean, |e| matches!(e, LegendEntry::BrokeSafety(_))));
+    assert!(!legend_has(&clean, |e| matches!(
+        e,
+        LegendEntry::BrokeSafety(_)
+    )));
     assert!(panel_series(&clean, 0)
         .iter()
         .all(|s| s.markers.iter().all(|m| !m.broke_safety)));
@@ -359,12 +368,21 @@ fn an_unbounded_interval_side_is_open_and_the_legend_says_so() {
     let run = seed_like_run();
     let spec = latency_chart(&run, &summarize(&run));
     let (median, p95) = (&panel_series(&spec, 0)[0], &panel_series(&spec, 0)[1]);
-    assert!(p95.markers.iter().all(|m| m.high.is_none() && m.low.is_some()));
-    assert!(median.markers.iter().all(|m| m.high.is_some() && m.low.is_some()));
+    assert!(p95
+        .markers
+        .iter()
+        .all(|m| m.high.is_none() && m.low.is_some()));
+    assert!(median
+        .markers
+        .iter()
+        .all(|m| m.high.is_some() && m.low.is_some()));
     assert!(legend_has(&spec, |e| matches!(e, LegendEntry::OpenEnd(_))));
     // The success chart's Wilson bars are always bounded: no open-end entry there.
     let success = success_chart(&run, &summarize(&run));
-    assert!(!legend_has(&success, |e| matches!(e, LegendEntry::OpenEnd(_))));
+    assert!(!legend_has(&success, |e| matches!(
+        e,
+        LegendEntry::OpenEnd(_)
+    )));
 }
 
 #[test]
@@ -373,7 +391,11 @@ fn the_f_line_lies_between_f_and_f_plus_one_clear_of_the_markers() {
     let spec = success_chart(&run, &summarize(&run));
     let (at, _) = spec.f_line.clone().unwrap_or_default();
     for marker in &panel_series(&spec, 0)[0].markers {
-        assert!((marker.x - at).abs() >= 0.5, "marker at {} under the line", marker.x);
+        assert!(
+            (marker.x - at).abs() >= 0.5,
+            "marker at {} under the line",
+            marker.x
+        );
     }
 }
 
@@ -423,13 +445,19 @@ fn a_straggler_clips_the_latency_axis_and_the_cdf_with_a_note() {
     assert!(ends.iter().any(|h| *h > largest * CLIP_TRIGGER), "{ends:?}");
     assert_eq!(panel.y_range, (0.0, largest * CLIP_AT));
     assert!(
-        spec.notes.iter().any(|n| n.starts_with("y axis clipped at")),
+        spec.notes
+            .iter()
+            .any(|n| n.starts_with("y axis clipped at")),
         "{:?}",
         spec.notes
     );
     assert!(legend_has(&spec, |e| matches!(e, LegendEntry::OffScale(_))));
     let cdf = latency_cdf_chart(&run, &summaries);
-    assert!(cdf.x.range.1 < 300.0 && cdf.x.range.0 > 100.0, "{:?}", cdf.x.range);
+    assert!(
+        cdf.x.range.1 < 300.0 && cdf.x.range.0 > 100.0,
+        "{:?}",
+        cdf.x.range
+    );
     assert!(
         cdf.notes
             .iter()
@@ -481,8 +509,15 @@ fn a_descending_sweep_is_drawn_reversed_and_a_wide_one_evenly_spaced() {
     assert_eq!(spec.x.positions, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
     let names = spec.x.categories.clone().unwrap_or_default();
     assert_eq!(names, ["5", "10", "50", "200", "400", "800"]);
-    assert!(spec.x.label.ends_with(", evenly spaced"), "{}", spec.x.label);
-    assert!(!panel_series(&spec, 0)[0].segments.is_empty(), "still a line");
+    assert!(
+        spec.x.label.ends_with(", evenly spaced"),
+        "{}",
+        spec.x.label
+    );
+    assert!(
+        !panel_series(&spec, 0)[0].segments.is_empty(),
+        "still a line"
+    );
     // A span within 20x (or one from 0) stays to scale, ascending.
     let spec = latency_chart(&seed_like_run(), &summarize(&seed_like_run()));
     assert!(!spec.x.reversed && !spec.x.ordinal);
