@@ -67,7 +67,7 @@ pub(crate) fn latency_cdf_chart(run: &RunResult, summaries: &[PointSummary]) -> 
             }
         })
         .collect();
-    let mut legend = vec![LegendEntry::Text(format!("{}:", x_axis.label))];
+    let mut legend = vec![LegendEntry::Text(format!("{}:", x_axis.quantity()))];
     legend.extend(series.iter().map(|s| LegendEntry::Series {
         label: s.label.clone(),
         color: s.color,
@@ -92,7 +92,7 @@ pub(crate) fn latency_cdf_chart(run: &RunResult, summaries: &[PointSummary]) -> 
     if !empty.is_empty() {
         notes.push(format!(
             "no request completed at {} = {}: no curve",
-            x_axis.label,
+            x_axis.quantity(),
             empty.join(", ")
         ));
     }

@@ -31,6 +31,9 @@ pub(crate) struct XAxis {
 /// values are placed evenly by rank (checkpoint-gc's 5, 10, 50, 200 would crowd 5 and 10).
 pub(crate) const ORDINAL_SPAN: f64 = 20.0;
 
+/// What the title of an evenly spaced axis ends with.
+const EVENLY_SPACED: &str = ", evenly spaced";
+
 impl XAxis {
     /// The sweep's first axis: numeric when every point has a finite number for it,
     /// categorical otherwise (and for a run without a sweep: one category, its name).
@@ -69,6 +72,17 @@ impl XAxis {
     /// is not.
     pub fn is_categorical(&self) -> bool {
         self.categories.is_some() && !self.ordinal
+    }
+
+    /// The swept quantity's name: the axis title without how the axis is placed.
+    pub fn quantity(&self) -> &str {
+        match self.ordinal {
+            true => self
+                .label
+                .strip_suffix(EVENLY_SPACED)
+                .unwrap_or(&self.label),
+            false => &self.label,
+        }
     }
 
     /// Where the sweep value `value` sits on a numeric axis drawn to scale (negated when
@@ -144,7 +158,7 @@ fn numeric_axis(label: String, values: Vec<f64>) -> XAxis {
             .iter()
             .map(|v| super::chart_data::tick_label(*v))
             .collect();
-        let mut axis = categorical(format!("{label}, evenly spaced"), positions, names);
+        let mut axis = categorical(format!("{label}{EVENLY_SPACED}"), positions, names);
         axis.ordinal = true;
         return axis;
     }

@@ -534,7 +534,7 @@ fn no_latency_notes(x: &XAxis, groups: &[Group<'_>]) -> Vec<String> {
         if !empty.is_empty() {
             notes.push(format!(
                 "no request completed at {} = {}{within}: no latency point there",
-                x.label,
+                x.quantity(),
                 empty.join(", ")
             ));
         }
@@ -543,7 +543,7 @@ fn no_latency_notes(x: &XAxis, groups: &[Group<'_>]) -> Vec<String> {
                 "no trial succeeded at {} = {}{within}, yet requests completed there: their \
                  latency is shown (success also needs every honest replica to commit every \
                  request in time)",
-                x.label,
+                x.quantity(),
                 failed.join(", ")
             ));
         }
@@ -561,7 +561,7 @@ fn no_latency_notes(x: &XAxis, groups: &[Group<'_>]) -> Vec<String> {
                 "requests completed at {} = {}{within}, but {shares} broke safety there: \
                  clients accepted wrong results or replicas disagreed (red rings; the \
                  violations column of trials.csv says which)",
-                x.label,
+                x.quantity(),
                 at.join(", "),
             ));
         }
