@@ -6,7 +6,7 @@
 
 use super::axis_names::axis_name;
 use super::chart_axis::{n_f_suffix, XAxis};
-use super::chart_data::{ChartSpec, LegendEntry, Panel, Rgb, Series, Style, PALETTE};
+use super::chart_data::{ms_label, ChartSpec, LegendEntry, Panel, Rgb, Series, Style, PALETTE};
 use super::summary::PointSummary;
 use crate::records::RunResult;
 
@@ -47,6 +47,7 @@ pub(crate) fn latency_cdf_chart(run: &RunResult, summaries: &[PointSummary]) -> 
         .iter()
         .filter_map(|&p| samples.get(p)?.last().copied())
         .fold(0.0_f64, f64::max);
+    let clip = clip_at(&shown, &samples, top);
     let series: Vec<Series> = shown
         .iter()
         .enumerate()
@@ -62,11 +63,11 @@ pub(crate) fn latency_cdf_chart(run: &RunResult, summaries: &[PointSummary]) -> 
                 color,
                 style: Style::Curve,
                 markers: Vec::new(),
-                segments: vec![steps(sample)],
+                segments: vec![clipped(steps(sample), clip.map(|c| c.0))],
             }
         })
         .collect();
-    let mut legend = vec![LegendEntry::Text(format!("{}:", x_axis.label))];
+    let mut legend = vec![LegendEntry::Text(format!("{}:", x_axis.quantity()))];
     legend.extend(series.iter().map(|s| LegendEntry::Series {
         label: s.label.clone(),
         color: s.color,
@@ -91,11 +92,35 @@ pub(crate) fn latency_cdf_chart(run: &RunResult, summaries: &[PointSummary]) -> 
     if !empty.is_empty() {
         notes.push(format!(
             "no request completed at {} = {}: no curve",
-            x_axis.label,
+            x_axis.quantity(),
             empty.join(", ")
         ));
     }
-    let range = (0.0, if top > 0.0 { top * 1.03 } else { 1.0 });
+    if let Some((at, beyond, total)) = clip {
+        notes.push(format!(
+            "x axis clipped at {} ms (1.1x the p99 of the requests shown): {beyond} of \
+             {total} requests beyond it, up to {} ms; their curves reach 1 off the chart",
+            ms_label(at),
+            ms_label(top)
+        ));
+    }
+    let right = match clip {
+        Some((at, _, _)) => at,
+        None if top > 0.0 => top * 1.03,
+        None => 1.0,
+    };
+    let fastest = shown
+        .iter()
+        .filter_map(|&p| samples.get(p)?.first().copied())
+        .fold(f64::INFINITY, f64::min);
+    // From 0, unless every request took longer than 40 % of the right end (a WAN's floor of
+    // 170 ms): then from just below the fastest, so that the curves get the width.
+    let left = if fastest.is_finite() && fastest > right * 0.4 {
+        fastest - (right - fastest) * 0.05
+    } else {
+        0.0
+    };
+    let range = (left, right);
     ChartSpec {
         title: format!(
             "{}: latency distribution (CDF) per point{}",
@@ -108,6 +133,8 @@ pub(crate) fn latency_cdf_chart(run: &RunResult, summaries: &[PointSummary]) -> 
             categories: None,
             range,
             ticks: 10,
+            reversed: false,
+            ordinal: false,
         },
         panels: vec![Panel {
             y_label: "share of completed requests at or below".to_string(),
@@ -119,6 +146,42 @@ pub(crate) fn latency_cdf_chart(run: &RunResult, summaries: &[PointSummary]) -> 
         legend,
         notes,
     }
+}
+
+/// The x axis is clipped when the slowest request shown is more than this many times the
+/// p99 of all requests shown (wan-aws: a 3.2 s straggler over a 180-290 ms story).
+pub(crate) const CDF_CLIP_TRIGGER: f64 = 3.0;
+
+/// Where to clip the CDF's x axis, with the requests beyond and the requests shown: at 1.1x
+/// the pooled p99 of the shown points' requests when the largest exceeds
+/// [`CDF_CLIP_TRIGGER`] times it; `None` to draw every request.
+fn clip_at(shown: &[usize], samples: &[Vec<f64>], top: f64) -> Option<(f64, usize, usize)> {
+    let mut pooled: Vec<f64> = shown
+        .iter()
+        .filter_map(|&p| samples.get(p))
+        .flatten()
+        .copied()
+        .collect();
+    pooled.sort_by(f64::total_cmp);
+    let p99 = super::summary::nearest_rank_percentile(&pooled, 99.0)?;
+    if p99 <= 0.0 || top <= p99 * CDF_CLIP_TRIGGER {
+        return None;
+    }
+    let at = p99 * 1.1;
+    let beyond = pooled.iter().filter(|v| **v > at).count();
+    Some((at, beyond, pooled.len()))
+}
+
+/// `line` up to x = `limit` (its last point moved onto the limit), or all of it.
+fn clipped(line: Vec<(f64, f64)>, limit: Option<f64>) -> Vec<(f64, f64)> {
+    let Some(limit) = limit else { return line };
+    let mut kept: Vec<(f64, f64)> = line.iter().copied().take_while(|p| p.0 <= limit).collect();
+    if let Some(&(_, share)) = kept.last() {
+        if kept.len() < line.len() {
+            kept.push((limit, share));
+        }
+    }
+    kept
 }
 
 /// The point's axis values as a legend label (`3`, or `5, drop = 0.1` with two axes).

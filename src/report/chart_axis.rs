@@ -19,7 +19,20 @@ pub(crate) struct XAxis {
     pub range: (f64, f64),
     /// Most tick labels to draw (a tick per integer for short integer ranges).
     pub ticks: usize,
+    /// A numeric axis drawn right to left: the sweep gave its values in descending order, so
+    /// positions are the values negated and tick labels negate them back.
+    pub reversed: bool,
+    /// A numeric axis placed evenly by rank (its values span more than [`ORDINAL_SPAN`]
+    /// times): `categories` holds the values' text, and points are still joined by lines.
+    pub ordinal: bool,
 }
+
+/// Largest max/min ratio of positive numeric sweep values drawn to scale; beyond it the
+/// values are placed evenly by rank (checkpoint-gc's 5, 10, 50, 200 would crowd 5 and 10).
+pub(crate) const ORDINAL_SPAN: f64 = 20.0;
+
+/// What the title of an evenly spaced axis ends with.
+const EVENLY_SPACED: &str = ", evenly spaced";
 
 impl XAxis {
     /// The sweep's first axis: numeric when every point has a finite number for it,
@@ -37,13 +50,7 @@ impl XAxis {
             .map(|p| axis_number(run, p, 0).filter(|v| v.is_finite()))
             .collect();
         if let Some(values) = numeric {
-            return XAxis {
-                label,
-                range: padded_range(&values),
-                ticks: tick_count(&values),
-                positions: values,
-                categories: None,
-            };
+            return numeric_axis(label, values);
         }
         let mut names: Vec<String> = Vec::new();
         let mut positions = Vec::with_capacity(run.points);
@@ -61,9 +68,31 @@ impl XAxis {
         categorical(label, positions, names)
     }
 
-    /// Whether points are categories (drawn as unconnected markers).
+    /// Whether points are categories (drawn as unconnected markers); an ordinal numeric axis
+    /// is not.
     pub fn is_categorical(&self) -> bool {
-        self.categories.is_some()
+        self.categories.is_some() && !self.ordinal
+    }
+
+    /// The swept quantity's name: the axis title without how the axis is placed.
+    pub fn quantity(&self) -> &str {
+        match self.ordinal {
+            true => self
+                .label
+                .strip_suffix(EVENLY_SPACED)
+                .unwrap_or(&self.label),
+            false => &self.label,
+        }
+    }
+
+    /// Where the sweep value `value` sits on a numeric axis drawn to scale (negated when
+    /// reversed); `None` on a categorical or ordinal axis.
+    pub fn place(&self, value: f64) -> Option<f64> {
+        match (&self.categories, self.reversed) {
+            (Some(_), _) => None,
+            (None, true) => Some(-value),
+            (None, false) => Some(value),
+        }
     }
 
     /// The text of position `x` on this axis (a category's name, or the number).
@@ -73,6 +102,7 @@ impl XAxis {
                 .get(x.round().max(0.0) as usize)
                 .cloned()
                 .unwrap_or_default(),
+            None if self.reversed => super::chart_data::tick_label(-x),
             None => super::chart_data::tick_label(x),
         }
     }
@@ -102,6 +132,49 @@ fn categorical(label: String, positions: Vec<f64>, names: Vec<String>) -> XAxis 
         ticks: names.len() + 1,
         categories: Some(names),
         range: (-0.5, last + 0.5),
+        reversed: false,
+        ordinal: false,
+    }
+}
+
+/// A numeric axis in the order the sweep gives (right to left when its values descend),
+/// placed evenly by rank when positive values span more than [`ORDINAL_SPAN`] times.
+fn numeric_axis(label: String, values: Vec<f64>) -> XAxis {
+    let descending = values.windows(2).all(|w| w[0] >= w[1]) && values.first() > values.last();
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if lo > 0.0 && hi / lo > ORDINAL_SPAN {
+        let mut distinct = values.clone();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup();
+        if descending {
+            distinct.reverse();
+        }
+        let positions = values
+            .iter()
+            .map(|v| distinct.iter().position(|d| d == v).unwrap_or(0) as f64)
+            .collect();
+        let names = distinct
+            .iter()
+            .map(|v| super::chart_data::tick_label(*v))
+            .collect();
+        let mut axis = categorical(format!("{label}{EVENLY_SPACED}"), positions, names);
+        axis.ordinal = true;
+        return axis;
+    }
+    let positions: Vec<f64> = if descending {
+        values.iter().map(|v| -v).collect()
+    } else {
+        values.clone()
+    };
+    XAxis {
+        label,
+        range: padded_range(&positions),
+        ticks: tick_count(&values),
+        positions,
+        categories: None,
+        reversed: descending,
+        ordinal: false,
     }
 }
 
@@ -203,11 +276,14 @@ pub(crate) fn n_f_suffix(summaries: &[PointSummary]) -> String {
     }
 }
 
-/// Where the f line goes, if it is drawn: x = f when the x axis counts byzantine replicas
-/// (the path `byzantine[i].count`, or positions equal to every point's byzantine count) and
-/// every point has the same f. With several f (n swept too) no line is drawn.
-pub(crate) fn f_line(run: &RunResult, x: &XAxis, summaries: &[PointSummary]) -> Option<f64> {
-    if x.is_categorical() {
+/// Where the f line goes, if it is drawn: at f + 1/2, between the last byzantine count
+/// tolerated and the first that is not (where the cliff is), when the x axis counts
+/// byzantine replicas (the path `byzantine[i].count`, or positions equal to every point's
+/// byzantine count) to scale and every point has the same f. With several f (n swept too),
+/// or on a categorical or evenly spaced axis, no line is drawn. Returns the line's position
+/// and f.
+pub(crate) fn f_line(run: &RunResult, x: &XAxis, summaries: &[PointSummary]) -> Option<(f64, u32)> {
+    if x.categories.is_some() {
         return None;
     }
     let by_path = run.axes.first().is_some_and(|p| is_byzantine_count(p));
@@ -218,10 +294,11 @@ pub(crate) fn f_line(run: &RunResult, x: &XAxis, summaries: &[PointSummary]) -> 
     let by_values = distinct.len() > 1
         && with_trials.iter().all(|s| {
             let position = x.positions.get(s.point).copied();
-            s.byzantine.map(f64::from) == position
+            s.byzantine.and_then(|b| x.place(f64::from(b))) == position
         });
     if !(by_path || by_values) {
         return None;
     }
-    shared(summaries, |s| s.f).map(f64::from)
+    let f = shared(summaries, |s| s.f)?;
+    Some((x.place(f64::from(f) + 0.5)?, f))
 }

@@ -1,7 +1,7 @@
 //! What the sweep charts show, independent of how they are drawn: panels of series with
 //! markers, 95 % interval bars and line segments, the f line, per-point sample counts, a
-//! legend (drawn beside the plot, never over it) and notes. `success` has two panels (success
-//! rate above, safety violation share below); `latency` one (median and p95).
+//! legend (drawn beside the plot, never over it) and notes; the `success` chart (success rate
+//! above, safety violation share below) and the builders it shares with `latency_chart`.
 //!
 //! Lines join neighbouring points of a series only on a numeric axis, never across a point
 //! without a value and never between a point within f and one beyond it; categories get
@@ -51,6 +51,8 @@ pub(crate) struct Marker {
     pub low: Option<f64>,
     /// Upper bound of the interval.
     pub high: Option<f64>,
+    /// Some trials of the point broke safety (drawn with a red ring, explained in the legend).
+    pub broke_safety: bool,
 }
 
 /// One metric for one group of points.
@@ -93,6 +95,12 @@ pub(crate) enum LegendEntry {
     },
     /// The f line's sample, then its text.
     FLine(String),
+    /// The red ring of a point whose trials broke safety, then its text.
+    BrokeSafety(String),
+    /// The dotted arrow of an open interval end, then its text.
+    OpenEnd(String),
+    /// The arrow of an interval end beyond the clipped y axis, then its text.
+    OffScale(String),
     /// Explanatory text.
     Text(String),
 }
@@ -117,7 +125,7 @@ pub(crate) struct ChartSpec {
 }
 
 /// A plotted metric: its name, its value at a point with the interval bounds, if defined.
-type Metric = (&'static str, fn(&PointSummary) -> Option<Marker>);
+pub(super) type Metric = (&'static str, fn(&PointSummary) -> Option<Marker>);
 
 fn rate(value: f64, ci: Option<(f64, f64)>) -> Marker {
     Marker {
@@ -125,6 +133,7 @@ fn rate(value: f64, ci: Option<(f64, f64)>) -> Marker {
         y: value,
         low: ci.map(|c| c.0),
         high: ci.map(|c| c.1),
+        broke_safety: false,
     }
 }
 
@@ -175,81 +184,8 @@ pub(crate) fn success_chart(run: &RunResult, summaries: &[PointSummary]) -> Char
     )
 }
 
-/// Median and p95 latency of completed requests with their 95 % order-statistic intervals;
-/// points without a completed request have none, and a note says so.
-pub(crate) fn latency_chart(run: &RunResult, summaries: &[PointSummary]) -> ChartSpec {
-    let median: Metric = ("median (p50)", |s| {
-        Some(Marker {
-            x: 0.0,
-            y: s.latency_p50_ms?,
-            low: s.latency_p50_ci_ms.0,
-            high: s.latency_p50_ci_ms.1,
-        })
-    });
-    let p95: Metric = ("p95", |s| {
-        Some(Marker {
-            x: 0.0,
-            y: s.latency_p95_ms?,
-            low: s.latency_p95_ci_ms.0,
-            high: s.latency_p95_ci_ms.1,
-        })
-    });
-    let x = XAxis::of(run);
-    let groups = groups(run, summaries);
-    let one_group = groups.len() == 1;
-    let series = build_series(
-        &x,
-        &groups,
-        &[(median, Style::Solid), (p95, Style::Dashed)],
-        |g, m| PALETTE[if one_group { [0, 3][m % 2] } else { g } % PALETTE.len()],
-    );
-    let top = series
-        .iter()
-        .flat_map(|s| s.markers.iter())
-        .map(|m| m.high.unwrap_or(m.y).max(m.y))
-        .fold(0.0_f64, f64::max);
-    let panels = vec![Panel {
-        y_label: "latency (virtual ms)".to_string(),
-        y_range: (0.0, if top > 0.0 { top * 1.1 } else { 1.0 }),
-        series,
-    }];
-    let mut legend = series_legend(&panels, &groups);
-    if !one_group {
-        for (label, style) in [("median (p50)", Style::Solid), ("p95", Style::Dashed)] {
-            legend.push(LegendEntry::Series {
-                label: label.to_string(),
-                color: PALETTE[7],
-                style,
-            });
-        }
-    }
-    legend.push(LegendEntry::Text(
-        "bars: 95 % order-statistic interval; no cap: open (too few requests)".to_string(),
-    ));
-    let samples: Vec<(f64, usize)> = summaries
-        .iter()
-        .filter_map(|s| Some((*x.positions.get(s.point)?, s.latency_samples)))
-        .collect();
-    let counts = count_row(&samples, "completed requests", &mut legend);
-    let notes = no_latency_notes(&x, &groups);
-    finish(
-        format!(
-            "{}: latency of completed requests{}",
-            run.name,
-            n_f_suffix(summaries)
-        ),
-        run,
-        x,
-        summaries,
-        panels,
-        counts,
-        legend,
-        notes,
-    )
-}
-
 #[allow(clippy::too_many_arguments)]
-fn finish(
+pub(super) fn finish(
     title: String,
     run: &RunResult,
     x: XAxis,
@@ -259,10 +195,11 @@ fn finish(
     mut legend: Vec<LegendEntry>,
     notes: Vec<String>,
 ) -> ChartSpec {
-    let f_line = f_line(run, &x, summaries).map(|f| (f, format!("f = {}", tick_label(f))));
+    let f_line = f_line(run, &x, summaries).map(|(at, f)| (at, format!("f = {f}")));
     if let Some((_, label)) = &f_line {
         legend.push(LegendEntry::FLine(format!(
-            "{label}: the most byzantine replicas tolerated"
+            "{label}: the most byzantine replicas tolerated; the line lies between f and \
+             f + 1, where the cliff is"
         )));
     }
     ChartSpec {
@@ -278,7 +215,7 @@ fn finish(
 
 /// One series per (group, metric), offset sideways so that series sharing a panel do not
 /// hide each other; `color(group, metric)` picks the colour.
-fn build_series(
+pub(super) fn build_series(
     x: &XAxis,
     groups: &[Group<'_>],
     metrics: &[(Metric, Style)],
@@ -358,7 +295,7 @@ fn segments(placed: &[(Option<Marker>, bool)]) -> Vec<Vec<(f64, f64)>> {
 
 /// Legend lines for the series: one per group (its colour) when there are groups, otherwise
 /// one per series of every panel.
-fn series_legend(panels: &[Panel], groups: &[Group<'_>]) -> Vec<LegendEntry> {
+pub(super) fn series_legend(panels: &[Panel], groups: &[Group<'_>]) -> Vec<LegendEntry> {
     if groups.len() > 1 {
         return groups
             .iter()
@@ -383,7 +320,7 @@ fn series_legend(panels: &[Panel], groups: &[Group<'_>]) -> Vec<LegendEntry> {
 
 /// Per-position counts for under the x axis, or one legend line when every point has the
 /// same count (`n = 6 trials at every point`).
-fn count_row(
+pub(super) fn count_row(
     counts: &[(f64, usize)],
     what: &str,
     legend: &mut Vec<LegendEntry>,
@@ -420,46 +357,13 @@ fn count_row(
         .collect()
 }
 
-/// "no request completed at <x> = 9" for the points with trials but no latency sample, and a
-/// note for points where no trial succeeded although requests completed (their latency is
-/// drawn, and would otherwise look like a contradiction of the success chart).
-fn no_latency_notes(x: &XAxis, groups: &[Group<'_>]) -> Vec<String> {
-    let mut notes = Vec::new();
-    for group in groups {
-        let empty: Vec<String> = group
-            .members
-            .iter()
-            .filter(|s| s.trials > 0 && s.latency_samples == 0)
-            .filter_map(|s| Some(x.value_text(*x.positions.get(s.point)?)))
-            .collect();
-        let failed: Vec<String> = group
-            .members
-            .iter()
-            .filter(|s| s.trials > 0 && s.latency_samples > 0 && s.success_rate == 0.0)
-            .filter_map(|s| Some(x.value_text(*x.positions.get(s.point)?)))
-            .collect();
-        let within = group
-            .label
-            .as_ref()
-            .map_or(String::new(), |g| format!(" ({g})"));
-        if !empty.is_empty() {
-            notes.push(format!(
-                "no request completed at {} = {}{within}: no latency point there",
-                x.label,
-                empty.join(", ")
-            ));
-        }
-        if !failed.is_empty() {
-            notes.push(format!(
-                "no trial succeeded at {} = {}{within}, yet requests completed there: their \
-                 latency is shown (success also needs every honest replica to commit every \
-                 request in time)",
-                x.label,
-                failed.join(", ")
-            ));
-        }
+/// A millisecond value for a note or a label: whole ms from 100 ms on, else as a tick label.
+pub(crate) fn ms_label(ms: f64) -> String {
+    if ms.abs() >= 100.0 {
+        format!("{ms:.0}")
+    } else {
+        tick_label(ms)
     }
-    notes
 }
 
 /// Tick label text: integers without decimals, other values with up to three decimals.

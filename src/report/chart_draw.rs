@@ -8,7 +8,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::chart_data::{tick_label, ChartSpec, LegendEntry, Marker, Panel, Rgb, Series, Style};
+use super::chart_data::{
+    ms_label, tick_label, ChartSpec, LegendEntry, Marker, Panel, Rgb, Series, Style,
+};
 use super::fonts::FONT_FAMILY;
 
 /// Chart size in pixels.
@@ -20,8 +22,14 @@ const LEGEND_WIDTH: u32 = 280;
 /// Characters per legend line before it wraps.
 const LEGEND_CHARS: usize = 38;
 
-/// Grey of the f line, the counts and the notes.
+/// Grey of the counts and the notes.
 const GREY: RGBColor = RGBColor(90, 90, 90);
+
+/// Grey of the f line, lighter than the data drawn over it.
+const F_GREY: RGBColor = RGBColor(150, 150, 150);
+
+/// The ring around a marker whose trials broke safety.
+const UNSAFE_RED: RGBColor = RGBColor(210, 0, 0);
 
 type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
@@ -81,9 +89,9 @@ fn draw_panel<DB: DrawingBackend>(
         .y_label_area_size(66)
         .build_cartesian_2d(x0..x1, y0..y1)?;
     draw_mesh(&mut chart, spec, panel, last)?;
-    // Under the data: the f line, its label above the first panel.
+    // Under the data: the f line (between f and f + 1), its label above the first panel.
     if let Some((f, label)) = &spec.f_line {
-        let line = GREY.stroke_width(2);
+        let line = F_GREY.stroke_width(2);
         chart.draw_series(DashedLineSeries::new([(*f, y0), (*f, y1)], 7, 5, line))?;
         if first {
             let style = TextStyle::from((FONT_FAMILY, 15).into_font())
@@ -114,6 +122,7 @@ fn draw_mesh<'a, DB: DrawingBackend + 'a>(
             names.get(v.round() as usize).cloned().unwrap_or_default()
         }
         Some(_) => String::new(),
+        None if spec.x.reversed => tick_label(-*v),
         None => tick_label(*v),
     };
     let format_y = |v: &f64| tick_label(*v);
@@ -156,9 +165,8 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
             }
         }
     }
-    let stub = (y_range.1 - y_range.0) * 0.06;
     for marker in &series.markers {
-        draw_interval(chart, marker, color, stub, y_range)?;
+        draw_interval(chart, marker, color, y_range)?;
     }
     let fill = match series.style {
         Style::Dashed => WHITE.filled(),
@@ -177,32 +185,74 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
             .iter()
             .map(|m| Circle::new((m.x, m.y), 4, ring)),
     )?;
+    let unsafe_ring = UNSAFE_RED.stroke_width(2);
+    chart.draw_series(
+        series
+            .markers
+            .iter()
+            .filter(|m| m.broke_safety)
+            .map(|m| Circle::new((m.x, m.y), 8, unsafe_ring)),
+    )?;
     Ok(())
 }
 
-/// The marker's interval as a vertical bar with caps; an open side is a short stub without a
-/// cap.
+/// The marker's interval as a vertical bar with a cap at each bounded end. An open end (no
+/// bound) is a dotted line to the plot's edge ending in an arrowhead; a bound beyond the
+/// visible range (a clipped axis) is a solid line to the edge with an arrowhead and its value.
 fn draw_interval<'a, DB: DrawingBackend + 'a>(
     chart: &mut Chart<'a, DB>,
     marker: &Marker,
     color: RGBColor,
-    stub: f64,
     y_range: (f64, f64),
 ) -> DrawResult<DB> {
     let style = color.mix(0.8).stroke_width(1);
-    let low = marker.low.unwrap_or((marker.y - stub).max(y_range.0));
-    let high = marker.high.unwrap_or((marker.y + stub).min(y_range.1));
     let x = marker.x;
+    let (y0, y1) = y_range;
+    let clamp = |v: f64| v.clamp(y0, y1);
+    let low = marker.low.map_or(y0, clamp);
+    let high = marker.high.map_or(y1, clamp);
+    let bounded = (
+        marker.low.map_or(marker.y, clamp),
+        marker.high.map_or(marker.y, clamp),
+    );
     chart.draw_series(std::iter::once(PathElement::new(
-        vec![(x, low), (x, high)],
+        vec![(x, bounded.0), (x, bounded.1)],
         style,
     )))?;
+    for (open, from, to) in [
+        (marker.low.is_none(), bounded.0, low),
+        (marker.high.is_none(), bounded.1, high),
+    ] {
+        if open && from != to {
+            chart.draw_series(DashedLineSeries::new([(x, from), (x, to)], 2, 3, style))?;
+        }
+    }
     let caps = [marker.low, marker.high];
     chart.draw_series(
         caps.into_iter()
             .flatten()
+            .filter(|y| (y0..=y1).contains(y))
             .map(|y| EmptyElement::at((x, y)) + PathElement::new(vec![(-4, 0), (4, 0)], style)),
     )?;
+    let filled = color.filled();
+    if marker.high.is_none_or(|h| h > y1) {
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((x, y1)) + Polygon::new(vec![(-4, 7), (4, 7), (0, 0)], filled),
+        ))?;
+    }
+    if marker.low.is_none_or(|l| l < y0) && marker.y > y0 {
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((x, y0)) + Polygon::new(vec![(-4, -7), (4, -7), (0, 0)], filled),
+        ))?;
+    }
+    if let Some(h) = marker.high.filter(|h| *h > y1) {
+        let text = TextStyle::from((FONT_FAMILY, 12).into_font())
+            .color(&color)
+            .pos(Pos::new(HPos::Right, VPos::Top));
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((x, y1)) + Text::new(format!("{} ms", ms_label(h)), (-6, 1), text),
+        ))?;
+    }
     Ok(())
 }
 
@@ -248,9 +298,22 @@ fn draw_legend<DB: DrawingBackend>(
                 (label, BLACK)
             }
             LegendEntry::FLine(label) => {
-                let line = GREY.stroke_width(2);
+                let line = F_GREY.stroke_width(2);
                 area.draw(&PathElement::new(vec![(8, y), (15, y)], line))?;
                 area.draw(&PathElement::new(vec![(20, y), (27, y)], line))?;
+                (label, BLACK)
+            }
+            LegendEntry::BrokeSafety(label) => {
+                area.draw(&Circle::new((17, y), 4, RGBColor(120, 120, 120).filled()))?;
+                area.draw(&Circle::new((17, y), 8, UNSAFE_RED.stroke_width(2)))?;
+                (label, BLACK)
+            }
+            LegendEntry::OpenEnd(label) => {
+                draw_arrow_sample(area, y, true)?;
+                (label, BLACK)
+            }
+            LegendEntry::OffScale(label) => {
+                draw_arrow_sample(area, y, false)?;
                 (label, BLACK)
             }
             LegendEntry::Text(label) => (label, GREY),
@@ -303,6 +366,27 @@ fn draw_sample<DB: DrawingBackend>(
     };
     area.draw(&Circle::new((17, y), 4, fill))?;
     area.draw(&Circle::new((17, y), 4, color.stroke_width(2)))
+}
+
+/// A vertical sample of an interval end pointing up: dotted (open) or solid (beyond a
+/// clipped axis), with an arrowhead.
+fn draw_arrow_sample<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    y: i32,
+    dotted: bool,
+) -> DrawResult<DB> {
+    let line = GREY.stroke_width(1);
+    if dotted {
+        for top in (y - 2..y + 8).step_by(4) {
+            area.draw(&PathElement::new(vec![(17, top), (17, top + 1)], line))?;
+        }
+    } else {
+        area.draw(&PathElement::new(vec![(17, y - 2), (17, y + 8)], line))?;
+    }
+    area.draw(&Polygon::new(
+        vec![(13, y - 2), (21, y - 2), (17, y - 9)],
+        GREY.filled(),
+    ))
 }
 
 /// `text` in lines of at most `width` characters, broken at spaces where possible.

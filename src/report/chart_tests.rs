@@ -1,17 +1,19 @@
 //! Unit tests of the chart specs: the f line, axis names, categories, lines that stop at the
-//! f cliff, series of a second axis, notes, the CDF, and the files' determinism.
+//! f cliff, series of a second axis, notes, the CDF, and the files' determinism
+//! (`chart_review_tests` has those of the new-user review's fixes).
 
 use std::fs;
 
 use super::cdf::{evenly_spaced, latency_cdf_chart, steps, MAX_CURVES};
-use super::chart_data::{latency_chart, success_chart, ChartSpec, LegendEntry, Series};
+use super::chart_data::{success_chart, ChartSpec, LegendEntry, Series};
+use super::latency_chart::latency_chart;
 use super::tests::{outcome, record, two_axis_run};
 use super::*;
 use crate::records::{RunResult, TrialRecord};
 
 /// A seed-like run: n = 10, f = 3, `byzantine[0].count` swept 0..=5, two trials per point;
 /// every trial up to f succeeds with one request, none beyond f completes anything.
-fn seed_like_run() -> RunResult {
+pub(super) fn seed_like_run() -> RunResult {
     let mut records = Vec::new();
     for point in 0..6 {
         for trial in 0..2 {
@@ -69,7 +71,7 @@ fn f_lines(spec: &ChartSpec) -> usize {
         .count()
 }
 
-fn panel_series(spec: &ChartSpec, panel: usize) -> &[Series] {
+pub(super) fn panel_series(spec: &ChartSpec, panel: usize) -> &[Series] {
     spec.panels.get(panel).map_or(&[], |p| p.series.as_slice())
 }
 
@@ -83,7 +85,7 @@ fn a_swept_byzantine_count_gets_the_f_line_and_n_f_in_the_title() {
     ] {
         assert_eq!(
             spec.f_line,
-            Some((3.0, "f = 3".to_string())),
+            Some((3.5, "f = 3".to_string())),
             "{}",
             spec.title
         );
@@ -116,7 +118,7 @@ fn no_f_line_without_a_byzantine_axis_or_when_f_varies() {
     run.axes = vec!["faults[0].at_ms".to_string()];
     assert_eq!(
         success_chart(&run, &summarize(&run)).f_line,
-        Some((3.0, "f = 3".into()))
+        Some((3.5, "f = 3".into()))
     );
 }
 
@@ -278,6 +280,8 @@ fn chart_files_are_byte_identical_across_runs() {
     for name in [
         "success.png",
         "success.svg",
+        "latency.png",
+        "latency.svg",
         "latency-cdf.png",
         "latency-cdf.svg",
     ] {

@@ -7,9 +7,10 @@ use plotters::prelude::*;
 
 use super::atomic::write_bytes_atomically;
 use super::cdf::latency_cdf_chart;
-use super::chart_data::{latency_chart, success_chart, ChartSpec};
+use super::chart_data::{success_chart, ChartSpec};
 use super::chart_draw::{draw_chart, SIZE};
 use super::fonts::ensure_fonts;
+use super::latency_chart::latency_chart;
 use super::summary::PointSummary;
 use super::ReportError;
 use crate::records::RunResult;

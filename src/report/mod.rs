@@ -32,6 +32,7 @@ mod fonts;
 mod html;
 mod index;
 mod intervals;
+mod latency_chart;
 mod requests_csv;
 mod run_json;
 mod spacetime;
@@ -42,6 +43,8 @@ mod tidy_csv;
 mod trace_html;
 mod within_f;
 
+#[cfg(test)]
+mod chart_review_tests;
 #[cfg(test)]
 mod chart_tests;
 #[cfg(test)]
