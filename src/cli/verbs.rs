@@ -14,7 +14,7 @@ use super::estimate::{self, Estimate};
 use super::progress;
 use super::Failure;
 use crate::report;
-use crate::runner::output::{results_in, results_of_another};
+use crate::runner::output::{results_in, results_of_another, suite_index_in};
 use crate::runner::saved::PARTIAL;
 use crate::runner::session::{self, Finished};
 use crate::runner::trace::{self as tracing, TraceOptions, Traced};
@@ -25,11 +25,27 @@ fn load(path: &Path) -> Result<Plan, Failure> {
     scenario::load(path).map_err(|e| Failure::Input(e.to_string()))
 }
 
-/// Refuses to write into `out` when it holds the results of a scenario other than `name`
-/// (unless `force`): bad input, naming the folder, the other scenario and the way out.
+/// Refuses to write into `out` when it holds a suite's results or those of a scenario other
+/// than `name` (unless `force`): bad input, naming the folder, whose results and the way out.
 fn refuse_another(out: &Path, name: &str, force: bool) -> Result<(), Failure> {
+    if force {
+        return Ok(());
+    }
+    if let Some(index) = suite_index_in(out) {
+        return Err(Failure::Input(format!(
+            "{}: holds a suite's results ({}), not a single run's; give another --out DIR, or \
+             --force to write over the suite's report",
+            out.display(),
+            index.display()
+        )));
+    }
+    refuse_other_scenario(out, name)
+}
+
+/// Refuses `out` when it holds the results of a scenario other than `name`.
+fn refuse_other_scenario(out: &Path, name: &str) -> Result<(), Failure> {
     match results_of_another(out, name) {
-        Some(found) if !force => Err(Failure::Input(format!(
+        Some(found) => Err(Failure::Input(format!(
             "{}: holds the results of scenario {:?} ({}), not {name:?}; give another --out DIR, \
              or --force to write over them",
             out.display(),
@@ -317,7 +333,7 @@ fn refuse_suite_out(out: &Path, plans: &[Plan], force: bool) -> Result<(), Failu
         )));
     }
     for plan in plans {
-        refuse_another(&out.join(&plan.scenario.name), &plan.scenario.name, force)?;
+        refuse_other_scenario(&out.join(&plan.scenario.name), &plan.scenario.name)?;
     }
     Ok(())
 }
