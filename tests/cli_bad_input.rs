@@ -1027,13 +1027,140 @@ fn hint_cases() -> Vec<Case> {
         edited("behaviour_as_a_string", |s| {
             let line = s.replace("behaviour: Silent)", "behaviour: \"Silent\")");
             let col = s.col_of(line, "\"Silent\"", 0);
-            exact(line, col, vec!["not a string: write it without quotes"])
+            exact(
+                line,
+                col,
+                vec![
+                    "a behaviour is a name, not a string: write `Silent`, without quotes",
+                    "`pbft-sim list behaviours`",
+                ],
+            )
         }),
         edited("misspelt_scenario", |s| {
             let line = s.replace("Scenario(", "Scenaro(");
             exact(line, 1, vec!["`Scenaro`", "starts with `Scenario(`"])
         }),
     ]
+}
+
+/// A bare number or string where a value of a `FORMS` table goes: each says what goes there,
+/// at the value, and never the parser's "raw identifier" advice.
+fn bare_value_cases() -> Vec<Case> {
+    let exact = |line, col, says| Expect::Exact { line, col, says };
+    let delay = "a delay is a profile, not a number: write `Constant(ms: 5.0)` (`pbft-sim list \
+                 delays` lists them)";
+    vec![
+        edited("delay_as_a_number", |s| {
+            let line = s.replace("Uniform(min_ms: 5.0, max_ms: 30.0)", "5.0");
+            let col = s.col_of(line, "5.0", 0);
+            exact(line, col, vec![delay])
+        }),
+        edited("delay_as_a_negative_number", |s| {
+            let line = s.replace("Uniform(min_ms: 5.0, max_ms: 30.0)", "-5");
+            let col = s.col_of(line, "-5", 0);
+            exact(line, col, vec!["a delay is a profile, not a number"])
+        }),
+        edited("delay_as_a_string", |s| {
+            let line = s.replace("Uniform(min_ms: 5.0, max_ms: 30.0)", "\"Constant\"");
+            let col = s.col_of(line, "\"Constant\"", 0);
+            exact(
+                line,
+                col,
+                vec!["a delay is a profile, not a string: write `Constant(ms: 5.0)`, without quotes"],
+            )
+        }),
+        edited("region_delay_as_a_number", |s| {
+            let line = s.insert_after(
+                "    time_limit_ms",
+                "    regions: [(name: \"a\", replicas: [0], delay: Some(5.0))],",
+            );
+            let col = s.col_of(line, "5.0", 0);
+            exact(line, col, vec![delay])
+        }),
+        edited("link_delay_as_a_number", |s| {
+            let line = s.insert_after(
+                "    time_limit_ms",
+                "    regions: [(name: \"a\", replicas: [0])], links: [(from: \"a\", to: \"a\", delay: 5)],",
+            );
+            let col = s.col_of(line, "5)", 0);
+            exact(line, col, vec!["a delay is a profile, not a number"])
+        }),
+        edited("reorder_extra_as_a_number", |s| {
+            let line = s.replace(
+                "        drop: 0.0,",
+                "        drop: 0.0, reorder: (probability: 0.1, extra: 2.0),",
+            );
+            let col = s.col_of(line, "2.0", 0);
+            exact(line, col, vec![delay])
+        }),
+        edited("fault_as_a_number", |s| {
+            let line = s.replace("    time_limit_ms: 5000.0,", "    time_limit_ms: 5000.0, faults: [7],");
+            let col = s.col_of(line, "7]", 0);
+            exact(
+                line,
+                col,
+                vec!["a fault is a named kind, not a number: write `Crash(", "`pbft-sim list faults`"],
+            )
+        }),
+        edited("fault_as_a_string", |s| {
+            let line = s.replace(
+                "    time_limit_ms: 5000.0,",
+                "    time_limit_ms: 5000.0, faults: [\"Loss\"],",
+            );
+            let col = s.col_of(line, "\"Loss\"", 0);
+            exact(
+                line,
+                col,
+                vec!["not a string: write `Loss(probability: 0.2, from_ms: 0.0, until_ms: 500.0)`, without quotes"],
+            )
+        }),
+        edited("behaviour_as_a_number", |s| {
+            let line = s.replace("behaviour: Silent)", "behaviour: 3)");
+            let col = s.col_of(line, "3)", 0);
+            exact(
+                line,
+                col,
+                vec!["a behaviour is a name, not a number: write `Silent` or", "`pbft-sim list behaviours`"],
+            )
+        }),
+        edited("placement_as_a_number", |s| {
+            let line = s.replace("placement: Random,", "placement: 2,");
+            let col = s.col_of(line, "2,", 0);
+            exact(
+                line,
+                col,
+                vec!["a placement is a name, not a number: write `Random` or `Ids([0, 3])`", "`pbft-sim list placements`"],
+            )
+        }),
+        edited("unknown_delay_lists_them", |s| {
+            let line = s.replace("Uniform(min_ms: 5.0, max_ms: 30.0)", "true");
+            let col = s.col_of(line, "true", 0);
+            exact(line, col, vec!["`Constant`", "`pbft-sim list delays` lists them"])
+        }),
+        edited("number_as_a_field_name", |s| {
+            let line = s.replace("    seed: 3,", "    5: 3,");
+            let col = s.col_of(line, "5", 0);
+            exact(line, col, vec!["expected a name", "found `5`", "start with a letter"])
+        }),
+    ]
+}
+
+/// Not one of the parser's messages suggests a raw identifier (`r#5.0`).
+#[test]
+fn bare_values_say_what_goes_there() {
+    let cases = bare_value_cases();
+    expect_bad_input(Mode::Check, &cases);
+    let scratch = Scratch::new("bare-values");
+    for case in &cases {
+        let file = make_input(&scratch, case);
+        let run = pbft_sim([OsStr::new("check"), file.as_os_str()]);
+        assert!(
+            !run.stderr.contains("raw identifier") && !run.stderr.contains("r#"),
+            "{}: {}",
+            case.name,
+            run.show()
+        );
+    }
 }
 
 #[test]

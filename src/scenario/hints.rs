@@ -8,6 +8,10 @@
 //!   (`SlowPrimary`), with fields it does not take (`Silent()`), or any other error inside a
 //!   variant: its expected form, from the `FORMS` tables beside the enums (delay profiles,
 //!   faults, behaviours, placements), one table for every message;
+//! - a bare number or a string where a delay profile, a fault, a behaviour or a placement goes
+//!   (`delay: 5.0`, `faults: ["Crash"]`): what goes there, from the same tables, and the
+//!   `pbft-sim list` verb that lists them; any other "raw identifier" advice of the parser
+//!   (which never helps in a scenario) is replaced by what a name looks like;
 //! - a decimal where a whole number goes (`trials: 2.5`): "trials must be a whole number";
 //! - an unknown variant or field: the nearest known name ("did you mean `Constant`?");
 //! - a missing comma: where it is missing.
@@ -78,6 +82,106 @@ fn without_comments(source: &str) -> String {
     out
 }
 
+/// What a field of one of the `FORMS` kinds holds, for the message about a bare value there.
+struct Kind {
+    /// "a delay is a profile".
+    what: &'static str,
+    /// The table of its forms.
+    forms: &'static [(&'static str, &'static str)],
+    /// The table's forms to show as examples, by index.
+    examples: &'static [usize],
+    /// The `list` verb's argument that lists them.
+    list: &'static str,
+}
+
+/// The kind of value a field holds, by the field path serde was reading (`network.delay`,
+/// `regions[0].delay`, `links[1].delay`, `network.reorder.extra`, `faults[2]`,
+/// `byzantine[0].behaviour`, `byzantine[0].placement`), if it is one of the `FORMS` kinds.
+fn kind_at(path: &str) -> Option<Kind> {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    let kind = |what, forms, examples, list| Kind {
+        what,
+        forms,
+        examples,
+        list,
+    };
+    match last {
+        "delay" | "extra" => Some(kind("a delay is a profile", DELAY_FORMS, &[0], "delays")),
+        "behaviour" => Some(kind(
+            "a behaviour is a name",
+            BEHAVIOUR_FORMS,
+            &[0, 4],
+            "behaviours",
+        )),
+        "placement" => Some(kind(
+            "a placement is a name",
+            PLACEMENT_FORMS,
+            &[0, 3],
+            "placements",
+        )),
+        _ if last.starts_with("faults[") => {
+            Some(kind("a fault is a named kind", FAULT_FORMS, &[0], "faults"))
+        }
+        _ => None,
+    }
+}
+
+/// The message for a bare number or string (`found`, as written) where a value of `kind`
+/// goes: what goes there, an example or two from its table, and where the others are listed.
+fn bare_value(kind: &Kind, found: &str) -> String {
+    let listed = format!("(`pbft-sim list {}` lists them)", kind.list);
+    if let Some(name) = found.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
+        if let Some((form, _)) = kind.forms.iter().find(|(form, _)| variant_name(form) == name) {
+            return format!(
+                "{}, not a string: write `{form}`, without quotes {listed}",
+                kind.what
+            );
+        }
+    }
+    let examples: Vec<String> = kind
+        .examples
+        .iter()
+        .filter_map(|&i| kind.forms.get(i))
+        .map(|(form, _)| format!("`{form}`"))
+        .collect();
+    let noun = if found.starts_with('"') {
+        "a string"
+    } else {
+        "a number"
+    };
+    format!(
+        "{}, not {noun}: write {} {listed}",
+        kind.what,
+        examples.join(" or ")
+    )
+}
+
+/// The number or string that starts at `at`, as written, if one does.
+fn bare_literal(source: &str, at: usize) -> Option<&str> {
+    let rest = &source[at..];
+    if let Some(inner) = rest.strip_prefix('"') {
+        let end = inner.find('"')?;
+        return Some(&rest[..end + 2]);
+    }
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+')))
+        .unwrap_or(rest.len());
+    let literal = &rest[..end];
+    let starts_as_number = literal
+        .trim_start_matches(['-', '+'])
+        .starts_with(|c: char| c.is_ascii_digit() || c == '.');
+    starts_as_number.then_some(literal)
+}
+
+/// The parser's advice to write a raw identifier (`r#5.0`), which never helps in a scenario:
+/// what a name looks like instead.
+fn instead_of_raw_identifier(found: &str) -> String {
+    format!(
+        "expected a name (a field or a variant such as `Constant`), found `{found}`: names start \
+         with a letter and hold letters, digits and `_`"
+    )
+}
+
 /// The expected form of the variant `name` and what it means, from the `FORMS` tables.
 fn form_of(name: &str) -> Option<(&'static str, &'static str)> {
     [DELAY_FORMS, FAULT_FORMS, BEHAVIOUR_FORMS, PLACEMENT_FORMS]
@@ -93,17 +197,42 @@ fn variant_name(form: &str) -> &str {
 }
 
 /// The parser's error at `line`:`col` of `source` (1-based), made to say how to fix it:
-/// the place to report and the message.
+/// the place to report and the message. `path` is the field serde was reading
+/// (`network.delay`; empty when unknown).
 pub(crate) fn explain(
     source: &str,
     line: usize,
     col: usize,
+    path: &str,
     code: &ron::Error,
     message: String,
 ) -> (usize, usize, String) {
     let Some(at) = offset(source, line, col) else {
         return (line, col, message);
     };
+    let identifier_expected = matches!(
+        code,
+        ron::Error::SuggestRawIdentifier(_)
+            | ron::Error::InvalidIdentifier(_)
+            | ron::Error::ExpectedIdentifier
+    );
+    // Inside a variant of a table (`Constant(5.0)`), the variant's form is the better hint.
+    let in_variant = enclosing_variant(source, at).is_some_and(|name| form_of(&name).is_some());
+    if identifier_expected && !in_variant {
+        if let (Some(kind), Some(found)) = (kind_at(path), bare_literal(source, at)) {
+            return (line, col, bare_value(&kind, found));
+        }
+    }
+    if let ron::Error::NoSuchEnumVariant { found, .. } = code {
+        if let Some(kind) = kind_at(path) {
+            let message = with_suggestion(message.clone(), found, kind_names(&kind).as_slice());
+            return (
+                line,
+                col,
+                format!("{message} (`pbft-sim list {}` lists them)", kind.list),
+            );
+        }
+    }
     if let Some((start, found)) = decimal_at(source, at) {
         if let Some(field) = field_before(source, start) {
             let (line, col) = position(source, start);
@@ -142,6 +271,12 @@ pub(crate) fn explain(
             ron::Error::ExpectedComma => missing_comma(source, at).unwrap_or(message),
             _ => message,
         },
+    };
+    let message = match code {
+        ron::Error::SuggestRawIdentifier(found) if message.contains("raw identifier") => {
+            instead_of_raw_identifier(found)
+        }
+        _ => message,
     };
     (line, col, message)
 }
@@ -185,6 +320,11 @@ fn variant_hint(source: &str, at: usize, code: &ron::Error) -> Option<Hint> {
         )));
     }
     Some(Hint::After(format!("expected `{form}`")))
+}
+
+/// The variant names of `kind`'s table.
+fn kind_names(kind: &Kind) -> Vec<&'static str> {
+    kind.forms.iter().map(|(form, _)| variant_name(form)).collect()
 }
 
 /// `message` with "did you mean `NAME`?" for the known name nearest `found`, if one is near.

@@ -247,11 +247,12 @@ fn read(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
         });
     }
     // The parser's place and message, made to say how to fix the mistake (`hints`).
-    let at = |e: ron::error::SpannedError, message: String| {
+    let at = |e: ron::error::SpannedError, path: &str, message: String| {
         let (line, col, message) = hints::explain(
             source,
             e.span.start.line,
             e.span.start.col,
+            path,
             &e.code,
             message,
         );
@@ -264,7 +265,7 @@ fn read(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
     };
     let mut de = ron::Deserializer::from_str(source).map_err(|e| {
         let message = e.code.to_string();
-        at(e, message)
+        at(e, "", message)
     })?;
     let scenario = match serde_path_to_error::deserialize(&mut de) {
         Ok(scenario) => scenario,
@@ -275,12 +276,12 @@ fn read(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
                 ron::Error::Message(why) if !path.is_empty() => format!("{path}: {why}"),
                 other => other.to_string(),
             };
-            return Err(at(de.span_error(code), message));
+            return Err(at(de.span_error(code), &path, message));
         }
     };
     de.end().map_err(|code| {
         let message = code.to_string();
-        at(de.span_error(code), message)
+        at(de.span_error(code), "", message)
     })?;
     Ok(scenario)
 }
