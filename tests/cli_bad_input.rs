@@ -520,7 +520,8 @@ fn checked_value_cases() -> Vec<Case> {
                 "    time_limit_ms: 5000.0,",
                 "    sweep: [(path: \"seed\", values: Range(from: 1, to: 2)), (path: \"network.drop\", values: Values([0.0, 1.5]))],",
             );
-            let col = s.col_of(line, "path:", 1);
+            // At the value in the axis's list.
+            let col = s.col_of(line, "1.5", 0);
             exact(
                 line,
                 col,
@@ -537,7 +538,7 @@ fn checked_value_cases() -> Vec<Case> {
                 "    time_limit_ms: 5000.0,",
                 "    sweep: [(path: \"network.delay.min_ms\", values: Values([1.0, -2.0]))],",
             );
-            let col = s.col_of(line, "path:", 0);
+            let col = s.col_of(line, "-2.0", 0);
             exact(
                 line,
                 col,
@@ -558,7 +559,7 @@ fn swept_nan_case() -> Case {
             "    time_limit_ms: 5000.0,",
             "    sweep: [(path: \"network.drop\", values: Values([0.1, NaN]))],",
         );
-        let col = s.col_of(line, "path:", 0);
+        let col = s.col_of(line, "NaN", 0);
         Expect::Exact {
             line,
             col,
@@ -961,7 +962,11 @@ fn hint_cases() -> Vec<Case> {
         edited("trials_not_whole", |s| {
             let line = s.replace("    trials: 2,", "    trials: 2.5,");
             let col = s.col_of(line, "2.5", 0);
-            exact(line, col, vec!["trials must be a whole number, got 2.5"])
+            exact(
+                line,
+                col,
+                vec!["trials must be a whole number, got 2.5: write `trials: 2` or `trials: 3`"],
+            )
         }),
         edited("trials_negative", |s| {
             let line = s.replace("    trials: 2,", "    trials: -1,");
@@ -1036,6 +1041,60 @@ fn hint_cases() -> Vec<Case> {
                 ],
             )
         }),
+        edited("range_from_above_to", |s| {
+            let line = s.insert_after(
+                "    time_limit_ms: 5000.0,",
+                "    sweep: [(path: \"seed\", values: Range(from: 3, to: 1))],",
+            );
+            let col = s.col_of(line, "values:", 0);
+            exact(
+                line,
+                col,
+                vec!["sweep[0].values", "`from` is above `to`", "write `Range(from: 1, to: 3)`"],
+            )
+        }),
+        edited("uniform_bounds_swapped", |s| {
+            let line = s.replace("Uniform(min_ms: 5.0, max_ms: 30.0)", "Uniform(min_ms: 5.0, max_ms: 1.0)");
+            let col = s.col_of(line, "min_ms", 0);
+            exact(
+                line,
+                col,
+                vec!["min_ms (5) is greater than max_ms (1); swap them: `Uniform(min_ms: 1, max_ms: 5)`"],
+            )
+        }),
+        edited("misspelt_sweep_path_start", |s| {
+            let line = s.insert_after(
+                "    time_limit_ms: 5000.0,",
+                "    sweep: [(path: \"netwrk.drop\", values: Values([0.1]))],",
+            );
+            let col = s.col_of(line, "path:", 0);
+            exact(line, col, vec!["no `netwrk` here (did you mean `network`?)"])
+        }),
+        edited("misspelt_sweep_path_field", |s| {
+            let line = s.insert_after(
+                "    time_limit_ms: 5000.0,",
+                "    sweep: [(path: \"network.drp\", values: Values([0.1]))],",
+            );
+            let col = s.col_of(line, "path:", 0);
+            exact(line, col, vec!["no `drp` here (did you mean `drop`?)"])
+        }),
+        edited("misspelt_behaviour_in_a_sweep", |s| {
+            let line = s.insert_after(
+                "    time_limit_ms: 5000.0,",
+                "    sweep: [(path: \"byzantine[0].behaviour\", values: Values([\"Silent\", \"Silnet\"]))],",
+            );
+            let col = s.col_of(line, "\"Silnet\"", 0);
+            exact(line, col, vec!["`Silnet`", "(did you mean `Silent`?)", "set by sweep[0]"])
+        }),
+        Case {
+            name: "not_a_scenario",
+            input: Input::Text("# pbft-sim\n\nA simulator of PBFT.\n".into()),
+            expect: exact(
+                1,
+                1,
+                vec!["not a scenario file", "does not start with `Scenario(`", "`# pbft-sim`"],
+            ),
+        },
         edited("misspelt_scenario", |s| {
             let line = s.replace("Scenario(", "Scenaro(");
             exact(line, 1, vec!["`Scenaro`", "starts with `Scenario(`"])
@@ -1258,4 +1317,48 @@ fn every_form_is_quoted_when_written_wrong() {
     }
     assert!(cases.len() > 20, "{} cases", cases.len());
     expect_bad_input(Mode::Check, &cases);
+}
+
+/// A check that fails at a sweep point names the point only when the swept values are the
+/// cause: a value written once, wrong at every point, is reported as written.
+#[test]
+fn the_sweep_point_is_named_only_when_a_swept_value_is_the_cause() {
+    let scratch = Scratch::new("bad-sweep-point");
+    let check = |name: &str, delay: &str, sweep: &str| {
+        let mut lines = Lines::base();
+        lines.replace("Uniform(min_ms: 5.0, max_ms: 30.0)", delay);
+        lines.insert_after("    time_limit_ms: 5000.0,", sweep);
+        let file = scratch.write(name, &lines.text());
+        let run = pbft_sim([OsStr::new("check"), file.as_os_str()]);
+        assert_eq!(run.code(), Some(2), "{}", run.show());
+        run
+    };
+    let written = check(
+        "written.ron",
+        "Uniform(min_ms: 5.0, max_ms: 1.0)",
+        "    sweep: [(path: \"byzantine[0].count\", values: Range(from: 0, to: 1))],",
+    );
+    assert!(
+        written.stderr.contains("swap them: `Uniform(min_ms: 1, max_ms: 5)`"),
+        "{}",
+        written.show()
+    );
+    assert!(
+        !written.stderr.contains("sweep point"),
+        "no sweep point named\n{}",
+        written.show()
+    );
+    let swept = check(
+        "swept.ron",
+        "Uniform(min_ms: 5.0, max_ms: 30.0)",
+        "    sweep: [(path: \"network.delay.max_ms\", values: Values([30.0, 1.0]))],",
+    );
+    assert!(
+        swept
+            .stderr
+            .contains("(at sweep point network.delay.max_ms = 1"),
+        "{}",
+        swept.show()
+    );
+    assert!(swept.stderr.contains("swap them"), "{}", swept.show());
 }

@@ -236,11 +236,7 @@ pub(crate) fn explain(
     if let Some((start, found)) = decimal_at(source, at) {
         if let Some(field) = field_before(source, start) {
             let (line, col) = position(source, start);
-            return (
-                line,
-                col,
-                format!("{field} must be a whole number, got {found}"),
-            );
+            return (line, col, whole_number(&field, found));
         }
     }
     let message = match code {
@@ -329,16 +325,107 @@ fn kind_names(kind: &Kind) -> Vec<&'static str> {
 
 /// `message` with "did you mean `NAME`?" for the known name nearest `found`, if one is near.
 fn with_suggestion(message: String, found: &str, expected: &[&str]) -> String {
+    match did_you_mean(found, expected) {
+        Some(hint) => format!("{message} {hint}"),
+        None => message,
+    }
+}
+
+/// "(did you mean `NAME`?)" for the name of `expected` nearest `found`, if one is near (and
+/// there is a choice).
+pub(crate) fn did_you_mean<S: AsRef<str>>(found: &str, expected: &[S]) -> Option<String> {
     let nearest = expected
         .iter()
-        .map(|name| (distance(&found.to_lowercase(), &name.to_lowercase()), *name))
+        .map(|name| {
+            let name = name.as_ref();
+            (distance(&found.to_lowercase(), &name.to_lowercase()), name)
+        })
         .min();
     match nearest {
         Some((d, name)) if d <= 2.max(found.chars().count() / 3) && expected.len() > 1 => {
-            format!("{message} (did you mean `{name}`?)")
+            Some(format!("(did you mean `{name}`?)"))
         }
-        _ => message,
+        _ => None,
     }
+}
+
+/// "(did you mean `Silent`?)" for a name `found` (a sweep's value) given to the field at
+/// `path`, when that field takes a variant of a `FORMS` table and one is near.
+pub(crate) fn did_you_mean_variant(path: &str, found: &str) -> Option<String> {
+    did_you_mean(found, &kind_names(&kind_at(path)?))
+}
+
+/// The fix for `min_ms (A) is greater than max_ms (B)` (a `Uniform` delay's bounds the wrong
+/// way round): write them swapped. `None` for any other message.
+pub(crate) fn swap_bounds(message: &str) -> Option<String> {
+    let rest = message.rsplit("min_ms (").next()?;
+    let (min, rest) = rest.split_once(") is greater than max_ms (")?;
+    let max = rest.strip_suffix(')').or_else(|| rest.split(')').next())?;
+    Some(format!(
+        "swap them: `Uniform(min_ms: {max}, max_ms: {min})`"
+    ))
+}
+
+/// The message for a file that is not a scenario at all (`README.md`, `Cargo.toml`): its first
+/// text (after comments) is neither `Scenario(`, `(`, nor a `#![enable(...)]` attribute; with
+/// the place of that text.
+pub(crate) fn not_a_scenario(source: &str) -> Option<(usize, usize, String)> {
+    let text = without_comments(source);
+    let start = text.find(|c: char| !c.is_whitespace())?;
+    let rest = &text[start..];
+    let name = identifier_ending_at_start(rest);
+    let after = rest[name.len()..].trim_start();
+    let looks_like_one = rest.starts_with("#![")
+        || rest.starts_with('(')
+        || (!name.is_empty() && after.starts_with('('));
+    if looks_like_one {
+        return None;
+    }
+    // `without_comments` keeps every line break, so lines match; columns are of the text kept.
+    let line = text[..start].matches('\n').count() + 1;
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let col = text[line_start..start].chars().count() + 1;
+    let shown: String = rest
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(30)
+        .collect();
+    Some((
+        line,
+        col,
+        format!(
+            "this is not a scenario file: it does not start with `Scenario(` (it starts with \
+             `{}`); {SCENARIO_START}",
+            shown.trim_end()
+        ),
+    ))
+}
+
+/// The identifier at the start of `text`.
+fn identifier_ending_at_start(text: &str) -> &str {
+    let end = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
+/// "trials must be a whole number, got 2.5", with the whole numbers either side of a
+/// non-negative `found` as the fix.
+fn whole_number(field: &str, found: &str) -> String {
+    let mut message = format!("{field} must be a whole number, got {found}");
+    if let Ok(x) = found.replace('_', "").parse::<f64>() {
+        if x.is_finite() && x >= 0.0 && x < 1e15 {
+            let (low, high) = (x.floor(), x.ceil());
+            if low == high {
+                message.push_str(&format!(": write `{field}: {low}`"));
+            } else {
+                message.push_str(&format!(": write `{field}: {low}` or `{field}: {high}`"));
+            }
+        }
+    }
+    message
 }
 
 /// The edit distance between `a` and `b` (insertions, deletions, substitutions).
@@ -512,6 +599,46 @@ mod tests {
         for at in [0, 1, 3, 5, 8] {
             let (line, col) = position(text, at);
             assert_eq!(offset(text, line, col), Some(at), "{at}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_either_side_are_the_fix() {
+        assert_eq!(
+            whole_number("trials", "2.5"),
+            "trials must be a whole number, got 2.5: write `trials: 2` or `trials: 3`"
+        );
+        assert_eq!(
+            whole_number("trials", "1e3"),
+            "trials must be a whole number, got 1e3: write `trials: 1000`"
+        );
+        assert_eq!(
+            whole_number("seed", "-1.5"),
+            "seed must be a whole number, got -1.5"
+        );
+    }
+
+    #[test]
+    fn the_uniform_bounds_message_is_the_one_swapped() {
+        // The message is the delay profile's own, so a change of its wording fails here.
+        let text = "Scenario(name: \"t\", replicas: 4,\n network: (delay: Uniform(min_ms: 5.0, max_ms: 1.0)))";
+        let error = crate::scenario::parse("t.ron", text).expect_err("min above max is refused");
+        assert_eq!(
+            error.to_string(),
+            "t.ron:2:27: network.delay.min_ms: min_ms (5) is greater than max_ms (1); swap them: \
+             `Uniform(min_ms: 1, max_ms: 5)`"
+        );
+        assert_eq!(swap_bounds("must be a probability"), None);
+    }
+
+    #[test]
+    fn a_file_that_does_not_start_as_a_scenario_is_named_so() {
+        let (line, col, message) = not_a_scenario("// notes\n# pbft-sim\n").expect("not one");
+        assert_eq!((line, col), (2, 1));
+        assert!(message.contains("starts with `# pbft-sim`"), "{message}");
+        assert!(not_a_scenario("[package]\nname = \"x\"").is_some());
+        for scenario in ["Scenario(name: 1)", " (name: 1)", "#![enable(implicit_some)]\nScenario()", "Scenaro ("] {
+            assert_eq!(not_a_scenario(scenario), None, "{scenario}");
         }
     }
 
