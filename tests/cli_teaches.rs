@@ -95,6 +95,31 @@ fn a_missing_argument_is_named_with_the_usage() {
     assert_refused(&wrong, &["behaviour", "behaviours"]);
 }
 
+#[test]
+fn an_invalid_value_lists_the_possible_ones_with_the_usage() {
+    assert_refused(
+        &pbft_sim(["list", "foo"]),
+        &[
+            "'foo'",
+            "behaviours, delays, faults, placements, columns",
+            "; usage: pbft-sim list <WHAT>; see pbft-sim list --help",
+        ],
+    );
+    assert_refused(
+        &pbft_sim(["completions", "foo"]),
+        &[
+            "'foo'",
+            "bash",
+            "zsh",
+            "; usage: pbft-sim completions <SHELL>; see pbft-sim completions --help",
+        ],
+    );
+    assert_refused(
+        &pbft_sim(["run", "scenarios/seed.ron", "--threads", "abc"]),
+        &["'abc'", "--threads", "; usage: pbft-sim run [OPTIONS] <SCENARIO>; see pbft-sim run --help"],
+    );
+}
+
 /// The forms `list WHAT` prints: lines indented by two spaces exactly (their meanings are
 /// indented further).
 fn listed_forms(what: &str) -> Vec<String> {
