@@ -572,3 +572,29 @@ fn a_suite_folder_is_refused_by_run_trace_and_merge_unless_forced() {
     assert_eq!(forced.code(), Some(0), "{}", forced.show());
     assert!(out.join("run.json").is_file(), "{}", forced.show());
 }
+
+#[test]
+fn check_counts_points_and_trials_in_the_singular_and_the_plural() {
+    let scratch = Scratch::new("teaches-plural");
+    let one = scratch.write(
+        "one.ron",
+        "Scenario(name: \"one\", replicas: 4, trials: 1, time_limit_ms: 1000.0)\n",
+    );
+    let many = scratch.write(
+        "many.ron",
+        "Scenario(name: \"many\", replicas: 4, trials: 2, time_limit_ms: 1000.0,\n  \
+         sweep: [(path: \"seed\", values: Range(from: 1, to: 3))])\n",
+    );
+    let run = pbft_sim(["check".as_ref(), one.as_os_str(), many.as_os_str()]);
+    assert_eq!(run.code(), Some(0), "{}", run.show());
+    assert!(
+        run.stdout.contains("one — 1 point x 1 trial = 1 trial\n"),
+        "{}",
+        run.show()
+    );
+    assert!(
+        run.stdout.contains("many — 3 points x 2 trials = 6 trials\n"),
+        "{}",
+        run.show()
+    );
+}

@@ -119,12 +119,12 @@ pub(super) fn check(inputs: &[PathBuf]) -> Result<(), Failure> {
 
 fn print_plan(plan: &Plan) {
     outln!(
-        "{}: {} — {} points x {} trials = {} trials",
+        "{}: {} — {} x {} = {}",
         plan.file,
         plan.scenario.name,
-        plan.points.len(),
-        plan.trials(),
-        plan.total_trials()
+        counted(plan.points.len() as u64, "point"),
+        counted(u64::from(plan.trials()), "trial"),
+        counted(plan.total_trials(), "trial")
     );
     for point in &plan.points {
         outln!(
@@ -132,6 +132,15 @@ fn print_plan(plan: &Plan) {
             point.index,
             describe_point(&plan.axes, &point.values)
         );
+    }
+}
+
+/// `count` and `noun`, plural unless `count` is 1: `1 point`, `3 trials`.
+fn counted(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
     }
 }
 
