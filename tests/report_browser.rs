@@ -280,6 +280,15 @@ fn the_run_report_opens_in_headless_chromium() {
         "{tables:?}"
     );
 
+    // The point beyond f fails, as PBFT predicts: its rate is not shaded as a problem.
+    assert_eq!(summary[2]["success_rate"], "0.0000", "crossing fails beyond f");
+    assert!(
+        !got["shaded"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|h| h == "success_rate")),
+        "a success rate beyond f is shaded: {got}"
+    );
+
     // The traced trial is linked (open_page checked the file exists); the scenario as run.
     let links = got["links"].as_array().expect("the links");
     assert!(

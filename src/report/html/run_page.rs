@@ -5,6 +5,7 @@
 //! The traces of `run --trace-failures` are written after the run's files, so the page has a
 //! delimited traces section that [`add_trace_links`] fills in afterwards.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -115,7 +116,11 @@ fn run_html(page: &RunPage<'_>) -> Result<String, csv::Error> {
     headline(&mut html, run);
     charts(&mut html, page.charts);
     html.push_str("<h2>Summary by sweep point</h2>\n");
-    html.push_str(&summary_table(page.summary_csv, &run.axes)?);
+    html.push_str(&summary_table(
+        page.summary_csv,
+        &run.axes,
+        &points_beyond_f(run),
+    )?);
     html.push_str(&traces_section(&[]));
     html.push('\n');
     html.push_str("<h2>Files</h2>\n<ul class=\"files\">\n");
@@ -206,19 +211,44 @@ fn charts(html: &mut String, charts: &[DrawnChart]) {
     html.push_str("</div>\n");
 }
 
+/// The sweep points (as `summary.csv` writes them) whose every trial had more than f byzantine
+/// replicas: there PBFT promises nothing, and a low success rate is the expected outcome.
+fn points_beyond_f(run: &RunResult) -> BTreeSet<String> {
+    let mut within = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    for record in &run.records {
+        seen.insert(record.point);
+        if record.byzantine <= record.f {
+            within.insert(record.point);
+        }
+    }
+    seen.difference(&within).map(|p| p.to_string()).collect()
+}
+
 /// The rows of `summary.csv` as two tables, so that each fits a window 1400 px wide: the
 /// statistics (the sweep axes' columns first, then `point` and the others; rates as
-/// percentages, a success rate below 1 and a count of safety violations above 0 marked), then,
+/// percentages, a success rate below 1 marked unless the point is in `beyond_f`, a count of
+/// safety violations above 0 marked), then,
 /// when the file has intervals, the 95 % intervals (the axes and `point` again, the sample
 /// count `latency_samples`, and each `X_ci_low`/`X_ci_high` pair as one column `X_ci`, or
 /// `X_ci_ms`, whose cells read `low–high`).
-fn summary_table(summary_csv: &str, axes: &[String]) -> Result<String, csv::Error> {
+fn summary_table(
+    summary_csv: &str,
+    axes: &[String],
+    beyond_f: &BTreeSet<String>,
+) -> Result<String, csv::Error> {
     let mut reader = csv::Reader::from_reader(summary_csv.as_bytes());
     let header: Vec<String> = reader.headers()?.iter().map(String::from).collect();
     let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>()?;
     let is_axis = |name: &str| axes.iter().any(|a| a == name);
     let (statistics, intervals) = summary_columns(&header, is_axis);
-    let mut html = table_html(&header, &rows, &statistics, is_axis);
+    let point = header.iter().position(|h| h == "point");
+    let shaded_rate = |row: &csv::StringRecord| {
+        point
+            .and_then(|i| row.get(i))
+            .is_none_or(|p| !beyond_f.contains(p))
+    };
+    let mut html = table_html(&header, &rows, &statistics, is_axis, shaded_rate);
     if intervals.iter().any(|c| matches!(c, Column::Interval(_))) {
         html.push_str(
             "<h3>95 % intervals by sweep point</h3>\n<p class=\"note\">Success and safety: \
@@ -226,17 +256,19 @@ fn summary_table(summary_csv: &str, axes: &[String]) -> Result<String, csv::Erro
              percentiles over <code>latency_samples</code> requests (≥ where the sample bounds \
              only the low side; docs/charts.md).</p>\n",
         );
-        html.push_str(&table_html(&header, &rows, &intervals, is_axis));
+        html.push_str(&table_html(&header, &rows, &intervals, is_axis, shaded_rate));
     }
     Ok(html)
 }
 
-/// One table of the summary's `rows`, in `columns`.
+/// One table of the summary's `rows`, in `columns`; a row's success rate below 1 is marked
+/// when `shaded_rate` says so of the row.
 fn table_html(
     header: &[String],
     rows: &[csv::StringRecord],
     columns: &[Column],
     is_axis: impl Fn(&str) -> bool,
+    shaded_rate: impl Fn(&csv::StringRecord) -> bool,
 ) -> String {
     let mut html = String::from("<div class=\"table-wrap\"><table class=\"summary\">\n<tr>");
     for column in columns {
@@ -268,7 +300,12 @@ fn table_html(
         for column in columns {
             let field = |i: usize| row.get(i).unwrap_or_default();
             let (class, text) = match *column {
-                Column::Field(i) => summary_cell(&header[i], field(i), is_axis(&header[i])),
+                Column::Field(i) => summary_cell(
+                    &header[i],
+                    field(i),
+                    is_axis(&header[i]),
+                    shaded_rate(row),
+                ),
                 Column::Interval(interval) => (
                     "num",
                     interval_text(field(interval.low), field(interval.high), interval.rate),
@@ -371,15 +408,21 @@ fn interval_text(low: &str, high: &str, rate: bool) -> String {
     }
 }
 
-/// The class and text of one summary cell of column `name`.
-fn summary_cell(name: &str, value: &str, axis: bool) -> (&'static str, String) {
+/// The class and text of one summary cell of column `name`; `shaded_rate` marks a success rate
+/// below 1.
+fn summary_cell(
+    name: &str,
+    value: &str,
+    axis: bool,
+    shaded_rate: bool,
+) -> (&'static str, String) {
     if axis {
         return ("axis", value.to_string());
     }
     let number: Option<f64> = value.parse().ok();
     if name.contains("_rate") {
         if let Some(rate) = number {
-            let class = if name == "success_rate" {
+            let class = if name == "success_rate" && shaded_rate {
                 rate_class(Some(rate))
             } else {
                 "num"
@@ -435,7 +478,7 @@ latency_mean_ms\n0,0,4,1.0000,0,12.500\n1,4,4,0.2500,2,\n";
         let csv = "point,x,success_rate,latency_p50_ms,success_ci_low,success_ci_high,\
 latency_samples,latency_p50_ci_low_ms,latency_p50_ci_high_ms\n0,1,0.5000,12.000,0.2000,0.8000,\
 4,10.500,\n1,2,1.0000,,0.6097,1.0000,0,,\n";
-        let html = summary_table(csv, &["x".to_string()]).expect("parses");
+        let html = summary_table(csv, &["x".to_string()], &BTreeSet::new()).expect("parses");
         let (statistics, intervals) = html.split_once("<h3>").expect("two tables");
         assert!(
             statistics.contains(
@@ -462,13 +505,14 @@ latency_samples,latency_p50_ci_low_ms,latency_p50_ci_high_ms\n0,1,0.5000,12.000,
         );
         assert!(intervals.contains("<td class=\"num\">-</td></tr>"), "{html}");
         // Without intervals, one table.
-        let plain = summary_table(SUMMARY, &[]).expect("parses");
+        let plain = summary_table(SUMMARY, &[], &BTreeSet::new()).expect("parses");
         assert!(!plain.contains("<h3>"), "{plain}");
     }
 
     #[test]
     fn the_summary_table_puts_axes_first_and_marks_failures() {
-        let html = summary_table(SUMMARY, &["byzantine[0].count".to_string()]).expect("parses");
+        let axes = ["byzantine[0].count".to_string()];
+        let html = summary_table(SUMMARY, &axes, &BTreeSet::new()).expect("parses");
         assert!(html.contains(
             "<tr><th>byzantine[0].count</th><th class=\"num\">point</th><th class=\"num\">trials</th>"
         ));
@@ -479,6 +523,28 @@ latency_samples,latency_p50_ci_low_ms,latency_p50_ci_high_ms\n0,1,0.5000,12.000,
         assert!(html.contains(
             "<td class=\"num low\">25.0%</td><td class=\"num low\">2</td><td class=\"num\">-</td>"
         ));
+        // Point 1 beyond f: its low success rate is what PBFT predicts, not marked; its
+        // safety violations still are.
+        let beyond: BTreeSet<String> = ["1".to_string()].into();
+        let html = summary_table(SUMMARY, &axes, &beyond).expect("parses");
+        assert!(html.contains(
+            "<td class=\"num\">25.0%</td><td class=\"num low\">2</td><td class=\"num\">-</td>"
+        ));
+    }
+
+    #[test]
+    fn points_beyond_f_are_those_whose_every_trial_is() {
+        let run = RunResult {
+            name: "r".into(),
+            axes: vec!["byzantine[0].count".into()],
+            axis_labels: vec![None],
+            axis_numbers: vec![vec![Some(0.0)], vec![Some(1.0)], vec![Some(2.0)]],
+            records: vec![record(0, 0, true), record(1, 1, true), record(2, 2, false)],
+            points: 3,
+            wall_s: 0.5,
+        };
+        let beyond: Vec<String> = points_beyond_f(&run).into_iter().collect();
+        assert_eq!(beyond, ["2"]);
     }
 
     fn record(point: usize, byzantine: u32, success: bool) -> crate::records::TrialRecord {
