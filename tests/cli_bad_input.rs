@@ -1050,11 +1050,18 @@ fn hint_cases() -> Vec<Case> {
             exact(
                 line,
                 col,
-                vec!["sweep[0].values", "`from` is above `to`", "write `Range(from: 1, to: 3)`"],
+                vec![
+                    "sweep[0].values",
+                    "`from` is above `to`",
+                    "write `Range(from: 1, to: 3)`",
+                ],
             )
         }),
         edited("uniform_bounds_swapped", |s| {
-            let line = s.replace("Uniform(min_ms: 5.0, max_ms: 30.0)", "Uniform(min_ms: 5.0, max_ms: 1.0)");
+            let line = s.replace(
+                "Uniform(min_ms: 5.0, max_ms: 30.0)",
+                "Uniform(min_ms: 5.0, max_ms: 1.0)",
+            );
             let col = s.col_of(line, "min_ms", 0);
             exact(
                 line,
@@ -1068,7 +1075,11 @@ fn hint_cases() -> Vec<Case> {
                 "    sweep: [(path: \"netwrk.drop\", values: Values([0.1]))],",
             );
             let col = s.col_of(line, "path:", 0);
-            exact(line, col, vec!["no `netwrk` here (did you mean `network`?)"])
+            exact(
+                line,
+                col,
+                vec!["no `netwrk` here (did you mean `network`?)"],
+            )
         }),
         edited("misspelt_sweep_path_field", |s| {
             let line = s.insert_after(
@@ -1084,7 +1095,11 @@ fn hint_cases() -> Vec<Case> {
                 "    sweep: [(path: \"byzantine[0].behaviour\", values: Values([\"Silent\", \"Silnet\"]))],",
             );
             let col = s.col_of(line, "\"Silnet\"", 0);
-            exact(line, col, vec!["`Silnet`", "(did you mean `Silent`?)", "set by sweep[0]"])
+            exact(
+                line,
+                col,
+                vec!["`Silnet`", "(did you mean `Silent`?)", "set by sweep[0]"],
+            )
         }),
         Case {
             name: "not_a_scenario",
@@ -1092,7 +1107,11 @@ fn hint_cases() -> Vec<Case> {
             expect: exact(
                 1,
                 1,
-                vec!["not a scenario file", "does not start with `Scenario(`", "`# pbft-sim`"],
+                vec![
+                    "not a scenario file",
+                    "does not start with `Scenario(`",
+                    "`# pbft-sim`",
+                ],
             ),
         },
         edited("misspelt_scenario", |s| {
@@ -1125,7 +1144,9 @@ fn bare_value_cases() -> Vec<Case> {
             exact(
                 line,
                 col,
-                vec!["a delay is a profile, not a string: write `Constant(ms: 5.0)`, without quotes"],
+                vec![
+                    "a delay is a profile, not a string: write `Constant(ms: 5.0)`, without quotes",
+                ],
             )
         }),
         edited("region_delay_as_a_number", |s| {
@@ -1153,12 +1174,18 @@ fn bare_value_cases() -> Vec<Case> {
             exact(line, col, vec![delay])
         }),
         edited("fault_as_a_number", |s| {
-            let line = s.replace("    time_limit_ms: 5000.0,", "    time_limit_ms: 5000.0, faults: [7],");
+            let line = s.replace(
+                "    time_limit_ms: 5000.0,",
+                "    time_limit_ms: 5000.0, faults: [7],",
+            );
             let col = s.col_of(line, "7]", 0);
             exact(
                 line,
                 col,
-                vec!["a fault is a named kind, not a number: write `Crash(", "`pbft-sim list faults`"],
+                vec![
+                    "a fault is a named kind, not a number: write `Crash(",
+                    "`pbft-sim list faults`",
+                ],
             )
         }),
         edited("fault_as_a_string", |s| {
@@ -1179,7 +1206,10 @@ fn bare_value_cases() -> Vec<Case> {
             exact(
                 line,
                 col,
-                vec!["a behaviour is a name, not a number: write `Silent` or", "`pbft-sim list behaviours`"],
+                vec![
+                    "a behaviour is a name, not a number: write `Silent` or",
+                    "`pbft-sim list behaviours`",
+                ],
             )
         }),
         edited("placement_as_a_number", |s| {
@@ -1188,18 +1218,29 @@ fn bare_value_cases() -> Vec<Case> {
             exact(
                 line,
                 col,
-                vec!["a placement is a name, not a number: write `Random` or `Ids([0, 3])`", "`pbft-sim list placements`"],
+                vec![
+                    "a placement is a name, not a number: write `Random` or `Ids([0, 3])`",
+                    "`pbft-sim list placements`",
+                ],
             )
         }),
         edited("unknown_delay_lists_them", |s| {
             let line = s.replace("Uniform(min_ms: 5.0, max_ms: 30.0)", "true");
             let col = s.col_of(line, "true", 0);
-            exact(line, col, vec!["`Constant`", "`pbft-sim list delays` lists them"])
+            exact(
+                line,
+                col,
+                vec!["`Constant`", "`pbft-sim list delays` lists them"],
+            )
         }),
         edited("number_as_a_field_name", |s| {
             let line = s.replace("    seed: 3,", "    5: 3,");
             let col = s.col_of(line, "5", 0);
-            exact(line, col, vec!["expected a name", "found `5`", "start with a letter"])
+            exact(
+                line,
+                col,
+                vec!["expected a name", "found `5`", "start with a letter"],
+            )
         }),
     ]
 }
@@ -1339,7 +1380,9 @@ fn the_sweep_point_is_named_only_when_a_swept_value_is_the_cause() {
         "    sweep: [(path: \"byzantine[0].count\", values: Range(from: 0, to: 1))],",
     );
     assert!(
-        written.stderr.contains("swap them: `Uniform(min_ms: 1, max_ms: 5)`"),
+        written
+            .stderr
+            .contains("swap them: `Uniform(min_ms: 1, max_ms: 5)`"),
         "{}",
         written.show()
     );

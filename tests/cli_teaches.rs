@@ -116,7 +116,11 @@ fn an_invalid_value_lists_the_possible_ones_with_the_usage() {
     );
     assert_refused(
         &pbft_sim(["run", "scenarios/seed.ron", "--threads", "abc"]),
-        &["'abc'", "--threads", "; usage: pbft-sim run [OPTIONS] <SCENARIO>; see pbft-sim run --help"],
+        &[
+            "'abc'",
+            "--threads",
+            "; usage: pbft-sim run [OPTIONS] <SCENARIO>; see pbft-sim run --help",
+        ],
     );
 }
 
@@ -540,7 +544,13 @@ fn a_suite_folder_is_refused_by_run_trace_and_merge_unless_forced() {
         pbft_sim(args)
     };
     let seed = std::path::Path::new("scenarios/seed.ron");
-    let words = [shown.as_str(), "a suite's results", "index.csv", "--out DIR", "--force"];
+    let words = [
+        shown.as_str(),
+        "a suite's results",
+        "index.csv",
+        "--out DIR",
+        "--force",
+    ];
     assert_refused(&into_suite("run", seed, &["--quiet"]), &words);
     assert_refused(&into_suite("trace", seed, &[]), &words);
     let shard = scratch.path("shard");
@@ -558,7 +568,10 @@ fn a_suite_folder_is_refused_by_run_trace_and_merge_unless_forced() {
     // Nothing was written: the suite's page and index are as the suite left them, and the
     // suite may be run there again.
     assert_eq!(std::fs::read(out.join("index.html")).expect("kept"), page);
-    assert!(!out.join("trials.csv").exists(), "no run's files beside the index");
+    assert!(
+        !out.join("trials.csv").exists(),
+        "no run's files beside the index"
+    );
     let again = pbft_sim([
         "suite".as_ref(),
         "scenarios/quickstart.ron".as_ref(),
@@ -568,7 +581,11 @@ fn a_suite_folder_is_refused_by_run_trace_and_merge_unless_forced() {
     ]);
     assert_eq!(again.code(), Some(0), "{}", again.show());
     // --force writes the run there anyway.
-    let forced = into_suite("run", std::path::Path::new("scenarios/quickstart.ron"), &["--quiet", "--force"]);
+    let forced = into_suite(
+        "run",
+        std::path::Path::new("scenarios/quickstart.ron"),
+        &["--quiet", "--force"],
+    );
     assert_eq!(forced.code(), Some(0), "{}", forced.show());
     assert!(out.join("run.json").is_file(), "{}", forced.show());
 }
@@ -593,7 +610,8 @@ fn check_counts_points_and_trials_in_the_singular_and_the_plural() {
         run.show()
     );
     assert!(
-        run.stdout.contains("many — 3 points x 2 trials = 6 trials\n"),
+        run.stdout
+            .contains("many — 3 points x 2 trials = 6 trials\n"),
         "{}",
         run.show()
     );

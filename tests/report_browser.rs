@@ -266,22 +266,45 @@ fn the_run_report_opens_in_headless_chromium() {
         .as_array()
         .map(|t| {
             t.iter()
-                .map(|h| h.as_array().map(|h| h.iter().filter_map(Value::as_str).collect()).unwrap_or_default())
+                .map(|h| {
+                    h.as_array()
+                        .map(|h| h.iter().filter_map(Value::as_str).collect())
+                        .unwrap_or_default()
+                })
                 .collect()
         })
         .unwrap_or_default();
-    assert_eq!(tables.len(), 2, "the statistics and the intervals: {tables:?}");
-    assert_eq!(tables[1][..3], ["byzantine[0].count", "point", "latency_samples"], "{tables:?}");
-    for interval in ["success_ci", "safety_ci", "latency_p50_ci_ms", "latency_p95_ci_ms"] {
+    assert_eq!(
+        tables.len(),
+        2,
+        "the statistics and the intervals: {tables:?}"
+    );
+    assert_eq!(
+        tables[1][..3],
+        ["byzantine[0].count", "point", "latency_samples"],
+        "{tables:?}"
+    );
+    for interval in [
+        "success_ci",
+        "safety_ci",
+        "latency_p50_ci_ms",
+        "latency_p95_ci_ms",
+    ] {
         assert!(tables[1].contains(&interval), "{interval}: {tables:?}");
     }
     assert!(
-        !tables.concat().iter().any(|h| h.contains("ci_low") || h.contains("ci_high")),
+        !tables
+            .concat()
+            .iter()
+            .any(|h| h.contains("ci_low") || h.contains("ci_high")),
         "{tables:?}"
     );
 
     // The point beyond f fails, as PBFT predicts: its rate is not shaded as a problem.
-    assert_eq!(summary[2]["success_rate"], "0.0000", "crossing fails beyond f");
+    assert_eq!(
+        summary[2]["success_rate"], "0.0000",
+        "crossing fails beyond f"
+    );
     assert!(
         !got["shaded"]
             .as_array()
@@ -394,7 +417,10 @@ fn the_suite_report_opens_in_headless_chromium() {
     }
     // Shaded: a within-f rate below 100 % and safety violations, never a rate beyond f
     // (crossing fails beyond f, as PBFT predicts).
-    assert_ne!(index[1]["success_rate_beyond_f"], "1.0000", "crossing fails beyond f");
+    assert_ne!(
+        index[1]["success_rate_beyond_f"], "1.0000",
+        "crossing fails beyond f"
+    );
     let shaded: Vec<&str> = got["shaded"]
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
@@ -405,14 +431,19 @@ fn the_suite_report_opens_in_headless_chromium() {
     );
     let within_shaded = index
         .iter()
-        .filter(|r| !r["success_rate_within_f"].is_empty() && r["success_rate_within_f"] != "1.0000")
+        .filter(|r| {
+            !r["success_rate_within_f"].is_empty() && r["success_rate_within_f"] != "1.0000"
+        })
         .count();
     assert_eq!(
         shaded.iter().filter(|h| **h == "success within f").count(),
         within_shaded,
         "{shaded:?}"
     );
-    assert_eq!(got["pageOverflow"], 0, "the suite page scrolls sideways: {got}");
+    assert_eq!(
+        got["pageOverflow"], 0,
+        "the suite page scrolls sideways: {got}"
+    );
     let invalid = got["invalid"].as_array().expect("the invalid files");
     assert_eq!(invalid.len(), 1, "{got}");
     let message = invalid[0].as_str().unwrap_or_default();

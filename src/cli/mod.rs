@@ -243,7 +243,12 @@ fn one_line(rendered: &str, fallback_usage: Option<&str>) -> String {
     let usage_line = lines
         .iter()
         .copied()
-        .chain(fallback_usage.iter().flat_map(|usage| usage.lines()).map(str::trim))
+        .chain(
+            fallback_usage
+                .iter()
+                .flat_map(|usage| usage.lines())
+                .map(str::trim),
+        )
         .find_map(|line| line.strip_prefix("Usage:"));
     match usage_line {
         Some(usage) => {

@@ -228,9 +228,15 @@ mod tests {
         std::fs::write(dir.path().join("index.csv"), "a,b\n1,2\n").expect("written");
         std::fs::write(dir.path().join("index.md"), "# My notes\n").expect("written");
         assert_eq!(suite_index_in(dir.path()), None);
-        std::fs::write(dir.path().join("index.md"), "# pbft-sim suite\n\n2 scenarios\n")
-            .expect("written");
-        assert_eq!(suite_index_in(dir.path()), Some(dir.path().join("index.md")));
+        std::fs::write(
+            dir.path().join("index.md"),
+            "# pbft-sim suite\n\n2 scenarios\n",
+        )
+        .expect("written");
+        assert_eq!(
+            suite_index_in(dir.path()),
+            Some(dir.path().join("index.md"))
+        );
         std::fs::write(
             dir.path().join("index.csv"),
             "name,file,points,trials,success_rate,safety_violations\n",

@@ -187,7 +187,10 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
                 ),
                 _ => "the axis has no values".to_string(),
             };
-            return Err(field_error(FieldError::new(format!("sweep[{i}].values"), why)));
+            return Err(field_error(FieldError::new(
+                format!("sweep[{i}].values"),
+                why,
+            )));
         }
         count = count.saturating_mul(axis.values.len());
         if let Some(label) = &axis.label {

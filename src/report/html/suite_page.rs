@@ -201,7 +201,9 @@ mod tests {
         crossing.succeeded_within_f = 3;
         let html = suite_html(&[crossing], &[]);
         assert!(
-            html.contains("<td class=\"num low\">75.0%<br><small>of 4</small></td><td class=\"num\">0.0%"),
+            html.contains(
+                "<td class=\"num low\">75.0%<br><small>of 4</small></td><td class=\"num\">0.0%"
+            ),
             "{html}"
         );
     }

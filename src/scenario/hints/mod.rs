@@ -15,9 +15,18 @@
 //! - a decimal where a whole number goes (`trials: 2.5`): "trials must be a whole number";
 //! - an unknown variant or field: the nearest known name ("did you mean `Constant`?");
 //! - a missing comma: where it is missing.
+//!
+//! `forms.rs` reads the `FORMS` tables; `fixes.rs` holds the fixes for mistakes the parser does
+//! not see (bounds swapped, a file that is not a scenario).
 
-use crate::adversary::{BEHAVIOUR_FORMS, PLACEMENT_FORMS};
-use crate::net::{DELAY_FORMS, FAULT_FORMS};
+mod fixes;
+mod forms;
+
+pub(crate) use fixes::{not_a_scenario, swap_bounds};
+pub(crate) use forms::did_you_mean_variant;
+
+use fixes::whole_number;
+use forms::{bare_literal, bare_value, form_of, instead_of_raw_identifier, kind_at, kind_names};
 
 /// How a scenario file starts, for the empty-file message.
 const SCENARIO_START: &str =
@@ -80,120 +89,6 @@ fn without_comments(source: &str) -> String {
         }
     }
     out
-}
-
-/// What a field of one of the `FORMS` kinds holds, for the message about a bare value there.
-struct Kind {
-    /// "a delay is a profile".
-    what: &'static str,
-    /// The table of its forms.
-    forms: &'static [(&'static str, &'static str)],
-    /// The table's forms to show as examples, by index.
-    examples: &'static [usize],
-    /// The `list` verb's argument that lists them.
-    list: &'static str,
-}
-
-/// The kind of value a field holds, by the field path serde was reading (`network.delay`,
-/// `regions[0].delay`, `links[1].delay`, `network.reorder.extra`, `faults[2]`,
-/// `byzantine[0].behaviour`, `byzantine[0].placement`), if it is one of the `FORMS` kinds.
-fn kind_at(path: &str) -> Option<Kind> {
-    let last = path.rsplit('.').next().unwrap_or(path);
-    let kind = |what, forms, examples, list| Kind {
-        what,
-        forms,
-        examples,
-        list,
-    };
-    match last {
-        "delay" | "extra" => Some(kind("a delay is a profile", DELAY_FORMS, &[0], "delays")),
-        "behaviour" => Some(kind(
-            "a behaviour is a name",
-            BEHAVIOUR_FORMS,
-            &[0, 4],
-            "behaviours",
-        )),
-        "placement" => Some(kind(
-            "a placement is a name",
-            PLACEMENT_FORMS,
-            &[0, 3],
-            "placements",
-        )),
-        _ if last.starts_with("faults[") => {
-            Some(kind("a fault is a named kind", FAULT_FORMS, &[0], "faults"))
-        }
-        _ => None,
-    }
-}
-
-/// The message for a bare number or string (`found`, as written) where a value of `kind`
-/// goes: what goes there, an example or two from its table, and where the others are listed.
-fn bare_value(kind: &Kind, found: &str) -> String {
-    let listed = format!("(`pbft-sim list {}` lists them)", kind.list);
-    if let Some(name) = found.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
-        if let Some((form, _)) = kind.forms.iter().find(|(form, _)| variant_name(form) == name) {
-            return format!(
-                "{}, not a string: write `{form}`, without quotes {listed}",
-                kind.what
-            );
-        }
-    }
-    let examples: Vec<String> = kind
-        .examples
-        .iter()
-        .filter_map(|&i| kind.forms.get(i))
-        .map(|(form, _)| format!("`{form}`"))
-        .collect();
-    let noun = if found.starts_with('"') {
-        "a string"
-    } else {
-        "a number"
-    };
-    format!(
-        "{}, not {noun}: write {} {listed}",
-        kind.what,
-        examples.join(" or ")
-    )
-}
-
-/// The number or string that starts at `at`, as written, if one does.
-fn bare_literal(source: &str, at: usize) -> Option<&str> {
-    let rest = &source[at..];
-    if let Some(inner) = rest.strip_prefix('"') {
-        let end = inner.find('"')?;
-        return Some(&rest[..end + 2]);
-    }
-    let end = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+')))
-        .unwrap_or(rest.len());
-    let literal = &rest[..end];
-    let starts_as_number = literal
-        .trim_start_matches(['-', '+'])
-        .starts_with(|c: char| c.is_ascii_digit() || c == '.');
-    starts_as_number.then_some(literal)
-}
-
-/// The parser's advice to write a raw identifier (`r#5.0`), which never helps in a scenario:
-/// what a name looks like instead.
-fn instead_of_raw_identifier(found: &str) -> String {
-    format!(
-        "expected a name (a field or a variant such as `Constant`), found `{found}`: names start \
-         with a letter and hold letters, digits and `_`"
-    )
-}
-
-/// The expected form of the variant `name` and what it means, from the `FORMS` tables.
-fn form_of(name: &str) -> Option<(&'static str, &'static str)> {
-    [DELAY_FORMS, FAULT_FORMS, BEHAVIOUR_FORMS, PLACEMENT_FORMS]
-        .iter()
-        .flat_map(|table| table.iter())
-        .find(|(form, _)| variant_name(form) == name)
-        .copied()
-}
-
-/// `Constant` of `Constant(ms: 5.0)`.
-fn variant_name(form: &str) -> &str {
-    form.split('(').next().unwrap_or(form)
 }
 
 /// The parser's error at `line`:`col` of `source` (1-based), made to say how to fix it:
@@ -318,11 +213,6 @@ fn variant_hint(source: &str, at: usize, code: &ron::Error) -> Option<Hint> {
     Some(Hint::After(format!("expected `{form}`")))
 }
 
-/// The variant names of `kind`'s table.
-fn kind_names(kind: &Kind) -> Vec<&'static str> {
-    kind.forms.iter().map(|(form, _)| variant_name(form)).collect()
-}
-
 /// `message` with "did you mean `NAME`?" for the known name nearest `found`, if one is near.
 fn with_suggestion(message: String, found: &str, expected: &[&str]) -> String {
     match did_you_mean(found, expected) {
@@ -347,85 +237,6 @@ pub(crate) fn did_you_mean<S: AsRef<str>>(found: &str, expected: &[S]) -> Option
         }
         _ => None,
     }
-}
-
-/// "(did you mean `Silent`?)" for a name `found` (a sweep's value) given to the field at
-/// `path`, when that field takes a variant of a `FORMS` table and one is near.
-pub(crate) fn did_you_mean_variant(path: &str, found: &str) -> Option<String> {
-    did_you_mean(found, &kind_names(&kind_at(path)?))
-}
-
-/// The fix for `min_ms (A) is greater than max_ms (B)` (a `Uniform` delay's bounds the wrong
-/// way round): write them swapped. `None` for any other message.
-pub(crate) fn swap_bounds(message: &str) -> Option<String> {
-    let rest = message.rsplit("min_ms (").next()?;
-    let (min, rest) = rest.split_once(") is greater than max_ms (")?;
-    let max = rest.strip_suffix(')').or_else(|| rest.split(')').next())?;
-    Some(format!(
-        "swap them: `Uniform(min_ms: {max}, max_ms: {min})`"
-    ))
-}
-
-/// The message for a file that is not a scenario at all (`README.md`, `Cargo.toml`): its first
-/// text (after comments) is neither `Scenario(`, `(`, nor a `#![enable(...)]` attribute; with
-/// the place of that text.
-pub(crate) fn not_a_scenario(source: &str) -> Option<(usize, usize, String)> {
-    let text = without_comments(source);
-    let start = text.find(|c: char| !c.is_whitespace())?;
-    let rest = &text[start..];
-    let name = identifier_ending_at_start(rest);
-    let after = rest[name.len()..].trim_start();
-    let looks_like_one = rest.starts_with("#![")
-        || rest.starts_with('(')
-        || (!name.is_empty() && after.starts_with('('));
-    if looks_like_one {
-        return None;
-    }
-    // `without_comments` keeps every line break, so lines match; columns are of the text kept.
-    let line = text[..start].matches('\n').count() + 1;
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let col = text[line_start..start].chars().count() + 1;
-    let shown: String = rest
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take(30)
-        .collect();
-    Some((
-        line,
-        col,
-        format!(
-            "this is not a scenario file: it does not start with `Scenario(` (it starts with \
-             `{}`); {SCENARIO_START}",
-            shown.trim_end()
-        ),
-    ))
-}
-
-/// The identifier at the start of `text`.
-fn identifier_ending_at_start(text: &str) -> &str {
-    let end = text
-        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .unwrap_or(text.len());
-    &text[..end]
-}
-
-/// "trials must be a whole number, got 2.5", with the whole numbers either side of a
-/// non-negative `found` as the fix.
-fn whole_number(field: &str, found: &str) -> String {
-    let mut message = format!("{field} must be a whole number, got {found}");
-    if let Ok(x) = found.replace('_', "").parse::<f64>() {
-        if x.is_finite() && x >= 0.0 && x < 1e15 {
-            let (low, high) = (x.floor(), x.ceil());
-            if low == high {
-                message.push_str(&format!(": write `{field}: {low}`"));
-            } else {
-                message.push_str(&format!(": write `{field}: {low}` or `{field}: {high}`"));
-            }
-        }
-    }
-    message
 }
 
 /// The edit distance between `a` and `b` (insertions, deletions, substitutions).
@@ -575,7 +386,10 @@ fn position(source: &str, at: usize) -> (usize, usize) {
 
 #[cfg(test)]
 mod tests {
+    use super::forms::variant_name;
     use super::*;
+    use crate::adversary::{BEHAVIOUR_FORMS, PLACEMENT_FORMS};
+    use crate::net::{DELAY_FORMS, FAULT_FORMS};
 
     #[test]
     fn distance_counts_edits() {
@@ -637,7 +451,12 @@ mod tests {
         assert_eq!((line, col), (2, 1));
         assert!(message.contains("starts with `# pbft-sim`"), "{message}");
         assert!(not_a_scenario("[package]\nname = \"x\"").is_some());
-        for scenario in ["Scenario(name: 1)", " (name: 1)", "#![enable(implicit_some)]\nScenario()", "Scenaro ("] {
+        for scenario in [
+            "Scenario(name: 1)",
+            " (name: 1)",
+            "#![enable(implicit_some)]\nScenario()",
+            "Scenaro (",
+        ] {
             assert_eq!(not_a_scenario(scenario), None, "{scenario}");
         }
     }
