@@ -520,7 +520,8 @@ fn checked_value_cases() -> Vec<Case> {
                 "    time_limit_ms: 5000.0,",
                 "    sweep: [(path: \"seed\", values: Range(from: 1, to: 2)), (path: \"network.drop\", values: Values([0.0, 1.5]))],",
             );
-            let col = s.col_of(line, "path:", 1);
+            // At the value in the axis's list.
+            let col = s.col_of(line, "1.5", 0);
             exact(
                 line,
                 col,
@@ -537,7 +538,7 @@ fn checked_value_cases() -> Vec<Case> {
                 "    time_limit_ms: 5000.0,",
                 "    sweep: [(path: \"network.delay.min_ms\", values: Values([1.0, -2.0]))],",
             );
-            let col = s.col_of(line, "path:", 0);
+            let col = s.col_of(line, "-2.0", 0);
             exact(
                 line,
                 col,
@@ -558,7 +559,7 @@ fn swept_nan_case() -> Case {
             "    time_limit_ms: 5000.0,",
             "    sweep: [(path: \"network.drop\", values: Values([0.1, NaN]))],",
         );
-        let col = s.col_of(line, "path:", 0);
+        let col = s.col_of(line, "NaN", 0);
         Expect::Exact {
             line,
             col,
@@ -961,7 +962,11 @@ fn hint_cases() -> Vec<Case> {
         edited("trials_not_whole", |s| {
             let line = s.replace("    trials: 2,", "    trials: 2.5,");
             let col = s.col_of(line, "2.5", 0);
-            exact(line, col, vec!["trials must be a whole number, got 2.5"])
+            exact(
+                line,
+                col,
+                vec!["trials must be a whole number, got 2.5: write `trials: 2` or `trials: 3`"],
+            )
         }),
         edited("trials_negative", |s| {
             let line = s.replace("    trials: 2,", "    trials: -1,");
@@ -1027,13 +1032,235 @@ fn hint_cases() -> Vec<Case> {
         edited("behaviour_as_a_string", |s| {
             let line = s.replace("behaviour: Silent)", "behaviour: \"Silent\")");
             let col = s.col_of(line, "\"Silent\"", 0);
-            exact(line, col, vec!["not a string: write it without quotes"])
+            exact(
+                line,
+                col,
+                vec![
+                    "a behaviour is a name, not a string: write `Silent`, without quotes",
+                    "`pbft-sim list behaviours`",
+                ],
+            )
         }),
+        edited("range_from_above_to", |s| {
+            let line = s.insert_after(
+                "    time_limit_ms: 5000.0,",
+                "    sweep: [(path: \"seed\", values: Range(from: 3, to: 1))],",
+            );
+            let col = s.col_of(line, "values:", 0);
+            exact(
+                line,
+                col,
+                vec![
+                    "sweep[0].values",
+                    "`from` is above `to`",
+                    "write `Range(from: 1, to: 3)`",
+                ],
+            )
+        }),
+        edited("uniform_bounds_swapped", |s| {
+            let line = s.replace(
+                "Uniform(min_ms: 5.0, max_ms: 30.0)",
+                "Uniform(min_ms: 5.0, max_ms: 1.0)",
+            );
+            let col = s.col_of(line, "min_ms", 0);
+            exact(
+                line,
+                col,
+                vec!["min_ms (5) is greater than max_ms (1); swap them: `Uniform(min_ms: 1, max_ms: 5)`"],
+            )
+        }),
+        edited("misspelt_sweep_path_start", |s| {
+            let line = s.insert_after(
+                "    time_limit_ms: 5000.0,",
+                "    sweep: [(path: \"netwrk.drop\", values: Values([0.1]))],",
+            );
+            let col = s.col_of(line, "path:", 0);
+            exact(
+                line,
+                col,
+                vec!["no `netwrk` here (did you mean `network`?)"],
+            )
+        }),
+        edited("misspelt_sweep_path_field", |s| {
+            let line = s.insert_after(
+                "    time_limit_ms: 5000.0,",
+                "    sweep: [(path: \"network.drp\", values: Values([0.1]))],",
+            );
+            let col = s.col_of(line, "path:", 0);
+            exact(line, col, vec!["no `drp` here (did you mean `drop`?)"])
+        }),
+        edited("misspelt_behaviour_in_a_sweep", |s| {
+            let line = s.insert_after(
+                "    time_limit_ms: 5000.0,",
+                "    sweep: [(path: \"byzantine[0].behaviour\", values: Values([\"Silent\", \"Silnet\"]))],",
+            );
+            let col = s.col_of(line, "\"Silnet\"", 0);
+            exact(
+                line,
+                col,
+                vec!["`Silnet`", "(did you mean `Silent`?)", "set by sweep[0]"],
+            )
+        }),
+        Case {
+            name: "not_a_scenario",
+            input: Input::Text("# pbft-sim\n\nA simulator of PBFT.\n".into()),
+            expect: exact(
+                1,
+                1,
+                vec![
+                    "not a scenario file",
+                    "does not start with `Scenario(`",
+                    "`# pbft-sim`",
+                ],
+            ),
+        },
         edited("misspelt_scenario", |s| {
             let line = s.replace("Scenario(", "Scenaro(");
             exact(line, 1, vec!["`Scenaro`", "starts with `Scenario(`"])
         }),
     ]
+}
+
+/// A bare number or string where a value of a `FORMS` table goes: each says what goes there,
+/// at the value, and never the parser's "raw identifier" advice.
+fn bare_value_cases() -> Vec<Case> {
+    let exact = |line, col, says| Expect::Exact { line, col, says };
+    let delay = "a delay is a profile, not a number: write `Constant(ms: 5.0)` (`pbft-sim list \
+                 delays` lists them)";
+    vec![
+        edited("delay_as_a_number", |s| {
+            let line = s.replace("Uniform(min_ms: 5.0, max_ms: 30.0)", "5.0");
+            let col = s.col_of(line, "5.0", 0);
+            exact(line, col, vec![delay])
+        }),
+        edited("delay_as_a_negative_number", |s| {
+            let line = s.replace("Uniform(min_ms: 5.0, max_ms: 30.0)", "-5");
+            let col = s.col_of(line, "-5", 0);
+            exact(line, col, vec!["a delay is a profile, not a number"])
+        }),
+        edited("delay_as_a_string", |s| {
+            let line = s.replace("Uniform(min_ms: 5.0, max_ms: 30.0)", "\"Constant\"");
+            let col = s.col_of(line, "\"Constant\"", 0);
+            exact(
+                line,
+                col,
+                vec![
+                    "a delay is a profile, not a string: write `Constant(ms: 5.0)`, without quotes",
+                ],
+            )
+        }),
+        edited("region_delay_as_a_number", |s| {
+            let line = s.insert_after(
+                "    time_limit_ms",
+                "    regions: [(name: \"a\", replicas: [0], delay: Some(5.0))],",
+            );
+            let col = s.col_of(line, "5.0", 0);
+            exact(line, col, vec![delay])
+        }),
+        edited("link_delay_as_a_number", |s| {
+            let line = s.insert_after(
+                "    time_limit_ms",
+                "    regions: [(name: \"a\", replicas: [0])], links: [(from: \"a\", to: \"a\", delay: 5)],",
+            );
+            let col = s.col_of(line, "5)", 0);
+            exact(line, col, vec!["a delay is a profile, not a number"])
+        }),
+        edited("reorder_extra_as_a_number", |s| {
+            let line = s.replace(
+                "        drop: 0.0,",
+                "        drop: 0.0, reorder: (probability: 0.1, extra: 2.0),",
+            );
+            let col = s.col_of(line, "2.0", 0);
+            exact(line, col, vec![delay])
+        }),
+        edited("fault_as_a_number", |s| {
+            let line = s.replace(
+                "    time_limit_ms: 5000.0,",
+                "    time_limit_ms: 5000.0, faults: [7],",
+            );
+            let col = s.col_of(line, "7]", 0);
+            exact(
+                line,
+                col,
+                vec![
+                    "a fault is a named kind, not a number: write `Crash(",
+                    "`pbft-sim list faults`",
+                ],
+            )
+        }),
+        edited("fault_as_a_string", |s| {
+            let line = s.replace(
+                "    time_limit_ms: 5000.0,",
+                "    time_limit_ms: 5000.0, faults: [\"Loss\"],",
+            );
+            let col = s.col_of(line, "\"Loss\"", 0);
+            exact(
+                line,
+                col,
+                vec!["not a string: write `Loss(probability: 0.2, from_ms: 0.0, until_ms: 500.0)`, without quotes"],
+            )
+        }),
+        edited("behaviour_as_a_number", |s| {
+            let line = s.replace("behaviour: Silent)", "behaviour: 3)");
+            let col = s.col_of(line, "3)", 0);
+            exact(
+                line,
+                col,
+                vec![
+                    "a behaviour is a name, not a number: write `Silent` or",
+                    "`pbft-sim list behaviours`",
+                ],
+            )
+        }),
+        edited("placement_as_a_number", |s| {
+            let line = s.replace("placement: Random,", "placement: 2,");
+            let col = s.col_of(line, "2,", 0);
+            exact(
+                line,
+                col,
+                vec![
+                    "a placement is a name, not a number: write `Random` or `Ids([0, 3])`",
+                    "`pbft-sim list placements`",
+                ],
+            )
+        }),
+        edited("unknown_delay_lists_them", |s| {
+            let line = s.replace("Uniform(min_ms: 5.0, max_ms: 30.0)", "true");
+            let col = s.col_of(line, "true", 0);
+            exact(
+                line,
+                col,
+                vec!["`Constant`", "`pbft-sim list delays` lists them"],
+            )
+        }),
+        edited("number_as_a_field_name", |s| {
+            let line = s.replace("    seed: 3,", "    5: 3,");
+            let col = s.col_of(line, "5", 0);
+            exact(
+                line,
+                col,
+                vec!["expected a name", "found `5`", "start with a letter"],
+            )
+        }),
+    ]
+}
+
+/// Not one of the parser's messages suggests a raw identifier (`r#5.0`).
+#[test]
+fn bare_values_say_what_goes_there() {
+    let cases = bare_value_cases();
+    expect_bad_input(Mode::Check, &cases);
+    let scratch = Scratch::new("bare-values");
+    for case in &cases {
+        let file = make_input(&scratch, case);
+        let run = pbft_sim([OsStr::new("check"), file.as_os_str()]);
+        assert!(
+            !run.stderr.contains("raw identifier") && !run.stderr.contains("r#"),
+            "{}: {}",
+            case.name,
+            run.show()
+        );
+    }
 }
 
 #[test]
@@ -1131,4 +1358,50 @@ fn every_form_is_quoted_when_written_wrong() {
     }
     assert!(cases.len() > 20, "{} cases", cases.len());
     expect_bad_input(Mode::Check, &cases);
+}
+
+/// A check that fails at a sweep point names the point only when the swept values are the
+/// cause: a value written once, wrong at every point, is reported as written.
+#[test]
+fn the_sweep_point_is_named_only_when_a_swept_value_is_the_cause() {
+    let scratch = Scratch::new("bad-sweep-point");
+    let check = |name: &str, delay: &str, sweep: &str| {
+        let mut lines = Lines::base();
+        lines.replace("Uniform(min_ms: 5.0, max_ms: 30.0)", delay);
+        lines.insert_after("    time_limit_ms: 5000.0,", sweep);
+        let file = scratch.write(name, &lines.text());
+        let run = pbft_sim([OsStr::new("check"), file.as_os_str()]);
+        assert_eq!(run.code(), Some(2), "{}", run.show());
+        run
+    };
+    let written = check(
+        "written.ron",
+        "Uniform(min_ms: 5.0, max_ms: 1.0)",
+        "    sweep: [(path: \"byzantine[0].count\", values: Range(from: 0, to: 1))],",
+    );
+    assert!(
+        written
+            .stderr
+            .contains("swap them: `Uniform(min_ms: 1, max_ms: 5)`"),
+        "{}",
+        written.show()
+    );
+    assert!(
+        !written.stderr.contains("sweep point"),
+        "no sweep point named\n{}",
+        written.show()
+    );
+    let swept = check(
+        "swept.ron",
+        "Uniform(min_ms: 5.0, max_ms: 30.0)",
+        "    sweep: [(path: \"network.delay.max_ms\", values: Values([30.0, 1.0]))],",
+    );
+    assert!(
+        swept
+            .stderr
+            .contains("(at sweep point network.delay.max_ms = 1"),
+        "{}",
+        swept.show()
+    );
+    assert!(swept.stderr.contains("swap them"), "{}", swept.show());
 }

@@ -3,8 +3,8 @@
 //! prints every form a scenario can name (each accepted by `check` when written into a
 //! scenario) and every output column, `completions` prints a shell script, `check DIR` reads a
 //! folder as `suite` does, a run estimated to be huge says so at once (and is silenced by
-//! `--no-estimate-warning`), and a folder holding another scenario's results is refused unless
-//! `--force`.
+//! `--no-estimate-warning`), and a folder holding another scenario's results, or a suite's, is
+//! refused unless `--force`.
 
 #![allow(clippy::panic)] // helpers outside #[test] functions fail a test by panicking
 
@@ -93,6 +93,35 @@ fn a_missing_argument_is_named_with_the_usage() {
     assert_refused(&pbft_sim(["list"]), &["<WHAT>", "usage: pbft-sim list"]);
     let wrong = pbft_sim(["list", "behaviour"]);
     assert_refused(&wrong, &["behaviour", "behaviours"]);
+}
+
+#[test]
+fn an_invalid_value_lists_the_possible_ones_with_the_usage() {
+    assert_refused(
+        &pbft_sim(["list", "foo"]),
+        &[
+            "'foo'",
+            "behaviours, delays, faults, placements, columns",
+            "; usage: pbft-sim list <WHAT>; see pbft-sim list --help",
+        ],
+    );
+    assert_refused(
+        &pbft_sim(["completions", "foo"]),
+        &[
+            "'foo'",
+            "bash",
+            "zsh",
+            "; usage: pbft-sim completions <SHELL>; see pbft-sim completions --help",
+        ],
+    );
+    assert_refused(
+        &pbft_sim(["run", "scenarios/seed.ron", "--threads", "abc"]),
+        &[
+            "'abc'",
+            "--threads",
+            "; usage: pbft-sim run [OPTIONS] <SCENARIO>; see pbft-sim run --help",
+        ],
+    );
 }
 
 /// The forms `list WHAT` prints: lines indented by two spaces exactly (their meanings are
@@ -488,4 +517,102 @@ fn a_folder_of_another_scenario_is_refused_unless_forced() {
         out.as_os_str(),
     ]);
     assert_refused(&merge, &[&shown, "\"seed\"", "--force"]);
+}
+
+#[test]
+fn a_suite_folder_is_refused_by_run_trace_and_merge_unless_forced() {
+    let scratch = Scratch::new("teaches-suite-folder");
+    let out = scratch.path("suite");
+    let suite = pbft_sim([
+        "suite".as_ref(),
+        "scenarios/quickstart.ron".as_ref(),
+        "--quiet".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(suite.code(), Some(0), "{}", suite.show());
+    let page = std::fs::read(out.join("index.html")).expect("the suite's page");
+    let shown = out.display().to_string();
+    let into_suite = |verb: &str, input: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            verb.as_ref(),
+            input.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ];
+        args.extend(extra.iter().map(|a| -> &std::ffi::OsStr { a.as_ref() }));
+        pbft_sim(args)
+    };
+    let seed = std::path::Path::new("scenarios/seed.ron");
+    let words = [
+        shown.as_str(),
+        "a suite's results",
+        "index.csv",
+        "--out DIR",
+        "--force",
+    ];
+    assert_refused(&into_suite("run", seed, &["--quiet"]), &words);
+    assert_refused(&into_suite("trace", seed, &[]), &words);
+    let shard = scratch.path("shard");
+    let sharded = pbft_sim([
+        "run".as_ref(),
+        "scenarios/quickstart.ron".as_ref(),
+        "--quiet".as_ref(),
+        "--shard".as_ref(),
+        "1/1".as_ref(),
+        "--out".as_ref(),
+        shard.as_os_str(),
+    ]);
+    assert_eq!(sharded.code(), Some(0), "{}", sharded.show());
+    assert_refused(&into_suite("merge", &shard, &[]), &words);
+    // Nothing was written: the suite's page and index are as the suite left them, and the
+    // suite may be run there again.
+    assert_eq!(std::fs::read(out.join("index.html")).expect("kept"), page);
+    assert!(
+        !out.join("trials.csv").exists(),
+        "no run's files beside the index"
+    );
+    let again = pbft_sim([
+        "suite".as_ref(),
+        "scenarios/quickstart.ron".as_ref(),
+        "--quiet".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(again.code(), Some(0), "{}", again.show());
+    // --force writes the run there anyway.
+    let forced = into_suite(
+        "run",
+        std::path::Path::new("scenarios/quickstart.ron"),
+        &["--quiet", "--force"],
+    );
+    assert_eq!(forced.code(), Some(0), "{}", forced.show());
+    assert!(out.join("run.json").is_file(), "{}", forced.show());
+}
+
+#[test]
+fn check_counts_points_and_trials_in_the_singular_and_the_plural() {
+    let scratch = Scratch::new("teaches-plural");
+    let one = scratch.write(
+        "one.ron",
+        "Scenario(name: \"one\", replicas: 4, trials: 1, time_limit_ms: 1000.0)\n",
+    );
+    let many = scratch.write(
+        "many.ron",
+        "Scenario(name: \"many\", replicas: 4, trials: 2, time_limit_ms: 1000.0,\n  \
+         sweep: [(path: \"seed\", values: Range(from: 1, to: 3))])\n",
+    );
+    let run = pbft_sim(["check".as_ref(), one.as_os_str(), many.as_os_str()]);
+    assert_eq!(run.code(), Some(0), "{}", run.show());
+    assert!(
+        run.stdout.contains("one — 1 point x 1 trial = 1 trial\n"),
+        "{}",
+        run.show()
+    );
+    assert!(
+        run.stdout
+            .contains("many — 3 points x 2 trials = 6 trials\n"),
+        "{}",
+        run.show()
+    );
 }

@@ -9,9 +9,12 @@
 //! `CONSOLE` lines on stderr, which carry content-security-policy refusals, and the harness's
 //! hooks). On the run's page: the description shown as written (it holds `<`, `&` and
 //! quotes), the headline's trials and within-f / beyond-f rates as `trials.csv` gives them, one
-//! summary row per point with the sweep axis first, the link to the traced trial, the scenario
-//! as run. On the suite's page: one row per valid scenario with the rates of `index.csv`
-//! (`-` for a class without trials), a thumbnail per row, and the invalid file with its error.
+//! summary row per point with the sweep axis first, its intervals one column each and the
+//! whole table in sight at 1400 px (no sideways scrolling), the link to the traced trial, the
+//! scenario as run. On the suite's page: one row per valid scenario with the rates of
+//! `index.csv` (`-` for a class without trials), only within-f rates below 100 % and safety
+//! violations shaded (never a rate beyond f), a thumbnail per row at least 320 px wide linking
+//! its PNG, no sideways scrolling, and the invalid file with its error.
 //!
 //! Without `chromium` on the PATH the test fails when the `CI` variable is set (`.ci/run`
 //! installs it) and is skipped with a notice otherwise.
@@ -88,6 +91,12 @@ frame.addEventListener("load", () => {
     out.invalid = [...d.querySelectorAll("ul.invalid li")].map(text);
     out.scenario = text(d.querySelector("pre.scenario"));
     out.scripts = d.scripts.length;
+    const root = d.documentElement;
+    out.pageOverflow = root.scrollWidth - root.clientWidth;
+    out.tableHeaders = [...d.querySelectorAll("table")].map((t) => [...t.rows[0].cells].map(text));
+    out.tableOverflow = [...d.querySelectorAll(".table-wrap")].map((w) => w.scrollWidth - w.clientWidth);
+    out.shaded = table ? [...d.querySelectorAll("td.low")].map((td) => text(table.rows[0].cells[td.cellIndex])) : [];
+    out.thumbnails = [...d.querySelectorAll("td.thumb img")].map((i) => ({ shown: i.getBoundingClientRect().width, link: i.closest("a") ? i.closest("a").getAttribute("href") : null }));
   } catch (e) {
     out.errors.push("harness: " + e);
   }
@@ -244,6 +253,65 @@ fn the_run_report_opens_in_headless_chromium() {
         assert_eq!(row[1], point["point"].as_str(), "{got}");
     }
 
+    // At 1400 px the summary table fits: no scrolling, in its box or in the page; every
+    // interval is one column.
+    assert_eq!(got["pageOverflow"], 0, "the page scrolls sideways: {got}");
+    assert!(
+        got["tableOverflow"]
+            .as_array()
+            .is_some_and(|t| !t.is_empty() && t.iter().all(|o| o == 0)),
+        "the summary table scrolls sideways: {got}"
+    );
+    let tables: Vec<Vec<&str>> = got["tableHeaders"]
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .map(|h| {
+                    h.as_array()
+                        .map(|h| h.iter().filter_map(Value::as_str).collect())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        tables.len(),
+        2,
+        "the statistics and the intervals: {tables:?}"
+    );
+    assert_eq!(
+        tables[1][..3],
+        ["byzantine[0].count", "point", "latency_samples"],
+        "{tables:?}"
+    );
+    for interval in [
+        "success_ci",
+        "safety_ci",
+        "latency_p50_ci_ms",
+        "latency_p95_ci_ms",
+    ] {
+        assert!(tables[1].contains(&interval), "{interval}: {tables:?}");
+    }
+    assert!(
+        !tables
+            .concat()
+            .iter()
+            .any(|h| h.contains("ci_low") || h.contains("ci_high")),
+        "{tables:?}"
+    );
+
+    // The point beyond f fails, as PBFT predicts: its rate is not shaded as a problem.
+    assert_eq!(
+        summary[2]["success_rate"], "0.0000",
+        "crossing fails beyond f"
+    );
+    assert!(
+        !got["shaded"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|h| h == "success_rate")),
+        "a success rate beyond f is shaded: {got}"
+    );
+
     // The traced trial is linked (open_page checked the file exists); the scenario as run.
     let links = got["links"].as_array().expect("the links");
     assert!(
@@ -331,6 +399,50 @@ fn the_suite_report_opens_in_headless_chromium() {
         thumbnails,
         ["calm/success.png", "crossing/success.png"],
         "{got}"
+    );
+    // Thumbnails large enough to read, each opening its chart at full size.
+    let shown = got["thumbnails"].as_array().expect("the thumbnails");
+    assert_eq!(shown.len(), 2, "{got}");
+    for thumbnail in shown {
+        assert!(
+            thumbnail["shown"].as_f64().is_some_and(|w| w >= 320.0),
+            "a thumbnail at least 320 px wide: {thumbnail}"
+        );
+        assert!(
+            thumbnail["link"]
+                .as_str()
+                .is_some_and(|l| l.ends_with("/success.png")),
+            "a thumbnail links its PNG: {thumbnail}"
+        );
+    }
+    // Shaded: a within-f rate below 100 % and safety violations, never a rate beyond f
+    // (crossing fails beyond f, as PBFT predicts).
+    assert_ne!(
+        index[1]["success_rate_beyond_f"], "1.0000",
+        "crossing fails beyond f"
+    );
+    let shaded: Vec<&str> = got["shaded"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    assert!(
+        !shaded.contains(&"success beyond f"),
+        "a rate beyond f is shaded: {shaded:?}"
+    );
+    let within_shaded = index
+        .iter()
+        .filter(|r| {
+            !r["success_rate_within_f"].is_empty() && r["success_rate_within_f"] != "1.0000"
+        })
+        .count();
+    assert_eq!(
+        shaded.iter().filter(|h| **h == "success within f").count(),
+        within_shaded,
+        "{shaded:?}"
+    );
+    assert_eq!(
+        got["pageOverflow"], 0,
+        "the suite page scrolls sideways: {got}"
     );
     let invalid = got["invalid"].as_array().expect("the invalid files");
     assert_eq!(invalid.len(), 1, "{got}");

@@ -156,7 +156,7 @@ where
         Err(e) if e.use_stderr() => {
             // A usage error: one line, like every other bad input.
             let rendered = e.render().to_string();
-            eprintln!("{}", one_line(&rendered));
+            eprintln!("{}", one_line(&rendered, verb_usage(&args).as_deref()));
             return ExitCode::from(2);
         }
         Err(e) => {
@@ -207,11 +207,27 @@ where
     }
 }
 
+/// The usage line of the verb `args` name (`Usage: pbft-sim list <WHAT>`), for the clap errors
+/// that do not print one (an invalid value); `None` when no verb is named.
+fn verb_usage(args: &[OsString]) -> Option<String> {
+    let name = program_name(args);
+    let mut command = Cli::command();
+    let verb = args
+        .iter()
+        .skip(1)
+        .filter_map(|arg| arg.to_str())
+        .find(|arg| !arg.starts_with('-'))?;
+    let sub = command.find_subcommand_mut(verb)?;
+    let mut sub = sub.clone().bin_name(format!("{name} {verb}"));
+    Some(sub.render_usage().to_string())
+}
+
 /// A clap error on one line: its first line and what clap says under it (the missing
-/// argument's name, a "similar argument exists" tip), then the verb's usage line and where its
-/// help is (`usage: pbft-sim run <SCENARIO>; see pbft-sim run --help`), so that the form to
-/// type is in sight.
-fn one_line(rendered: &str) -> String {
+/// argument's name, the possible values, a "similar argument exists" tip), then the verb's
+/// usage line and where its help is (`usage: pbft-sim run <SCENARIO>; see pbft-sim run
+/// --help`), so that the form to type is in sight. `fallback_usage` is the verb's usage line
+/// for the errors whose text has none.
+fn one_line(rendered: &str, fallback_usage: Option<&str>) -> String {
     let lines: Vec<&str> = rendered.lines().map(str::trim).collect();
     let parts: Vec<&str> = lines
         .iter()
@@ -224,7 +240,17 @@ fn one_line(rendered: &str) -> String {
     } else {
         parts.join(" ").replace(" tip: ", "; tip: ")
     };
-    match lines.iter().find_map(|line| line.strip_prefix("Usage:")) {
+    let usage_line = lines
+        .iter()
+        .copied()
+        .chain(
+            fallback_usage
+                .iter()
+                .flat_map(|usage| usage.lines())
+                .map(str::trim),
+        )
+        .find_map(|line| line.strip_prefix("Usage:"));
+    match usage_line {
         Some(usage) => {
             let usage = usage.trim();
             // The command the usage is of: the words before the first argument or option.

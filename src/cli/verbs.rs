@@ -14,7 +14,7 @@ use super::estimate::{self, Estimate};
 use super::progress;
 use super::Failure;
 use crate::report;
-use crate::runner::output::{results_in, results_of_another};
+use crate::runner::output::{results_in, results_of_another, suite_index_in};
 use crate::runner::saved::PARTIAL;
 use crate::runner::session::{self, Finished};
 use crate::runner::trace::{self as tracing, TraceOptions, Traced};
@@ -25,11 +25,27 @@ fn load(path: &Path) -> Result<Plan, Failure> {
     scenario::load(path).map_err(|e| Failure::Input(e.to_string()))
 }
 
-/// Refuses to write into `out` when it holds the results of a scenario other than `name`
-/// (unless `force`): bad input, naming the folder, the other scenario and the way out.
+/// Refuses to write into `out` when it holds a suite's results or those of a scenario other
+/// than `name` (unless `force`): bad input, naming the folder, whose results and the way out.
 fn refuse_another(out: &Path, name: &str, force: bool) -> Result<(), Failure> {
+    if force {
+        return Ok(());
+    }
+    if let Some(index) = suite_index_in(out) {
+        return Err(Failure::Input(format!(
+            "{}: holds a suite's results ({}), not a single run's; give another --out DIR, or \
+             --force to write over the suite's report",
+            out.display(),
+            index.display()
+        )));
+    }
+    refuse_other_scenario(out, name)
+}
+
+/// Refuses `out` when it holds the results of a scenario other than `name`.
+fn refuse_other_scenario(out: &Path, name: &str) -> Result<(), Failure> {
     match results_of_another(out, name) {
-        Some(found) if !force => Err(Failure::Input(format!(
+        Some(found) => Err(Failure::Input(format!(
             "{}: holds the results of scenario {:?} ({}), not {name:?}; give another --out DIR, \
              or --force to write over them",
             out.display(),
@@ -103,12 +119,12 @@ pub(super) fn check(inputs: &[PathBuf]) -> Result<(), Failure> {
 
 fn print_plan(plan: &Plan) {
     outln!(
-        "{}: {} — {} points x {} trials = {} trials",
+        "{}: {} — {} x {} = {}",
         plan.file,
         plan.scenario.name,
-        plan.points.len(),
-        plan.trials(),
-        plan.total_trials()
+        counted(plan.points.len() as u64, "point"),
+        counted(u64::from(plan.trials()), "trial"),
+        counted(plan.total_trials(), "trial")
     );
     for point in &plan.points {
         outln!(
@@ -116,6 +132,15 @@ fn print_plan(plan: &Plan) {
             point.index,
             describe_point(&plan.axes, &point.values)
         );
+    }
+}
+
+/// `count` and `noun`, plural unless `count` is 1: `1 point`, `3 trials`.
+fn counted(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
     }
 }
 
@@ -317,7 +342,7 @@ fn refuse_suite_out(out: &Path, plans: &[Plan], force: bool) -> Result<(), Failu
         )));
     }
     for plan in plans {
-        refuse_another(&out.join(&plan.scenario.name), &plan.scenario.name, force)?;
+        refuse_other_scenario(&out.join(&plan.scenario.name), &plan.scenario.name)?;
     }
     Ok(())
 }

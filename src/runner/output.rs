@@ -2,8 +2,8 @@
 //! (a previous run's `run.json` removed), then filled with `trials.csv`, `summary.csv`,
 //! `summary.json`, `requests.csv`, the charts, `scenario.ron`, `index.html` and, last,
 //! `run.json`, whose presence marks a complete folder. Before that, [`results_of_another`]
-//! tells whether a folder holds another scenario's results, so that the command line refuses
-//! to write over them unless told to.
+//! tells whether a folder holds another scenario's results, and [`suite_index_in`] whether it
+//! holds a suite's, so that the command line refuses to write over them unless told to.
 
 use std::path::{Path, PathBuf};
 
@@ -74,6 +74,32 @@ fn scenario_named_by(path: &Path) -> Option<String> {
     };
     let value: serde_json::Value = serde_json::from_str(json).ok()?;
     value.get("scenario")?.as_str().map(str::to_string)
+}
+
+/// The start of the first line of a suite's `index.csv` (its first column names).
+const SUITE_CSV_HEADER: &str = "name,file,points,trials,success_rate,";
+
+/// The first line of a suite's `index.md`.
+const SUITE_MD_HEADING: &str = "# pbft-sim suite";
+
+/// The index a suite wrote in `out`, if it holds one: `index.csv` whose header starts with the
+/// suite's columns (`name,file,points,trials,success_rate,...`), or `index.md` whose first line
+/// is `# pbft-sim suite`. Files of those names written by anything else are not a suite's.
+pub fn suite_index_in(out: &Path) -> Option<PathBuf> {
+    let first_line = |name: &str| {
+        let path = out.join(name);
+        let text = std::fs::read_to_string(&path).ok()?;
+        let line = text.lines().next()?.trim_end().to_string();
+        Some((path, line))
+    };
+    if let Some((path, line)) = first_line("index.csv") {
+        if line.starts_with(SUITE_CSV_HEADER) {
+            return Some(path);
+        }
+    }
+    first_line("index.md")
+        .filter(|(_, line)| line == SUITE_MD_HEADING)
+        .map(|(path, _)| path)
 }
 
 /// Creates the output folder and removes a previous run's `run.json`, so that a run that
@@ -191,6 +217,34 @@ mod tests {
         assert_eq!(
             results_in(dir.path()).map(|f| f.scenario).as_deref(),
             Some("first")
+        );
+    }
+
+    #[test]
+    fn a_suite_folder_is_told_by_its_index() {
+        let dir = tempfile::tempdir().expect("a scratch folder");
+        assert_eq!(suite_index_in(dir.path()), None);
+        // Files of those names that a suite did not write are not a suite's.
+        std::fs::write(dir.path().join("index.csv"), "a,b\n1,2\n").expect("written");
+        std::fs::write(dir.path().join("index.md"), "# My notes\n").expect("written");
+        assert_eq!(suite_index_in(dir.path()), None);
+        std::fs::write(
+            dir.path().join("index.md"),
+            "# pbft-sim suite\n\n2 scenarios\n",
+        )
+        .expect("written");
+        assert_eq!(
+            suite_index_in(dir.path()),
+            Some(dir.path().join("index.md"))
+        );
+        std::fs::write(
+            dir.path().join("index.csv"),
+            "name,file,points,trials,success_rate,safety_violations\n",
+        )
+        .expect("written");
+        assert_eq!(
+            suite_index_in(dir.path()),
+            Some(dir.path().join("index.csv"))
         );
     }
 }

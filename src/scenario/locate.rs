@@ -140,6 +140,28 @@ fn element_span(text: &[u8], span: (usize, usize), index: usize) -> Option<(usiz
 /// 1-based (line, column in characters) of the field at `path` (e.g. `byzantine[1].count`),
 /// if it is written in the file.
 pub fn locate(source: &str, path: &str) -> Option<(usize, usize)> {
+    let (at, _) = find(source, path)?;
+    Some(line_col(source, at))
+}
+
+/// 1-based (line, column in characters) of the value at `path`: where the value of the last
+/// field starts, or, for a path ending in a list index (`sweep[0].values[2]`), where that
+/// element starts (inside a variant's list too: `Values([...])`).
+pub fn locate_value(source: &str, path: &str) -> Option<(usize, usize)> {
+    let (_, span) = find(source, path)?;
+    Some(line_col(source, span.0))
+}
+
+/// The line and column of byte offset `at`.
+fn line_col(source: &str, at: usize) -> (usize, usize) {
+    let line_start = source[..at].rfind('\n').map_or(0, |p| p + 1);
+    let line = source[..at].matches('\n').count() + 1;
+    let col = source[line_start..at].chars().count() + 1;
+    (line, col)
+}
+
+/// Where the last field of `path` is named, and the span of the value `path` reaches.
+fn find(source: &str, path: &str) -> Option<(usize, (usize, usize))> {
     let text = blank_comments_and_strings(source);
     // The top-level struct's body: inside the first `(`.
     let open = text.iter().position(|b| *b == b'(')?;
@@ -165,16 +187,12 @@ pub fn locate(source: &str, path: &str) -> Option<(usize, usize)> {
             span = element_span(&text, span, index)?;
         }
     }
-    let at = found?;
-    let line_start = source[..at].rfind('\n').map_or(0, |p| p + 1);
-    let line = source[..at].matches('\n').count() + 1;
-    let col = source[line_start..at].chars().count() + 1;
-    Some((line, col))
+    Some((found?, span))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::locate;
+    use super::{locate, locate_value};
 
     const SRC: &str = "Scenario(\n  name: \"replicas: x\", // replicas: in a comment\n  replicas: 0,\n  network: (drop: 1.5),\n  byzantine: [(count: 1, placement: Random), (count: 9, placement: Random)],\n)";
 
@@ -194,6 +212,15 @@ mod tests {
         assert_eq!(locate(src, "byzantine[1].placement"), Some((4, 16)));
         assert_eq!(locate(src, "byzantine[2].placement"), Some((5, 16)));
         assert_eq!(locate(src, "network.delay.min_ms"), Some((7, 28)));
+    }
+
+    #[test]
+    fn values_and_list_elements_are_found_where_they_start() {
+        let src = "Scenario(\n  sweep: [(path: \"x\", values: Values([\"a\", \"Silnet\"]))],\n)";
+        assert_eq!(locate_value(src, "sweep[0].values[1]"), Some((2, 44)));
+        assert_eq!(locate_value(src, "sweep[0].values[0]"), Some((2, 39)));
+        assert_eq!(locate_value(src, "sweep[0].values[2]"), None);
+        assert_eq!(locate_value(SRC, "network.drop"), Some((4, 19)));
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! Where the position comes from: syntax errors, unknown fields and values out of their type's
 //! range (the schema's checked numbers, `net::checked`) are the parser's own, at the value; a
 //! check across fields (`validate`) names a field path, which `locate` finds in the text; a
-//! sweep point's value that its field refuses is placed at the sweep axis that set it.
+//! sweep point's value that its field refuses is placed at that value in the axis's `Values`
+//! list, else at the sweep axis that set it. A point is named in a message only when its swept
+//! values are the cause (the scenario as written does not fail the same check).
 
 mod hints;
 pub(crate) mod locate;
@@ -160,17 +162,34 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
     };
     // With a sweep, the values as written may be ones every point replaces (`replicas: 4`
     // with `f: Some(2)`, `replicas` swept over 7 and 10): each point is checked instead.
+    // Each check's message with its fix where one is known (bounds the wrong way round).
+    let with_fix = |e: FieldError| match hints::swap_bounds(&e.message) {
+        Some(fix) => FieldError::new(e.path, format!("{}; {fix}", e.message)),
+        None => e,
+    };
+    // The scenario as written refuses what a point refuses: the point's swept values are not
+    // the cause, and naming the point would mislead.
+    let written_error = validate::validate(&scenario).err();
     if scenario.sweep.is_empty() {
-        validate::validate(&scenario).map_err(field_error)?;
+        if let Some(e) = written_error {
+            return Err(field_error(with_fix(e)));
+        }
     }
     let json = sweep::to_json(&scenario)
         .map_err(|e| field_error(FieldError::new("sweep", e.to_string())))?;
     let mut count = u64::from(scenario.trials);
     for (i, axis) in scenario.sweep.iter().enumerate() {
         if axis.values.is_empty() {
+            let why = match &axis.values {
+                SweepValues::Range { from, to } => format!(
+                    "`from` is above `to`, so the axis has no values: write \
+                     `Range(from: {to}, to: {from})`"
+                ),
+                _ => "the axis has no values".to_string(),
+            };
             return Err(field_error(FieldError::new(
                 format!("sweep[{i}].values"),
-                "the axis has no values",
+                why,
             )));
         }
         count = count.saturating_mul(axis.values.len());
@@ -183,8 +202,21 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
     let mut axes_values = Vec::new();
     for (i, axis) in scenario.sweep.iter().enumerate() {
         let values = axis.values.expand();
-        sweep::set_path(&mut json.clone(), &axis.path, values[0].to_json())
-            .map_err(|e| field_error(FieldError::new(format!("sweep[{i}].path"), e.to_string())))?;
+        sweep::set_path(&mut json.clone(), &axis.path, values[0].to_json()).map_err(|e| {
+            let hint = match &e {
+                PathError::NoField { name, known, .. } => hints::did_you_mean(name, known),
+                _ => None,
+            };
+            // The hint right after the name it is about, before the list of fields.
+            let why = match (hint, &e) {
+                (Some(hint), PathError::NoField { name, .. }) => {
+                    let here = format!("no `{name}` here");
+                    e.to_string().replacen(&here, &format!("{here} {hint}"), 1)
+                }
+                _ => e.to_string(),
+            };
+            field_error(FieldError::new(format!("sweep[{i}].path"), why))
+        })?;
         axes_values.push(values);
     }
     let axes: Vec<String> = scenario.sweep.iter().map(|a| a.path.clone()).collect();
@@ -199,22 +231,47 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
             PointError::Value {
                 axis: Some(axis),
                 error,
-            } => axis_error(
-                axis,
-                FieldError::new(
+            } => {
+                let value = &values[axis];
+                let hint = match value {
+                    Scalar::Str(name) => hints::did_you_mean_variant(&error.path, name)
+                        .map(|hint| format!(" {hint}"))
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                let error = FieldError::new(
                     error.path,
                     format!(
-                        "{} (at sweep point {at}; set by sweep[{axis}])",
+                        "{}{hint} (at sweep point {at}; set by sweep[{axis}])",
                         error.message
                     ),
-                ),
-            ),
+                );
+                // At the value in the axis's list, where it is one; else at the axis.
+                let listed = match &scenario.sweep[axis].values {
+                    SweepValues::Values(list) => list.iter().position(|v| {
+                        let both_nan = matches!((v, value),
+                            (Scalar::Float(a), Scalar::Float(b)) if a.is_nan() && b.is_nan());
+                        v == value || both_nan
+                    }),
+                    _ => None,
+                };
+                match listed.and_then(|k| {
+                    locate::locate_value(source, &format!("sweep[{axis}].values[{k}]"))
+                }) {
+                    Some((line, col)) => located(line, col, error.to_string()),
+                    None => axis_error(axis, error),
+                }
+            }
             PointError::Value { axis: None, error } => field_error(FieldError::new(
                 error.path,
                 format!("{} (at sweep point {at})", error.message),
             )),
         })?;
         validate::validate(&point).map_err(|e| {
+            if written_error.as_ref() == Some(&e) {
+                return point_error(with_fix(e));
+            }
+            let e = with_fix(e);
             point_error(FieldError::new(
                 e.path,
                 format!("{} (at sweep point {at})", e.message),
@@ -247,11 +304,22 @@ fn read(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
         });
     }
     // The parser's place and message, made to say how to fix the mistake (`hints`).
-    let at = |e: ron::error::SpannedError, message: String| {
+    let at = |e: ron::error::SpannedError, path: &str, message: String| {
+        // A file that does not even start as a scenario (`README.md`): say that, not what the
+        // parser expected at its first character.
+        if let Some((line, col, message)) = hints::not_a_scenario(source) {
+            return ScenarioError::At {
+                file: file.to_string(),
+                line,
+                col,
+                message,
+            };
+        }
         let (line, col, message) = hints::explain(
             source,
             e.span.start.line,
             e.span.start.col,
+            path,
             &e.code,
             message,
         );
@@ -264,7 +332,7 @@ fn read(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
     };
     let mut de = ron::Deserializer::from_str(source).map_err(|e| {
         let message = e.code.to_string();
-        at(e, message)
+        at(e, "", message)
     })?;
     let scenario = match serde_path_to_error::deserialize(&mut de) {
         Ok(scenario) => scenario,
@@ -272,15 +340,18 @@ fn read(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
             let path = field_path(e.path());
             let code = e.into_inner();
             let message = match &code {
-                ron::Error::Message(why) if !path.is_empty() => format!("{path}: {why}"),
+                ron::Error::Message(why) if !path.is_empty() => match hints::swap_bounds(why) {
+                    Some(fix) => format!("{path}: {why}; {fix}"),
+                    None => format!("{path}: {why}"),
+                },
                 other => other.to_string(),
             };
-            return Err(at(de.span_error(code), message));
+            return Err(at(de.span_error(code), &path, message));
         }
     };
     de.end().map_err(|code| {
         let message = code.to_string();
-        at(de.span_error(code), message)
+        at(de.span_error(code), "", message)
     })?;
     Ok(scenario)
 }

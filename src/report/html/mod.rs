@@ -11,6 +11,7 @@
 
 mod run_page;
 mod suite_page;
+mod summary_tables;
 
 pub(crate) use run_page::{add_trace_links, write_run_html, RunPage, TraceLink};
 pub(crate) use suite_page::write_suite_html;

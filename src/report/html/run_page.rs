@@ -2,13 +2,16 @@
 //! charts, the summary table (the rows of `summary.csv`, the sweep axes first), the traces of
 //! failed trials when some were written, the files, and the scenario as run.
 //!
-//! The traces of `run --trace-failures` are written after the run's files, so the page has a
+//! The summary tables are `summary_tables.rs`'s. The traces of `run --trace-failures` are
+//! written after the run's files, so the page has a
 //! delimited traces section that [`add_trace_links`] fills in afterwards.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::{escape, page_start, percent, rate_class, PAGE_END};
+use super::summary_tables::summary_table;
+use super::{escape, page_start, percent, PAGE_END};
 use crate::records::RunResult;
 use crate::report::atomic::write_bytes_atomically;
 use crate::report::charts::DrawnChart;
@@ -115,7 +118,11 @@ fn run_html(page: &RunPage<'_>) -> Result<String, csv::Error> {
     headline(&mut html, run);
     charts(&mut html, page.charts);
     html.push_str("<h2>Summary by sweep point</h2>\n");
-    html.push_str(&summary_table(page.summary_csv, &run.axes)?);
+    html.push_str(&summary_table(
+        page.summary_csv,
+        &run.axes,
+        &points_beyond_f(run),
+    )?);
     html.push_str(&traces_section(&[]));
     html.push('\n');
     html.push_str("<h2>Files</h2>\n<ul class=\"files\">\n");
@@ -206,68 +213,18 @@ fn charts(html: &mut String, charts: &[DrawnChart]) {
     html.push_str("</div>\n");
 }
 
-/// The rows of `summary.csv` as a table: the sweep axes' columns first, then `point` and the
-/// others; rates as percentages, a success rate below 1 and a count of safety violations
-/// above 0 marked.
-fn summary_table(summary_csv: &str, axes: &[String]) -> Result<String, csv::Error> {
-    let mut reader = csv::Reader::from_reader(summary_csv.as_bytes());
-    let header: Vec<String> = reader.headers()?.iter().map(String::from).collect();
-    let is_axis = |name: &str| axes.iter().any(|a| a == name);
-    let order: Vec<usize> = (0..header.len())
-        .filter(|&i| is_axis(&header[i]))
-        .chain((0..header.len()).filter(|&i| !is_axis(&header[i])))
-        .collect();
-    let mut html = String::from("<div class=\"table-wrap\"><table class=\"summary\">\n<tr>");
-    for &i in &order {
-        let class = if is_axis(&header[i]) {
-            ""
-        } else {
-            " class=\"num\""
-        };
-        // A break opportunity after each underscore keeps long column names narrow.
-        let name = escape(&header[i]).replace('_', "_<wbr>");
-        let _ = write!(html, "<th{class}>{name}</th>");
-    }
-    html.push_str("</tr>\n");
-    for row in reader.records() {
-        let row = row?;
-        html.push_str("<tr>");
-        for &i in &order {
-            let name = header[i].as_str();
-            let value = row.get(i).unwrap_or_default();
-            let (class, text) = summary_cell(name, value, is_axis(name));
-            let _ = write!(html, "<td class=\"{class}\">{}</td>", escape(&text));
-        }
-        html.push_str("</tr>\n");
-    }
-    html.push_str("</table></div>\n");
-    Ok(html)
-}
-
-/// The class and text of one summary cell of column `name`.
-fn summary_cell(name: &str, value: &str, axis: bool) -> (&'static str, String) {
-    if axis {
-        return ("axis", value.to_string());
-    }
-    let number: Option<f64> = value.parse().ok();
-    if name.contains("_rate") {
-        if let Some(rate) = number {
-            let class = if name == "success_rate" {
-                rate_class(Some(rate))
-            } else {
-                "num"
-            };
-            return (class, percent(Some(rate)));
+/// The sweep points (as `summary.csv` writes them) whose every trial had more than f byzantine
+/// replicas: there PBFT promises nothing, and a low success rate is the expected outcome.
+fn points_beyond_f(run: &RunResult) -> BTreeSet<String> {
+    let mut within = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    for record in &run.records {
+        seen.insert(record.point);
+        if record.byzantine <= record.f {
+            within.insert(record.point);
         }
     }
-    if name == "safety_violations" && number.is_some_and(|v| v > 0.0) {
-        return ("num low", value.to_string());
-    }
-    match (number, value.is_empty()) {
-        (_, true) => ("num", "-".to_string()),
-        (Some(_), false) => ("num", value.to_string()),
-        (None, false) => ("", value.to_string()),
-    }
+    seen.difference(&within).map(|p| p.to_string()).collect()
 }
 
 /// The traces section between its markers: nothing but the markers without traces.
@@ -300,22 +257,19 @@ fn traces_section(traces: &[TraceLink]) -> String {
 mod tests {
     use super::*;
 
-    const SUMMARY: &str = "point,byzantine[0].count,trials,success_rate,safety_violations,\
-latency_mean_ms\n0,0,4,1.0000,0,12.500\n1,4,4,0.2500,2,\n";
-
     #[test]
-    fn the_summary_table_puts_axes_first_and_marks_failures() {
-        let html = summary_table(SUMMARY, &["byzantine[0].count".to_string()]).expect("parses");
-        assert!(html.contains(
-            "<tr><th>byzantine[0].count</th><th class=\"num\">point</th><th class=\"num\">trials</th>"
-        ));
-        assert!(html.contains(
-            "<tr><td class=\"axis\">0</td><td class=\"num\">0</td><td class=\"num\">4</td>\
-             <td class=\"num\">100.0%</td><td class=\"num\">0</td><td class=\"num\">12.500</td></tr>"
-        ));
-        assert!(html.contains(
-            "<td class=\"num low\">25.0%</td><td class=\"num low\">2</td><td class=\"num\">-</td>"
-        ));
+    fn points_beyond_f_are_those_whose_every_trial_is() {
+        let run = RunResult {
+            name: "r".into(),
+            axes: vec!["byzantine[0].count".into()],
+            axis_labels: vec![None],
+            axis_numbers: vec![vec![Some(0.0)], vec![Some(1.0)], vec![Some(2.0)]],
+            records: vec![record(0, 0, true), record(1, 1, true), record(2, 2, false)],
+            points: 3,
+            wall_s: 0.5,
+        };
+        let beyond: Vec<String> = points_beyond_f(&run).into_iter().collect();
+        assert_eq!(beyond, ["2"]);
     }
 
     fn record(point: usize, byzantine: u32, success: bool) -> crate::records::TrialRecord {

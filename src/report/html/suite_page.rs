@@ -1,7 +1,11 @@
 //! `index.html` of a suite: one row per scenario that ran (its name linking its folder's page,
 //! its description, points, trials, success within f and beyond f apart, safety violations,
-//! mean latency, wall time and a thumbnail of its success chart), then the files that failed
-//! validation with their errors.
+//! mean latency, wall time and a thumbnail of its success chart, linking the full-size PNG),
+//! then the files that failed validation with their errors.
+//!
+//! Shaded as a problem: a success rate within f below 100 % (PBFT promises liveness there) and
+//! any safety violation. A success rate beyond f is not shaded: failures there are what the
+//! protocol predicts, and a scenario that crosses f is meant to show them.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -12,8 +16,9 @@ use crate::report::atomic::write_bytes_atomically;
 use crate::report::index::{url_component, IndexRow};
 use crate::report::ReportError;
 
-/// Width in pixels of a success-chart thumbnail.
-const THUMBNAIL_WIDTH: u32 = 200;
+/// Width in pixels of a success-chart thumbnail (readable: its title, axis labels and the f
+/// line show at this size; the full PNG is a click away).
+const THUMBNAIL_WIDTH: u32 = 320;
 
 /// Writes the suite's page to `path` (atomically).
 pub(crate) fn write_suite_html(
@@ -31,8 +36,10 @@ fn suite_html(rows: &[IndexRow], invalid: &[InvalidScenario]) -> String {
     let _ = writeln!(
         html,
         "<p class=\"meta\">{} scenario{}, {trials} trials. \"Within f\": trials with at most f \
-         byzantine replicas, where PBFT promises safety and liveness; \"beyond f\": the others. \
-         Also as <a href=\"index.csv\">index.csv</a> and <a href=\"index.md\">index.md</a>.</p>",
+         byzantine replicas, where PBFT promises safety and liveness; \"beyond f\": the others, \
+         where failures are expected. Shaded: success within f below 100 % and any safety \
+         violation. A thumbnail opens its chart at full size. Also as \
+         <a href=\"index.csv\">index.csv</a> and <a href=\"index.md\">index.md</a>.</p>",
         rows.len(),
         if rows.len() == 1 { "" } else { "s" }
     );
@@ -82,15 +89,16 @@ fn scenario_table(html: &mut String, rows: &[IndexRow]) {
              <td class=\"description\">{description}</td><td class=\"num\">{points}</td><td class=\"num\">{trials}</td>\
              {within}{beyond}<td class=\"{violations}\">{unsafe_trials}</td>\
              <td class=\"num\">{latency}</td><td class=\"num\">{wall:.3}</td>\
-             <td class=\"thumb\"><a href=\"{folder}/index.html\"><img src=\"{folder}/success.png\" \
-             width=\"{THUMBNAIL_WIDTH}\" alt=\"success chart of {name}\"></a></td></tr>",
+             <td class=\"thumb\"><a href=\"{folder}/success.png\" title=\"the chart at full size\">\
+             <img src=\"{folder}/success.png\" width=\"{THUMBNAIL_WIDTH}\" \
+             alt=\"success chart of {name}\"></a></td></tr>",
             name = escape(&row.name),
             file = escape(&row.file),
             description = escape(&row.description),
             points = row.points,
             trials = row.trials,
-            within = class_cell(split.within_rate(), split.within_trials),
-            beyond = class_cell(split.beyond_rate(), split.beyond_trials),
+            within = class_cell(split.within_rate(), split.within_trials, Shade::BelowFull),
+            beyond = class_cell(split.beyond_rate(), split.beyond_trials, Shade::Never),
             unsafe_trials = row.safety_violations,
             latency = row
                 .latency_mean_ms
@@ -101,12 +109,24 @@ fn scenario_table(html: &mut String, rows: &[IndexRow]) {
     html.push_str("</table></div>\n");
 }
 
+/// Whether a success-rate cell is shaded.
+#[derive(Clone, Copy)]
+enum Shade {
+    /// Below 100 %: within f, where PBFT promises every request completes.
+    BelowFull,
+    /// Never: beyond f, where failures are the expected outcome.
+    Never,
+}
+
 /// A success-rate cell of one class: the rate and its trial count, or `-` without trials.
-fn class_cell(rate: Option<f64>, trials: usize) -> String {
+fn class_cell(rate: Option<f64>, trials: usize, shade: Shade) -> String {
+    let class = match shade {
+        Shade::BelowFull => rate_class(rate),
+        Shade::Never => "num",
+    };
     match rate {
         Some(_) => format!(
-            "<td class=\"{}\">{}<br><small>of {trials}</small></td>",
-            rate_class(rate),
+            "<td class=\"{class}\">{}<br><small>of {trials}</small></td>",
             percent(rate)
         ),
         None => "<td class=\"num\">-</td>".to_string(),
@@ -153,12 +173,38 @@ mod tests {
             html.contains("<td class=\"description\">x &amp; &quot;y&quot;</td>"),
             "{html}"
         );
-        assert!(html.contains("<img src=\"a%3Cb/success.png\" width=\"200\""));
+        assert!(html.contains(
+            "<a href=\"a%3Cb/success.png\" title=\"the chart at full size\"><img src=\"a%3Cb/success.png\" width=\"320\""
+        ));
         assert!(html.contains(
             "<td class=\"num low\">75.0%<br><small>of 8</small></td><td class=\"num\">-</td>"
         ));
         assert!(html.contains("<td class=\"num low\">1</td>"));
         assert!(html.contains("<li><code>bad&lt;.ron:1:1: the file is &lt;empty&gt;</code></li>"));
         assert!(!html.contains("<script"));
+    }
+
+    #[test]
+    fn failures_beyond_f_are_not_shaded_but_within_f_are() {
+        let mut crossing = row("crossing", "over f");
+        crossing.safety_violations = 0;
+        (crossing.trials_within_f, crossing.succeeded_within_f) = (4, 4);
+        (crossing.trials_beyond_f, crossing.succeeded_beyond_f) = (4, 0);
+        let html = suite_html(&[crossing.clone()], &[]);
+        assert!(
+            html.contains(
+                "<td class=\"num\">100.0%<br><small>of 4</small></td>\
+                 <td class=\"num\">0.0%<br><small>of 4</small></td><td class=\"num\">0</td>"
+            ),
+            "{html}"
+        );
+        crossing.succeeded_within_f = 3;
+        let html = suite_html(&[crossing], &[]);
+        assert!(
+            html.contains(
+                "<td class=\"num low\">75.0%<br><small>of 4</small></td><td class=\"num\">0.0%"
+            ),
+            "{html}"
+        );
     }
 }

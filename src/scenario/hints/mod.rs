@@ -8,12 +8,25 @@
 //!   (`SlowPrimary`), with fields it does not take (`Silent()`), or any other error inside a
 //!   variant: its expected form, from the `FORMS` tables beside the enums (delay profiles,
 //!   faults, behaviours, placements), one table for every message;
+//! - a bare number or a string where a delay profile, a fault, a behaviour or a placement goes
+//!   (`delay: 5.0`, `faults: ["Crash"]`): what goes there, from the same tables, and the
+//!   `pbft-sim list` verb that lists them; any other "raw identifier" advice of the parser
+//!   (which never helps in a scenario) is replaced by what a name looks like;
 //! - a decimal where a whole number goes (`trials: 2.5`): "trials must be a whole number";
 //! - an unknown variant or field: the nearest known name ("did you mean `Constant`?");
 //! - a missing comma: where it is missing.
+//!
+//! `forms.rs` reads the `FORMS` tables; `fixes.rs` holds the fixes for mistakes the parser does
+//! not see (bounds swapped, a file that is not a scenario).
 
-use crate::adversary::{BEHAVIOUR_FORMS, PLACEMENT_FORMS};
-use crate::net::{DELAY_FORMS, FAULT_FORMS};
+mod fixes;
+mod forms;
+
+pub(crate) use fixes::{not_a_scenario, swap_bounds};
+pub(crate) use forms::did_you_mean_variant;
+
+use fixes::whole_number;
+use forms::{bare_literal, bare_value, form_of, instead_of_raw_identifier, kind_at, kind_names};
 
 /// How a scenario file starts, for the empty-file message.
 const SCENARIO_START: &str =
@@ -78,40 +91,47 @@ fn without_comments(source: &str) -> String {
     out
 }
 
-/// The expected form of the variant `name` and what it means, from the `FORMS` tables.
-fn form_of(name: &str) -> Option<(&'static str, &'static str)> {
-    [DELAY_FORMS, FAULT_FORMS, BEHAVIOUR_FORMS, PLACEMENT_FORMS]
-        .iter()
-        .flat_map(|table| table.iter())
-        .find(|(form, _)| variant_name(form) == name)
-        .copied()
-}
-
-/// `Constant` of `Constant(ms: 5.0)`.
-fn variant_name(form: &str) -> &str {
-    form.split('(').next().unwrap_or(form)
-}
-
 /// The parser's error at `line`:`col` of `source` (1-based), made to say how to fix it:
-/// the place to report and the message.
+/// the place to report and the message. `path` is the field serde was reading
+/// (`network.delay`; empty when unknown).
 pub(crate) fn explain(
     source: &str,
     line: usize,
     col: usize,
+    path: &str,
     code: &ron::Error,
     message: String,
 ) -> (usize, usize, String) {
     let Some(at) = offset(source, line, col) else {
         return (line, col, message);
     };
-    if let Some((start, found)) = decimal_at(source, at) {
-        if let Some(field) = field_before(source, start) {
-            let (line, col) = position(source, start);
+    let identifier_expected = matches!(
+        code,
+        ron::Error::SuggestRawIdentifier(_)
+            | ron::Error::InvalidIdentifier(_)
+            | ron::Error::ExpectedIdentifier
+    );
+    // Inside a variant of a table (`Constant(5.0)`), the variant's form is the better hint.
+    let in_variant = enclosing_variant(source, at).is_some_and(|name| form_of(&name).is_some());
+    if identifier_expected && !in_variant {
+        if let (Some(kind), Some(found)) = (kind_at(path), bare_literal(source, at)) {
+            return (line, col, bare_value(&kind, found));
+        }
+    }
+    if let ron::Error::NoSuchEnumVariant { found, .. } = code {
+        if let Some(kind) = kind_at(path) {
+            let message = with_suggestion(message.clone(), found, kind_names(&kind).as_slice());
             return (
                 line,
                 col,
-                format!("{field} must be a whole number, got {found}"),
+                format!("{message} (`pbft-sim list {}` lists them)", kind.list),
             );
+        }
+    }
+    if let Some((start, found)) = decimal_at(source, at) {
+        if let Some(field) = field_before(source, start) {
+            let (line, col) = position(source, start);
+            return (line, col, whole_number(&field, found));
         }
     }
     let message = match code {
@@ -142,6 +162,12 @@ pub(crate) fn explain(
             ron::Error::ExpectedComma => missing_comma(source, at).unwrap_or(message),
             _ => message,
         },
+    };
+    let message = match code {
+        ron::Error::SuggestRawIdentifier(found) if message.contains("raw identifier") => {
+            instead_of_raw_identifier(found)
+        }
+        _ => message,
     };
     (line, col, message)
 }
@@ -189,15 +215,27 @@ fn variant_hint(source: &str, at: usize, code: &ron::Error) -> Option<Hint> {
 
 /// `message` with "did you mean `NAME`?" for the known name nearest `found`, if one is near.
 fn with_suggestion(message: String, found: &str, expected: &[&str]) -> String {
+    match did_you_mean(found, expected) {
+        Some(hint) => format!("{message} {hint}"),
+        None => message,
+    }
+}
+
+/// "(did you mean `NAME`?)" for the name of `expected` nearest `found`, if one is near (and
+/// there is a choice).
+pub(crate) fn did_you_mean<S: AsRef<str>>(found: &str, expected: &[S]) -> Option<String> {
     let nearest = expected
         .iter()
-        .map(|name| (distance(&found.to_lowercase(), &name.to_lowercase()), *name))
+        .map(|name| {
+            let name = name.as_ref();
+            (distance(&found.to_lowercase(), &name.to_lowercase()), name)
+        })
         .min();
     match nearest {
         Some((d, name)) if d <= 2.max(found.chars().count() / 3) && expected.len() > 1 => {
-            format!("{message} (did you mean `{name}`?)")
+            Some(format!("(did you mean `{name}`?)"))
         }
-        _ => message,
+        _ => None,
     }
 }
 
@@ -348,7 +386,10 @@ fn position(source: &str, at: usize) -> (usize, usize) {
 
 #[cfg(test)]
 mod tests {
+    use super::forms::variant_name;
     use super::*;
+    use crate::adversary::{BEHAVIOUR_FORMS, PLACEMENT_FORMS};
+    use crate::net::{DELAY_FORMS, FAULT_FORMS};
 
     #[test]
     fn distance_counts_edits() {
@@ -372,6 +413,51 @@ mod tests {
         for at in [0, 1, 3, 5, 8] {
             let (line, col) = position(text, at);
             assert_eq!(offset(text, line, col), Some(at), "{at}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_either_side_are_the_fix() {
+        assert_eq!(
+            whole_number("trials", "2.5"),
+            "trials must be a whole number, got 2.5: write `trials: 2` or `trials: 3`"
+        );
+        assert_eq!(
+            whole_number("trials", "1e3"),
+            "trials must be a whole number, got 1e3: write `trials: 1000`"
+        );
+        assert_eq!(
+            whole_number("seed", "-1.5"),
+            "seed must be a whole number, got -1.5"
+        );
+    }
+
+    #[test]
+    fn the_uniform_bounds_message_is_the_one_swapped() {
+        // The message is the delay profile's own, so a change of its wording fails here.
+        let text = "Scenario(name: \"t\", replicas: 4,\n network: (delay: Uniform(min_ms: 5.0, max_ms: 1.0)))";
+        let error = crate::scenario::parse("t.ron", text).expect_err("min above max is refused");
+        assert_eq!(
+            error.to_string(),
+            "t.ron:2:27: network.delay.min_ms: min_ms (5) is greater than max_ms (1); swap them: \
+             `Uniform(min_ms: 1, max_ms: 5)`"
+        );
+        assert_eq!(swap_bounds("must be a probability"), None);
+    }
+
+    #[test]
+    fn a_file_that_does_not_start_as_a_scenario_is_named_so() {
+        let (line, col, message) = not_a_scenario("// notes\n# pbft-sim\n").expect("not one");
+        assert_eq!((line, col), (2, 1));
+        assert!(message.contains("starts with `# pbft-sim`"), "{message}");
+        assert!(not_a_scenario("[package]\nname = \"x\"").is_some());
+        for scenario in [
+            "Scenario(name: 1)",
+            " (name: 1)",
+            "#![enable(implicit_some)]\nScenario()",
+            "Scenaro (",
+        ] {
+            assert_eq!(not_a_scenario(scenario), None, "{scenario}");
         }
     }
 
