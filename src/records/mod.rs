@@ -43,6 +43,14 @@ pub struct TrialRecord {
     pub outcome: TrialOutcome,
 }
 
+impl TrialRecord {
+    /// At most f byzantine replicas: where PBFT promises safety and liveness. Reports give
+    /// these trials' rates apart from the others' ("beyond f").
+    pub fn within_f(&self) -> bool {
+        self.byzantine <= self.f
+    }
+}
+
 /// Everything the report needs about a finished run.
 #[derive(Clone, Debug)]
 pub struct RunResult {

@@ -111,7 +111,7 @@ fn summarize_point(point: usize, axis_count: usize, records: &[&TrialRecord]) ->
         n: first.map(|r| r.n),
         f: first.map(|r| r.f),
         byzantine: first.map(|r| r.byzantine),
-        within_f: records.iter().all(|r| r.byzantine <= r.f),
+        within_f: records.iter().all(|r| r.within_f()),
     }
 }
 

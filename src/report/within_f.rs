@@ -24,7 +24,7 @@ impl FaultBoundSplit {
         let mut split = FaultBoundSplit::default();
         for record in records {
             let succeeded = usize::from(record.outcome.success);
-            if record.byzantine <= record.f {
+            if record.within_f() {
                 split.within_trials += 1;
                 split.within_succeeded += succeeded;
             } else {

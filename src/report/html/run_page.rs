@@ -220,7 +220,7 @@ fn points_beyond_f(run: &RunResult) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
     for record in &run.records {
         seen.insert(record.point);
-        if record.byzantine <= record.f {
+        if record.within_f() {
             within.insert(record.point);
         }
     }
