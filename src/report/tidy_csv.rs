@@ -171,7 +171,7 @@ pub fn encode_trial_row(record: &TrialRecord, axis_count: usize) -> Result<Vec<u
     into_bytes(writer)
 }
 
-/// Writes `summary.csv`: one row per point summary. Header: `point,<axis paths...>,trials,`
+/// Writes `summary.csv`, and returns the bytes written: one row per point summary. Header: `point,<axis paths...>,trials,`
 /// `success_rate,safety_violations,latency_mean_ms,latency_p50_ms,latency_p95_ms,`
 /// `latency_p99_ms,commit_mean_ms,messages_mean,view_changes_mean,success_ci_low,`
 /// `success_ci_high,safety_ci_low,safety_ci_high,latency_samples,latency_p50_ci_low_ms,`
@@ -182,7 +182,7 @@ pub fn write_summary_csv(
     path: &Path,
     run: &RunResult,
     summaries: &[PointSummary],
-) -> Result<(), ReportError> {
+) -> Result<Vec<u8>, ReportError> {
     let csv_error = |source| ReportError::Csv {
         path: path.to_path_buf(),
         source,
@@ -193,7 +193,9 @@ pub fn write_summary_csv(
         file.serialize(&summary_row(summary, run.axes.len()))
             .map_err(csv_error)?;
     }
-    write_bytes_atomically(path, &file.finish().map_err(csv_error)?)
+    let bytes = file.finish().map_err(csv_error)?;
+    write_bytes_atomically(path, &bytes)?;
+    Ok(bytes)
 }
 
 type TrialRow<'a> = (

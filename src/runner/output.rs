@@ -133,7 +133,7 @@ pub fn write_outputs(
 ) -> Result<Vec<PointSummary>, ReportError> {
     let summaries = report::summarize(result);
     report::write_trials_csv(&out.join("trials.csv"), result)?;
-    report::write_summary_csv(&out.join("summary.csv"), result, &summaries)?;
+    let summary_csv = report::write_summary_csv(&out.join("summary.csv"), result, &summaries)?;
     report::write_summary_json(&out.join("summary.json"), result, &summaries)?;
     report::write_requests_csv(&out.join("requests.csv"), &result.records)?;
     let charts = report::draw_charts(out, result, &summaries)?;
@@ -143,7 +143,8 @@ pub fn write_outputs(
         message: e.to_string(),
     })?;
     report::write_bytes_atomically(&ron_path, ron.as_bytes())?;
-    write_report_page(out, plan, result, &charts, &ron)?;
+    let summary_csv = String::from_utf8_lossy(&summary_csv);
+    write_report_page(out, plan, result, &charts, &summary_csv, &ron)?;
     let mut extra = serde_json::Map::new();
     extra.insert("scenario".into(), plan.scenario.name.clone().into());
     extra.insert("file".into(), plan.file.clone().into());
@@ -163,20 +164,16 @@ const LINKED_FILES: [&str; 6] = [
     "run.json",
 ];
 
-/// Writes `out/index.html` for the files already in `out` (`summary.csv` is read back, so the
-/// page's table has every column of the file).
+/// Writes `out/index.html` for the files already in `out`; its table is `summary_csv`, the
+/// text written to `summary.csv`, so the page shows every column of the file.
 fn write_report_page(
     out: &Path,
     plan: &Plan,
     result: &RunResult,
     charts: &[report::DrawnChart],
+    summary_csv: &str,
     scenario_ron: &str,
 ) -> Result<(), ReportError> {
-    let summary_path = out.join("summary.csv");
-    let summary_csv = std::fs::read_to_string(&summary_path).map_err(|source| ReportError::Io {
-        path: summary_path,
-        source,
-    })?;
     let files: Vec<String> = LINKED_FILES
         .iter()
         .map(|name| (*name).to_string())
@@ -187,7 +184,7 @@ fn write_report_page(
         file: &plan.file,
         run: result,
         charts,
-        summary_csv: &summary_csv,
+        summary_csv,
         scenario_ron,
         files: &files,
     };
