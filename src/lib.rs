@@ -33,6 +33,7 @@
 
 pub mod adversary;
 pub mod cli;
+pub mod explore;
 pub mod net;
 pub mod oracle;
 pub mod protocol;

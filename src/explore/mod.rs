@@ -1,0 +1,120 @@
+//! Exploration: search a space of scenarios for counterexamples to PBFT's promises, shrink each
+//! distinct failure to the smallest scenario that still fails the same way, and write it as an
+//! ordinary scenario file that `pbft-sim run` replays byte for byte.
+//!
+//! The idea is random testing of BFT protocols (ByzzFuzz, OOPSLA'23; Twins, DiemBFT) joined to
+//! the shrinking of property-based testing: because a scenario and a seed are the whole world of
+//! a trial, a failure can be cut down step by step and replayed exactly.
+//!
+//! Data flows one way: a search space (`space`, RON) -> concrete scenarios drawn from
+//! (space seed, index) (`draw`) -> one trial each, run as `pbft-sim run` would run the drawn
+//! scenario -> a verdict against the space's properties (`property`) -> the campaign's rows and
+//! failure groups (`campaign`) -> each group's first failure shrunk (`shrink`) and written with
+//! its trace (`counterexample`). The layer sits above `runner` and below `cli`.
+
+pub mod draw;
+pub mod property;
+pub mod shrink;
+pub mod space;
+
+pub(crate) mod campaign;
+pub(crate) mod counterexample;
+
+pub use draw::draw;
+pub use property::{judge, Property, Signature, Verdict};
+pub use shrink::{shrink, Shrunk};
+pub use space::{load_space, parse_space, Space};
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::ReportError;
+use crate::scenario::{trial_spec, Scenario};
+use crate::sim::seeds::trial_seed;
+use crate::sim::{SimError, TrialOutcome, TrialSpec};
+
+/// The one trial a drawn (or shrunk) scenario stands for: trial 0 of point 0, exactly as
+/// `pbft-sim run` runs the scenario written to a file (its seed from `trial_seed`).
+pub fn trial_of(scenario: &Scenario) -> TrialSpec {
+    trial_spec(scenario, trial_seed(scenario.seed, 0, 0))
+}
+
+/// Runs `scenario`'s one trial (on a fresh actix system, blocking) and judges it against
+/// `properties`.
+pub fn try_scenario(
+    properties: &[Property],
+    scenario: &Scenario,
+) -> Result<(TrialOutcome, Verdict), SimError> {
+    let outcome = crate::sim::run_trial_blocking(&trial_of(scenario))?;
+    let verdict = judge(properties, scenario, &outcome);
+    Ok((outcome, verdict))
+}
+
+/// What shrinking may not go below: the search space's own minimums, so that a counterexample
+/// stays inside the space the user asked about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Floor {
+    /// Fewest replicas.
+    pub replicas: u32,
+    /// Fewest clients.
+    pub clients: u32,
+    /// Fewest requests per client.
+    pub requests: u64,
+    /// Fewest byzantine replicas (all groups together).
+    pub byzantine: u32,
+    /// Fewest timed faults.
+    pub faults: u32,
+}
+
+impl Default for Floor {
+    fn default() -> Self {
+        Floor {
+            replicas: 1,
+            clients: 1,
+            requests: 1,
+            byzantine: 0,
+            faults: 0,
+        }
+    }
+}
+
+/// How hard shrinking tries (the space's `shrink` section).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShrinkOptions {
+    /// Seeds tried for each candidate before it is given up (the failing scenario's own seed
+    /// first): a failure that needs a lucky schedule survives a change that keeps it possible.
+    pub seeds: u32,
+    /// Trials run while shrinking one failure, at most.
+    pub max_runs: u32,
+}
+
+impl Default for ShrinkOptions {
+    fn default() -> Self {
+        ShrinkOptions {
+            seeds: 8,
+            max_runs: 4000,
+        }
+    }
+}
+
+/// An exploration that could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum ExploreError {
+    /// The engine failed on a trial.
+    #[error("the engine failed: {0}")]
+    Sim(#[from] SimError),
+    /// A file could not be written or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A report file could not be written.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    /// The input (a space, a results folder, a shard) cannot be used; the message says why.
+    #[error("{0}")]
+    Input(String),
+}
