@@ -28,7 +28,7 @@ pub use space::{load_space, parse_space, Space};
 use serde::{Deserialize, Serialize};
 
 use crate::report::ReportError;
-use crate::scenario::{trial_spec, Scenario};
+use crate::scenario::{trial_spec, ProtocolConfig, Scenario};
 use crate::sim::seeds::trial_seed;
 use crate::sim::{SimError, TrialOutcome, TrialSpec};
 
@@ -51,7 +51,7 @@ pub fn try_scenario(
 
 /// What shrinking may not go below: the search space's own minimums, so that a counterexample
 /// stays inside the space the user asked about.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Floor {
     /// Fewest replicas.
     pub replicas: u32,
@@ -63,6 +63,10 @@ pub struct Floor {
     pub byzantine: u32,
     /// Fewest timed faults.
     pub faults: u32,
+    /// The simplest protocol parameters the space allows (its fixed base, each drawn
+    /// parameter at its simplest value); shrinking moves each parameter to it. `None`: leave
+    /// the protocol as drawn.
+    pub protocol: Option<ProtocolConfig>,
 }
 
 impl Default for Floor {
@@ -73,6 +77,7 @@ impl Default for Floor {
             requests: 1,
             byzantine: 0,
             faults: 0,
+            protocol: None,
         }
     }
 }
