@@ -59,7 +59,10 @@ fn sizes(original: &Scenario, shrunk: &Scenario) -> String {
     format!(
         "faults {}, clients {}, requests per client {}, byzantine {}, n {}",
         from_to(original.faults.len(), shrunk.faults.len()),
-        from_to(original.workload.clients.get(), shrunk.workload.clients.get()),
+        from_to(
+            original.workload.clients.get(),
+            shrunk.workload.clients.get()
+        ),
         from_to(
             original.workload.requests.get(),
             shrunk.workload.requests.get()
@@ -145,7 +148,10 @@ pub fn write(
     scenario.trials = 1;
     scenario.sweep.clear();
     let body = crate::scenario::to_ron(&scenario).map_err(|e| {
-        ExploreError::Input(format!("{}: cannot write the scenario: {e}", ron_path.display()))
+        ExploreError::Input(format!(
+            "{}: cannot write the scenario: {e}",
+            ron_path.display()
+        ))
     })?;
     let text = format!(
         "{}{body}\n",
@@ -154,9 +160,8 @@ pub fn write(
     crate::report::write_bytes_atomically(&ron_path, text.as_bytes())?;
     // The trace is made from the file as written, as `pbft-sim trace FILE` would make it.
     let file = ron_path.display().to_string();
-    let plan = crate::scenario::parse(&file, &text).map_err(|e| {
-        ExploreError::Input(format!("the counterexample does not read back: {e}"))
-    })?;
+    let plan = crate::scenario::parse(&file, &text)
+        .map_err(|e| ExploreError::Input(format!("the counterexample does not read back: {e}")))?;
     let trace_dir = dir.join(format!("{signature}.trace"));
     let options = TraceOptions {
         out: trace_dir.clone(),
@@ -200,7 +205,13 @@ mod tests {
             campaign_trials: 1000,
         };
         let sig = Signature("safety-agreement".into());
-        let h = header(Path::new("out/safety-agreement.ron"), &sig, &shrunk, &original, &origin);
+        let h = header(
+            Path::new("out/safety-agreement.ron"),
+            &sig,
+            &shrunk,
+            &original,
+            &origin,
+        );
         assert!(h.lines().all(|l| l.starts_with("//")), "{h}");
         for needle in [
             "// Counterexample: safety-agreement",

@@ -210,7 +210,10 @@ pub(super) fn fewer_byzantine(s: &Scenario, floor: &Floor) -> Vec<Candidate> {
             let name = behaviour_name(group);
             let step = if group.count == 1 {
                 c.byzantine.remove(i);
-                format!("byzantine {total} -> {} (removed group {i}, {name})", total - 1)
+                format!(
+                    "byzantine {total} -> {} (removed group {i}, {name})",
+                    total - 1
+                )
             } else {
                 let g = &mut c.byzantine[i];
                 g.count -= 1;
@@ -226,7 +229,10 @@ pub(super) fn fewer_byzantine(s: &Scenario, floor: &Floor) -> Vec<Candidate> {
         if group.count == 0 {
             let mut c = s.clone();
             c.byzantine.remove(i);
-            let step = format!("removed empty byzantine group {i} ({})", behaviour_name(group));
+            let step = format!(
+                "removed empty byzantine group {i} ({})",
+                behaviour_name(group)
+            );
             out.push(Candidate::new(step, c));
         }
     }
@@ -342,10 +348,7 @@ mod tests {
                 "fault 0 (Loss) later: 100..500 -> 300..500 ms"
             ]
         );
-        assert_eq!(
-            window(&moves[1].scenario.faults[0]),
-            Some((300.0, 500.0))
-        );
+        assert_eq!(window(&moves[1].scenario.faults[0]), Some((300.0, 500.0)));
     }
 
     #[test]
@@ -362,7 +365,10 @@ mod tests {
         let moves = fewer_replicas(&s, &Floor::default());
         assert_eq!(moves.len(), 1);
         let c = &moves[0];
-        assert_eq!(c.step, "n 5 -> 4 (dropped fault 0 (Crash), fault 1 (Partition))");
+        assert_eq!(
+            c.step,
+            "n 5 -> 4 (dropped fault 0 (Crash), fault 1 (Partition))"
+        );
         assert_eq!(c.scenario.replicas, 4);
         assert_eq!(c.scenario.f, Some(1));
         assert_eq!(c.scenario.faults.len(), 1);
@@ -373,7 +379,10 @@ mod tests {
             faults: 3,
             ..Floor::default()
         };
-        assert!(fewer_replicas(&s, &floor).is_empty(), "faults kept at the floor");
+        assert!(
+            fewer_replicas(&s, &floor).is_empty(),
+            "faults kept at the floor"
+        );
     }
 
     #[test]

@@ -202,7 +202,10 @@ mod tests {
             ]
         );
         let steps: Vec<String> = perfect_links(&s).into_iter().map(|c| c.step).collect();
-        assert_eq!(steps, ["drop 0.1 -> 0", "duplicate 0.05 -> 0", "reorder 0.2 -> 0"]);
+        assert_eq!(
+            steps,
+            ["drop 0.1 -> 0", "duplicate 0.05 -> 0", "reorder 0.2 -> 0"]
+        );
     }
 
     #[test]
@@ -221,7 +224,10 @@ mod tests {
             ]
         );
         assert_eq!(moves[0].scenario.protocol.batch_size.get(), 1);
-        assert_eq!(moves[0].scenario.protocol.view_change_timeout_ms.get(), 500.0);
+        assert_eq!(
+            moves[0].scenario.protocol.view_change_timeout_ms.get(),
+            500.0
+        );
         let floor = Floor {
             protocol: Some(s.protocol.clone()),
             ..Floor::default()
