@@ -10,6 +10,8 @@
 //! members leave one, which cannot disagree with itself), so there the coalition starts at 2
 //! with a fault and a larger workload around it, and shrinking must keep it at 2.
 
+#![allow(clippy::panic)] // helpers outside #[test] functions fail a test by panicking
+
 mod common;
 
 use std::path::Path;
@@ -299,6 +301,7 @@ fn a_counterexample_file_replays_with_run_to_the_same_verdict() {
         counterexample::write(&dir, &wanted, &shrunk, &original, &origin).expect("written");
     assert_eq!(written.ron, dir.join("safety-agreement.ron"));
     let text = std::fs::read_to_string(&written.ron).expect("readable");
+    eprintln!("{text}");
     assert!(
         text.starts_with("// Counterexample: safety-agreement\n"),
         "{text}"

@@ -142,7 +142,7 @@ pub fn write(
     scenario.name = format!("{}-{signature}", original.name);
     scenario.description = format!(
         "Fails {signature}: {}. A counterexample found by `pbft-sim explore` and shrunk \
-         (see the comment above).",
+         (the comment at the top of its file says how).",
         one_line(&shrunk.detail)
     );
     scenario.trials = 1;

@@ -19,6 +19,7 @@ pub mod space;
 
 pub(crate) mod campaign;
 pub mod counterexample;
+mod shrink_faults;
 mod shrink_moves;
 mod shrink_network;
 

@@ -1,6 +1,6 @@
 //! Shrinking a failing scenario to the smallest one that still fails the same way.
 //!
-//! Greedy, in the order of moves (`shrink_moves`, `shrink_network`): fewer timed
+//! Greedy, in the order of moves (`shrink_faults`, `shrink_moves`, `shrink_network`): fewer timed
 //! faults (last first), shorter and later fault windows, fewer requests then fewer clients,
 //! fewer byzantine replicas, a smaller n, constant delays, no loss/duplication/reordering,
 //! simpler protocol parameters. The first move whose candidate still fails with the same
@@ -15,6 +15,7 @@
 
 use std::collections::BTreeSet;
 
+use super::shrink_faults as faults;
 use super::shrink_moves::{self as moves, Candidate};
 use super::shrink_network as network;
 use super::{try_scenario, ExploreError, Floor, Property, ShrinkOptions, Signature, Verdict};
@@ -36,8 +37,8 @@ pub struct Shrunk {
 
 /// Every move from `s`, in the order they are tried.
 fn candidates(s: &Scenario, floor: &Floor) -> Vec<Candidate> {
-    let mut out = moves::fewer_faults(s, floor);
-    out.extend(moves::shorter_windows(s));
+    let mut out = faults::fewer_faults(s, floor);
+    out.extend(faults::shorter_windows(s));
     out.extend(moves::smaller_workload(s, floor));
     out.extend(moves::fewer_byzantine(s, floor));
     out.extend(moves::fewer_replicas(s, floor));

@@ -1,14 +1,14 @@
-//! The shrinker's moves on the scenario itself: fewer timed faults, shorter and later fault
-//! windows, fewer requests and clients, fewer byzantine replicas, a smaller n. Each move is a
-//! candidate scenario and a line saying what changed; `shrink` runs them in this order. The
-//! network and protocol moves are in `shrink_network`.
+//! What a shrinking move is (a candidate scenario and its step in words), and the moves on the
+//! deployment: fewer requests and clients, fewer byzantine replicas, a smaller n, tried in this
+//! order after the fault moves (`shrink_faults`) and before the network and protocol moves
+//! (`shrink_network`).
 //!
 //! Every move makes the scenario strictly smaller by some measure (faults, window lengths,
 //! counts, n), so repeating them ends. A candidate may be invalid (a byzantine total above the
 //! new n, say): the shrinker validates each one and skips those.
 
 use crate::adversary::{ByzantineGroup, Placement};
-use crate::net::{Fault, Millis};
+use crate::net::Fault;
 use crate::protocol::quorum::default_f;
 use crate::scenario::{Scenario, Workload};
 
@@ -24,7 +24,8 @@ pub(super) struct Candidate {
 }
 
 impl Candidate {
-    fn new(step: String, scenario: Scenario) -> Candidate {
+    /// A candidate made by `step`.
+    pub(super) fn new(step: String, scenario: Scenario) -> Candidate {
         Candidate { step, scenario }
     }
 }
@@ -44,110 +45,6 @@ pub(super) fn behaviour_name(group: &ByzantineGroup) -> String {
     let text = ron::to_string(&group.behaviour).unwrap_or_default();
     let end = text.find(['(', ' ']).unwrap_or(text.len());
     text[..end].to_string()
-}
-
-/// Moves 1: each timed fault removed, last first (a scenario's later faults are more often the
-/// incidental ones, and removing from the end keeps the earlier faults' numbers).
-pub(super) fn fewer_faults(s: &Scenario, floor: &Floor) -> Vec<Candidate> {
-    if s.faults.len() <= floor.faults as usize {
-        return Vec::new();
-    }
-    (0..s.faults.len())
-        .rev()
-        .map(|i| {
-            let mut c = s.clone();
-            let gone = c.faults.remove(i);
-            Candidate::new(format!("removed fault {i} ({})", fault_kind(&gone)), c)
-        })
-        .collect()
-}
-
-/// A fault's window `(start, end)` in ms; `None` for a crash for good (no window to shorten).
-fn window(fault: &Fault) -> Option<(f64, f64)> {
-    match fault {
-        Fault::Crash {
-            at_ms,
-            recover_at_ms,
-            ..
-        } => recover_at_ms.map(|r| (at_ms.get(), r.get())),
-        Fault::Partition {
-            from_ms, until_ms, ..
-        }
-        | Fault::Slow {
-            from_ms, until_ms, ..
-        }
-        | Fault::Loss {
-            from_ms, until_ms, ..
-        } => Some((from_ms.get(), until_ms.get())),
-    }
-}
-
-/// `fault` with its window set to `start..end`.
-fn with_window(fault: &Fault, start: f64, end: f64) -> Option<Fault> {
-    let (start, end) = (Millis::new(start).ok()?, Millis::new(end).ok()?);
-    let mut out = fault.clone();
-    match &mut out {
-        Fault::Crash {
-            at_ms,
-            recover_at_ms,
-            ..
-        } => {
-            *at_ms = start;
-            *recover_at_ms = Some(end);
-        }
-        Fault::Partition {
-            from_ms, until_ms, ..
-        }
-        | Fault::Slow {
-            from_ms, until_ms, ..
-        }
-        | Fault::Loss {
-            from_ms, until_ms, ..
-        } => {
-            *from_ms = start;
-            *until_ms = end;
-        }
-    }
-    Some(out)
-}
-
-/// Moves 2: each fault's window halved (a crash-recover recovers sooner), then started at its
-/// middle (later, ending as before). Lengths are halved to whole milliseconds and a window
-/// shorter than 2 ms is left as it is, so a window never becomes empty.
-pub(super) fn shorter_windows(s: &Scenario) -> Vec<Candidate> {
-    let mut out = Vec::new();
-    for (i, fault) in s.faults.iter().enumerate() {
-        let Some((start, end)) = window(fault) else {
-            continue;
-        };
-        let length = end - start;
-        if length < 2.0 {
-            continue;
-        }
-        let half = (length / 2.0).floor();
-        let kind = fault_kind(fault);
-        let shorter = if matches!(fault, Fault::Crash { .. }) {
-            "recovers sooner"
-        } else {
-            "shorter"
-        };
-        let moves = [
-            (shorter, start, start + half),
-            ("later", start + (length - half), end),
-        ];
-        for (how, from, until) in moves {
-            if let Some(changed) = with_window(fault, from, until) {
-                let mut c = s.clone();
-                c.faults[i] = changed;
-                let step = format!(
-                    "fault {i} ({kind}) {how}: {}..{} -> {}..{} ms",
-                    start, end, from, until
-                );
-                out.push(Candidate::new(step, c));
-            }
-        }
-    }
-    out
 }
 
 /// `value` halved (not below `least`), then minus one: the distinct values below `value`.
@@ -328,27 +225,6 @@ mod tests {
         assert_eq!(smaller_counts(2, 1), vec![1]);
         assert_eq!(smaller_counts(4, 3), vec![3]);
         assert!(smaller_counts(1, 1).is_empty());
-    }
-
-    #[test]
-    fn windows_halve_and_start_later_but_never_empty() {
-        let s = scenario(
-            r#"Scenario(name: "t", replicas: 4, faults: [
-                Loss(probability: 0.5, from_ms: 100.0, until_ms: 500.0),
-                Crash(replicas: [1], at_ms: 10.0, recover_at_ms: Some(11.0)),
-                Crash(replicas: [2], at_ms: 10.0),
-            ])"#,
-        );
-        let moves = shorter_windows(&s);
-        let steps: Vec<&str> = moves.iter().map(|c| c.step.as_str()).collect();
-        assert_eq!(
-            steps,
-            [
-                "fault 0 (Loss) shorter: 100..500 -> 100..300 ms",
-                "fault 0 (Loss) later: 100..500 -> 300..500 ms"
-            ]
-        );
-        assert_eq!(window(&moves[1].scenario.faults[0]), Some((300.0, 500.0)));
     }
 
     #[test]
