@@ -184,3 +184,17 @@ pub fn shrink(
         steps,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_candidate_tries_its_own_seed_first_then_distinct_derived_ones() {
+        assert_eq!(candidate_seed(23, 0), 23);
+        let seeds: BTreeSet<u64> = (0..64).map(|k| candidate_seed(23, k)).collect();
+        assert_eq!(seeds.len(), 64);
+        assert_eq!(candidate_seed(23, 5), candidate_seed(23, 5));
+        assert_ne!(candidate_seed(23, 1), candidate_seed(24, 1));
+    }
+}
