@@ -147,8 +147,9 @@ pub fn shrink(
             {
                 continue;
             }
-            let key = crate::scenario::to_ron(&candidate.scenario).unwrap_or_default();
-            if rejected.contains(&key) {
+            // A candidate that cannot be written (none can, in practice) is never skipped.
+            let key = crate::scenario::to_ron(&candidate.scenario).ok();
+            if key.as_ref().is_some_and(|k| rejected.contains(k)) {
                 continue;
             }
             match fails_with(
@@ -171,7 +172,7 @@ pub fn shrink(
                 }
                 None if budget.spent() => break 'moves,
                 None => {
-                    rejected.insert(key);
+                    rejected.extend(key);
                 }
             }
         }
