@@ -18,7 +18,10 @@ pub mod shrink;
 pub mod space;
 
 pub(crate) mod campaign;
-pub(crate) mod counterexample;
+pub mod counterexample;
+mod shrink_faults;
+mod shrink_moves;
+mod shrink_network;
 
 pub use draw::draw;
 pub use property::{judge, Property, Signature, Verdict};
