@@ -328,6 +328,55 @@ fn bad_spaces_are_refused_at_file_line_col() {
         "",
     );
     starts(&refused("// nothing\n"), "bad.ron:1:1: the file is empty", "Space(");
+    starts(
+        &refused("Scenario(name: \"x\", replicas: 4)"),
+        "bad.ron:1:1: ",
+        "a search space starts with `Space(`",
+    );
+    starts(
+        &refused("README\nstuff"),
+        "bad.ron:1:1: this is not a search space file",
+        "",
+    );
+}
+
+#[test]
+fn a_choice_written_with_parameters_is_told_to_use_exactly() {
+    starts(
+        &refused("Space(\n  name: \"x\",\n  byzantine: (behaviours: [SlowPrimary(delay_ms: 5.0)]),\n)"),
+        "bad.ron:3:39: `SlowPrimary` in a space's list takes no parameters",
+        "write `Exactly(SlowPrimary(...))`",
+    );
+    starts(
+        &refused("Space(\n  name: \"x\",\n  faults: (kinds: [Crash(replicas: [1])]),\n)"),
+        "bad.ron:3:25: `Crash` in `faults.kinds` takes no parameters",
+        "write `Crash`",
+    );
+    // Inside `Exactly(..)`, the scenario reader's own hint for the form.
+    starts(
+        &refused("Space(\n  name: \"x\",\n  byzantine: (behaviours: [Exactly(SlowPrimary)]),\n)"),
+        "bad.ron:3:",
+        "write `SlowPrimary(delay_ms: 150.0)`",
+    );
+    starts(
+        &refused("Space(\n  name: \"x\",\n  network: (delays: [Exactly(Uniform(min_ms: 5.0, max_ms: 1.0))]),\n)"),
+        "bad.ron:3:13: network.delays[0]: min_ms: min_ms (5) is greater than max_ms (1)",
+        "swap them",
+    );
+    let exact = parse_space(
+        "ok.ron",
+        "Space(name: \"x\", byzantine: (count: (min: 1, max: 1), behaviours: [Exactly(SlowPrimary(delay_ms: 5.0))], placements: [Exactly(Ids([2]))]))",
+    )
+    .expect("a valid space");
+    for i in 0..50 {
+        let d = draw(&exact, i);
+        assert_eq!(d.byzantine.len(), 1);
+        assert_eq!(d.byzantine[0].placement, Placement::Ids(vec![2]));
+        assert_eq!(
+            ron::to_string(&d.byzantine[0].behaviour).expect("serializes"),
+            "SlowPrimary(delay_ms:5.0)"
+        );
+    }
 }
 
 #[test]

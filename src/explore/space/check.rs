@@ -217,9 +217,10 @@ fn check_network(space: &Space) -> Result<(), FieldError> {
     let w = &space.network;
     for (i, choice) in w.delays.iter().enumerate() {
         if let DelayChoice::Exactly(profile) = choice {
-            profile
-                .validate()
-                .map_err(|e| e.within(&format!("network.delays[{i}]")))?;
+            // Placed at the list element: the field inside `Exactly(..)` is too deep to find.
+            profile.validate().map_err(|e| {
+                FieldError::new(format!("network.delays[{i}]"), format!("{e}; swap them"))
+            })?;
         }
     }
     ordered("network.delay_ms", &w.delay_ms)?;
