@@ -129,8 +129,13 @@ fn every_dimension_of_the_wide_space_varies() {
     let s = space("within-f.ron");
     let (mut behaviours, mut placements, mut kinds, mut delays) =
         (BTreeSet::new(), BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
-    let (mut ns, mut counts, mut intervals, mut batches) =
-        (BTreeSet::new(), BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let (mut ns, mut counts, mut intervals, mut batches, mut windows) = (
+        BTreeSet::new(),
+        BTreeSet::new(),
+        BTreeSet::new(),
+        BTreeSet::new(),
+        BTreeSet::new(),
+    );
     let (mut for_good, mut recovering, mut one_way, mut lossy, mut clean, mut two_groups) =
         (0, 0, 0, 0, 0, 0);
     for i in 0..DRAWS {
@@ -183,14 +188,16 @@ fn every_dimension_of_the_wide_space_varies() {
         }
         intervals.insert(d.protocol.checkpoint_interval.get());
         batches.insert(d.protocol.batch_size.get());
+        windows.insert(d.protocol.window.get());
     }
     let names = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(",");
     assert_eq!(behaviours.len(), 11, "every built-in behaviour: {}", names(&behaviours));
     assert_eq!(placements.len(), 4, "{placements:?}");
     assert_eq!(kinds.len(), 4, "{kinds:?}");
     assert_eq!(delays.len(), 7, "{delays:?}");
-    assert_eq!(ns, (4..=10).collect(), "every n");
-    assert_eq!(counts, (0..=3).collect(), "0 to f byzantine (f = 3 at n = 10)");
+    assert_eq!(ns, (4..=13).collect(), "every n");
+    assert!(windows.len() > 30, "{} windows", windows.len());
+    assert_eq!(counts, (0..=4).collect(), "0 to f byzantine (f = 4 at n = 13)");
     assert_eq!(intervals, [2, 4, 8, 16, 128].into_iter().collect());
     assert_eq!(batches, (1..=4).collect());
     for (what, seen) in [
@@ -405,7 +412,10 @@ fn relative_and_plain_bounds_and_implicit_some_read() {
 fn mean_trial_time_of_the_wide_space() {
     let s = space("within-f.ron");
     let start = std::time::Instant::now();
-    let runs = 2_000;
+    let runs: u64 = std::env::var("SPACE_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000);
     for i in 0..runs {
         let d = draw(&s, i);
         let (_, verdict) = try_scenario(&s.properties, &d).expect("runs");

@@ -704,3 +704,44 @@ fn count(n: u32) -> CountU32 {
 fn count64(n: u64) -> CountU64 {
     CountU64::new(n).expect("the space's default counts are >= 1")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_resolve_at_the_drawn_n() {
+        let f = |k| Bound::Relative(RelativeToF::F(k));
+        assert_eq!(f(0).at(4, 1), 1);
+        assert_eq!(f(1).at(7, 2), 3);
+        assert_eq!(f(-2).at(4, 1), 0, "never below 0");
+        assert_eq!(f(9).at(4, 1), 4, "never above n");
+        assert_eq!(Bound::Replicas(3).at(7, 2), 3);
+        assert_eq!(Bound::Replicas(9).at(4, 1), 4, "a number is cut to n");
+        let read: Range<Bound> = ron::from_str("(min: 2, max: F(-1))").expect("a range of bounds");
+        assert_eq!(read.min, Bound::Replicas(2));
+        assert_eq!(read.max, f(-1));
+        assert!(ron::from_str::<Bound>("G(1)").is_err());
+    }
+
+    #[test]
+    fn the_simplest_protocol_is_the_nearest_to_the_base() {
+        let mut p = ProtocolSpace::default();
+        assert_eq!(p.simplest(), ProtocolConfig::default(), "nothing drawn: the base");
+        p.checkpoint_interval = vec![count64(2), count64(8)];
+        p.log_window = Some(Range { min: 2, max: 4 });
+        p.batch_size = Some(Range {
+            min: count(2),
+            max: count(4),
+        });
+        p.window = Some(Range {
+            min: count64(1),
+            max: count64(100),
+        });
+        let s = p.simplest();
+        assert_eq!(s.checkpoint_interval.get(), 8, "the largest listed");
+        assert_eq!(s.log_window, 16, "min intervals");
+        assert_eq!(s.batch_size.get(), 2, "the end nearest the base's 1");
+        assert_eq!(s.window, ProtocolConfig::default().window, "the base's, held");
+    }
+}
