@@ -17,7 +17,9 @@ use pbft_sim::scenario::Scenario;
 const DRAWS: u64 = 10_000;
 
 fn space(name: &str) -> Space {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("spaces").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("spaces")
+        .join(name);
     load_space(&path).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
@@ -43,7 +45,11 @@ fn replays(s: &Scenario) {
     let plan = pbft_sim::scenario::parse("drawn.ron", &text)
         .unwrap_or_else(|e| panic!("{} is not a valid scenario: {e}\n{text}", s.name));
     assert_eq!(plan.points.len(), 1);
-    assert_eq!(&plan.points[0].scenario, s, "{} reads back unchanged", s.name);
+    assert_eq!(
+        &plan.points[0].scenario, s,
+        "{} reads back unchanged",
+        s.name
+    );
 }
 
 fn window_end(f: &Fault) -> f64 {
@@ -76,7 +82,11 @@ fn a_draw_is_a_function_of_the_space_and_the_index() {
     assert_eq!(distinct.len(), 200, "200 indices, 200 different scenarios");
     let mut other = s.clone();
     other.seed = 2;
-    assert_ne!(draw(&s, 5).seed, draw(&other, 5).seed, "the space seed matters");
+    assert_ne!(
+        draw(&s, 5).seed,
+        draw(&other, 5).seed,
+        "the space seed matters"
+    );
     let d = draw(&s, 42);
     assert_eq!(d.name, "within-f-42");
     assert_eq!(d.trials, 1);
@@ -108,7 +118,10 @@ fn ten_thousand_draws_of_every_space_are_valid_and_stay_in_the_space() {
             let faults = d.faults.len() as u32;
             assert!((s.faults.count.min..=s.faults.count.max).contains(&faults));
             for f in &d.faults {
-                assert!(window_end(f) <= horizon, "{name} {i}: {f:?} ends after {horizon}");
+                assert!(
+                    window_end(f) <= horizon,
+                    "{name} {i}: {f:?} ends after {horizon}"
+                );
             }
             let c = d.workload.clients.get();
             assert!((s.workload.clients.min.get()..=s.workload.clients.max.get()).contains(&c));
@@ -127,8 +140,12 @@ fn behaviour_name(b: &BehaviourSpec) -> String {
 #[test]
 fn every_dimension_of_the_wide_space_varies() {
     let s = space("within-f.ron");
-    let (mut behaviours, mut placements, mut kinds, mut delays) =
-        (BTreeSet::new(), BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let (mut behaviours, mut placements, mut kinds, mut delays) = (
+        BTreeSet::new(),
+        BTreeSet::new(),
+        BTreeSet::new(),
+        BTreeSet::new(),
+    );
     let (mut ns, mut counts, mut intervals, mut batches, mut windows) = (
         BTreeSet::new(),
         BTreeSet::new(),
@@ -170,17 +187,15 @@ fn every_dimension_of_the_wide_space_varies() {
                 Fault::Loss { .. } => "Loss",
             });
         }
-        delays.insert(
-            match d.network.delay.spec() {
-                DelaySpec::Constant { .. } => "Constant",
-                DelaySpec::Uniform { .. } => "Uniform",
-                DelaySpec::Normal { .. } => "Normal",
-                DelaySpec::LogNormal { .. } => "LogNormal",
-                DelaySpec::Exponential { .. } => "Exponential",
-                DelaySpec::Pareto { .. } => "Pareto",
-                DelaySpec::Shifted { .. } => "Shifted",
-            },
-        );
+        delays.insert(match d.network.delay.spec() {
+            DelaySpec::Constant { .. } => "Constant",
+            DelaySpec::Uniform { .. } => "Uniform",
+            DelaySpec::Normal { .. } => "Normal",
+            DelaySpec::LogNormal { .. } => "LogNormal",
+            DelaySpec::Exponential { .. } => "Exponential",
+            DelaySpec::Pareto { .. } => "Pareto",
+            DelaySpec::Shifted { .. } => "Shifted",
+        });
         if d.network.drop.get() > 0.0 {
             lossy += 1;
         } else {
@@ -191,13 +206,22 @@ fn every_dimension_of_the_wide_space_varies() {
         windows.insert(d.protocol.window.get());
     }
     let names = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(",");
-    assert_eq!(behaviours.len(), 11, "every built-in behaviour: {}", names(&behaviours));
+    assert_eq!(
+        behaviours.len(),
+        11,
+        "every built-in behaviour: {}",
+        names(&behaviours)
+    );
     assert_eq!(placements.len(), 4, "{placements:?}");
     assert_eq!(kinds.len(), 4, "{kinds:?}");
     assert_eq!(delays.len(), 7, "{delays:?}");
     assert_eq!(ns, (4..=13).collect(), "every n");
     assert!(windows.len() > 30, "{} windows", windows.len());
-    assert_eq!(counts, (0..=4).collect(), "0 to f byzantine (f = 4 at n = 13)");
+    assert_eq!(
+        counts,
+        (0..=4).collect(),
+        "0 to f byzantine (f = 4 at n = 13)"
+    );
     assert_eq!(intervals, [2, 4, 8, 16, 128].into_iter().collect());
     assert_eq!(batches, (1..=4).collect());
     for (what, seen) in [
@@ -242,12 +266,22 @@ fn the_floor_is_the_space_minimums() {
     let s = space("faults-and-byzantine.ron");
     let floor = s.floor();
     assert_eq!(
-        (floor.replicas, floor.clients, floor.requests, floor.byzantine, floor.faults),
+        (
+            floor.replicas,
+            floor.clients,
+            floor.requests,
+            floor.byzantine,
+            floor.faults
+        ),
         (4, 1, 1, 1, 1)
     );
     let w = space("within-f.ron").floor();
     let p = w.protocol.expect("a protocol");
-    assert_eq!(p.checkpoint_interval.get(), 128, "the base's, which is listed");
+    assert_eq!(
+        p.checkpoint_interval.get(),
+        128,
+        "the base's, which is listed"
+    );
     assert_eq!(p.log_window, 128, "one interval");
     assert_eq!(p.batch_size.get(), 1);
 }
@@ -334,7 +368,11 @@ fn bad_spaces_are_refused_at_file_line_col() {
         "bad.ron:4:3: f: f = 2 needs n >= 7",
         "",
     );
-    starts(&refused("// nothing\n"), "bad.ron:1:1: the file is empty", "Space(");
+    starts(
+        &refused("// nothing\n"),
+        "bad.ron:1:1: the file is empty",
+        "Space(",
+    );
     starts(
         &refused("Scenario(name: \"x\", replicas: 4)"),
         "bad.ron:1:1: ",
@@ -350,7 +388,9 @@ fn bad_spaces_are_refused_at_file_line_col() {
 #[test]
 fn a_choice_written_with_parameters_is_told_to_use_exactly() {
     starts(
-        &refused("Space(\n  name: \"x\",\n  byzantine: (behaviours: [SlowPrimary(delay_ms: 5.0)]),\n)"),
+        &refused(
+            "Space(\n  name: \"x\",\n  byzantine: (behaviours: [SlowPrimary(delay_ms: 5.0)]),\n)",
+        ),
         "bad.ron:3:39: `SlowPrimary` in a space's list takes no parameters",
         "write `Exactly(SlowPrimary(...))`",
     );

@@ -331,12 +331,18 @@ fn draw_protocol(space: &Space, rng: &mut SimRng) -> ProtocolConfig {
     if let Some(r) = p.window {
         out.window = count64(from_range(rng, r, |c| c.get()));
     }
-    let timeout = |rng: &mut SimRng, r: Option<super::space::Range<crate::net::PositiveMillis>>, v: &mut crate::net::PositiveMillis| {
+    let timeout = |rng: &mut SimRng,
+                   r: Option<super::space::Range<crate::net::PositiveMillis>>,
+                   v: &mut crate::net::PositiveMillis| {
         if let Some(r) = r {
             *v = positive_ms(uniform_f64(rng, r.min.get(), r.max.get(), 0.1));
         }
     };
-    timeout(rng, p.view_change_timeout_ms, &mut out.view_change_timeout_ms);
+    timeout(
+        rng,
+        p.view_change_timeout_ms,
+        &mut out.view_change_timeout_ms,
+    );
     timeout(rng, p.request_timeout_ms, &mut out.request_timeout_ms);
     timeout(rng, p.batch_timeout_ms, &mut out.batch_timeout_ms);
     out

@@ -18,9 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Floor, Property, ShrinkOptions};
 use crate::adversary::{BehaviourSpec, Placement};
-use crate::net::{
-    CountU32, CountU64, DelayProfile, Millis, Positive, PositiveMillis, Probability,
-};
+use crate::net::{CountU32, CountU64, DelayProfile, Millis, Positive, PositiveMillis, Probability};
 use crate::protocol::quorum::default_f;
 use crate::scenario::{ProtocolConfig, ScenarioError};
 
@@ -471,7 +469,9 @@ impl ProtocolSpace {
     /// listed checkpoint interval when the base's is not listed).
     pub fn simplest(&self) -> ProtocolConfig {
         let mut p = self.base.clone();
-        if !self.checkpoint_interval.is_empty() && !self.checkpoint_interval.contains(&p.checkpoint_interval) {
+        if !self.checkpoint_interval.is_empty()
+            && !self.checkpoint_interval.contains(&p.checkpoint_interval)
+        {
             if let Some(largest) = self.checkpoint_interval.iter().max() {
                 p.checkpoint_interval = *largest;
             }
@@ -561,10 +561,10 @@ pub fn parse_space(file: &str, source: &str) -> Result<Space, ScenarioError> {
         });
     }
     // `Some(..)` may be left out around an optional range: `batch_size: (min: 1, max: 4)`.
-    let options = ron::Options::default()
-        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    let space: Space = crate::scenario::read_ron(file, source, &options)
-        .map_err(|e| for_a_space(source, e))?;
+    let options =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let space: Space =
+        crate::scenario::read_ron(file, source, &options).map_err(|e| for_a_space(source, e))?;
     check::check(&space).map_err(|e| check::located(file, source, e))?;
     check::check_draws(&space).map_err(|e| check::located(file, source, e))?;
     Ok(space)
@@ -634,14 +634,22 @@ fn for_a_space(source: &str, e: ScenarioError) -> ScenarioError {
 
 /// The drawn choice whose parenthesis the error at `line`:`col` is inside of, if it is one
 /// that a space lists bare, and what to write instead.
-fn drawn_choice_before(source: &str, line: usize, col: usize) -> Option<(&'static str, &'static str)> {
+fn drawn_choice_before(
+    source: &str,
+    line: usize,
+    col: usize,
+) -> Option<(&'static str, &'static str)> {
     let line_start: usize = source
         .split_inclusive('\n')
         .take(line.saturating_sub(1))
         .map(str::len)
         .sum();
     let text = source.get(line_start..)?;
-    let at = line_start + text.char_indices().nth(col.saturating_sub(1)).map_or(text.len(), |(i, _)| i);
+    let at = line_start
+        + text
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or(text.len(), |(i, _)| i);
     let before = source.get(..at)?;
     // The `(`s still open at the error, outermost first, each with the name before it.
     let mut open: Vec<&str> = Vec::new();
@@ -727,7 +735,11 @@ mod tests {
     #[test]
     fn the_simplest_protocol_is_the_nearest_to_the_base() {
         let mut p = ProtocolSpace::default();
-        assert_eq!(p.simplest(), ProtocolConfig::default(), "nothing drawn: the base");
+        assert_eq!(
+            p.simplest(),
+            ProtocolConfig::default(),
+            "nothing drawn: the base"
+        );
         p.checkpoint_interval = vec![count64(2), count64(8)];
         p.log_window = Some(Range { min: 2, max: 4 });
         p.batch_size = Some(Range {
@@ -742,6 +754,10 @@ mod tests {
         assert_eq!(s.checkpoint_interval.get(), 8, "the largest listed");
         assert_eq!(s.log_window, 16, "min intervals");
         assert_eq!(s.batch_size.get(), 2, "the end nearest the base's 1");
-        assert_eq!(s.window, ProtocolConfig::default().window, "the base's, held");
+        assert_eq!(
+            s.window,
+            ProtocolConfig::default().window,
+            "the base's, held"
+        );
     }
 }

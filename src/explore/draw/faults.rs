@@ -4,7 +4,9 @@
 //! faulty-replica budget (`byzantine.count.max` at the drawn n, less the byzantine replicas).
 
 use super::super::space::{FaultKind, FaultSpace};
-use super::pick::{chance, millis, pick, positive, probability, shuffled, uniform_f64, uniform_u32};
+use super::pick::{
+    chance, millis, pick, positive, probability, shuffled, uniform_f64, uniform_u32,
+};
 use crate::net::{Fault, SimRng};
 
 /// The timed faults of one draw at `n` replicas; `budget` replicas may crash for good.

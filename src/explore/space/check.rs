@@ -102,14 +102,20 @@ fn check_replicas(space: &Space) -> Result<(), FieldError> {
     if r.min == 0 {
         return Err(FieldError::new(
             "replicas.min",
-            format!("must be at least 1, got 0; write `(min: 1, max: {})`", r.max.max(1)),
+            format!(
+                "must be at least 1, got 0; write `(min: 1, max: {})`",
+                r.max.max(1)
+            ),
         ));
     }
     ordered("replicas", r)?;
     if r.max > MAX_REPLICAS {
         return Err(FieldError::new(
             "replicas.max",
-            format!("at most {MAX_REPLICAS} replicas are supported, got {}", r.max),
+            format!(
+                "at most {MAX_REPLICAS} replicas are supported, got {}",
+                r.max
+            ),
         ));
     }
     if let Some(f) = space.f {
@@ -161,7 +167,10 @@ fn check_byzantine(space: &Space) -> Result<(), FieldError> {
     if b.groups.min == 0 {
         return Err(FieldError::new(
             "byzantine.groups.min",
-            format!("must be at least 1, got 0; write `(min: 1, max: {})`", b.groups.max.max(1)),
+            format!(
+                "must be at least 1, got 0; write `(min: 1, max: {})`",
+                b.groups.max.max(1)
+            ),
         ));
     }
     ordered("byzantine.groups", &b.groups)?;
@@ -171,8 +180,9 @@ fn check_byzantine(space: &Space) -> Result<(), FieldError> {
             BehaviourChoice::Exactly(spec) => spec.clone(),
             _ => continue,
         };
-        check_spec(&spec)
-            .map_err(|why| FieldError::new(format!("byzantine.behaviours[{i}]"), why.to_string()))?;
+        check_spec(&spec).map_err(|why| {
+            FieldError::new(format!("byzantine.behaviours[{i}]"), why.to_string())
+        })?;
     }
     for (i, choice) in b.placements.iter().enumerate() {
         if let PlacementChoice::Exactly(Placement::Ids(ids)) = choice {
@@ -198,14 +208,20 @@ fn check_faults(space: &Space) -> Result<(), FieldError> {
     if t.count.max > MAX_FAULTS {
         return Err(FieldError::new(
             "faults.count.max",
-            format!("at most {MAX_FAULTS} timed faults per draw, got {}", t.count.max),
+            format!(
+                "at most {MAX_FAULTS} timed faults per draw, got {}",
+                t.count.max
+            ),
         ));
     }
     ordered("faults.window_ms", &t.window_ms)?;
     if t.replicas.min == 0 {
         return Err(FieldError::new(
             "faults.replicas.min",
-            format!("must be at least 1, got 0; write `(min: 1, max: {})`", t.replicas.max.max(1)),
+            format!(
+                "must be at least 1, got 0; write `(min: 1, max: {})`",
+                t.replicas.max.max(1)
+            ),
         ));
     }
     ordered("faults.replicas", &t.replicas)?;
