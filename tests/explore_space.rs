@@ -4,6 +4,8 @@
 //! faults inside the horizon; every dimension of a wide space varies; fixed choices hold; a
 //! bad space is refused with `FILE:LINE:COL` and how to fix it.
 
+#![allow(clippy::panic)] // helpers outside #[test] functions fail a test by panicking
+
 use std::collections::BTreeSet;
 use std::path::Path;
 
