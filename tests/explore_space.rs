@@ -466,3 +466,25 @@ fn mean_trial_time_of_the_wide_space() {
     let mean = start.elapsed().as_secs_f64() * 1000.0 / runs as f64;
     println!("within-f: {runs} trials, mean {mean:.2} ms per trial (one thread)");
 }
+
+/// The first failure's signature in draws `0..draws` of `space`, with its index.
+fn first_failure(s: &Space, draws: u64) -> Option<(u64, String)> {
+    (0..draws).find_map(|i| {
+        let (_, verdict) = try_scenario(&s.properties, &draw(s, i)).expect("runs");
+        verdict.signature().map(|sig| (i, sig.to_string()))
+    })
+}
+
+#[test]
+fn the_example_spaces_do_what_their_readme_says() {
+    for name in ["beyond-f-split-brain.ron", "beyond-f-split-brain-n7.ron"] {
+        let found = first_failure(&space(name), 300);
+        eprintln!("{name}: first failure {found:?}");
+        assert!(
+            matches!(&found, Some((_, sig)) if sig == "safety-agreement"),
+            "{name}: {found:?}"
+        );
+    }
+    let s = space("faults-and-byzantine.ron");
+    assert_eq!(first_failure(&s, 100), None, "within f, faults healed");
+}
