@@ -1,5 +1,6 @@
 //! The code in the README and the guides is checked, so it cannot drift from the product:
-//! - every ```ron block is a scenario (or a fragment of one) that parses and validates;
+//! - every ```ron block is a scenario (or a fragment of one) that parses and validates, or a
+//!   search space (`Space(..)`, docs/explore.md) that `explore::parse_space` accepts;
 //! - every `pbft-sim VERB --flag` and `cargo run --release -- VERB --flag` written in a shell
 //!   block or inline names a verb the binary has and flags that verb accepts, and every
 //!   `scenarios/*.ron` or `examples/*.ron` file it names exists.
@@ -66,13 +67,21 @@ fn every_ron_block_is_a_valid_scenario_or_fragment() {
             if tag != "ron" {
                 continue;
             }
+            let name = format!("{}:{line}", file.display());
+            // A search space (docs/explore.md) is checked as one.
+            if body.trim_start().starts_with("Space(") {
+                if let Err(e) = pbft_sim::explore::parse_space(&name, &body) {
+                    panic!("the space block at {name} does not validate: {e}\n{body}");
+                }
+                checked += 1;
+                continue;
+            }
             let source = if body.trim_start().starts_with("Scenario(") {
                 body.clone()
             } else {
                 // A fragment: fields of a scenario, in a minimal one.
                 format!("Scenario(name: \"fragment\", replicas: 4,\n{body})")
             };
-            let name = format!("{}:{line}", file.display());
             if let Err(e) = pbft_sim::scenario::parse(&name, &source) {
                 panic!("the ron block at {name} does not validate: {e}\n{body}");
             }

@@ -303,6 +303,18 @@ fn read(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
             message,
         });
     }
+    read_ron(file, source, &ron::Options::default())
+}
+
+/// Reads any RON file of the crate's schemas (a scenario, a search space) with `options`:
+/// every error is the parser's, at its LINE:COL, with the hints a scenario's errors get; a
+/// value its field's type refuses is named by its field path. The caller says what an empty
+/// file is.
+pub(crate) fn read_ron<T: serde::de::DeserializeOwned>(
+    file: &str,
+    source: &str,
+    options: &ron::Options,
+) -> Result<T, ScenarioError> {
     // The parser's place and message, made to say how to fix the mistake (`hints`).
     let at = |e: ron::error::SpannedError, path: &str, message: String| {
         // A file that does not even start as a scenario (`README.md`): say that, not what the
@@ -330,12 +342,12 @@ fn read(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
             message,
         }
     };
-    let mut de = ron::Deserializer::from_str(source).map_err(|e| {
+    let mut de = ron::Deserializer::from_str_with_options(source, options).map_err(|e| {
         let message = e.code.to_string();
         at(e, "", message)
     })?;
-    let scenario = match serde_path_to_error::deserialize(&mut de) {
-        Ok(scenario) => scenario,
+    let value = match serde_path_to_error::deserialize(&mut de) {
+        Ok(value) => value,
         Err(e) => {
             let path = field_path(e.path());
             let code = e.into_inner();
@@ -353,7 +365,7 @@ fn read(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
         let message = code.to_string();
         at(de.span_error(code), "", message)
     })?;
-    Ok(scenario)
+    Ok(value)
 }
 
 /// A field path as sweeps and errors write it (`network.delay.min_ms`, `byzantine[0].count`):
