@@ -18,6 +18,9 @@ pub mod shrink;
 pub mod space;
 
 pub(crate) mod campaign;
+pub(crate) mod campaign_failures;
+pub(crate) mod campaign_files;
+pub(crate) mod campaign_rows;
 pub(crate) mod counterexample;
 
 pub use draw::draw;

@@ -200,7 +200,7 @@ pub(crate) fn run_jobs(
             run_job(plan, point, trial).await
         }
     };
-    let slots = pool::run_pool(
+    let done = pool::run_pool(
         jobs.len(),
         options.threads,
         None,
@@ -214,7 +214,7 @@ pub(crate) fn run_jobs(
             pool::Told::Gathered => on_record(Finishing::Gathered),
         },
     )?;
-    let records: Vec<TrialRecord> = slots.into_iter().flatten().collect();
+    let records: Vec<TrialRecord> = done.into_iter().map(|(_, record)| record).collect();
     if records.len() != jobs.len() {
         return Err(RunError::Worker {
             returned: records.len(),

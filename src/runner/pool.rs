@@ -28,7 +28,8 @@ const GATHER: Duration = Duration::from_millis(1);
 const STOPPED: usize = usize::MAX / 2;
 
 /// Runs jobs `0..count` on `threads` workers (`work(i)` is job i's future, on the worker's
-/// actix System) and returns their results by index (`None` for a job not run). No job is
+/// actix System) and returns the results of the jobs that ran, as (index, result) in index
+/// order. No job is
 /// handed out once `deadline` has passed. `told` hears of each result on the calling thread,
 /// and of each gathering; an error from it, or from a job, stops the handing out (jobs already
 /// started finish, unreported) and is returned.
@@ -38,7 +39,7 @@ pub(crate) fn run_pool<R, E, W, F>(
     deadline: Option<Instant>,
     work: &W,
     told: &mut dyn FnMut(Told<'_, R>) -> Result<(), E>,
-) -> Result<Vec<Option<R>>, E>
+) -> Result<Vec<(usize, R)>, E>
 where
     R: Send,
     E: Send,
@@ -48,7 +49,7 @@ where
     let next = AtomicUsize::new(0);
     let threads = threads.clamp(1, count.max(1));
     let (tx, rx) = mpsc::channel::<(usize, Result<R, E>)>();
-    let mut slots: Vec<Option<R>> = (0..count).map(|_| None).collect();
+    let mut done: Vec<(usize, R)> = Vec::new();
     let mut failure = None;
     std::thread::scope(|scope| {
         for _ in 0..threads {
@@ -84,9 +85,7 @@ where
             let result = match finished {
                 Some((i, result)) => result.and_then(|r| {
                     told(Told::Done(i, &r))?;
-                    if let Some(slot) = slots.get_mut(i) {
-                        *slot = Some(r);
-                    }
+                    done.push((i, r));
                     Ok(())
                 }),
                 None => told(Told::Gathered),
@@ -109,6 +108,9 @@ where
     });
     match failure {
         Some(e) => Err(e),
-        None => Ok(slots),
+        None => {
+            done.sort_by_key(|(i, _)| *i);
+            Ok(done)
+        }
     }
 }
