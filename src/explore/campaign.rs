@@ -21,11 +21,13 @@ use super::campaign_files::{
     CAMPAIGN_FORMAT, CAMPAIGN_JSON, PARTIAL, SHARD_ROWS,
 };
 use super::campaign_rows::{row_of, CampaignRow};
+use super::property::liveness_time_limit_ms;
 use super::{draw, judge, trial_of, ExploreError, Space};
+use crate::net::PositiveMillis;
 use crate::report;
 use crate::runner::pool::{run_pool, Told};
 use crate::runner::{Progress, Shard};
-use crate::scenario::MAX_TRIALS;
+use crate::scenario::{Scenario, MAX_TRIALS};
 
 /// How to run a campaign.
 #[derive(Clone, Debug)]
@@ -80,6 +82,17 @@ pub(crate) fn fingerprint(space: &Space) -> Result<String, ExploreError> {
     let text = ron::to_string(space).map_err(|e| ExploreError::Input(e.to_string()))?;
     let digest = Sha256::digest(text.as_bytes());
     Ok(digest.iter().take(8).map(|b| format!("{b:02x}")).collect())
+}
+
+/// Scenario `index` of `space`, as the campaign runs and shrinks it: `draw`'s, with the time
+/// limit the space's liveness property sets (`heal_by_ms + grace_ms`, part of `draw`'s contract;
+/// made sure of here so that no liveness verdict is given on another horizon).
+pub(crate) fn drawn(space: &Space, index: u64) -> Scenario {
+    let mut scenario = draw(space, index);
+    if let Some(limit) = liveness_time_limit_ms(&space.properties).and_then(|ms| PositiveMillis::new(ms).ok()) {
+        scenario.time_limit_ms = limit;
+    }
+    scenario
 }
 
 /// The indices the campaign (or shard) covers, and how `campaign.json` says it.
@@ -141,7 +154,7 @@ pub(crate) fn run_campaign(
     let work = |k: usize| {
         let index = todo.get(k).copied().unwrap_or_default();
         async move {
-            let scenario = draw(space, index);
+            let scenario = drawn(space, index);
             let result = crate::sim::run_trial(&trial_of(&scenario))
                 .await
                 .map(|outcome| {
@@ -157,7 +170,7 @@ pub(crate) fn run_campaign(
         deadline,
         &work,
         &mut |told| match told {
-            Told::Done(_, row) => {
+            Told::Done(row) => {
                 appender.push(row)?;
                 count += 1;
                 if options.stop_after.is_some_and(|limit| count >= limit) {

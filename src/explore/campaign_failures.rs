@@ -9,7 +9,8 @@ use std::path::Path;
 use super::campaign_files::{write_csv, CounterexampleEntry, FAILURES_COLUMNS};
 use super::campaign_rows::{CampaignRow, ENGINE_ERROR};
 use super::counterexample::{self, Origin};
-use super::{draw, shrink, ExploreError, Shrunk, Signature, Space};
+use super::campaign::drawn;
+use super::{shrink, ExploreError, Shrunk, Signature, Space};
 use crate::scenario::Scenario;
 
 /// How many failing indices `failures.csv` lists per signature.
@@ -73,7 +74,7 @@ pub(crate) fn shrink_groups(
     let dir = out.join(COUNTEREXAMPLES);
     let mut entries = Vec::new();
     for group in groups.iter_mut() {
-        let failing = draw(space, group.first_index);
+        let failing = drawn(space, group.first_index);
         let signature = Signature(group.signature.clone());
         let shrunk = if group.signature == ENGINE_ERROR {
             unshrunk(&failing, group.detail.clone())

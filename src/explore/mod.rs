@@ -20,6 +20,7 @@ pub mod space;
 pub(crate) mod campaign;
 pub(crate) mod campaign_failures;
 pub(crate) mod campaign_files;
+pub(crate) mod campaign_merge;
 pub(crate) mod campaign_rows;
 pub(crate) mod counterexample;
 

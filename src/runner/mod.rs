@@ -206,7 +206,7 @@ pub(crate) fn run_jobs(
         None,
         &work,
         &mut |told| match told {
-            pool::Told::Done(_, record) => {
+            pool::Told::Done(record) => {
                 on_record(Finishing::Trial(record))?;
                 progress.trial_finished();
                 Ok(())

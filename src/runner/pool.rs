@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 /// What the pool tells its caller, on the calling thread.
 pub(crate) enum Told<'a, R> {
-    /// Job `index` finished with this result (in completion order).
-    Done(usize, &'a R),
+    /// A job finished with this result (in completion order).
+    Done(&'a R),
     /// Every job finished so far has been told, and the collecting thread is about to wait a
     /// moment: the time to write them out.
     Gathered,
@@ -84,7 +84,7 @@ where
             }
             let result = match finished {
                 Some((i, result)) => result.and_then(|r| {
-                    told(Told::Done(i, &r))?;
+                    told(Told::Done(&r))?;
                     done.push((i, r));
                     Ok(())
                 }),
