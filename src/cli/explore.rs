@@ -97,7 +97,9 @@ pub(super) fn explore(path: &Path, args: ExploreArgs) -> Result<(), Failure> {
     let out = args.out.unwrap_or_else(|| {
         let name = format!("explore-{}", space.name);
         match args.shard {
-            Some(s) => Path::new("results").join(format!("{name}-shard-{}-of-{}", s.index, s.count)),
+            Some(s) => {
+                Path::new("results").join(format!("{name}-shard-{}-of-{}", s.index, s.count))
+            }
             None => Path::new("results").join(name),
         }
     });
@@ -125,7 +127,10 @@ pub(super) fn explore(path: &Path, args: ExploreArgs) -> Result<(), Failure> {
     }
     print_summary(&report.json, &report.groups, &out);
     if args.shard.is_some() {
-        outln!("shard in {} (merge the shards with `pbft-sim merge`)", out.display());
+        outln!(
+            "shard in {} (merge the shards with `pbft-sim merge`)",
+            out.display()
+        );
     } else {
         outln!("results in {}", out.display());
     }

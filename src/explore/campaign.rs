@@ -89,7 +89,9 @@ pub(crate) fn fingerprint(space: &Space) -> Result<String, ExploreError> {
 /// made sure of here so that no liveness verdict is given on another horizon).
 pub(crate) fn drawn(space: &Space, index: u64) -> Scenario {
     let mut scenario = draw(space, index);
-    if let Some(limit) = liveness_time_limit_ms(&space.properties).and_then(|ms| PositiveMillis::new(ms).ok()) {
+    if let Some(limit) =
+        liveness_time_limit_ms(&space.properties).and_then(|ms| PositiveMillis::new(ms).ok())
+    {
         scenario.time_limit_ms = limit;
     }
     scenario
@@ -203,7 +205,13 @@ pub(crate) fn run_campaign(
         _ => rows.len() as u64,
     };
     let mut groups = group_failures(&rows);
-    let counterexamples = shrink_groups(space, &options.space_file, campaign_trials, out, &mut groups)?;
+    let counterexamples = shrink_groups(
+        space,
+        &options.space_file,
+        campaign_trials,
+        out,
+        &mut groups,
+    )?;
     write_campaign_csv(&out.join("campaign.csv"), &rows)?;
     write_failures_csv(&out.join("failures.csv"), &groups)?;
     if options.shard.is_some() && complete {

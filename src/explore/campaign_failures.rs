@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::campaign::drawn;
 use super::campaign_files::{write_csv, CounterexampleEntry, FAILURES_COLUMNS};
 use super::campaign_rows::{CampaignRow, ENGINE_ERROR};
 use super::counterexample::{self, Origin};
-use super::campaign::drawn;
 use super::{shrink, ExploreError, Shrunk, Signature, Space};
 use crate::scenario::Scenario;
 
@@ -100,12 +100,7 @@ pub(crate) fn shrink_groups(
             campaign_trials,
         };
         let written = counterexample::write(&dir, &signature, &shrunk, &failing, &origin)?;
-        let relative = |path: &Path| {
-            path.strip_prefix(out)
-                .unwrap_or(path)
-                .display()
-                .to_string()
-        };
+        let relative = |path: &Path| path.strip_prefix(out).unwrap_or(path).display().to_string();
         let s = &shrunk.scenario;
         let entry = CounterexampleEntry {
             signature: group.signature.clone(),
@@ -115,8 +110,7 @@ pub(crate) fn shrink_groups(
             n: s.replicas,
             byzantine: s.byzantine.iter().map(|g| g.count).sum(),
             faults: s.faults.len() as u32,
-            requests: u64::from(s.workload.clients.get())
-                .saturating_mul(s.workload.requests.get()),
+            requests: u64::from(s.workload.clients.get()).saturating_mul(s.workload.requests.get()),
             runs: shrunk.runs,
             detail: shrunk.detail.clone(),
         };

@@ -198,7 +198,10 @@ pub(crate) fn read_rows(path: &Path, fingerprint: &str) -> Result<Vec<CampaignRo
         None => return Err(bad(1, "empty, not a campaign's saved rows".into())),
     };
     if header.format != ROWS_FORMAT {
-        return Err(bad(1, format!("format {:?}, expected {ROWS_FORMAT:?}", header.format)));
+        return Err(bad(
+            1,
+            format!("format {:?}, expected {ROWS_FORMAT:?}", header.format),
+        ));
     }
     if header.fingerprint != fingerprint {
         return Err(bad(
@@ -265,7 +268,10 @@ pub(crate) fn read_campaign_json(dir: &Path) -> Result<Option<CampaignJson>, Exp
     }
     let text = std::fs::read_to_string(&path).map_err(|source| io(&path, source))?;
     let json: CampaignJson = serde_json::from_str(&text).map_err(|e| {
-        ExploreError::Input(format!("{}: not a campaign's summary ({e})", path.display()))
+        ExploreError::Input(format!(
+            "{}: not a campaign's summary ({e})",
+            path.display()
+        ))
     })?;
     if json.format != CAMPAIGN_FORMAT {
         return Err(ExploreError::Input(format!(

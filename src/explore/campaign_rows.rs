@@ -144,8 +144,20 @@ pub(crate) fn row_of(
         n: scenario.replicas,
         f: effective_f(scenario),
         byzantine,
-        behaviours: join(scenario.byzantine.iter().map(|g| variant(&g.behaviour)).collect()),
-        placements: join(scenario.byzantine.iter().map(|g| variant(&g.placement)).collect()),
+        behaviours: join(
+            scenario
+                .byzantine
+                .iter()
+                .map(|g| variant(&g.behaviour))
+                .collect(),
+        ),
+        placements: join(
+            scenario
+                .byzantine
+                .iter()
+                .map(|g| variant(&g.placement))
+                .collect(),
+        ),
         faults: scenario.faults.len() as u32,
         fault_kinds: join(fault_kinds),
         clients,
@@ -249,7 +261,12 @@ mod tests {
             time_ms: 12.5,
             ..TrialOutcome::default()
         };
-        let row = row_of(7, &scenario, &[Property::Safety], &Ok((outcome, Verdict::Pass)));
+        let row = row_of(
+            7,
+            &scenario,
+            &[Property::Safety],
+            &Ok((outcome, Verdict::Pass)),
+        );
         let cells = row.cells();
         assert_eq!(cells.len(), CAMPAIGN_COLUMNS.len());
         assert_eq!(row.behaviours, "Silent");
@@ -257,7 +274,10 @@ mod tests {
         assert_eq!(row.fault_kinds, "Crash!");
         assert_eq!(row.delay, "Uniform");
         assert_eq!(row.requests, 6);
-        assert!(!row.within_f, "one byzantine and one crashed for good at f = 1");
+        assert!(
+            !row.within_f,
+            "one byzantine and one crashed for good at f = 1"
+        );
         assert_eq!(cells[14], "pass");
         assert_eq!(cells[21], "12.5");
     }
