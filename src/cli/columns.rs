@@ -286,14 +286,16 @@ mod tests {
             ),
             (
                 crate::explore::campaign_rows::CAMPAIGN_COLUMNS
-                    .map(String::from)
-                    .to_vec(),
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect(),
                 CAMPAIGN_MEANINGS,
             ),
             (
                 crate::explore::campaign_files::FAILURES_COLUMNS
-                    .map(String::from)
-                    .to_vec(),
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect(),
                 FAILURES_MEANINGS,
             ),
         ];
