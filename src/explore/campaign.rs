@@ -195,8 +195,12 @@ pub(crate) fn run_campaign(
     drop(appender);
     let wall_s = started.elapsed().as_secs_f64();
     let ran_now = ran.len() as u64;
-    rows.extend(ran.into_iter().map(|(_, row)| row));
-    rows.sort_by_key(|r| r.index);
+    if rows.is_empty() {
+        rows = ran.into_iter().map(|(_, row)| row).collect();
+    } else {
+        rows.extend(ran.into_iter().map(|(_, row)| row));
+        rows.sort_by_key(|r| r.index);
+    }
     let complete = rows.len() == all.len();
 
     // Every index of the whole campaign, when it is complete: the same in a shard as unsharded.

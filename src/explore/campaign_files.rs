@@ -230,22 +230,33 @@ pub(crate) fn write_campaign_csv(path: &Path, rows: &[CampaignRow]) -> Result<()
     write_csv(path, CAMPAIGN_COLUMNS, rows.iter().map(CampaignRow::cells))
 }
 
-/// Writes a CSV file of `header` and `records`.
+/// Writes a CSV file of `header` and `records`, streamed to a temporary file renamed over
+/// `path` (a campaign's rows can be millions).
 pub(crate) fn write_csv(
     path: &Path,
     header: &[&str],
     records: impl Iterator<Item = Vec<String>>,
 ) -> Result<(), ExploreError> {
-    let csv_error = |e: csv::Error| ExploreError::Input(format!("{}: {e}", path.display()));
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(header).map_err(csv_error)?;
-    for record in records {
-        writer.write_record(&record).map_err(csv_error)?;
-    }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| ExploreError::Input(format!("{}: {e}", path.display())))?;
-    Ok(report::write_bytes_atomically(path, &bytes)?)
+    let csv_error = |source: csv::Error| ReportError::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
+    report::write_atomically(path, |tmp| {
+        let file = File::create(tmp).map_err(|source| ReportError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut writer = csv::Writer::from_writer(BufWriter::new(file));
+        writer.write_record(header).map_err(csv_error)?;
+        for record in records {
+            writer.write_record(&record).map_err(csv_error)?;
+        }
+        writer.flush().map_err(|source| ReportError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    })?;
+    Ok(())
 }
 
 /// Writes `campaign.json`.
