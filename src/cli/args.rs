@@ -18,6 +18,8 @@ Examples:
       finish an interrupted run: only the trials not yet saved run
   pbft-sim trace scenarios/seed.ron --point 4 --trial 0
       one trial's events, a message-sequence chart and a viewer
+  pbft-sim explore space.ron --budget 100000
+      search a space of scenarios for counterexamples, shrunk into files `run` replays
   pbft-sim list behaviours
       what a scenario can name (also: delays, faults, placements, columns)
 
@@ -214,8 +216,8 @@ pub(super) struct RunArgs {
 /// `explore`'s options.
 #[derive(clap::Args)]
 pub(super) struct ExploreArgs {
-    /// Trials (drawn scenarios) of the whole campaign, over all shards [default: 10000, or
-    /// unbounded with --time].
+    /// Trials (drawn scenarios) of the whole campaign, over all shards [default: 10000; with only
+    /// --time, 10000000].
     #[arg(long, value_name = "TRIALS")]
     pub(super) budget: Option<u64>,
     /// Stop handing out scenarios after SECONDS of wall time (those running finish, so the
