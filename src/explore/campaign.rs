@@ -97,17 +97,51 @@ pub(crate) fn drawn(space: &Space, index: u64) -> Scenario {
     scenario
 }
 
-/// The indices the campaign (or shard) covers, and how `campaign.json` says it.
-fn indices(budget: Option<u64>, shard: Option<Shard>) -> (Vec<u64>, String) {
-    let bound = budget.unwrap_or(MAX_TRIALS);
-    match shard {
-        None => ((0..bound).collect(), format!("0..{bound}")),
-        Some(s) => {
-            let (i, n) = (s.index as u64, s.count as u64);
-            (
-                (i - 1..bound).step_by(s.count).collect(),
-                format!("i % {n} == {} in 0..{bound}", i - 1),
-            )
+/// The indices a campaign (or shard) covers: `0..bound`, or those of shard I/N.
+#[derive(Clone, Copy, Debug)]
+struct Indices {
+    bound: u64,
+    shard: Option<Shard>,
+}
+
+impl Indices {
+    fn new(budget: Option<u64>, shard: Option<Shard>) -> Indices {
+        Indices {
+            bound: budget.unwrap_or(MAX_TRIALS),
+            shard,
+        }
+    }
+
+    /// Whether `index` is one of them.
+    fn contains(&self, index: u64) -> bool {
+        index < self.bound
+            && self
+                .shard
+                .is_none_or(|s| index % s.count as u64 == s.index as u64 - 1)
+    }
+
+    /// How many there are.
+    fn len(&self) -> u64 {
+        match self.shard {
+            None => self.bound,
+            Some(s) => self
+                .bound
+                .saturating_sub(s.index as u64 - 1)
+                .div_ceil(s.count as u64),
+        }
+    }
+
+    /// Them, in order.
+    fn iter(&self) -> impl Iterator<Item = u64> {
+        let (first, step) = self.shard.map_or((0, 1), |s| (s.index as u64 - 1, s.count));
+        (first..self.bound).step_by(step)
+    }
+
+    /// As `campaign.json` says them.
+    fn describe(&self) -> String {
+        match self.shard {
+            None => format!("0..{}", self.bound),
+            Some(s) => format!("i % {} == {} in 0..{}", s.count, s.index - 1, self.bound),
         }
     }
 }
@@ -127,23 +161,23 @@ pub(crate) fn run_campaign(
     remove_if_there(&out.join(CAMPAIGN_JSON))?;
     report::write_bytes_atomically(&out.join("space.ron"), options.space_text.as_bytes())
         .map_err(ExploreError::from)?;
-    let (all, indices_text) = indices(options.budget, options.shard);
+    let all = Indices::new(options.budget, options.shard);
     let partial = out.join(PARTIAL);
     let mut rows: Vec<CampaignRow> = if options.resume && partial.is_file() {
-        kept_rows(read_rows(&partial, &fingerprint)?, &all)
+        kept_rows(read_rows(&partial, &fingerprint)?, all)
     } else {
         Vec::new()
     };
     let reused = rows.len() as u64;
     let saved: std::collections::BTreeSet<u64> = rows.iter().map(|r| r.index).collect();
-    let todo: Vec<u64> = all.iter().copied().filter(|i| !saved.contains(i)).collect();
+    let todo: Vec<u64> = all.iter().filter(|i| !saved.contains(i)).collect();
     let mut appender = RowsAppender::create(&partial, &space.name, &fingerprint, &rows)?;
 
     let label = match options.shard {
         Some(s) => format!("explore {} (shard {s})", space.name),
         None => format!("explore {}", space.name),
     };
-    progress.run_started(&label, all.len() as u64, reused);
+    progress.run_started(&label, all.len(), reused);
     let started = Instant::now();
     let deadline = options
         .time_s
@@ -201,7 +235,7 @@ pub(crate) fn run_campaign(
         rows.extend(ran.into_iter().map(|(_, row)| row));
         rows.sort_by_key(|r| r.index);
     }
-    let complete = rows.len() == all.len();
+    let complete = rows.len() as u64 == all.len();
 
     // Every index of the whole campaign, when it is complete: the same in a shard as unsharded.
     let campaign_trials = match (complete, options.shard) {
@@ -233,7 +267,7 @@ pub(crate) fn run_campaign(
         seed: space.seed,
         budget: options.budget,
         shard: options.shard.map(|s| s.to_string()),
-        indices: indices_text,
+        indices: all.describe(),
         trials: rows.len() as u64,
         ran: ran_now,
         wall_s,
@@ -266,12 +300,11 @@ pub(crate) fn rate(trials: u64, wall_s: f64) -> f64 {
 }
 
 /// The saved rows that belong to this campaign's indices, the first of each index.
-fn kept_rows(saved: Vec<CampaignRow>, all: &[u64]) -> Vec<CampaignRow> {
-    let wanted: std::collections::BTreeSet<u64> = all.iter().copied().collect();
+fn kept_rows(saved: Vec<CampaignRow>, all: Indices) -> Vec<CampaignRow> {
     let mut seen = std::collections::BTreeSet::new();
     saved
         .into_iter()
-        .filter(|r| wanted.contains(&r.index) && seen.insert(r.index))
+        .filter(|r| all.contains(r.index) && seen.insert(r.index))
         .collect()
 }
 
@@ -284,5 +317,35 @@ pub(crate) fn remove_if_there(path: &Path) -> Result<(), ExploreError> {
             path: path.display().to_string(),
             source,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shard_covers_every_nth_index_and_the_shards_cover_all() {
+        let budget = Some(31);
+        let whole = Indices::new(budget, None);
+        assert_eq!(whole.len(), 31);
+        let mut covered: Vec<u64> = Vec::new();
+        for index in 1..=3 {
+            let shard = Indices::new(budget, Some(Shard { index, count: 3 }));
+            let listed: Vec<u64> = shard.iter().collect();
+            assert_eq!(listed.len() as u64, shard.len());
+            assert!(listed
+                .iter()
+                .all(|&i| shard.contains(i) && i % 3 == index as u64 - 1));
+            covered.extend(listed);
+        }
+        covered.sort_unstable();
+        assert_eq!(covered, whole.iter().collect::<Vec<_>>());
+        let last = Indices::new(Some(2), Some(Shard { index: 3, count: 3 }));
+        assert_eq!(
+            (last.len(), last.iter().count()),
+            (0, 0),
+            "more shards than indices"
+        );
     }
 }
