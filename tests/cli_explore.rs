@@ -3,7 +3,7 @@
 //! `run` replays with the same verdict, and exits 0 when nothing failed, 1 when something did,
 //! 2 on bad input (the space parser's `FILE:LINE:COL` line). Its files are the same at one
 //! thread and two, after an interruption and `--resume`, and after `merge` of `--shard I/N`
-//! folders; `--time` keeps a prefix of the indices. The spaces here use only the fields every
+//! folders (but for the folder's own path, which a counterexample's replay line names); `--time` keeps a prefix of the indices. The spaces here use only the fields every
 //! space has (name, description, seed, properties, shrink), so they mean the same whatever
 //! the other dimensions default to.
 
@@ -71,7 +71,9 @@ fn rows(out: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
         .collect()
 }
 
-/// The files a campaign's result is compared on: the two CSVs and every counterexample.
+/// The files a campaign's result is compared on: the two CSVs, every counterexample and its
+/// trace's events, with the folder's own path (which a counterexample's replay line names)
+/// written `OUT`.
 fn outputs(out: &Path) -> Vec<(String, String)> {
     let mut files = vec![
         ("campaign.csv".to_string(), read(&out.join("campaign.csv"))),
@@ -87,12 +89,22 @@ fn outputs(out: &Path) -> Vec<(String, String)> {
                     .to_string_lossy()
                     .into_owned()
             })
-            .filter(|n| n.ends_with(".ron"))
             .collect();
         names.sort();
+        let own = out.display().to_string();
         for name in names {
-            let text = read(&dir.join(&name));
-            files.push((format!("counterexamples/{name}"), text));
+            let path = dir.join(&name);
+            let file = if path.is_dir() {
+                path.join("trace.jsonl")
+            } else {
+                path
+            };
+            if file.is_file() {
+                files.push((
+                    format!("counterexamples/{name}"),
+                    read(&file).replace(&own, "OUT"),
+                ));
+            }
         }
     }
     files

@@ -1,21 +1,23 @@
 //! Merging the folders of `explore --shard I/N` into the files of the unsharded campaign:
 //! every shard of one space and budget exactly once, each finished (its `campaign.json` says
 //! so). The rows are joined in index order, the failures regrouped, and each signature's
-//! counterexample copied from the shard that holds its first failure (the one the unsharded
-//! campaign shrinks), so `campaign.csv`, `failures.csv` and the counterexamples are
-//! byte-identical to the unsharded campaign's.
+//! first failure shrunk again into the merged folder's `counterexamples/`, exactly as the
+//! unsharded campaign shrinks and writes it (a counterexample file names its own path, so a
+//! copy from the shard's folder would name the shard's); the result is checked against the
+//! counterexample of the shard that holds that failure. So `campaign.csv`, `failures.csv` and
+//! the counterexamples are byte-identical to those of the unsharded campaign written there.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::campaign::{rate, remove_if_there};
-use super::campaign_failures::{group_failures, write_failures_csv, FailureGroup};
+use super::campaign_failures::{group_failures, shrink_groups, write_failures_csv, FailureGroup};
 use super::campaign_files::{
     read_campaign_json, read_rows, write_campaign_csv, write_campaign_json, CampaignJson,
-    CAMPAIGN_JSON, SHARD_ROWS,
+    CounterexampleEntry, CAMPAIGN_JSON, SHARD_ROWS,
 };
 use super::campaign_rows::CampaignRow;
-use super::ExploreError;
+use super::{parse_space, ExploreError};
 use crate::report;
 use crate::runner::Shard;
 
@@ -150,26 +152,40 @@ pub(crate) fn merge_campaign(dirs: &[PathBuf], out: &Path) -> Result<MergedCampa
     std::fs::create_dir_all(out).map_err(|source| io(out, source))?;
     remove_if_there(&out.join(CAMPAIGN_JSON))?;
     copy_file(&first_dir.join("space.ron"), &out.join("space.ron"))?;
+    let space_path = first_dir.join("space.ron");
+    let space_text =
+        std::fs::read_to_string(&space_path).map_err(|source| io(&space_path, source))?;
+    let space =
+        parse_space(&first.file, &space_text).map_err(|e| ExploreError::Input(e.to_string()))?;
+    if super::campaign::fingerprint(&space)? != first.fingerprint {
+        return Err(bad(format!(
+            "{}: space.ron does not match {CAMPAIGN_JSON} (was it edited?)",
+            first_dir.display()
+        )));
+    }
     let mut groups = group_failures(&rows);
-    for group in &mut groups {
-        // The shard whose counterexample is of this signature's first failure.
-        let found = shards.iter().find_map(|(dir, json, _)| {
+    let campaign_trials = first.budget.unwrap_or(rows.len() as u64);
+    shrink_groups(&space, &first.file, campaign_trials, out, &mut groups)?;
+    for group in &groups {
+        // The shard that holds this signature's first failure shrank it too: the same result.
+        let theirs = shards.iter().find_map(|(dir, json, _)| {
             json.counterexamples
                 .iter()
                 .find(|c| c.signature == group.signature && c.first_index == group.first_index)
                 .map(|c| (dir, c))
         });
-        let Some((dir, entry)) = found else {
-            return Err(bad(format!(
-                "no shard holds the counterexample of {} (first failing index {})",
-                group.signature, group.first_index
-            )));
+        let same = match (&theirs, &group.counterexample) {
+            (Some((_, c)), Some(ours)) => same_shrink(c, ours),
+            _ => false,
         };
-        copy_file(&dir.join(&entry.file), &out.join(&entry.file))?;
-        if let Some(trace) = &entry.trace {
-            copy_tree(&dir.join(trace), &out.join(trace))?;
+        if !same {
+            return Err(bad(format!(
+                "{}: the counterexample of {} (first failing index {}) is not the one shrunk                  again here; were the shards run by another version of pbft-sim?",
+                theirs.map_or_else(|| "no shard".to_string(), |(d, _)| d.display().to_string()),
+                group.signature,
+                group.first_index
+            )));
         }
-        group.counterexample = Some(entry.clone());
     }
     write_campaign_csv(&out.join("campaign.csv"), &rows)?;
     write_failures_csv(&out.join("failures.csv"), &groups)?;
@@ -204,6 +220,27 @@ pub(crate) fn merge_campaign(dirs: &[PathBuf], out: &Path) -> Result<MergedCampa
     })
 }
 
+/// Whether two shrinks of one failure agree (all but the folder they were written in).
+fn same_shrink(a: &CounterexampleEntry, b: &CounterexampleEntry) -> bool {
+    (
+        a.file.as_str(),
+        a.n,
+        a.byzantine,
+        a.faults,
+        a.requests,
+        a.runs,
+        a.detail.as_str(),
+    ) == (
+        b.file.as_str(),
+        b.n,
+        b.byzantine,
+        b.faults,
+        b.requests,
+        b.runs,
+        b.detail.as_str(),
+    )
+}
+
 fn budget_text(budget: Option<u64>) -> String {
     budget.map_or_else(|| "none".to_string(), |b| b.to_string())
 }
@@ -222,25 +259,4 @@ fn copy_file(from: &Path, to: &Path) -> Result<(), ExploreError> {
         std::fs::create_dir_all(parent).map_err(|source| io(parent, source))?;
     }
     Ok(report::write_bytes_atomically(to, &bytes)?)
-}
-
-/// Copies the folder `from` into `to`, file by file.
-fn copy_tree(from: &Path, to: &Path) -> Result<(), ExploreError> {
-    let entries = std::fs::read_dir(from).map_err(|source| io(from, source))?;
-    let mut paths: Vec<PathBuf> = entries
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()
-        .map_err(|source| io(from, source))?;
-    paths.sort();
-    for path in paths {
-        let Some(name) = path.file_name() else {
-            continue;
-        };
-        if path.is_dir() {
-            copy_tree(&path, &to.join(name))?;
-        } else {
-            copy_file(&path, &to.join(name))?;
-        }
-    }
-    Ok(())
 }
