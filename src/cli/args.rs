@@ -18,6 +18,8 @@ Examples:
       finish an interrupted run: only the trials not yet saved run
   pbft-sim trace scenarios/seed.ron --point 4 --trial 0
       one trial's events, a message-sequence chart and a viewer
+  pbft-sim explore space.ron --budget 100000
+      search a space of scenarios for counterexamples, shrunk into files `run` replays
   pbft-sim list behaviours
       what a scenario can name (also: delays, faults, placements, columns)
 
@@ -66,7 +68,25 @@ pub(super) enum Command {
         #[command(flatten)]
         args: TraceArgs,
     },
-    /// Merge the folders of `run --shard` into the files of one unsharded run.
+    /// Search a space of scenarios for counterexamples: draw, run and judge scenarios; shrink
+    /// each distinct failure into a scenario file that `run` replays. Exit 0: nothing failed;
+    /// 1: some property failed (counterexamples written); 2: bad input.
+    #[command(after_help = "Examples:\n  \
+        pbft-sim explore space.ron --budget 100000\n  \
+        pbft-sim explore space.ron --time 600 --out results/x      (stop after 10 minutes)\n  \
+        pbft-sim explore space.ron --out results/x --resume        (after an interruption)\n  \
+        pbft-sim explore space.ron --shard 2/8 --out shards/2       (then `pbft-sim merge shards/*`)\n\n\
+        Scenario i is drawn from (space seed, i); shard I/N runs the indices i with\n\
+        i % N == I - 1. Outputs: campaign.csv, failures.csv, counterexamples/, campaign.json.\n\
+        Exit codes: 0 nothing failed, 1 some property failed, 2 bad input.")]
+    Explore {
+        /// The search space file (RON).
+        space: PathBuf,
+        #[command(flatten)]
+        args: ExploreArgs,
+    },
+    /// Merge the folders of `run --shard` (or `explore --shard`) into the files of one
+    /// unsharded run (or campaign).
     #[command(after_help = "Example:\n  \
         pbft-sim merge shards/1 shards/2 shards/3 shards/4 --out results/s")]
     Merge {
@@ -188,6 +208,41 @@ pub(super) struct RunArgs {
     /// No warning before a run estimated to write over 1 GB or to take over 10 minutes.
     #[arg(long)]
     pub(super) no_estimate_warning: bool,
+    /// Stop once this many trials are saved, as a kill would (for tests).
+    #[arg(long, hide = true)]
+    pub(super) abort_after: Option<usize>,
+}
+
+/// `explore`'s options.
+#[derive(clap::Args)]
+pub(super) struct ExploreArgs {
+    /// Trials (drawn scenarios) of the whole campaign, over all shards [default: 10000; with only
+    /// --time, 10000000].
+    #[arg(long, value_name = "TRIALS")]
+    pub(super) budget: Option<u64>,
+    /// Stop handing out scenarios after SECONDS of wall time (those running finish, so the
+    /// scenarios run are still the first ones of the sequence).
+    #[arg(long, value_name = "SECONDS")]
+    pub(super) time: Option<f64>,
+    /// Worker threads [default: all cores]; results do not depend on it.
+    #[arg(long)]
+    pub(super) threads: Option<usize>,
+    /// Output folder [default: results/explore-<space name>/].
+    #[arg(long)]
+    pub(super) out: Option<PathBuf>,
+    /// Run only shard I of N (the indices i with i % N == I - 1) into a shard folder, for
+    /// `merge`.
+    #[arg(long, value_name = "I/N")]
+    pub(super) shard: Option<Shard>,
+    /// Keep the trials already saved in the output folder (same space only); run the rest.
+    #[arg(long)]
+    pub(super) resume: bool,
+    /// Write even into a folder that holds another space's campaign or a run's results.
+    #[arg(long)]
+    pub(super) force: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub(super) quiet: bool,
     /// Stop once this many trials are saved, as a kill would (for tests).
     #[arg(long, hide = true)]
     pub(super) abort_after: Option<usize>,

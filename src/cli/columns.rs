@@ -1,4 +1,5 @@
-//! What each column of `trials.csv` and `summary.csv` means, for `pbft-sim list columns`. The
+//! What each column of `trials.csv`, `summary.csv`, `requests.csv` and the explorer's
+//! `campaign.csv` and `failures.csv` means, for `pbft-sim list columns`. The
 //! names and their order come from the report's headers (`report::trials_header`,
 //! `report::summary_header`); these tables only add a line of meaning to each, and the test
 //! below fails when a column the report writes has no meaning here, so a column added to a row
@@ -191,6 +192,68 @@ pub(super) const REQUESTS_MEANINGS: &[(&str, &str)] = &[
     ),
 ];
 
+/// `campaign.csv`'s columns (`pbft-sim explore`) and what each holds (`docs/explore.md`).
+pub(super) const CAMPAIGN_MEANINGS: &[(&str, &str)] = &[
+    ("index", "the scenario's index in the space: it was drawn from (space seed, index)"),
+    ("seed", "the drawn scenario's seed (its one trial's seed derives from it, as in `run`)"),
+    ("n", "replicas"),
+    ("f", "faults tolerated (the scenario's f, default floor((n - 1) / 3))"),
+    ("byzantine", "byzantine replicas, all groups together"),
+    ("behaviours", "each byzantine group's behaviour, joined with +; empty if none"),
+    ("placements", "each byzantine group's placement, joined with +"),
+    ("faults", "timed faults"),
+    (
+        "fault_kinds",
+        "each timed fault's kind, joined with +; Crash! is a crash for good (no recovery)",
+    ),
+    ("clients", "clients"),
+    ("requests", "requests issued (clients x requests per client)"),
+    ("delay", "the network delay's form: Constant, Uniform, Normal, LogNormal, ..."),
+    (
+        "within_f",
+        "at most f replicas faulty (byzantine, or crashed for good)",
+    ),
+    (
+        "properties",
+        "the properties that applied, joined with +: safety always, liveness within f once          the faults heal by heal_by_ms",
+    ),
+    ("verdict", "pass, or fail: a property that applied failed (or the engine did)"),
+    (
+        "signature",
+        "how it failed: safety-<kind>, liveness-requests, liveness-replicas, engine-error;          empty if it passed",
+    ),
+    ("detail", "what failed, in one line; empty if it passed"),
+    ("safety_ok", "the oracle's verdict (empty on an engine error)"),
+    ("success", "every request completed and every honest replica executed it in time"),
+    ("completed", "requests whose client accepted f+1 matching replies"),
+    ("events", "events the trial processed"),
+    ("time_ms", "virtual time when the trial ended"),
+];
+
+/// `failures.csv`'s columns (`pbft-sim explore`) and what each holds.
+pub(super) const FAILURES_MEANINGS: &[(&str, &str)] = &[
+    (
+        "signature",
+        "how the trials failed (as campaign.csv's signature)",
+    ),
+    ("trials", "drawn scenarios that failed this way"),
+    ("first_index", "the first of them: the one shrunk"),
+    ("examples", "the first few failing indices, space-separated"),
+    (
+        "counterexample",
+        "the shrunk scenario file, relative to the campaign's folder (`pbft-sim run` replays it)",
+    ),
+    ("shrunk_n", "the shrunk scenario's replicas"),
+    ("shrunk_byzantine", "its byzantine replicas"),
+    ("shrunk_faults", "its timed faults"),
+    (
+        "shrunk_requests",
+        "its requests (clients x requests per client)",
+    ),
+    ("shrink_runs", "trials run while shrinking (0: not shrunk)"),
+    ("detail", "the shrunk scenario's failure, in one line"),
+];
+
 /// The meaning of `column` in `meanings`.
 pub(super) fn meaning(meanings: &[(&str, &'static str)], column: &str) -> Option<&'static str> {
     meanings
@@ -220,6 +283,20 @@ mod tests {
             (
                 report::REQUESTS_COLUMNS.map(String::from).to_vec(),
                 REQUESTS_MEANINGS,
+            ),
+            (
+                crate::explore::campaign_rows::CAMPAIGN_COLUMNS
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect(),
+                CAMPAIGN_MEANINGS,
+            ),
+            (
+                crate::explore::campaign_files::FAILURES_COLUMNS
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect(),
+                FAILURES_MEANINGS,
             ),
         ];
         for (header, meanings) in cases {

@@ -6,10 +6,13 @@
 //! meanings in `columns.rs`). Nothing here is a second list that could drift.
 
 use super::columns::{
-    meaning, AXES_PLACEHOLDER, REQUESTS_MEANINGS, SUMMARY_MEANINGS, TRIALS_MEANINGS,
+    meaning, AXES_PLACEHOLDER, CAMPAIGN_MEANINGS, FAILURES_MEANINGS, REQUESTS_MEANINGS,
+    SUMMARY_MEANINGS, TRIALS_MEANINGS,
 };
 use super::{args::Listing, Failure};
 use crate::adversary::{self, BEHAVIOUR_FORMS, PLACEMENT_FORMS};
+use crate::explore::campaign_files::FAILURES_COLUMNS;
+use crate::explore::campaign_rows::CAMPAIGN_COLUMNS;
 use crate::net::{DELAY_FORMS, FAULT_FORMS};
 use crate::report;
 
@@ -67,7 +70,8 @@ fn forms(heading: &str, table: &[(&str, &str)]) -> String {
     text
 }
 
-/// `trials.csv`'s, `summary.csv`'s and `requests.csv`'s columns, in file order, each with its meaning.
+/// `trials.csv`'s, `summary.csv`'s, `requests.csv`'s, `campaign.csv`'s and `failures.csv`'s
+/// columns, in file order, each with its meaning.
 fn columns() -> Result<String, Failure> {
     let axes = [AXES_PLACEHOLDER.to_string()];
     let csv = |e: csv::Error| Failure::Other(anyhow::Error::new(e).context("column names"));
@@ -86,6 +90,17 @@ fn columns() -> Result<String, Failure> {
     text.push_str("\nrequests.csv: one row per request the clients sent (docs/data.md)\n\n");
     let requests = report::REQUESTS_COLUMNS.map(String::from);
     text.push_str(&described(&requests, REQUESTS_MEANINGS));
+    text.push_str(
+        "\ncampaign.csv (pbft-sim explore): one row per drawn scenario, in index order \
+         (docs/explore.md)\n\n",
+    );
+    let campaign: Vec<String> = CAMPAIGN_COLUMNS.iter().map(|c| c.to_string()).collect();
+    text.push_str(&described(&campaign, CAMPAIGN_MEANINGS));
+    text.push_str(
+        "\nfailures.csv (pbft-sim explore): one row per failure signature, by first index\n\n",
+    );
+    let failures: Vec<String> = FAILURES_COLUMNS.iter().map(|c| c.to_string()).collect();
+    text.push_str(&described(&failures, FAILURES_MEANINGS));
     Ok(text)
 }
 

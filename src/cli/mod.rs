@@ -1,5 +1,5 @@
 //! The `pbft-sim` command line: `run` a scenario's sweep (whole, resumed, or one shard of it),
-//! `trace` one of its trials, `merge` shards, `check` scenario files, run a `suite` of
+//! `trace` one of its trials, `explore` a space of scenarios for counterexamples, `merge` shards, `check` scenario files, run a `suite` of
 //! scenarios, `list` what a scenario can name, print shell `completions`. The only place that
 //! prints to a terminal. Exit codes: 0 done, 2 bad input, 1 anything else.
 //!
@@ -31,7 +31,7 @@
 //! tests and programs that embed the command line.
 //!
 //! Files: `args.rs` the verbs and options (clap, with the examples `--help` shows),
-//! `verbs.rs` what each verb does, `listing.rs` and `columns.rs` what `list` prints,
+//! `verbs.rs` what each verb does (`explore.rs` the explorer's), `listing.rs` and `columns.rs` what `list` prints,
 //! `estimate.rs` the warning before a large run, `progress.rs` the progress bars.
 
 /// `print!` to stdout, but a closed pipe (`pbft-sim check ... | head -1`) ends the output
@@ -52,6 +52,7 @@ macro_rules! outln {
 mod args;
 mod columns;
 mod estimate;
+mod explore;
 mod listing;
 mod progress;
 mod verbs;
@@ -86,6 +87,9 @@ enum Failure {
     Input(String),
     /// Bad input already reported on stderr.
     Reported,
+    /// The verb ran and reported what it found, which is a failure (exit 1, nothing more
+    /// printed): `explore` found a counterexample.
+    Found,
     Other(anyhow::Error),
 }
 
@@ -168,6 +172,7 @@ where
     let result = match cli.command {
         Command::Run { scenario, args } => verbs::run(&scenario, args),
         Command::Trace { scenario, args } => verbs::trace(&scenario, args),
+        Command::Explore { space, args } => explore::explore(&space, args),
         Command::Merge { shards, out, force } => verbs::merge(&shards, out, force),
         Command::Check { scenarios } => verbs::check(&scenarios),
         Command::Suite {
@@ -200,6 +205,7 @@ where
             ExitCode::from(2)
         }
         Err(Failure::Reported) => ExitCode::from(2),
+        Err(Failure::Found) => ExitCode::from(1),
         Err(Failure::Other(e)) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)

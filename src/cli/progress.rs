@@ -166,7 +166,7 @@ impl Progress for Bars {
                 let bar = self.multi.add(ProgressBar::new(trials));
                 style(
                     &bar,
-                    "{prefix} [{bar:40}] {pos}/{len} trials, {rate}, {elapsed_precise}, ETA {eta}",
+                    "{prefix} [{bar:40}] {pos}/{len} trials, {rate}, {elapsed_precise}, ETA {eta} {msg}",
                 );
                 bar.set_prefix(label.to_string());
                 bar
@@ -192,6 +192,15 @@ impl Progress for Bars {
         if let Some(line) = warning {
             // Above the bars, which are redrawn under it.
             self.multi.suspend(|| eprintln!("{line}"));
+        }
+    }
+
+    fn failures_so_far(&mut self, failures: u64) {
+        if let Some(bar) = &self.run {
+            bar.set_message(match failures {
+                1 => "1 failure".to_string(),
+                n => format!("{n} failures"),
+            });
         }
     }
 

@@ -27,7 +27,7 @@ fn load(path: &Path) -> Result<Plan, Failure> {
 
 /// Refuses to write into `out` when it holds a suite's results or those of a scenario other
 /// than `name` (unless `force`): bad input, naming the folder, whose results and the way out.
-fn refuse_another(out: &Path, name: &str, force: bool) -> Result<(), Failure> {
+pub(super) fn refuse_another(out: &Path, name: &str, force: bool) -> Result<(), Failure> {
     if force {
         return Ok(());
     }
@@ -305,6 +305,12 @@ pub(super) fn run(path: &Path, args: RunArgs) -> Result<(), Failure> {
 
 /// `merge`: the shard folders of one run into the files of the unsharded run.
 pub(super) fn merge(shards: &[PathBuf], out: Option<PathBuf>, force: bool) -> Result<(), Failure> {
+    if shards
+        .first()
+        .is_some_and(|dir| crate::explore::campaign_merge::is_campaign_shard(dir))
+    {
+        return super::explore::merge(shards, out, force);
+    }
     let merged = runner::load_shards(shards)?;
     let out = out.unwrap_or_else(|| Path::new("results").join(&merged.plan.scenario.name));
     refuse_another(&out, &merged.plan.scenario.name, force)?;

@@ -18,6 +18,10 @@ pub mod shrink;
 pub mod space;
 
 pub(crate) mod campaign;
+pub(crate) mod campaign_failures;
+pub(crate) mod campaign_files;
+pub(crate) mod campaign_merge;
+pub(crate) mod campaign_rows;
 pub mod counterexample;
 mod shrink_faults;
 mod shrink_moves;

@@ -6,10 +6,11 @@
 //! trial's row as it finishes (`saved`, in the `rows_file` format) so that an interrupted run
 //! can be resumed, or runs one shard of it; `shard` merges shards; `suite` runs many scenarios
 //! and indexes them; `progress` is how a caller is told that trials finish; `stats` says how
-//! fast a session ran.
+//! fast a session ran; `pool` is the worker pool trials run on.
 
 // The modules are the crate's; what a user needs is re-exported below.
 pub(crate) mod output;
+pub(crate) mod pool;
 pub(crate) mod progress;
 pub(crate) mod rows_file;
 pub(crate) mod saved;
@@ -19,8 +20,6 @@ pub(crate) mod stats;
 pub(crate) mod suite;
 pub(crate) mod trace;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::time::Instant;
 
 pub use crate::records::{RunResult, TrialRecord};
@@ -179,14 +178,11 @@ pub(crate) enum Finishing<'a> {
     Gathered,
 }
 
-/// How long the collecting thread waits between gathering finished trials.
-const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
-
 /// Runs the trials `jobs` ((point, trial) pairs) of `plan` and returns their records in the
-/// order of `jobs`. As each trial finishes (in completion order, on the calling thread),
-/// `on_record` is given its record and `progress` is told, and after each gathering of
-/// finished trials it is told so; an error from `on_record` stops the run (trials already
-/// started finish, unreported) and is returned.
+/// order of `jobs`, on [`pool::run_pool`]'s workers. As each trial finishes (in completion
+/// order, on the calling thread), `on_record` is given its record and `progress` is told, and
+/// after each gathering of finished trials it is told so; an error from `on_record` stops the
+/// run (trials already started finish, unreported) and is returned.
 pub(crate) fn run_jobs(
     plan: &Plan,
     jobs: &[(usize, usize)],
@@ -194,67 +190,31 @@ pub(crate) fn run_jobs(
     progress: &mut dyn Progress,
     on_record: &mut dyn FnMut(Finishing<'_>) -> Result<(), RunError>,
 ) -> Result<Vec<TrialRecord>, RunError> {
-    let next = AtomicUsize::new(0);
-    let threads = options.threads.clamp(1, jobs.len().max(1));
-    let (tx, rx) = mpsc::channel::<(usize, Result<TrialRecord, RunError>)>();
-    let mut slots: Vec<Option<TrialRecord>> = vec![None; jobs.len()];
-    let mut failure = None;
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            let tx = tx.clone();
-            let next = &next;
-            scope.spawn(move || {
-                let system = actix::System::new();
-                system.block_on(async {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&(point, trial)) = jobs.get(i) else {
-                            break;
-                        };
-                        let result = run_job(plan, point, trial).await;
-                        let failed = result.is_err();
-                        if tx.send((i, result)).is_err() || failed {
-                            break;
-                        }
-                    }
-                });
-            });
+    let work = |i: usize| {
+        let job = jobs.get(i).copied();
+        async move {
+            let (point, trial) = job.ok_or(RunError::Worker {
+                returned: i,
+                expected: jobs.len(),
+            })?;
+            run_job(plan, point, trial).await
         }
-        drop(tx);
-        // `None`: the end of a gathering.
-        let mut take = |finished: Option<(usize, Result<TrialRecord, RunError>)>| {
-            if failure.is_some() {
-                return;
+    };
+    let done = pool::run_pool(
+        jobs.len(),
+        options.threads,
+        None,
+        &work,
+        &mut |told| match told {
+            pool::Told::Done(record) => {
+                on_record(Finishing::Trial(record))?;
+                progress.trial_finished();
+                Ok(())
             }
-            let told = match finished {
-                Some((i, result)) => result.and_then(|record| {
-                    on_record(Finishing::Trial(&record))?;
-                    slots[i] = Some(record);
-                    progress.trial_finished();
-                    Ok(())
-                }),
-                None => on_record(Finishing::Gathered),
-            };
-            if let Err(e) = told {
-                failure = Some(e);
-                next.store(usize::MAX / 2, Ordering::Relaxed);
-            }
-        };
-        // Small trials finish thousands of times a second: waking this thread for each one
-        // took a core's time from the workers, so it takes what has come, then waits a moment.
-        while let Ok(first) = rx.recv() {
-            take(Some(first));
-            while let Ok(more) = rx.try_recv() {
-                take(Some(more));
-            }
-            take(None);
-            std::thread::sleep(GATHER);
-        }
-    });
-    if let Some(e) = failure {
-        return Err(e);
-    }
-    let records: Vec<TrialRecord> = slots.into_iter().flatten().collect();
+            pool::Told::Gathered => on_record(Finishing::Gathered),
+        },
+    )?;
+    let records: Vec<TrialRecord> = done.into_iter().map(|(_, record)| record).collect();
     if records.len() != jobs.len() {
         return Err(RunError::Worker {
             returned: records.len(),

@@ -18,6 +18,9 @@ pub trait Progress {
     /// One more trial of the current run finished.
     fn trial_finished(&mut self) {}
 
+    /// A campaign's trials that failed a property so far (told when the count grows).
+    fn failures_so_far(&mut self, _failures: u64) {}
+
     /// The current run ended, complete or not.
     fn run_finished(&mut self) {}
 
