@@ -118,6 +118,14 @@ pub(super) fn perfect_links(s: &Scenario) -> Vec<Candidate> {
             step: format!("reorder {} -> 0", net.reorder.probability.get()),
             scenario: c,
         });
+    } else if net.reorder != Reorder::default() {
+        // A reordering delay no message draws (probability 0): left out of the story.
+        let mut c = s.clone();
+        c.network.reorder = Reorder::default();
+        out.push(Candidate {
+            step: "unused reorder delay dropped".to_string(),
+            scenario: c,
+        });
     }
     out
 }

@@ -31,7 +31,10 @@ pub(super) fn uniform_f64(rng: &mut SimRng, lo: f64, hi: f64, step: f64) -> f64 
     if hi <= lo {
         return lo;
     }
-    let x = ((lo + unit * (hi - lo)) / step).round() * step;
+    // Divided by the whole number of steps per unit, not multiplied by the step, so that a
+    // value prints as it was rounded (10.6, not 10.600000000000001).
+    let per_unit = (1.0 / step).round();
+    let x = ((lo + unit * (hi - lo)) * per_unit).round() / per_unit;
     x.clamp(lo, hi)
 }
 
