@@ -1,0 +1,72 @@
+//! A bug planted on purpose, to test the explorer with (`pbft-sim explore` must find it): it
+//! exists only when the crate is built with `--features planted-bug`, and acts only when a
+//! scenario's `protocol.planted_bug` names it. Without the feature this module is not compiled.
+
+use serde::{Deserialize, Serialize};
+
+use super::replica::{Mode, Replica};
+use super::View;
+
+/// A protocol bug that can be switched on from a scenario (`protocol: (planted_bug:
+/// Some(ShortQuorumAfterMutePrimary))`), for testing the explorer. `None` is the real protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PlantedBug {
+    /// A replica that leaves a view because its primary went mute (it has requests waiting
+    /// and holds no pre-prepare of that view for any sequence number it has not executed)
+    /// takes the deposed primary for crashed, and in the new view counts certificates against
+    /// the replicas left: one vote short. It is prepared with q - 2 matching PREPAREs instead
+    /// of q - 1 (2f at n = 3f + 1), committed-local with q - 1 COMMITs instead of q; and, since
+    /// any certificate of a view after the first may have been gathered so, VIEW-CHANGE checks
+    /// accept those one PREPARE short. This breaks Castro & Liskov, OSDI'99 §4.2 (the
+    /// predicates `prepared` and `committed-local` need 2f + 1 replicas of all n, so that any
+    /// two certificates meet in an honest replica, whoever is down) and §4.4 (the prepared
+    /// certificates a VIEW-CHANGE carries). A crashed, cut-off or slowed primary (a timed fault)
+    /// brings it about; an honest new primary still proposes one batch per (v, n), so the short
+    /// quorums agree, but a byzantine one that equivocates (`SplitBrain`) gets two batches
+    /// committed at one sequence number: an agreement violation within f.
+    ShortQuorumAfterMutePrimary,
+}
+
+/// `needed` votes as a certificate of `view` is counted under `bug`; `short_view` is the view
+/// in which the replica counts short (`Replica::short_view`), `None` for the checks of
+/// VIEW-CHANGE certificates, which are one short in any view after the first.
+pub(crate) fn votes_needed(
+    bug: Option<PlantedBug>,
+    view: View,
+    short_view: Option<Option<View>>,
+    needed: usize,
+) -> usize {
+    let short = match short_view {
+        Some(short_view) => short_view == Some(view),
+        None => view > 0,
+    };
+    match bug {
+        Some(PlantedBug::ShortQuorumAfterMutePrimary) if short => needed.saturating_sub(1),
+        _ => needed,
+    }
+}
+
+impl Replica {
+    /// The view the replica will count short in after it moves to `new_view`: `new_view` if
+    /// it leaves a view whose primary went mute, or leaves a view it was already counting
+    /// short in without entering it (the next primary mute too); else none.
+    pub(super) fn planted_short_view(&self, new_view: View) -> Option<View> {
+        self.cfg.planted_bug?;
+        let mute = match self.mode {
+            Mode::ViewChanging => self.short_view == Some(self.view),
+            Mode::Normal => {
+                let view = self.view;
+                let pre_prepared = self.log.slots().any(|(&seq, slot)| {
+                    seq > self.last_executed
+                        && slot
+                            .pre_prepare
+                            .as_ref()
+                            .is_some_and(|pp| pp.vote().view == view)
+                });
+                let waiting = !self.requests.is_empty();
+                waiting && !pre_prepared
+            }
+        };
+        mute.then_some(new_view)
+    }
+}
