@@ -11,6 +11,7 @@
 //! `PLANTED_CASES=3000 cargo test --features planted-bug --test planted_bug -- --ignored --nocapture`.
 
 #![cfg(feature = "planted-bug")]
+#![allow(clippy::panic)] // a test fails by panicking
 
 mod common;
 
@@ -76,7 +77,10 @@ fn behaviour(rng: &mut ChaCha8Rng, n: u32) -> String {
         1 => "SeedAdversary".into(),
         2 => "Equivocate".into(),
         3 => "WrongDigest".into(),
-        4 => format!("SlowPrimary(delay_ms: {:.1})", rng.random_range(10.0..150.0)),
+        4 => format!(
+            "SlowPrimary(delay_ms: {:.1})",
+            rng.random_range(10.0..150.0)
+        ),
         5 => format!("Censor(clients: [{}])", rng.random_range(0..2)),
         6 => {
             let k = rng.random_range(1..=(n / 2).max(1));
@@ -295,10 +299,17 @@ fn byzantine_replicas_and_timed_faults_together_show_it() {
         .iter()
         .filter(|(_, why)| why.starts_with("safety-agreement"))
         .count();
-    assert!(agreement >= 1, "no agreement violation in 400 cases: {failed:?}");
+    assert!(
+        agreement >= 1,
+        "no agreement violation in 400 cases: {failed:?}"
+    );
     // Without the bug the same cases pass.
     let fixed = failures(400, Mix { bug: false, ..mix });
-    assert!(fixed.is_empty(), "{}", show(&fixed, Mix { bug: false, ..mix }));
+    assert!(
+        fixed.is_empty(),
+        "{}",
+        show(&fixed, Mix { bug: false, ..mix })
+    );
 }
 
 /// The measurements of the report: `PLANTED_CASES` cases (default 3000) of each kind, and of
@@ -313,10 +324,25 @@ fn measure_the_planted_bug() {
     let bug = std::env::var("PLANTED_OFF").is_err();
     let split_brain = Some("SplitBrain");
     for (name, byzantine, faults, behaviour) in [
-        ("(a) byzantine, no timed fault", Amount::Some, Amount::Zero, None),
-        ("(b) timed faults, no byzantine", Amount::Zero, Amount::Some, None),
+        (
+            "(a) byzantine, no timed fault",
+            Amount::Some,
+            Amount::Zero,
+            None,
+        ),
+        (
+            "(b) timed faults, no byzantine",
+            Amount::Zero,
+            Amount::Some,
+            None,
+        ),
         ("(c) both", Amount::Some, Amount::Some, None),
-        ("(c) both, SplitBrain", Amount::Some, Amount::Some, split_brain),
+        (
+            "(c) both, SplitBrain",
+            Amount::Some,
+            Amount::Some,
+            split_brain,
+        ),
         ("wide space", Amount::Any, Amount::Any, None),
     ] {
         let started = std::time::Instant::now();
@@ -403,7 +429,13 @@ fn without_the_planted_bug_the_same_scenario_is_safe() {
     // Nor does the drawn campaign of (c) fail without it.
     let properties = properties();
     for case in 0..100 {
-        let text = draw(case, Mix { bug: false, ..mix(Amount::Some, Amount::Some) });
+        let text = draw(
+            case,
+            Mix {
+                bug: false,
+                ..mix(Amount::Some, Amount::Some)
+            },
+        );
         let (_, verdict) = try_scenario(&properties, &scenario(&text)).expect("runs");
         assert_eq!(verdict, Verdict::Pass, "{text}");
     }
@@ -417,4 +449,3 @@ fn a_scenario_without_the_field_writes_none_of_it() {
     let text = pbft_sim::scenario::to_ron(&plan.scenario).expect("serialises");
     assert!(!text.contains("planted_bug"), "{text}");
 }
-

@@ -37,11 +37,11 @@ use std::sync::Arc;
 pub use auth::{trial_keys, ClientKey, Keyring, Signed, VoteKind};
 pub use client::Client;
 pub use log::StableCheckpoint;
-#[cfg(feature = "planted-bug")]
-pub use planted::PlantedBug;
 pub use message::{
     Batch, ClientId, Digest, Message, NodeId, ReplicaId, Request, SeqNum, Timestamp, View,
 };
+#[cfg(feature = "planted-bug")]
+pub use planted::PlantedBug;
 pub use rejection::{Rejection, RejectionClass};
 pub use replica::{Mode, Replica};
 

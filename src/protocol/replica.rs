@@ -596,7 +596,8 @@ impl Replica {
         let view = self.view;
         let needed = self.cfg.quorum() - 1;
         #[cfg(feature = "planted-bug")]
-        let needed = super::planted::votes_needed(self.cfg.planted_bug, view, Some(self.short_view), needed);
+        let needed =
+            super::planted::votes_needed(self.cfg.planted_bug, view, Some(self.short_view), needed);
         let Some(slot) = self.log.slot(seq) else {
             return;
         };
@@ -685,7 +686,12 @@ impl Replica {
     pub(super) fn check_committed(&mut self, seq: SeqNum) {
         let quorum = self.cfg.quorum();
         #[cfg(feature = "planted-bug")]
-        let quorum = super::planted::votes_needed(self.cfg.planted_bug, self.view, Some(self.short_view), quorum);
+        let quorum = super::planted::votes_needed(
+            self.cfg.planted_bug,
+            self.view,
+            Some(self.short_view),
+            quorum,
+        );
         let f = self.cfg.f as usize;
         let id = self.id;
         let Some(slot) = self.log.slot(seq) else {
