@@ -119,10 +119,10 @@ fn delay(rng: &mut ChaCha8Rng) -> String {
     }
 }
 
-/// One timed fault of any kind, its window inside the first 2 s.
-fn fault(rng: &mut ChaCha8Rng, n: u32) -> String {
-    let from: f64 = rng.random_range(0.0..1500.0);
-    let until = (from + rng.random_range(50.0..1500.0)).min(2000.0);
+/// One timed fault of any kind, its window inside the first `horizon_ms` (at most 2 s).
+fn fault(rng: &mut ChaCha8Rng, n: u32, horizon_ms: f64) -> String {
+    let from: f64 = rng.random_range(0.0..horizon_ms * 0.75);
+    let until = (from + rng.random_range(horizon_ms / 40.0..horizon_ms * 0.75)).min(horizon_ms);
     match rng.random_range(0..4) {
         0 => {
             let k = rng.random_range(1..=2.min(n - 1));
@@ -158,12 +158,13 @@ fn fault(rng: &mut ChaCha8Rng, n: u32) -> String {
 }
 
 /// What a campaign draws: how many byzantine replicas and timed faults, the behaviour (`None`:
-/// any built-in one), and whether the planted bug is on.
+/// any built-in one), the window faults fall in, and whether the planted bug is on.
 #[derive(Clone, Copy, Debug)]
 struct Mix {
     byzantine: Amount,
     faults: Amount,
     behaviour: Option<&'static str>,
+    horizon_ms: f64,
     bug: bool,
 }
 
@@ -173,6 +174,7 @@ fn mix(byzantine: Amount, faults: Amount) -> Mix {
         byzantine,
         faults,
         behaviour: None,
+        horizon_ms: 2000.0,
         bug: true,
     }
 }
@@ -203,7 +205,7 @@ fn draw(case: u64, mix: Mix) -> String {
         format!("(count: {count}, placement: {placement}, behaviour: {behaviour})")
     };
     let timed: Vec<String> = (0..faults.draw(&mut rng, 3))
-        .map(|_| fault(&mut rng, n))
+        .map(|_| fault(&mut rng, n, mix.horizon_ms))
         .collect();
     let clients = rng.random_range(1..=3u32);
     let requests = rng.random_range(1..=4u64);
@@ -323,33 +325,45 @@ fn measure_the_planted_bug() {
         .unwrap_or(3000);
     let bug = std::env::var("PLANTED_OFF").is_err();
     let split_brain = Some("SplitBrain");
-    for (name, byzantine, faults, behaviour) in [
+    let table: [(&str, Amount, Amount, Option<&'static str>, f64); 6] = [
         (
             "(a) byzantine, no timed fault",
             Amount::Some,
             Amount::Zero,
             None,
+            2000.0,
         ),
         (
             "(b) timed faults, no byzantine",
             Amount::Zero,
             Amount::Some,
             None,
+            2000.0,
         ),
-        ("(c) both", Amount::Some, Amount::Some, None),
+        ("(c) both", Amount::Some, Amount::Some, None, 2000.0),
         (
             "(c) both, SplitBrain",
             Amount::Some,
             Amount::Some,
             split_brain,
+            2000.0,
         ),
-        ("wide space", Amount::Any, Amount::Any, None),
-    ] {
+        ("wide space", Amount::Any, Amount::Any, None, 2000.0),
+        (
+            "wide space, faults in 500 ms",
+            Amount::Any,
+            Amount::Any,
+            None,
+            500.0,
+        ),
+    ];
+    for (name, byzantine, faults, behaviour, horizon_ms) in table {
         let started = std::time::Instant::now();
         let mix = Mix {
             byzantine,
             faults,
             behaviour,
+            horizon_ms,
             bug,
         };
         let failed = failures(cases, mix);

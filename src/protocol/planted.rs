@@ -20,10 +20,14 @@ pub enum PlantedBug {
     /// accept those one PREPARE short. This breaks Castro & Liskov, OSDI'99 §4.2 (the
     /// predicates `prepared` and `committed-local` need 2f + 1 replicas of all n, so that any
     /// two certificates meet in an honest replica, whoever is down) and §4.4 (the prepared
-    /// certificates a VIEW-CHANGE carries). A crashed, cut-off or slowed primary (a timed fault)
-    /// brings it about; an honest new primary still proposes one batch per (v, n), so the short
-    /// quorums agree, but a byzantine one that equivocates (`SplitBrain`) gets two batches
-    /// committed at one sequence number: an agreement violation within f.
+    /// certificates a VIEW-CHANGE carries).
+    ///
+    /// What it takes to show: a mute primary (a timed fault: the primary crashed, cut off, or
+    /// its pre-prepares lost; or a byzantine one that sends nothing, which then needs a second
+    /// byzantine replica for the next step), then a byzantine primary of the new view that
+    /// equivocates and votes for both batches (`SplitBrain`): both halves commit, an agreement
+    /// violation within f. An honest new primary proposes one batch per (v, n), so short
+    /// quorums still agree (at worst a replica lags: a liveness failure).
     ShortQuorumAfterMutePrimary,
 }
 
