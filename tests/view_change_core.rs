@@ -24,8 +24,6 @@ fn cfg() -> ReplicaConfig {
     ReplicaConfig {
         view_change_timeout_ns: 1_000,
         status_period_ns: 250,
-        #[cfg(feature = "planted-bug")]
-        planted_bug: None,
         ..common::keys::config()
     }
 }

@@ -31,19 +31,10 @@ pub enum PlantedBug {
     ShortQuorumAfterMutePrimary,
 }
 
-/// `needed` votes as a certificate of `view` is counted under `bug`; `short_view` is the view
-/// in which the replica counts short (`Replica::short_view`), `None` for the checks of
-/// VIEW-CHANGE certificates, which are one short in any view after the first.
-pub(crate) fn votes_needed(
-    bug: Option<PlantedBug>,
-    view: View,
-    short_view: Option<Option<View>>,
-    needed: usize,
-) -> usize {
-    let short = match short_view {
-        Some(short_view) => short_view == Some(view),
-        None => view > 0,
-    };
+/// `needed` votes, one fewer under `bug` where the certificate is counted `short`: in the
+/// view a replica entered after a mute primary (`Replica::short_view`), and in the check of any
+/// VIEW-CHANGE certificate of a view after the first.
+pub(crate) fn votes_needed(bug: Option<PlantedBug>, short: bool, needed: usize) -> usize {
     match bug {
         Some(PlantedBug::ShortQuorumAfterMutePrimary) if short => needed.saturating_sub(1),
         _ => needed,
@@ -72,5 +63,19 @@ impl Replica {
             }
         };
         mute.then_some(new_view)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_short_certificate_with_the_bug_on_is_one_vote_short() {
+        let bug = Some(PlantedBug::ShortQuorumAfterMutePrimary);
+        assert_eq!(votes_needed(bug, true, 3), 2);
+        assert_eq!(votes_needed(bug, false, 3), 3);
+        assert_eq!(votes_needed(None, true, 3), 3);
+        assert_eq!(votes_needed(bug, true, 0), 0);
     }
 }

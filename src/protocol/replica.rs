@@ -596,8 +596,11 @@ impl Replica {
         let view = self.view;
         let needed = self.cfg.quorum() - 1;
         #[cfg(feature = "planted-bug")]
-        let needed =
-            super::planted::votes_needed(self.cfg.planted_bug, view, Some(self.short_view), needed);
+        let needed = super::planted::votes_needed(
+            self.cfg.planted_bug,
+            self.short_view == Some(view),
+            needed,
+        );
         let Some(slot) = self.log.slot(seq) else {
             return;
         };
@@ -688,8 +691,7 @@ impl Replica {
         #[cfg(feature = "planted-bug")]
         let quorum = super::planted::votes_needed(
             self.cfg.planted_bug,
-            self.view,
-            Some(self.short_view),
+            self.short_view == Some(self.view),
             quorum,
         );
         let f = self.cfg.f as usize;

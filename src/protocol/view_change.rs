@@ -112,7 +112,7 @@ pub fn check_view_change(
             .map(Signed::signer)
             .collect();
         #[cfg(feature = "planted-bug")]
-        let quorum = super::planted::votes_needed(cfg.planted_bug, vote.view, None, quorum);
+        let quorum = super::planted::votes_needed(cfg.planted_bug, vote.view > 0, quorum);
         if backups.len() + 1 < quorum {
             return bad;
         }
