@@ -17,6 +17,8 @@ mod catch_up;
 pub mod client;
 pub(crate) mod log;
 pub mod message;
+#[cfg(feature = "planted-bug")]
+pub mod planted;
 pub mod quorum;
 pub mod rejection;
 mod replica;
@@ -38,6 +40,8 @@ pub use log::StableCheckpoint;
 pub use message::{
     Batch, ClientId, Digest, Message, NodeId, ReplicaId, Request, SeqNum, Timestamp, View,
 };
+#[cfg(feature = "planted-bug")]
+pub use planted::PlantedBug;
 pub use rejection::{Rejection, RejectionClass};
 pub use replica::{Mode, Replica};
 
@@ -327,6 +331,10 @@ pub struct ReplicaConfig {
     /// what it lost (TOCS'02 §5.2). Idle waits (requests without a slot, a view change, peers
     /// that may lag) use half the view-change timeout instead, backing off.
     pub status_period_ns: u64,
+    /// A bug planted for testing the explorer (`planted::PlantedBug`); `None`: the real
+    /// protocol.
+    #[cfg(feature = "planted-bug")]
+    pub planted_bug: Option<PlantedBug>,
 }
 
 impl ReplicaConfig {

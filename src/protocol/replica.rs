@@ -80,6 +80,10 @@ pub struct Replica {
     /// test can make an honest replica install a wrong state and watch the oracle report it.
     #[cfg(test)]
     pub(crate) install_unchecked_states: bool,
+    /// The view in which the planted bug makes this replica count certificates one vote
+    /// short (`planted::PlantedBug`), if any.
+    #[cfg(feature = "planted-bug")]
+    pub(super) short_view: Option<View>,
 }
 
 impl Replica {
@@ -106,6 +110,8 @@ impl Replica {
             rejection: None,
             #[cfg(test)]
             install_unchecked_states: false,
+            #[cfg(feature = "planted-bug")]
+            short_view: None,
         }
     }
 
@@ -589,6 +595,12 @@ impl Replica {
         }
         let view = self.view;
         let needed = self.cfg.quorum() - 1;
+        #[cfg(feature = "planted-bug")]
+        let needed = super::planted::votes_needed(
+            self.cfg.planted_bug,
+            self.short_view == Some(view),
+            needed,
+        );
         let Some(slot) = self.log.slot(seq) else {
             return;
         };
@@ -676,6 +688,12 @@ impl Replica {
     // (a faulty primary left us out), fetch it from f+1 of the committers.
     pub(super) fn check_committed(&mut self, seq: SeqNum) {
         let quorum = self.cfg.quorum();
+        #[cfg(feature = "planted-bug")]
+        let quorum = super::planted::votes_needed(
+            self.cfg.planted_bug,
+            self.short_view == Some(self.view),
+            quorum,
+        );
         let f = self.cfg.f as usize;
         let id = self.id;
         let Some(slot) = self.log.slot(seq) else {

@@ -111,6 +111,8 @@ pub fn check_view_change(
             })
             .map(Signed::signer)
             .collect();
+        #[cfg(feature = "planted-bug")]
+        let quorum = super::planted::votes_needed(cfg.planted_bug, vote.view > 0, quorum);
         if backups.len() + 1 < quorum {
             return bad;
         }
@@ -224,6 +226,10 @@ impl Replica {
     pub(super) fn start_view_change(&mut self, new_view: View) {
         if new_view <= self.view || !self.cfg.view_change {
             return;
+        }
+        #[cfg(feature = "planted-bug")]
+        {
+            self.short_view = self.planted_short_view(new_view);
         }
         self.view = new_view;
         self.mode = Mode::ViewChanging;

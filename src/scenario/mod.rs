@@ -456,6 +456,8 @@ pub fn trial_spec(s: &Scenario, seed: u64) -> TrialSpec {
             batch_timeout_ns: ms_to_ns(p.batch_timeout_ms.get()),
             max_in_flight: p.window.get(),
             status_period_ns: ms_to_ns(p.status_period_ms()),
+            #[cfg(feature = "planted-bug")]
+            planted_bug: p.planted_bug,
         },
         clients: s.workload.clients.get(),
         requests_per_client: s.workload.requests.get(),

@@ -124,6 +124,11 @@ pub struct ProtocolConfig {
     /// How long a slot may stay open before its replica asks for what it lacks (STATUS,
     /// TOCS'02 §5.2), ms; `None`: a quarter of `view_change_timeout_ms`.
     pub status_period_ms: Option<PositiveMillis>,
+    /// A bug planted in the protocol for testing the explorer (only with the cargo feature
+    /// `planted-bug`); `None`, the default, is the real protocol and is not written out.
+    #[cfg(feature = "planted-bug")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planted_bug: Option<crate::protocol::PlantedBug>,
 }
 
 impl ProtocolConfig {
@@ -148,6 +153,8 @@ impl Default for ProtocolConfig {
             batch_timeout_ms: ms(1.0),
             window: count64(64),
             status_period_ms: None,
+            #[cfg(feature = "planted-bug")]
+            planted_bug: None,
         }
     }
 }
