@@ -174,6 +174,70 @@ fn beyond_f_split_brain_shrinks_to_2q_minus_n_members_at_n7() {
     split_brain_shrinks_to_the_threshold(7);
 }
 
+/// A wide space over the planted bug: n 4..7, up to f byzantine replicas of any behaviour at any
+/// placement (or none), up to 3 timed faults of any kind (or none), any delay profile, 1..3
+/// clients x 1..4 requests; safety and liveness within f. Nothing in it asks for the bug's
+/// combination: the search must find that faults and a byzantine replica are both needed.
+#[cfg(feature = "planted-bug")]
+const PLANTED_SPACE: &str = r#"// explore_finds: the planted bug, in a space where faults and byzantine replicas are optional.
+Space(
+    name: "planted",
+    seed: 1,
+    properties: [Safety, LivenessWithinF(heal_by_ms: 2000.0, grace_ms: 13000.0)],
+    replicas: (min: 4, max: 7),
+    byzantine: (count: (min: 0, max: F(0)), groups: (min: 1, max: 1)),
+    faults: (count: (min: 0, max: 3), horizon_ms: 2000.0, window_ms: (min: 50.0, max: 1500.0), for_good: 0.0),
+    network: (delay_ms: (min: 1.0, max: 10.0)),
+    workload: (clients: (min: 1, max: 3), requests: (min: 1, max: 4)),
+    protocol: (base: (planted_bug: Some(ShortQuorumAfterMutePrimary))),
+)
+"#;
+
+/// The issue's first "done when": a planted bug that needs a timed fault and a byzantine
+/// replica to show is found within 10,000 trials and shrunk to at most 2 timed faults and 2
+/// requests, and each counterexample replays with `run` to the same verdict.
+#[cfg(feature = "planted-bug")]
+#[test]
+fn the_planted_bug_is_found_within_10000_trials_and_shrunk_small() {
+    let scratch = Scratch::new("explore-finds-planted");
+    let space = scratch.write("space.ron", PLANTED_SPACE);
+    let out = scratch.path("out");
+    let failures = explore_failing(&space, &out, 10_000);
+    assert!(!failures.is_empty(), "the planted bug is found");
+    let rows = csv_rows(&out.join("campaign.csv"));
+    assert_eq!(rows.len(), 10_000);
+    for row in rows.iter().filter(|r| r["verdict"] == "fail") {
+        // It shows only with both: a draw without a fault or without a byzantine replica
+        // never fails.
+        assert_ne!(row["faults"], "0", "{row:?}");
+        assert_ne!(row["byzantine"], "0", "{row:?}");
+    }
+    for failure in &failures {
+        let signature = &failure["signature"];
+        let (file, shrunk) = counterexample(&out, signature);
+        let requests = u64::from(shrunk.workload.clients.get()) * shrunk.workload.requests.get();
+        assert!(
+            shrunk.faults.len() <= 2 && requests <= 2,
+            "{signature}: shrunk to {} faults and {requests} requests:\n{}",
+            shrunk.faults.len(),
+            read(&file)
+        );
+        assert!(
+            !shrunk.faults.is_empty() && !shrunk.byzantine.is_empty(),
+            "{signature}: the bug needs a fault and a byzantine replica:\n{}",
+            read(&file)
+        );
+        let row = replay(&file, &scratch, &format!("replay-{signature}"));
+        if let Some(kind) = signature.strip_prefix("safety-") {
+            assert_eq!(row["safety_ok"], "false", "{row:?}");
+            assert!(row["violation_details"].starts_with(kind), "{row:?}");
+        } else {
+            assert_eq!(row["safety_ok"], "true", "{row:?}");
+            assert_eq!(row["success"], "false", "{signature}: {row:?}");
+        }
+    }
+}
+
 #[test]
 fn a_space_with_an_error_exits_2_with_file_line_col() {
     let scratch = Scratch::new("explore-finds-bad");

@@ -103,7 +103,7 @@ pub struct ShrinkOptions {
 impl Default for ShrinkOptions {
     fn default() -> Self {
         ShrinkOptions {
-            seeds: 8,
+            seeds: 16,
             max_runs: 4000,
         }
     }

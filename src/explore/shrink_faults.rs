@@ -111,7 +111,9 @@ fn with_window(fault: &Fault, start: f64, end: f64) -> Option<Fault> {
 }
 
 /// Moves 2: each fault's window halved (a crash-recover recovers sooner), then started at its
-/// middle (later, ending as before); a crash for good starts halfway to the time limit.
+/// middle (later, ending as before), then moved to start at 0 (its length kept); a crash for
+/// good starts halfway to the time limit. Every move shortens a window or moves it to 0 with
+/// its length kept, so they cannot undo each other for ever.
 /// Lengths are halved to whole milliseconds and a window shorter than 2 ms is left as it is,
 /// so a window never becomes empty.
 pub(super) fn shorter_windows(s: &Scenario) -> Vec<Candidate> {
@@ -132,10 +134,16 @@ pub(super) fn shorter_windows(s: &Scenario) -> Vec<Candidate> {
         } else {
             "shorter"
         };
-        let moves = [
+        // Shorter, then later (the same end), then from the start (the same length): a fault
+        // that matters only while some request is in flight may need to come earlier before
+        // the workload can shrink, and a fault from the start is the simpler story.
+        let mut moves = vec![
             (shorter, start, start + half),
             ("later", start + (length - half), end),
         ];
+        if start > 0.0 {
+            moves.push(("from the start", 0.0, length));
+        }
         for (how, from, until) in moves {
             if let Some(changed) = with_window(fault, from, until) {
                 let mut c = s.clone();
