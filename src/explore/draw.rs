@@ -21,7 +21,7 @@ use crate::net::{DelayProfile, DelaySpec, NetworkConfig, Reorder, SimRng};
 use crate::scenario::{ProtocolConfig, Scenario, Workload};
 use crate::sim::seeds::splitmix64;
 use pick::{
-    chance, count32, count64, from_range, millis, pick, positive, positive_ms, probability,
+    chance, count32, count64, from_range, millis, pick, positive, positive_ms, probability, round,
     shuffled, uniform_f64, uniform_u32, uniform_u64,
 };
 
@@ -309,9 +309,6 @@ fn zero_sigma() -> crate::net::NonNegative {
 }
 
 /// `x` rounded to a multiple of `step`.
-fn round(x: f64, step: f64) -> f64 {
-    (x / step).round() * step
-}
 
 /// The protocol: the base, then each drawn parameter in turn.
 fn draw_protocol(space: &Space, rng: &mut SimRng) -> ProtocolConfig {

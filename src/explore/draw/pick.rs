@@ -25,16 +25,21 @@ pub(super) fn uniform_u32(rng: &mut SimRng, lo: u32, hi: u32) -> u32 {
     uniform_u64(rng, u64::from(lo), u64::from(hi)) as u32
 }
 
+/// `x` rounded to a multiple of `step` (0.1, 0.01, ...): divided by the whole number of steps
+/// per unit, not multiplied by the step, so that the value prints as rounded (10.6, not
+/// 10.600000000000001).
+pub(super) fn round(x: f64, step: f64) -> f64 {
+    let per_unit = (1.0 / step).round();
+    (x * per_unit).round() / per_unit
+}
+
 /// A uniform number in `[lo, hi]`, rounded to a multiple of `step` and kept inside.
 pub(super) fn uniform_f64(rng: &mut SimRng, lo: f64, hi: f64, step: f64) -> f64 {
     let unit = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
     if hi <= lo {
         return lo;
     }
-    // Divided by the whole number of steps per unit, not multiplied by the step, so that a
-    // value prints as it was rounded (10.6, not 10.600000000000001).
-    let per_unit = (1.0 / step).round();
-    let x = ((lo + unit * (hi - lo)) * per_unit).round() / per_unit;
+    let x = round(lo + unit * (hi - lo), step);
     x.clamp(lo, hi)
 }
 
