@@ -135,6 +135,11 @@ pub(crate) fn explain(
         }
     }
     let message = match code {
+        // The explorer's test target exists only in a build that asks for it.
+        ron::Error::NoSuchStructField { found, .. } if found == "planted_bug" => format!(
+            "{message}; `planted_bug` exists only in a build with `--features planted-bug` \
+             (the explorer's test target, docs/explore.md)"
+        ),
         ron::Error::NoSuchEnumVariant {
             expected, found, ..
         }
