@@ -308,8 +308,6 @@ fn zero_sigma() -> crate::net::NonNegative {
     crate::net::NonNegative::new(0.0).expect("0 is >= 0")
 }
 
-/// `x` rounded to a multiple of `step`.
-
 /// The protocol: the base, then each drawn parameter in turn.
 fn draw_protocol(space: &Space, rng: &mut SimRng) -> ProtocolConfig {
     let p = &space.protocol;
