@@ -229,7 +229,7 @@ mod tests {
     }
 
     #[test]
-    fn windows_halve_and_start_later_but_never_empty() {
+    fn windows_halve_start_later_and_move_to_the_start_but_never_empty() {
         let s = scenario(
             r#"Scenario(name: "t", replicas: 4, faults: [
                 Loss(probability: 0.5, from_ms: 100.0, until_ms: 500.0),
@@ -244,9 +244,11 @@ mod tests {
             [
                 "fault 0 (Loss) shorter: 100..500 -> 100..300 ms",
                 "fault 0 (Loss) later: 100..500 -> 300..500 ms",
+                "fault 0 (Loss) from the start: 100..500 -> 0..400 ms",
                 "fault 2 (Crash) later: at 10 -> 505 ms (for good)",
             ]
         );
         assert_eq!(window(&moves[1].scenario.faults[0]), Some((300.0, 500.0)));
+        assert_eq!(window(&moves[2].scenario.faults[0]), Some((0.0, 400.0)));
     }
 }
