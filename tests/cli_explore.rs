@@ -50,25 +50,7 @@ fn read(path: &Path) -> String {
 
 /// `campaign.csv`'s rows as maps from column to cell.
 fn rows(out: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
-    let text = read(&out.join("campaign.csv"));
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .expect("a header")
-        .iter()
-        .map(String::from)
-        .collect();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.expect("a row");
-            header
-                .iter()
-                .cloned()
-                .zip(r.iter().map(String::from))
-                .collect()
-        })
-        .collect()
+    common::csv_rows(&out.join("campaign.csv"))
 }
 
 /// The files a campaign's result is compared on: the two CSVs, every counterexample and its

@@ -15,35 +15,12 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{pbft_sim, Scratch};
+use common::{csv_rows, pbft_sim, Scratch};
 use pbft_sim::protocol::quorum::{default_f, quorum};
 use pbft_sim::scenario::Scenario;
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// The rows of a CSV file as maps from column to cell.
-fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let text = read(path);
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .expect("a header")
-        .iter()
-        .map(String::from)
-        .collect();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.expect("a row");
-            header
-                .iter()
-                .cloned()
-                .zip(r.iter().map(String::from))
-                .collect()
-        })
-        .collect()
 }
 
 /// Runs `explore SPACE --budget B --out OUT --quiet`; the campaign must have failed (exit 1).

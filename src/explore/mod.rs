@@ -130,3 +130,18 @@ pub enum ExploreError {
     #[error("{0}")]
     Input(String),
 }
+
+/// What the explorer's unit tests share.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use crate::scenario::Scenario;
+
+    /// The one scenario of `text` (a scenario without a sweep).
+    pub(crate) fn scenario(text: &str) -> Scenario {
+        crate::scenario::parse("t.ron", text)
+            .expect("a valid scenario")
+            .points
+            .remove(0)
+            .scenario
+    }
+}

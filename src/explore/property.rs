@@ -16,7 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::net::{Fault, Millis};
+use crate::net::{Fault, FaultPlan, Millis};
 use crate::scenario::validate::effective_f;
 use crate::scenario::Scenario;
 use crate::sim::TrialOutcome;
@@ -93,20 +93,7 @@ impl Verdict {
 /// makes the liveness premise stricter).
 pub fn faulty_at_most(scenario: &Scenario) -> u32 {
     let byzantine: u32 = scenario.byzantine.iter().map(|g| g.count).sum();
-    let mut for_good: Vec<u32> = scenario
-        .faults
-        .iter()
-        .flat_map(|f| match f {
-            Fault::Crash {
-                replicas,
-                recover_at_ms: None,
-                ..
-            } => replicas.clone(),
-            _ => Vec::new(),
-        })
-        .collect();
-    for_good.sort_unstable();
-    for_good.dedup();
+    let for_good = FaultPlan::new(scenario.faults.clone()).crashed_for_good();
     byzantine.saturating_add(for_good.len() as u32)
 }
 
@@ -197,15 +184,8 @@ pub fn judge(properties: &[Property], scenario: &Scenario, outcome: &TrialOutcom
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::explore::tests_support::scenario;
     use crate::oracle::{Property as ViolationKind, ViolationDetail};
-
-    fn scenario(text: &str) -> Scenario {
-        crate::scenario::parse("t.ron", text)
-            .expect("a valid scenario")
-            .points
-            .remove(0)
-            .scenario
-    }
 
     const LIVE: &[Property] = &[];
 

@@ -185,14 +185,7 @@ fn crash_later(s: &Scenario, i: usize) -> Option<Candidate> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn scenario(text: &str) -> Scenario {
-        crate::scenario::parse("t.ron", text)
-            .expect("a valid scenario")
-            .points
-            .remove(0)
-            .scenario
-    }
+    use crate::explore::tests_support::scenario;
 
     #[test]
     fn faults_go_whole_then_one_replica_at_a_time() {

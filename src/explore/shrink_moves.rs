@@ -209,14 +209,7 @@ fn without_replicas_from(fault: &Fault, n: u32) -> Option<Fault> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn scenario(text: &str) -> Scenario {
-        crate::scenario::parse("t.ron", text)
-            .expect("a valid scenario")
-            .points
-            .remove(0)
-            .scenario
-    }
+    use crate::explore::tests_support::scenario;
 
     #[test]
     fn counts_halve_then_step_down_to_the_floor() {

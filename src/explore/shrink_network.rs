@@ -182,14 +182,7 @@ pub(super) fn simpler_protocol(s: &Scenario, floor: &Floor) -> Vec<Candidate> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn scenario(text: &str) -> Scenario {
-        crate::scenario::parse("t.ron", text)
-            .expect("a valid scenario")
-            .points
-            .remove(0)
-            .scenario
-    }
+    use crate::explore::tests_support::scenario;
 
     #[test]
     fn distributions_become_their_typical_constant() {

@@ -145,3 +145,26 @@ fn run_plan(plan: &pbft_sim::scenario::Plan) -> Vec<pbft_sim::runner::TrialRecor
         .expect("the run completes")
         .records
 }
+
+/// The rows of the CSV file at `path` as maps from column to cell.
+pub fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("a header")
+        .iter()
+        .map(String::from)
+        .collect();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("a row");
+            header
+                .iter()
+                .cloned()
+                .zip(r.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
