@@ -238,3 +238,28 @@ fn a_space_with_an_error_exits_2_with_file_line_col() {
     assert_eq!(line.lines().count(), 1, "one line: {line}");
     assert!(!out.join("campaign.csv").exists(), "nothing written");
 }
+
+#[test]
+fn check_reads_a_space_as_explore_does() {
+    let spaces = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spaces");
+    let run = pbft_sim(["check".as_ref(), spaces.as_os_str()]);
+    assert_eq!(run.code(), Some(0), "{}", run.show());
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.contains("search space within-f — checks safety and liveness")),
+        "{}",
+        run.stdout
+    );
+    let scratch = Scratch::new("explore-finds-check");
+    let bad = split_brain_space(4).replace("(min: 4, max: 4)", "(min: 4, max: 3)");
+    let space = scratch.write("bad.ron", &bad);
+    let run = pbft_sim(["check".as_ref(), space.as_os_str()]);
+    assert_eq!(run.code(), Some(2), "{}", run.show());
+    assert!(
+        run.stderr
+            .starts_with(&format!("error: {}:6:5: replicas", space.display())),
+        "{}",
+        run.stderr
+    );
+}

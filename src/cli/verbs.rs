@@ -101,6 +101,16 @@ pub(super) fn check(inputs: &[PathBuf]) -> Result<(), Failure> {
                 continue;
             }
         };
+        if is_space_file(&path) {
+            match crate::explore::load_space(&path) {
+                Ok(space) => print_space(&path, &space),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    invalid += 1;
+                }
+            }
+            continue;
+        }
         match load(&path) {
             Ok(plan) => print_plan(&plan),
             Err(Failure::Input(message)) => {
@@ -115,6 +125,28 @@ pub(super) fn check(inputs: &[PathBuf]) -> Result<(), Failure> {
     } else {
         Ok(())
     }
+}
+
+/// Whether the file at `path` is a search space (its first code, after `//` comments, is
+/// `Space(`): `check` checks it as `explore` reads it.
+fn is_space_file(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|text| {
+        text.lines()
+            .map(str::trim_start)
+            .find(|line| !line.is_empty() && !line.starts_with("//"))
+            .is_some_and(|line| line.starts_with("Space("))
+    })
+}
+
+fn print_space(path: &Path, space: &crate::explore::Space) {
+    let properties: Vec<&str> = space.properties.iter().map(|p| p.label()).collect();
+    outln!(
+        "{}: search space {} — checks {}; run it with `pbft-sim explore {}`",
+        path.display(),
+        space.name,
+        properties.join(" and "),
+        path.display()
+    );
 }
 
 fn print_plan(plan: &Plan) {
