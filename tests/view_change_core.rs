@@ -1,6 +1,7 @@
 //! Table-driven tests of the view-change core (Castro & Liskov §4.4): which batch NEW-VIEW
 //! re-proposes at each sequence number, how gaps are filled, which VIEW-CHANGE and NEW-VIEW
-//! messages are rejected, and that a stale view-change timer changes nothing.
+//! messages are rejected, that a stale view-change timer changes nothing, and that correct
+//! replicas split across two views by silent faulty ones still meet in one (§4.5.2).
 
 mod common;
 
@@ -437,4 +438,74 @@ fn a_stale_view_change_timer_is_ignored() {
     // Firing it again (a duplicate) does nothing more.
     assert!(!sends_view_change(&backup.handle(Input::Timeout(timer))));
     assert_eq!(backup.view(), 1);
+}
+
+/// Whether `actions` set the view-change timer.
+fn sets_view_change_timer(actions: &[Action]) -> Option<Timer> {
+    actions.iter().find_map(|a| match a {
+        Action::SetTimer { timer, .. } if timer.kind == TimerKind::ViewChange => Some(*timer),
+        _ => None,
+    })
+}
+
+/// The split the explorer found (`liveness-cx1.ron`, `liveness-cx2.ron`), at n = 4: replica 2
+/// asks for view 1 and holds VIEW-CHANGE(1) from replica 3 only (the faulty replica 1 is
+/// silent towards it), while replica 0, back from a crash, joined view 2 straight away and
+/// never sends VIEW-CHANGE(1). By the paper's letter replica 2 holds 2 < q = 3 for view 1, so
+/// never starts its new-view timer, and 1 <= f asks for view 2, so it never joins: it waits in
+/// view 1 for ever, and view 2 never gathers q. Three replicas changing to view 1 or beyond
+/// are a quorum: the timer starts, and when it fires replica 2 moves to view 2 with the
+/// others, and the view forms.
+#[test]
+fn a_replica_short_of_a_quorum_for_its_view_starts_its_timer_when_a_quorum_is_changing_to_it_or_beyond(
+) {
+    let mut backup = Replica::new(2, cfg(), keys(2));
+    let deliver = |backup: &mut Replica, from: u32, view: View| {
+        let vc = Arc::new(keys(from).sign(view_change(view, vec![])));
+        backup.handle(Input::Message {
+            from: NodeId::Replica(from),
+            message: Message::ViewChange(vc),
+        })
+    };
+    // Its request timer fires: VIEW-CHANGE(1).
+    let waits = backup.handle(Input::Message {
+        from: NodeId::Client(0),
+        message: Message::Request(request(1, 1)),
+    });
+    let request_timer = sets_view_change_timer(&waits).expect("the request timer");
+    assert!(sends_view_change(
+        &backup.handle(Input::Timeout(request_timer))
+    ));
+    assert_eq!(backup.view(), 1);
+    // Replica 3's VIEW-CHANGE(1): two of q = 3, as the paper has it: no timer yet.
+    let actions = deliver(&mut backup, 3, 1);
+    assert_eq!(sets_view_change_timer(&actions), None, "{actions:?}");
+    // Replica 0 asks for view 2: one replica, not more than f, so no join; but three replicas
+    // (2, 3 and 0) are changing to view 1 or beyond, so the new-view timer starts.
+    let actions = deliver(&mut backup, 0, 2);
+    assert_eq!(backup.view(), 1, "one replica above is no reason to join");
+    let new_view_timer = sets_view_change_timer(&actions).expect("the new-view timer starts");
+    assert!(
+        actions.iter().any(|a| matches!(
+            a,
+            Action::SetTimer { timer, after_ns } if *timer == new_view_timer && *after_ns == 1_000
+        )),
+        "timeout T: {actions:?}"
+    );
+    // No NEW-VIEW came: the timer fires and replica 2 moves to view 2, where replica 0 is.
+    let actions = backup.handle(Input::Timeout(new_view_timer));
+    let sent_for_2 = actions.iter().any(
+        |a| matches!(a, Action::Broadcast(Message::ViewChange(vc)) if vc.value().new_view == 2),
+    );
+    assert!(sent_for_2, "{actions:?}");
+    assert_eq!(backup.view(), 2);
+    // In view 2, of which it is the primary, it holds its own and replica 0's: replica 3
+    // joining makes q, and replica 2 forms view 2 with a NEW-VIEW.
+    let actions = deliver(&mut backup, 3, 2);
+    let new_view_sent = actions
+        .iter()
+        .any(|a| matches!(a, Action::Broadcast(Message::NewView(nv)) if nv.value().view == 2));
+    assert!(new_view_sent, "{actions:?}");
+    assert_eq!(backup.mode(), pbft_sim::protocol::Mode::Normal);
+    assert_eq!(backup.view(), 2);
 }

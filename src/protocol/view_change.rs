@@ -6,8 +6,9 @@
 //! multicasts NEW-VIEW(v+1, V, O), where O re-issues, for every n in (min-s, max-s], the batch
 //! prepared in the highest view, or the null request where no certificate names n. Backups
 //! recompute O from V and reject a NEW-VIEW that differs. Liveness (§4.5.2): the new-view timer
-//! starts once q view-changes are in and doubles with each consecutive failure; a replica joins
-//! a view change as soon as f+1 others ask for higher views.
+//! starts once q view-changes are in (or q replicas are known to be changing to the view or
+//! beyond: see `start_new_view_timer_beyond`) and doubles with each consecutive failure; a
+//! replica joins a view change as soon as f+1 others ask for higher views.
 //!
 //! The checks and the computation of O are pure functions (table-tested in
 //! `tests/view_change_core.rs`); the replica's part is a second `impl Replica`, whose state
@@ -293,7 +294,9 @@ impl Replica {
     }
 
     /// With q view-changes for the view being entered: start the new-view timer (doubling with
-    /// each consecutive failure) and, as its primary, send NEW-VIEW.
+    /// each consecutive failure) and, as its primary, send NEW-VIEW. Short of q for this view,
+    /// the timer also starts once q replicas are known to be changing to it or beyond (see
+    /// `start_new_view_timer_beyond`).
     fn check_view_change_quorum(&mut self) {
         if self.mode != Mode::ViewChanging {
             return;
@@ -301,7 +304,7 @@ impl Replica {
         let view = self.view;
         let vcs = self.view_changes.for_view(view);
         if vcs.len() < self.cfg.quorum() {
-            return;
+            return self.start_new_view_timer_beyond(view);
         }
         if !self.timers.is_armed(TimerKind::ViewChange) {
             self.arm(TimerKind::ViewChange, self.view_change_timeout_ns());
@@ -323,6 +326,29 @@ impl Replica {
         self.broadcast(Message::NewView(new_view.clone()));
         self.view_changes.set_last_new_view(new_view);
         self.enter_view(plan, pre_prepares);
+    }
+
+    /// §4.5.2 starts the new-view timer once a replica holds 2f+1 VIEW-CHANGEs for the view it
+    /// is entering, so as not to move on "too soon", before the others have joined; the
+    /// liveness argument then needs every correct replica to get there. It does not when
+    /// correct replicas split across two views: a replica that joined v+1 by the f+1 rule, or
+    /// came back from a crash into it, never sends VIEW-CHANGE for v, so a replica still at v
+    /// whose faulty peers are silent towards it holds fewer than 2f+1 for v, never starts its
+    /// timer, and sees too few correct replicas at v+1 (at most f) to join them; those at v+1
+    /// hold fewer than 2f+1 for v+1 without it. Nobody's timer runs, no view forms, for ever.
+    /// A VIEW-CHANGE for a view above v shows that its sender has left every view below, v
+    /// included: 2f+1 distinct replicas changing to v or beyond are as many as the paper waits
+    /// for (at least f+1 of them correct), so the timer starts; when it fires this replica
+    /// moves to v+1 with a doubled timeout, as after any failed view change, and the correct
+    /// replicas meet in one view. Acts only short of 2f+1 for v itself (the paper's case is
+    /// unchanged) and with the timer not already running.
+    fn start_new_view_timer_beyond(&mut self, view: View) {
+        if self.timers.is_armed(TimerKind::ViewChange) {
+            return;
+        }
+        if self.view_changes.changing_to_or_beyond(view) >= self.cfg.quorum() {
+            self.arm(TimerKind::ViewChange, self.view_change_timeout_ns());
+        }
     }
 
     pub(super) fn on_new_view(&mut self, signed: Arc<Signed<NewView>>) {

@@ -7,7 +7,7 @@
 //! fill memory: a few views' VIEW-CHANGEs per sender, and at most the watermark span's worth of
 //! buffered pre-prepares.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::auth::Signed;
@@ -127,6 +127,17 @@ impl ViewChangeKeeper {
         }
     }
 
+    /// How many distinct replicas (this one included) are known to be changing to `view` or
+    /// beyond: senders of a VIEW-CHANGE held for `view` or a higher view, each counted once.
+    pub(crate) fn changing_to_or_beyond(&self, view: View) -> usize {
+        let senders: BTreeSet<ReplicaId> = self
+            .received
+            .range((view, 0)..)
+            .map(|(&(_, r), _)| r)
+            .collect();
+        senders.len()
+    }
+
     /// The VIEW-CHANGEs held for `view`, by sender.
     pub(crate) fn for_view(&self, view: View) -> Vec<Arc<Signed<ViewChange>>> {
         self.received
@@ -235,6 +246,26 @@ mod tests {
                 keeper.record(v, r, vc(r, v));
             }
             assert_eq!(keeper.join_target(1, 0, 1), joins, "{held:?}");
+        }
+    }
+
+    /// A table of the VIEW-CHANGEs held (sender, view) -> how many replicas are changing to
+    /// view 2 or beyond (each counted once, whatever views it asked for).
+    #[test]
+    fn replicas_changing_to_a_view_or_beyond_are_counted_once_each() {
+        type Held = &'static [(ReplicaId, View)];
+        let cases: [(Held, usize); 4] = [
+            (&[], 0),
+            (&[(0, 2), (1, 2)], 2),
+            (&[(0, 2), (0, 3), (1, 1)], 1),
+            (&[(0, 2), (1, 3), (2, 5), (3, 1)], 3),
+        ];
+        for (held, changing) in cases {
+            let mut keeper = ViewChangeKeeper::default();
+            for &(r, v) in held {
+                keeper.record(v, r, vc(r, v));
+            }
+            assert_eq!(keeper.changing_to_or_beyond(2), changing, "{held:?}");
         }
     }
 
