@@ -14,7 +14,7 @@ mod common;
 use std::ffi::OsStr;
 use std::path::Path;
 
-use common::{pbft_sim, Run, Scratch};
+use common::{assert_bad_input, pbft_sim, Run, Scratch};
 
 /// A space whose trials pass: safety only.
 const SAFE: &str = r#"// cli_explore: safety only.
@@ -94,21 +94,6 @@ fn outputs(out: &Path) -> Vec<(String, String)> {
 
 fn json(out: &Path) -> serde_json::Value {
     serde_json::from_str(&read(&out.join("campaign.json"))).expect("campaign.json is JSON")
-}
-
-/// Exit 2 with one line on stderr, `error: ...` containing every one of `words`.
-fn assert_bad_input(run: &Run, words: &[&str]) {
-    assert_eq!(run.code(), Some(2), "{}", run.show());
-    let lines: Vec<&str> = run.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line on stderr\n{}", run.show());
-    assert!(lines[0].starts_with("error: "), "{}", run.show());
-    for word in words {
-        assert!(
-            lines[0].contains(word),
-            "`{word}` in the error\n{}",
-            run.show()
-        );
-    }
 }
 
 #[test]

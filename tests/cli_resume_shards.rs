@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use common::{pbft_sim, Run, Scratch};
+use common::{assert_bad_input, pbft_sim, Run, Scratch};
 
 /// n = 4, uniform delays, 5% loss, 3 points x 4 trials.
 const SCENARIO: &str = r#"// cli_resume_shards: small, lossy, three sweep points.
@@ -54,21 +54,6 @@ fn run(file: &Path, out: &Path, extra: &[&str]) -> Run {
 
 fn assert_ok(run: &Run) {
     assert_eq!(run.code(), Some(0), "{}", run.show());
-}
-
-/// Exit 2 with exactly one line on stderr, `error: ...` containing every one of `words`.
-fn assert_bad_input(run: &Run, words: &[&str]) {
-    assert_eq!(run.code(), Some(2), "{}", run.show());
-    let lines: Vec<&str> = run.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line on stderr\n{}", run.show());
-    assert!(lines[0].starts_with("error: "), "{}", run.show());
-    for word in words {
-        assert!(
-            lines[0].contains(word),
-            "`{word}` in the error\n{}",
-            run.show()
-        );
-    }
 }
 
 /// Every file of a folder, by name.

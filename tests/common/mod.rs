@@ -168,3 +168,18 @@ pub fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> 
         })
         .collect()
 }
+
+/// Exit 2 with exactly one line on stderr, `error: ...` containing every one of `words`.
+pub fn assert_bad_input(run: &Run, words: &[&str]) {
+    assert_eq!(run.code(), Some(2), "{}", run.show());
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line on stderr\n{}", run.show());
+    assert!(lines[0].starts_with("error: "), "{}", run.show());
+    for word in words {
+        assert!(
+            lines[0].contains(word),
+            "`{word}` in the error\n{}",
+            run.show()
+        );
+    }
+}
