@@ -9,9 +9,8 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use common::{pbft_sim, Scratch};
+use common::{pbft_sim, read_csv, Scratch};
 
 /// n = 4 (f = 1), 2 clients x 3 requests; Silent replicas swept 0 and 2: at 2 (beyond f)
 /// nothing completes, so requests stay unaccepted and later ones are never sent.
@@ -55,30 +54,6 @@ fn run(scratch: &Scratch, text: &str) -> std::path::PathBuf {
     ]);
     assert_eq!(run.code(), Some(0), "{}", run.show());
     out
-}
-
-/// A CSV file as its header and rows of (column -> field).
-fn read_csv(path: &Path) -> (Vec<String>, Vec<BTreeMap<String, String>>) {
-    let mut reader =
-        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let header: Vec<String> = reader
-        .headers()
-        .expect("a header")
-        .iter()
-        .map(String::from)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|r| {
-            let r = r.expect("a whole row");
-            header
-                .iter()
-                .cloned()
-                .zip(r.iter().map(String::from))
-                .collect()
-        })
-        .collect();
-    (header, rows)
 }
 
 fn number(text: &str, what: &str) -> f64 {

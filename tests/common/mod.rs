@@ -146,27 +146,33 @@ fn run_plan(plan: &pbft_sim::scenario::Plan) -> Vec<pbft_sim::runner::TrialRecor
         .records
 }
 
-/// The rows of the CSV file at `path` as maps from column to cell.
-pub fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
+/// The CSV file at `path` as its header and rows of (column -> field).
+pub fn read_csv(path: &Path) -> (Vec<String>, Vec<std::collections::BTreeMap<String, String>>) {
+    let mut reader =
+        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let header: Vec<String> = reader
         .headers()
         .expect("a header")
         .iter()
         .map(String::from)
         .collect();
-    reader
+    let rows = reader
         .records()
         .map(|r| {
-            let r = r.expect("a row");
+            let r = r.expect("a whole row");
             header
                 .iter()
                 .cloned()
                 .zip(r.iter().map(String::from))
                 .collect()
         })
-        .collect()
+        .collect();
+    (header, rows)
+}
+
+/// The rows of the CSV file at `path` as maps from column to cell.
+pub fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    read_csv(path).1
 }
 
 /// Exit 2 with exactly one line on stderr, `error: ...` containing every one of `words`.
