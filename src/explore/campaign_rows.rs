@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::property::{faulty_at_most, liveness_applies, Property, Verdict};
+use super::variant_name;
 use crate::scenario::validate::effective_f;
 use crate::scenario::Scenario;
 use crate::sim::{SimError, TrialOutcome};
@@ -90,14 +91,6 @@ pub(crate) struct CampaignRow {
     pub time_ms: Option<f64>,
 }
 
-/// The name of the variant `value` serialises as (`Crash`, `Uniform`, `SplitBrain`).
-fn variant<T: Serialize>(value: &T) -> String {
-    let text = ron::to_string(value).unwrap_or_default();
-    text.chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect()
-}
-
 /// The row of scenario `index`, whose trial gave `result`, judged as `verdict` (ignored when
 /// the engine failed).
 pub(crate) fn row_of(
@@ -112,7 +105,7 @@ pub(crate) fn row_of(
         .faults
         .iter()
         .map(|fault| {
-            let kind = variant(fault);
+            let kind = variant_name(fault);
             let for_good = matches!(
                 fault,
                 crate::net::Fault::Crash {
@@ -148,21 +141,21 @@ pub(crate) fn row_of(
             scenario
                 .byzantine
                 .iter()
-                .map(|g| variant(&g.behaviour))
+                .map(|g| variant_name(&g.behaviour))
                 .collect(),
         ),
         placements: join(
             scenario
                 .byzantine
                 .iter()
-                .map(|g| variant(&g.placement))
+                .map(|g| variant_name(&g.placement))
                 .collect(),
         ),
         faults: scenario.faults.len() as u32,
         fault_kinds: join(fault_kinds),
         clients,
         requests: u64::from(clients).saturating_mul(scenario.workload.requests.get()),
-        delay: variant(&scenario.network.delay),
+        delay: variant_name(&scenario.network.delay),
         within_f: faulty_at_most(scenario) <= effective_f(scenario),
         properties: join(applied),
         failed: true,

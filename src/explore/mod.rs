@@ -56,6 +56,15 @@ pub fn try_scenario(
     Ok((outcome, verdict))
 }
 
+/// The name of the variant `value` serialises as in RON (`Crash`, `Uniform`, `SplitBrain`):
+/// how campaign rows and shrink steps name faults, delay profiles and behaviours.
+pub(crate) fn variant_name<T: Serialize>(value: &T) -> String {
+    let text = ron::to_string(value).unwrap_or_default();
+    text.chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
 /// What shrinking may not go below: the search space's own minimums, so that a counterexample
 /// stays inside the space the user asked about.
 #[derive(Clone, Debug, PartialEq)]

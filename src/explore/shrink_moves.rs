@@ -12,7 +12,7 @@ use crate::net::Fault;
 use crate::protocol::quorum::default_f;
 use crate::scenario::{Scenario, Workload};
 
-use super::Floor;
+use super::{variant_name, Floor};
 
 /// A candidate: a smaller scenario and what was done to make it.
 #[derive(Clone, Debug)]
@@ -31,20 +31,13 @@ impl Candidate {
 }
 
 /// A fault's kind, as RON writes it.
-pub(super) fn fault_kind(fault: &Fault) -> &'static str {
-    match fault {
-        Fault::Crash { .. } => "Crash",
-        Fault::Partition { .. } => "Partition",
-        Fault::Slow { .. } => "Slow",
-        Fault::Loss { .. } => "Loss",
-    }
+pub(super) fn fault_kind(fault: &Fault) -> String {
+    variant_name(fault)
 }
 
 /// A byzantine group's behaviour, by its RON name (`SplitBrain`, `Mutate`).
 pub(super) fn behaviour_name(group: &ByzantineGroup) -> String {
-    let text = ron::to_string(&group.behaviour).unwrap_or_default();
-    let end = text.find(['(', ' ']).unwrap_or(text.len());
-    text[..end].to_string()
+    variant_name(&group.behaviour)
 }
 
 /// `value` halved (not below `least`), then minus one: the distinct values below `value`.

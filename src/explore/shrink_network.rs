@@ -7,24 +7,11 @@ use crate::net::{DelayProfile, DelaySpec, Millis, Probability, Reorder};
 use crate::scenario::{ProtocolConfig, Scenario};
 
 use super::shrink_moves::Candidate;
-use super::Floor;
+use super::{variant_name, Floor};
 
 /// Protocol fields shrinking never touches: they are the system under test, not a parameter
 /// (a planted bug, when the crate is built with one).
 const UNTOUCHED_PROTOCOL_FIELDS: &[&str] = &["planted_bug"];
-
-/// A profile's kind, as RON writes it (`Uniform`).
-fn profile_kind(spec: &DelaySpec) -> &'static str {
-    match spec {
-        DelaySpec::Constant { .. } => "Constant",
-        DelaySpec::Uniform { .. } => "Uniform",
-        DelaySpec::Normal { .. } => "Normal",
-        DelaySpec::LogNormal { .. } => "LogNormal",
-        DelaySpec::Exponential { .. } => "Exponential",
-        DelaySpec::Pareto { .. } => "Pareto",
-        DelaySpec::Shifted { .. } => "Shifted",
-    }
-}
 
 /// A typical delay of the profile, ms: its median where that is simple (uniform, log-normal,
 /// Pareto), else its mean (normal, truncated at 0; exponential); a shifted profile adds its
@@ -53,7 +40,7 @@ fn constant_for(profile: &DelayProfile) -> Option<(DelayProfile, String)> {
     let constant = DelayProfile::constant(Millis::new(ms).ok()?);
     Some((
         constant,
-        format!("{} -> Constant(ms: {ms})", profile_kind(spec)),
+        format!("{} -> Constant(ms: {ms})", variant_name(spec)),
     ))
 }
 
