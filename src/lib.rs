@@ -33,6 +33,7 @@
 
 pub mod adversary;
 pub mod cli;
+pub mod costs;
 pub mod explore;
 pub mod net;
 pub mod oracle;

@@ -210,6 +210,7 @@ fn rows() -> Vec<Row> {
                     view: 0,
                     timestamp: 1,
                     result: 1,
+                    tentative: false,
                 }),
             ),
             Unexpected,

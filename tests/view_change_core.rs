@@ -25,6 +25,8 @@ fn cfg() -> ReplicaConfig {
     ReplicaConfig {
         view_change_timeout_ns: 1_000,
         status_period_ns: 250,
+        tentative_execution: false,
+        unreplicated: false,
         ..common::keys::config()
     }
 }

@@ -285,6 +285,7 @@ mod tests {
                 view: 0,
                 timestamp: 1,
                 result: 2,
+                tentative: false,
             }),
         };
         let mut b = WrongDigest::default();

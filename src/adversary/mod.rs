@@ -773,6 +773,7 @@ mod tests {
             view: 0,
             timestamp: 1,
             result: 1,
+            tentative: false,
         });
         let out = node.handle(from(NodeId::Replica(2), reply.clone()));
         assert_eq!(rejections(&out), [Rejection::Unexpected]);

@@ -24,6 +24,8 @@ pub(crate) fn config(n: u32) -> ReplicaConfig {
         batch_timeout_ns: 1_000_000,
         max_in_flight: 8,
         status_period_ns: 50_000_000,
+        tentative_execution: false,
+        unreplicated: false,
         #[cfg(feature = "planted-bug")]
         planted_bug: None,
     }

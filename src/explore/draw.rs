@@ -42,6 +42,7 @@ pub fn draw(space: &Space, index: u64) -> Scenario {
     let workload = Workload {
         clients: count32(from_range(&mut rng, space.workload.clients, |c| c.get())),
         requests: count64(from_range(&mut rng, space.workload.requests, |c| c.get())),
+        ..Workload::default()
     };
     let faulty_max = space.byzantine.count.max.at(n, f);
     let byzantine = draw_byzantine(space, &mut rng, n, f, workload.clients.get());
@@ -77,6 +78,8 @@ pub fn draw(space: &Space, index: u64) -> Scenario {
         protocol,
         time_limit_ms: positive_ms(time_limit_ms),
         sweep: Vec::new(),
+        costs: None,
+        reference: None,
     }
 }
 

@@ -159,6 +159,23 @@ impl Millis {
     pub const ZERO: Millis = Millis(0.0);
 }
 
+impl Default for Millis {
+    fn default() -> Self {
+        Millis::ZERO
+    }
+}
+
+impl NonNegative {
+    /// Nothing.
+    pub const ZERO: NonNegative = NonNegative(0.0);
+}
+
+impl Default for NonNegative {
+    fn default() -> Self {
+        NonNegative::ZERO
+    }
+}
+
 /// The methods of a checked count: a newtype read from an integer that must be at least 1.
 macro_rules! count_impls {
     ($name:ident, $int:ty) => {

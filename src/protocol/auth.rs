@@ -27,7 +27,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::message::{Batch, ClientId, ReplicaId, Request, Timestamp};
+use super::message::{Batch, ClientId, ReplicaId, Request, RequestShape, Timestamp};
 
 /// The identity of one trial's keys: tokens verify only within the trial that minted them.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -162,7 +162,17 @@ impl ClientKey {
 
     /// This client's request with `timestamp` for `operation`.
     pub fn request(&self, timestamp: Timestamp, operation: u64) -> Request {
-        Request::authenticated(self.client, timestamp, operation, self.trial)
+        self.request_shaped(timestamp, operation, RequestShape::default())
+    }
+
+    /// This client's request with `timestamp` for `operation`, of `shape`.
+    pub fn request_shaped(
+        &self,
+        timestamp: Timestamp,
+        operation: u64,
+        shape: RequestShape,
+    ) -> Request {
+        Request::authenticated(self.client, timestamp, operation, self.trial, shape)
     }
 }
 
@@ -181,7 +191,13 @@ impl Keyring {
 /// Client `client`'s request in the unit tests' trial (see [`Keyring::for_test`]).
 #[cfg(test)]
 pub(crate) fn test_request(client: ClientId, timestamp: Timestamp, operation: u64) -> Request {
-    Request::authenticated(client, timestamp, operation, TrialId(0))
+    Request::authenticated(
+        client,
+        timestamp,
+        operation,
+        TrialId(0),
+        RequestShape::default(),
+    )
 }
 
 #[cfg(test)]

@@ -24,6 +24,28 @@ pub struct ClientConfig {
     pub requests: u64,
     /// Retransmission timeout.
     pub retransmit_ns: u64,
+    /// What it asks for, and when.
+    pub workload: ClientWorkload,
+}
+
+/// What a client asks for, and when (the scenario's `workload`); the default is the closed
+/// loop of null read-write requests.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClientWorkload {
+    /// Bytes of each request's argument.
+    pub arg_bytes: u32,
+    /// Bytes of each result.
+    pub result_bytes: u32,
+    /// Closed loop: virtual ns between a result and the next request.
+    pub think_ns: u64,
+    /// Open loop: when this client's requests arrive, virtual ns, ascending (one per request;
+    /// drawn by the simulator from the trial's arrivals stream); `None`: closed loop.
+    pub arrivals: Option<std::sync::Arc<[u64]>>,
+    /// The share of requests that are read-only, spread evenly.
+    pub read_only: f64,
+    /// Whether replicas execute tentatively: a result takes 2f+1 matching tentative replies,
+    /// or f+1 that are not tentative.
+    pub tentative: bool,
 }
 
 /// The operation a client puts in its request with timestamp `t`: distinct per request, and
@@ -207,6 +229,7 @@ mod tests {
                 f: 1,
                 requests,
                 retransmit_ns: 1_000,
+                workload: ClientWorkload::default(),
             },
         )
     }
@@ -218,6 +241,7 @@ mod tests {
                 view: 0,
                 timestamp,
                 result,
+                tentative: false,
             }),
         })
     }
@@ -304,6 +328,7 @@ mod tests {
                 view: 0,
                 timestamp: 1,
                 result: 10,
+                tentative: false,
             }),
         });
         assert_eq!(rejections(&from_client), [Rejection::Unexpected]);

@@ -80,6 +80,21 @@ pub struct Request {
     timestamp: Timestamp,
     operation: u64,
     trial: TrialId,
+    shape: RequestShape,
+}
+
+/// What kind of request it is, beyond its operation: read-only or not (OSDI'99 §5.1), and the
+/// sizes of its argument and of the result it asks for (the cost model's message sizes). The
+/// simulated service runs no real payloads: only their sizes travel.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default)]
+pub struct RequestShape {
+    /// Read-only: sent to every replica, executed at once in the current state, without
+    /// ordering; its client waits for 2f+1 matching replies.
+    pub read_only: bool,
+    /// Bytes of the operation's argument.
+    pub arg_bytes: u32,
+    /// Bytes of the result.
+    pub result_bytes: u32,
 }
 
 impl Request {
@@ -89,13 +104,20 @@ impl Request {
         timestamp: Timestamp,
         operation: u64,
         trial: TrialId,
+        shape: RequestShape,
     ) -> Request {
         Request {
             client,
             timestamp,
             operation,
             trial,
+            shape,
         }
+    }
+
+    /// Read-only or not, and its payload sizes.
+    pub fn shape(&self) -> RequestShape {
+        self.shape
     }
 
     /// The issuing client.
@@ -217,6 +239,9 @@ pub struct Reply {
     pub timestamp: Timestamp,
     /// Result of executing it.
     pub result: u64,
+    /// Sent after executing tentatively, once prepared (OSDI'99 §5.1), not after commit; a
+    /// client needs 2f+1 matching tentative replies.
+    pub tentative: bool,
 }
 
 /// `CHECKPOINT(n, d, i)` (§4.3): the state digest after executing sequence number `seq`.

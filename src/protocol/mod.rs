@@ -38,7 +38,8 @@ pub use auth::{trial_keys, ClientKey, Keyring, Signed, VoteKind};
 pub use client::Client;
 pub use log::StableCheckpoint;
 pub use message::{
-    Batch, ClientId, Digest, Message, NodeId, ReplicaId, Request, SeqNum, Timestamp, View,
+    Batch, ClientId, Digest, Message, NodeId, ReplicaId, Request, RequestShape, SeqNum, Timestamp,
+    View,
 };
 #[cfg(feature = "planted-bug")]
 pub use planted::PlantedBug;
@@ -57,6 +58,10 @@ pub enum TimerKind {
     Fetch,
     /// Client: retransmit the outstanding request to all replicas (§4.1).
     Retransmit,
+    /// Client, open loop: the next request arrives.
+    Arrival,
+    /// Client, closed loop: its think time after a result is over.
+    Think,
     /// Replica: no progress for a while; ask the others for what it is missing.
     Status,
     /// A byzantine behaviour's own wake-up, with the behaviour's tag (`adversary::wake_up`).
@@ -331,6 +336,12 @@ pub struct ReplicaConfig {
     /// what it lost (TOCS'02 §5.2). Idle waits (requests without a slot, a view change, peers
     /// that may lag) use half the view-change timeout instead, backing off.
     pub status_period_ns: u64,
+    /// Tentative execution (OSDI'99 §5.1): execute once prepared and reply at once, marked
+    /// tentative.
+    pub tentative_execution: bool,
+    /// The unreplicated baseline: this replica is the only server and runs no protocol; it
+    /// executes each request on arrival and replies.
+    pub unreplicated: bool,
     /// A bug planted for testing the explorer (`planted::PlantedBug`); `None`: the real
     /// protocol.
     #[cfg(feature = "planted-bug")]

@@ -282,7 +282,10 @@ impl Replica {
     }
 
     fn on_timeout(&mut self, timer: Timer) {
-        if matches!(timer.kind, TimerKind::Retransmit | TimerKind::Behaviour(_)) {
+        if matches!(
+            timer.kind,
+            TimerKind::Retransmit | TimerKind::Arrival | TimerKind::Think | TimerKind::Behaviour(_)
+        ) {
             // Not a replica's timer (a behaviour's wrapper takes its own).
             return self.reject(Rejection::Unexpected);
         }
@@ -297,7 +300,10 @@ impl Replica {
             TimerKind::ViewChange => self.on_view_change_timeout(),
             TimerKind::Fetch => self.ask_for_state(),
             TimerKind::Status => self.on_status_timeout(),
-            TimerKind::Retransmit | TimerKind::Behaviour(_) => {}
+            TimerKind::Retransmit
+            | TimerKind::Arrival
+            | TimerKind::Think
+            | TimerKind::Behaviour(_) => {}
         }
     }
 
@@ -363,6 +369,7 @@ impl Replica {
                     view: self.view,
                     timestamp: last.timestamp,
                     result: last.result,
+                    tentative: false,
                 };
                 self.send(NodeId::Client(request.client()), Message::Reply(reply));
                 return;
@@ -749,6 +756,7 @@ impl Replica {
                     view: self.view,
                     timestamp: request.timestamp(),
                     result,
+                    tentative: false,
                 };
                 self.send(NodeId::Client(request.client()), Message::Reply(reply));
                 progressed |= self.forget_request(request.client(), request.timestamp());

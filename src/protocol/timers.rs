@@ -33,9 +33,11 @@ impl Timers {
             TimerKind::Batch => &mut self.batch,
             // A client's timer and a behaviour's are never a replica's: they share a slot that
             // `fires` never consults for them.
-            TimerKind::ViewChange | TimerKind::Retransmit | TimerKind::Behaviour(_) => {
-                &mut self.view_change
-            }
+            TimerKind::ViewChange
+            | TimerKind::Retransmit
+            | TimerKind::Arrival
+            | TimerKind::Think
+            | TimerKind::Behaviour(_) => &mut self.view_change,
             TimerKind::Fetch => &mut self.fetch,
             TimerKind::Status => &mut self.status,
         }
@@ -68,14 +70,20 @@ impl Timers {
             TimerKind::ViewChange => self.view_change.armed,
             TimerKind::Fetch => self.fetch.armed,
             TimerKind::Status => self.status.armed,
-            TimerKind::Retransmit | TimerKind::Behaviour(_) => false,
+            TimerKind::Retransmit
+            | TimerKind::Arrival
+            | TimerKind::Think
+            | TimerKind::Behaviour(_) => false,
         }
     }
 
     /// Whether `timer`, as fired, is the live setting of its kind; if so it is armed no more.
     /// Stale settings, and kinds that are not a replica's, never fire.
     pub(crate) fn fires(&mut self, timer: Timer) -> bool {
-        if matches!(timer.kind, TimerKind::Retransmit | TimerKind::Behaviour(_)) {
+        if matches!(
+            timer.kind,
+            TimerKind::Retransmit | TimerKind::Arrival | TimerKind::Think | TimerKind::Behaviour(_)
+        ) {
             return false;
         }
         let slot = self.slot_mut(timer.kind);

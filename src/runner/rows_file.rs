@@ -159,6 +159,7 @@ mod tests {
             f: 1,
             byzantine: 1,
             outcome: TrialOutcome {
+                load: None,
                 success: false,
                 safety_ok: true,
                 requests: 12,

@@ -20,13 +20,16 @@ pub(crate) mod validate;
 
 use std::path::Path;
 
-pub use schema::{ProtocolConfig, Scalar, Scenario, SweepAxis, SweepValues, Workload};
+pub use schema::{
+    Arrivals, Case, ProtocolConfig, Reference, ReferenceCell, Replication, Scalar, Scenario,
+    SweepAxis, SweepValues, Workload,
+};
 
 pub use sweep::{PathError, PointError};
 
 use crate::net::{ms_to_ns, FaultPlan, FieldError, Topology};
 use crate::protocol::ReplicaConfig;
-use crate::sim::TrialSpec;
+use crate::sim::{TrialSpec, TrialWorkload};
 
 /// At most this many trials in one run (points x trials).
 pub const MAX_TRIALS: u64 = 10_000_000;
@@ -456,6 +459,8 @@ pub fn trial_spec(s: &Scenario, seed: u64) -> TrialSpec {
             batch_timeout_ns: ms_to_ns(p.batch_timeout_ms.get()),
             max_in_flight: p.window.get(),
             status_period_ns: ms_to_ns(p.status_period_ms()),
+            tentative_execution: p.tentative_execution,
+            unreplicated: p.replication == Replication::Unreplicated,
             #[cfg(feature = "planted-bug")]
             planted_bug: p.planted_bug,
         },
@@ -467,6 +472,17 @@ pub fn trial_spec(s: &Scenario, seed: u64) -> TrialSpec {
         faults: FaultPlan::new(s.faults.clone()),
         byzantine: s.byzantine.clone(),
         time_limit_ns: ms_to_ns(s.time_limit_ms.get()),
+        workload: TrialWorkload {
+            arg_bytes: s.workload.request_bytes,
+            result_bytes: s.workload.reply_bytes,
+            think_ns: ms_to_ns(s.workload.think_time_ms.get()),
+            poisson_per_second: match s.workload.arrivals {
+                Arrivals::Closed => None,
+                Arrivals::Poisson { per_second } => Some(per_second.get()),
+            },
+            read_only: s.workload.read_only.get(),
+        },
+        costs: s.costs.clone(),
     }
 }
 

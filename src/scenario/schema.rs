@@ -5,8 +5,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeMap;
+
 use crate::adversary::ByzantineGroup;
-use crate::net::{CountU32, CountU64, Fault, Link, NetworkConfig, PositiveMillis, Region};
+use crate::costs::CostModel;
+use crate::net::{
+    CountU32, CountU64, Fault, Link, Millis, NetworkConfig, Positive, PositiveMillis, Probability,
+    Region,
+};
 
 /// A scenario: a PBFT deployment, its faults and workload, and what to sweep.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -55,6 +61,36 @@ pub struct Scenario {
     /// Axes to sweep (cartesian product).
     #[serde(default)]
     pub sweep: Vec<SweepAxis>,
+    /// What computing and sending cost (`costs::CostModel`, `docs/costs.md`); `None`: nothing
+    /// (every node computes in zero time and links carry any size within their delay).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub costs: Option<CostModel>,
+    /// Published figures to print this run's own beside (`run` and `reference.csv`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Reference>,
+}
+
+/// Published figures a scenario reproduces: after a run, `run` prints each cell's own value
+/// beside the published one, and writes `reference.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    /// Where the figures come from (e.g. "Castro & Liskov, OSDI'99, Table 1").
+    pub source: String,
+    /// The `summary.csv` column the figures are compared with (e.g. "latency_p50_ms").
+    pub column: String,
+    /// The figures, one per sweep point they name.
+    pub cells: Vec<ReferenceCell>,
+}
+
+/// One published figure and the sweep point it is for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceCell {
+    /// The point: each named axis's value, as its column shows it (e.g. `{"op": "0/0"}`).
+    pub at: BTreeMap<String, String>,
+    /// The published value.
+    pub value: f64,
 }
 
 fn default_seed() -> u64 {
@@ -82,7 +118,7 @@ fn count64(n: u64) -> CountU64 {
     CountU64::new(n).expect("the schema's default counts are >= 1")
 }
 
-/// Closed-loop clients, each with one outstanding request.
+/// Clients, each with one outstanding request at a time (§4.1), and what they ask.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Workload {
@@ -90,6 +126,23 @@ pub struct Workload {
     pub clients: CountU32,
     /// Requests per client.
     pub requests: CountU64,
+    /// Bytes of each request's argument (the operation's payload).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub request_bytes: u32,
+    /// Bytes of each reply's result.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub reply_bytes: u32,
+    /// Closed loop: how long a client waits after a result before its next request, ms.
+    #[serde(skip_serializing_if = "is_no_time")]
+    pub think_time_ms: Millis,
+    /// When requests arrive: `Closed` (each client issues its next request when its last is
+    /// done, after its think time) or `Poisson(per_second:)` (open loop).
+    #[serde(skip_serializing_if = "Arrivals::is_closed")]
+    pub arrivals: Arrivals,
+    /// The share of requests that are read-only (OSDI'99 §5.1), spread evenly over each
+    /// client's requests.
+    #[serde(skip_serializing_if = "is_never")]
+    pub read_only: Probability,
 }
 
 impl Default for Workload {
@@ -97,8 +150,69 @@ impl Default for Workload {
         Workload {
             clients: count(1),
             requests: count64(1),
+            request_bytes: 0,
+            reply_bytes: 0,
+            think_time_ms: Millis::ZERO,
+            arrivals: Arrivals::Closed,
+            read_only: Probability::ZERO,
         }
     }
+}
+
+/// How requests arrive.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum Arrivals {
+    /// Closed loop: a client's next request when its last is done (and its think time over).
+    #[default]
+    Closed,
+    /// Open loop: requests arrive as a Poisson process of this total rate, handed to the
+    /// clients in turn; a client with a request outstanding queues the next, and a request's
+    /// latency counts from its arrival.
+    Poisson {
+        /// Arrivals per virtual second, all clients together.
+        per_second: Positive,
+    },
+}
+
+impl Arrivals {
+    /// Whether this is the closed loop (the default, not written out).
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Arrivals::Closed)
+    }
+}
+
+/// How the service is run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Replication {
+    /// PBFT over `replicas` replicas.
+    #[default]
+    Pbft,
+    /// The baseline papers compare with: one server (replica 0), no protocol, no
+    /// authentication; the client takes its one reply. `replicas` and `f` are not used.
+    Unreplicated,
+}
+
+impl Replication {
+    /// Whether this is PBFT (the default, not written out).
+    pub fn is_pbft(&self) -> bool {
+        matches!(self, Replication::Pbft)
+    }
+}
+
+fn is_zero(v: &u32) -> bool {
+    *v == 0
+}
+
+fn is_no_time(v: &Millis) -> bool {
+    v.get() == 0.0
+}
+
+fn is_never(p: &Probability) -> bool {
+    p.get() == 0.0
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// PBFT parameters (Castro & Liskov §4.3-4.4, TOCS'02 §5.1).
@@ -124,6 +238,14 @@ pub struct ProtocolConfig {
     /// How long a slot may stay open before its replica asks for what it lacks (STATUS,
     /// TOCS'02 §5.2), ms; `None`: a quarter of `view_change_timeout_ms`.
     pub status_period_ms: Option<PositiveMillis>,
+    /// Tentative execution (OSDI'99 §5.1): replicas execute a request once it is prepared and
+    /// reply at once; the client takes 2f+1 matching tentative replies (four message delays
+    /// instead of five), else f+1 replies after commit.
+    #[serde(skip_serializing_if = "is_false")]
+    pub tentative_execution: bool,
+    /// PBFT, or the unreplicated baseline.
+    #[serde(skip_serializing_if = "Replication::is_pbft")]
+    pub replication: Replication,
     /// A bug planted in the protocol for testing the explorer (only with the cargo feature
     /// `planted-bug`); `None`, the default, is the real protocol and is not written out.
     #[cfg(feature = "planted-bug")]
@@ -153,6 +275,8 @@ impl Default for ProtocolConfig {
             batch_timeout_ms: ms(1.0),
             window: count64(64),
             status_period_ms: None,
+            tentative_execution: false,
+            replication: Replication::Pbft,
             #[cfg(feature = "planted-bug")]
             planted_bug: None,
         }
@@ -216,6 +340,20 @@ pub enum SweepValues {
         /// Number of values.
         steps: u32,
     },
+    /// Named cases, each setting one or more fields at once: the axis's column shows the
+    /// case's name, and its path is only that column's name (e.g. `op`, with cases `"0/4"`
+    /// setting `workload.request_bytes` and `workload.reply_bytes`).
+    Cases(Vec<Case>),
+}
+
+/// One value of a `Cases` axis.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// Its name, as the axis's column shows it.
+    pub name: String,
+    /// The fields it sets: path (as a sweep axis's) -> value.
+    pub set: BTreeMap<String, Scalar>,
 }
 
 /// A scalar sweep value.
@@ -277,6 +415,7 @@ impl SweepValues {
             }
             SweepValues::Values(values) => values.len() as u64,
             SweepValues::Linear { steps, .. } => u64::from(*steps),
+            SweepValues::Cases(cases) => cases.len() as u64,
         }
     }
 
@@ -302,6 +441,9 @@ impl SweepValues {
                     })
                     .collect(),
             },
+            SweepValues::Cases(cases) => {
+                cases.iter().map(|c| Scalar::Str(c.name.clone())).collect()
+            }
         }
     }
 }

@@ -31,11 +31,12 @@ pub mod trace;
 mod tracer;
 mod trial;
 
-pub use outcome::{FaultEffects, RequestTimes, TrialOutcome};
+pub use outcome::{throughput_rps, FaultEffects, RequestTimes, TrialOutcome};
 pub use seeds::trial_seed;
 pub use trial::{
     run_trial, run_trial_blocking, run_trial_reference, run_trial_reference_traced,
     run_trial_reference_with_lookahead, run_trial_traced, trial_lookahead_ns, TrialSpec,
+    TrialWorkload,
 };
 
 /// What can go wrong inside the engine itself (never the protocol: that is data).

@@ -269,6 +269,7 @@ impl Observer {
         let latency_ms = (!latencies_ms.is_empty())
             .then(|| latencies_ms.iter().sum::<f64>() / latencies_ms.len() as f64);
         TrialOutcome {
+            load: None,
             success: self.metrics.all_done(),
             safety_ok: self.oracle.safe(),
             requests: self.requests,

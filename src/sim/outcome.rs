@@ -54,6 +54,9 @@ pub struct TrialOutcome {
     /// What the faults, the network and the byzantine behaviours did (`docs/trace.md`).
     #[serde(default)]
     pub effects: FaultEffects,
+    /// What each node's CPU and link did, under a cost model (`None` without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<crate::costs::LoadOutcome>,
     /// A hash of the event trace (time, target, creator and creator's counter of every event
     /// processed): equal traces give equal hashes, whatever drove them.
     pub trace_hash: u64,
@@ -147,6 +150,50 @@ impl RequestTimes {
             (Some(sent), Some(accepted)) => Some(ns_to_ms(accepted.saturating_sub(sent))),
             _ => None,
         }
+    }
+}
+
+/// Completed requests per virtual second after the warm-up (`docs/costs.md`, "Throughput"):
+/// with the K acceptances of `times` in time order at t_1 <= ... <= t_K, and k0 = max(1,
+/// ceil(`warmup` x K)), it is (K - k0) / (t_K - t_k0): the rate at which requests completed
+/// between the warm-up's last completion and the trial's last. The first completion is always
+/// warm-up, as it only starts the clock; `None` with fewer than two completions after it or
+/// no time between them.
+pub fn throughput_rps(times: &[RequestTimes], warmup: f64) -> Option<f64> {
+    let mut accepted: Vec<u64> = times.iter().filter_map(RequestTimes::accepted_ns).collect();
+    accepted.sort_unstable();
+    let k = accepted.len();
+    let k0 = ((warmup.clamp(0.0, 1.0) * k as f64).ceil() as usize).max(1);
+    if k < 2 || k0 >= k {
+        return None;
+    }
+    let span_ns = accepted[k - 1] - accepted[k0 - 1];
+    (span_ns > 0).then(|| (k - k0) as f64 * 1e9 / span_ns as f64)
+}
+
+#[cfg(test)]
+mod throughput_tests {
+    use super::*;
+
+    fn done_at(ms: &[u64]) -> Vec<RequestTimes> {
+        ms.iter()
+            .enumerate()
+            .map(|(i, t)| RequestTimes::new(0, i as u64 + 1, Some(0), Some(t * 1_000_000)))
+            .collect()
+    }
+
+    #[test]
+    fn throughput_counts_completions_after_the_warm_up_over_their_span() {
+        // Ten completions 2 ms apart from 2 ms: a warm-up of 10% is the first one; nine more
+        // complete in 18 ms, 500 per second.
+        let times = done_at(&[2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
+        assert_eq!(throughput_rps(&times, 0.1), Some(500.0));
+        // A warm-up of half: completions 6..10 over 10 ms.
+        assert_eq!(throughput_rps(&times, 0.5), Some(500.0));
+        let uneven = done_at(&[1, 2, 3, 13]);
+        assert_eq!(throughput_rps(&uneven, 0.5), Some(2.0 * 1e9 / 11e6));
+        assert_eq!(throughput_rps(&done_at(&[5]), 0.1), None);
+        assert_eq!(throughput_rps(&done_at(&[5, 5]), 0.1), None);
     }
 }
 

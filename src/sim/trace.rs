@@ -287,6 +287,8 @@ pub fn timer_name(kind: TimerKind) -> &'static str {
         TimerKind::ViewChange => "view-change",
         TimerKind::Fetch => "fetch",
         TimerKind::Retransmit => "retransmit",
+        TimerKind::Arrival => "arrival",
+        TimerKind::Think => "think",
         TimerKind::Status => "status",
         TimerKind::Behaviour(_) => "behaviour",
     }

@@ -44,6 +44,25 @@ pub struct TrialSpec {
     pub byzantine: Vec<ByzantineGroup>,
     /// The trial ends at this virtual time at the latest.
     pub time_limit_ns: u64,
+    /// What the clients ask for, and when.
+    pub workload: TrialWorkload,
+    /// What computing and sending cost (`None`: nothing).
+    pub costs: Option<crate::costs::CostModel>,
+}
+
+/// What the clients ask for, and when: the scenario's `workload` beyond its counts.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrialWorkload {
+    /// Bytes of each request's argument.
+    pub arg_bytes: u32,
+    /// Bytes of each result.
+    pub result_bytes: u32,
+    /// Closed loop: virtual ns between a result and the client's next request.
+    pub think_ns: u64,
+    /// Open loop: Poisson arrivals at this total rate per virtual second; `None`: closed loop.
+    pub poisson_per_second: Option<f64>,
+    /// The share of requests that are read-only.
+    pub read_only: f64,
 }
 
 impl TrialSpec {
@@ -117,6 +136,7 @@ fn build(spec: &TrialSpec) -> Result<Parts, SimError> {
         f: spec.replica.f,
         requests: spec.requests_per_client,
         retransmit_ns: spec.retransmit_ns,
+        workload: crate::protocol::client::ClientWorkload::default(),
     };
     let clients = client_keys
         .into_iter()

@@ -38,6 +38,8 @@ pub fn config() -> ReplicaConfig {
         batch_timeout_ns: 1,
         max_in_flight: 20,
         status_period_ns: 250_000,
+        tentative_execution: false,
+        unreplicated: false,
         #[cfg(feature = "planted-bug")]
         planted_bug: None,
     }
