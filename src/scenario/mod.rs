@@ -12,6 +12,7 @@
 //! list, else at the sweep axis that set it. A point is named in a message only when its swept
 //! values are the cause (the scenario as written does not fail the same check).
 
+mod cases;
 mod hints;
 pub(crate) mod locate;
 mod schema;
@@ -158,7 +159,11 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
     // set it.
     let point_error = |e: FieldError| {
         let written = locate::locate(source, &e.path).is_some();
-        match scenario.sweep.iter().position(|a| a.path == e.path) {
+        let sets = |a: &SweepAxis| match &a.values {
+            SweepValues::Cases(cases) => cases.iter().any(|c| c.set.contains_key(&e.path)),
+            _ => a.path == e.path,
+        };
+        match scenario.sweep.iter().position(sets) {
             Some(axis) if !written => axis_error(axis, e),
             _ => field_error(e),
         }
@@ -202,9 +207,20 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
         }
     }
     check_trial_count(count).map_err(|e| field_error(FieldError::new("sweep", e.to_string())))?;
+    cases::check_cases(&scenario, &json).map_err(|e| {
+        match locate::locate_value(source, &e.place) {
+            Some((line, col)) => located(line, col, e.error.message),
+            None => axis_error(e.axis, e.error),
+        }
+    })?;
     let mut axes_values = Vec::new();
     for (i, axis) in scenario.sweep.iter().enumerate() {
         let values = axis.values.expand();
+        if matches!(axis.values, SweepValues::Cases(_)) {
+            // Its path is a column name; its cases' paths were checked above.
+            axes_values.push(values);
+            continue;
+        }
         sweep::set_path(&mut json.clone(), &axis.path, values[0].to_json()).map_err(|e| {
             let hint = match &e {
                 PathError::NoField { name, known, .. } => hints::did_you_mean(name, known),
@@ -226,7 +242,8 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
     let mut points = Vec::new();
     for (index, values) in sweep::product(&axes_values).into_iter().enumerate() {
         let at = describe_point(&axes, &values);
-        let point = sweep::apply(&json, &axes, &values).map_err(|e| match e {
+        let settings = sweep::settings(&scenario.sweep, &values);
+        let point = sweep::apply_settings(&json, &settings).map_err(|e| match e {
             PointError::Path { axis, error } => field_error(FieldError::new(
                 format!("sweep[{axis}].path"),
                 format!("{error} (at sweep point {at})"),
@@ -235,7 +252,11 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
                 axis: Some(axis),
                 error,
             } => {
-                let value = &values[axis];
+                // The value set at the refused field (a case's, for a `Cases` axis).
+                let value = settings
+                    .iter()
+                    .find(|s| s.axis == axis && s.path == error.path)
+                    .map_or(&values[axis], |s| &s.value);
                 let hint = match value {
                     Scalar::Str(name) => hints::did_you_mean_variant(&error.path, name)
                         .map(|hint| format!(" {hint}"))
@@ -256,6 +277,10 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
                             (Scalar::Float(a), Scalar::Float(b)) if a.is_nan() && b.is_nan());
                         v == value || both_nan
                     }),
+                    SweepValues::Cases(cases) => {
+                        let name = values[axis].label();
+                        cases.iter().position(|c| c.name == name)
+                    }
                     _ => None,
                 };
                 match listed.and_then(|k| {

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::schema::{Scalar, Scenario};
+use super::schema::{Scalar, Scenario, SweepAxis, SweepValues};
 use crate::net::FieldError;
 
 /// A sweep path that names no value of the scenario.
@@ -193,12 +193,68 @@ pub fn to_json(s: &Scenario) -> Result<Value, serde_json::Error> {
     serde_json::to_value(s)
 }
 
-/// The scenario with `values[i]` set at `paths[i]`, its own sweep removed. The values are read
-/// into the schema's checked types, so a value out of its field's range (a `drop` of 1.5) is
-/// refused here, naming the field and the axis that set it.
+/// One field a sweep point sets: by axis `axis`, the value `value` at `path`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Setting {
+    /// The axis that sets it, by index.
+    pub axis: usize,
+    /// The field's path.
+    pub path: String,
+    /// The value.
+    pub value: Scalar,
+}
+
+/// The fields a point whose axes take `values` sets, in axis order: a plain axis sets its
+/// path to its value; a `Cases` axis sets every path of the case its value names (in the
+/// case's `set` order), and its own path, a column name, is not a field.
+pub fn settings(axes: &[SweepAxis], values: &[Scalar]) -> Vec<Setting> {
+    let mut out = Vec::new();
+    for (axis, (a, value)) in axes.iter().zip(values).enumerate() {
+        match &a.values {
+            SweepValues::Cases(cases) => {
+                let name = value.label();
+                for case in cases.iter().filter(|c| c.name == name).take(1) {
+                    out.extend(case.set.iter().map(|(path, value)| Setting {
+                        axis,
+                        path: path.clone(),
+                        value: value.clone(),
+                    }));
+                }
+            }
+            _ => out.push(Setting {
+                axis,
+                path: a.path.clone(),
+                value: value.clone(),
+            }),
+        }
+    }
+    out
+}
+
+/// The scenario with `values[i]` set at `paths[i]`, its own sweep removed (every axis plain:
+/// [`apply_settings`] of one setting per axis).
+#[cfg(test)]
 pub fn apply(base: &Value, paths: &[String], values: &[Scalar]) -> Result<Scenario, PointError> {
+    let settings: Vec<Setting> = paths
+        .iter()
+        .zip(values)
+        .enumerate()
+        .map(|(axis, (path, value))| Setting {
+            axis,
+            path: path.clone(),
+            value: value.clone(),
+        })
+        .collect();
+    apply_settings(base, &settings)
+}
+
+/// The scenario with every setting applied, its own sweep removed. The values are read into
+/// the schema's checked types, so a value out of its field's range (a `drop` of 1.5) is
+/// refused here, naming the field and the axis that set it.
+pub fn apply_settings(base: &Value, settings: &[Setting]) -> Result<Scenario, PointError> {
     let mut json = base.clone();
-    for (axis, (path, value)) in paths.iter().zip(values).enumerate() {
+    for Setting { axis, path, value } in settings {
+        let axis = *axis;
         // JSON has no NaN or infinity, and no field of the schema takes one.
         if let Scalar::Float(x) = value {
             if !x.is_finite() {
@@ -217,7 +273,7 @@ pub fn apply(base: &Value, paths: &[String], values: &[Scalar]) -> Result<Scenar
     serde_path_to_error::deserialize(json).map_err(|e| {
         let path = super::field_path(e.path());
         PointError::Value {
-            axis: paths.iter().position(|p| *p == path),
+            axis: settings.iter().find(|s| s.path == path).map(|s| s.axis),
             error: FieldError::new(path, e.into_inner().to_string()),
         }
     })
