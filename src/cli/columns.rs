@@ -106,6 +106,45 @@ pub(super) const TRIALS_MEANINGS: &[(&str, &str)] = &[
         "violation_details",
         "the violations as data: KIND:key=value:... entries joined with ; (docs/data.md)",
     ),
+    (
+        "throughput_rps",
+        "[costs] requests completed per virtual second after the warm-up (docs/costs.md); empty with too few",
+    ),
+    (
+        "cpu_busiest",
+        "[costs] the highest replica CPU utilisation: busy time / time_ms, 0..1",
+    ),
+    ("cpu_replicas_mean", "[costs] the replicas' mean CPU utilisation, 0..1"),
+    ("cpu_clients_mean", "[costs] the clients' mean CPU utilisation, 0..1"),
+    (
+        "bytes_sent",
+        "[costs] bytes all nodes put on their links (envelopes included)",
+    ),
+    (
+        "bytes_per_request",
+        "[costs] bytes_sent / completed; empty if nothing completed",
+    ),
+];
+
+/// `nodes.csv`'s columns (written only under a cost model) and what each holds.
+pub(super) const NODES_MEANINGS: &[(&str, &str)] = &[
+    ("point", "the sweep point (joins trials.csv)"),
+    ("trial", "the trial within its point"),
+    (
+        "node",
+        "the node as the trace names it: r0, r1... replicas, c0, c1... clients",
+    ),
+    ("role", "replica or client"),
+    ("busy_ms", "virtual ms the node's CPU was busy"),
+    ("utilisation", "busy_ms / the trial's time_ms, 0..1"),
+    (
+        "transmissions",
+        "messages the node put on its link (a multicast once with link.multicast)",
+    ),
+    (
+        "bytes_sent",
+        "bytes the node put on its link (envelopes included)",
+    ),
 ];
 
 /// `summary.csv`'s columns and what each holds.
@@ -165,6 +204,18 @@ pub(super) const SUMMARY_MEANINGS: &[(&str, &str)] = &[
     (
         "latency_p95_ci_low_ms",
         "95 % order-statistic interval of latency_p95_ms: low end (empty if unbounded)",
+    ),
+    (
+        "throughput_mean_rps",
+        "[costs] mean of the trials' throughput_rps (over trials that have one)",
+    ),
+    (
+        "cpu_busiest_mean",
+        "[costs] mean of the trials' cpu_busiest",
+    ),
+    (
+        "bytes_per_request_mean",
+        "[costs] mean of the trials' bytes_per_request",
     ),
     (
         "latency_p95_ci_high_ms",
@@ -273,16 +324,20 @@ mod tests {
         let axes = [AXES_PLACEHOLDER.to_string()];
         let cases = [
             (
-                report::trials_header(&axes).expect("a header"),
+                report::trials_header(&axes, true).expect("a header"),
                 TRIALS_MEANINGS,
             ),
             (
-                report::summary_header(&axes).expect("a header"),
+                report::summary_header(&axes, true).expect("a header"),
                 SUMMARY_MEANINGS,
             ),
             (
                 report::REQUESTS_COLUMNS.map(String::from).to_vec(),
                 REQUESTS_MEANINGS,
+            ),
+            (
+                report::NODES_COLUMNS.map(String::from).to_vec(),
+                NODES_MEANINGS,
             ),
             (
                 crate::explore::campaign_rows::CAMPAIGN_COLUMNS

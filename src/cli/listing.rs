@@ -6,8 +6,8 @@
 //! meanings in `columns.rs`). Nothing here is a second list that could drift.
 
 use super::columns::{
-    meaning, AXES_PLACEHOLDER, CAMPAIGN_MEANINGS, FAILURES_MEANINGS, REQUESTS_MEANINGS,
-    SUMMARY_MEANINGS, TRIALS_MEANINGS,
+    meaning, AXES_PLACEHOLDER, CAMPAIGN_MEANINGS, FAILURES_MEANINGS, NODES_MEANINGS,
+    REQUESTS_MEANINGS, SUMMARY_MEANINGS, TRIALS_MEANINGS,
 };
 use super::{args::Listing, Failure};
 use crate::adversary::{self, BEHAVIOUR_FORMS, PLACEMENT_FORMS};
@@ -75,11 +75,12 @@ fn forms(heading: &str, table: &[(&str, &str)]) -> String {
 fn columns() -> Result<String, Failure> {
     let axes = [AXES_PLACEHOLDER.to_string()];
     let csv = |e: csv::Error| Failure::Other(anyhow::Error::new(e).context("column names"));
-    let trials = report::trials_header(&axes).map_err(csv)?;
-    let summary = report::summary_header(&axes).map_err(csv)?;
+    let trials = report::trials_header(&axes, true).map_err(csv)?;
+    let summary = report::summary_header(&axes, true).map_err(csv)?;
     let mut text = String::from(
         "trials.csv: one row per trial (docs: README, Output columns; docs/trace.md for what \
-         the faults did)\n\n",
+         the faults did; columns marked [costs] only when the scenario has a `costs` \
+         section)\n\n",
     );
     text.push_str(&described(&trials, TRIALS_MEANINGS));
     text.push_str(
@@ -90,6 +91,12 @@ fn columns() -> Result<String, Failure> {
     text.push_str("\nrequests.csv: one row per request the clients sent (docs/data.md)\n\n");
     let requests = report::REQUESTS_COLUMNS.map(String::from);
     text.push_str(&described(&requests, REQUESTS_MEANINGS));
+    text.push_str(
+        "\nnodes.csv: one row per node per trial, only when the scenario has a `costs` \
+         section (docs/data.md)\n\n",
+    );
+    let nodes = report::NODES_COLUMNS.map(String::from);
+    text.push_str(&described(&nodes, NODES_MEANINGS));
     text.push_str(
         "\ncampaign.csv (pbft-sim explore): one row per drawn scenario, in index order \
          (docs/explore.md)\n\n",

@@ -9,8 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::costs::{LoadOutcome, NodeLoad};
 pub use crate::oracle::{Property, ViolationDetail};
-pub use crate::sim::outcome::{FaultEffects, RequestTimes, TrialOutcome};
+pub use crate::sim::outcome::{throughput_rps, FaultEffects, RequestTimes, TrialOutcome};
 
 /// A trial's event trace, as the report draws it (the engine records it: `sim::trace`).
 pub mod trace {
@@ -69,6 +70,23 @@ pub struct RunResult {
     pub points: usize,
     /// Wall-clock seconds the trials took.
     pub wall_s: f64,
+    /// Under a cost model (`costs:`), each point's warm-up share (`costs.warmup`), by point:
+    /// the run's files then gain the cost columns, `nodes.csv` and the throughput charts.
+    /// `None`: no cost model, and the files are what they were before it existed.
+    pub cost_warmups: Option<Vec<f64>>,
+}
+
+impl RunResult {
+    /// The warm-up share of point `point` under the cost model; `None` without one.
+    pub fn warmup_of(&self, point: usize) -> Option<f64> {
+        warmup_of(self.cost_warmups.as_deref(), point)
+    }
+}
+
+/// Point `point`'s warm-up share in `warmups` (by point), 0 for a point past the list;
+/// `None` without a cost model.
+pub fn warmup_of(warmups: Option<&[f64]>, point: usize) -> Option<f64> {
+    warmups.map(|w| w.get(point).copied().unwrap_or(0.0))
 }
 
 /// A scenario file left out of a suite, and why (listed in the suite's `index.md`).

@@ -142,6 +142,7 @@ fn straggler_run() -> RunResult {
         records,
         points: 2,
         wall_s: 1.0,
+        cost_warmups: None,
     }
 }
 

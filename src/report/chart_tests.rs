@@ -37,6 +37,7 @@ pub(super) fn seed_like_run() -> RunResult {
         records,
         points: 6,
         wall_s: 1.0,
+        cost_warmups: None,
     }
 }
 
@@ -61,6 +62,7 @@ fn zoo_run() -> RunResult {
         records,
         points: 3,
         wall_s: 1.0,
+        cost_warmups: None,
     }
 }
 

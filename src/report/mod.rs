@@ -28,6 +28,7 @@ mod chart_axis;
 mod chart_data;
 mod chart_draw;
 mod charts;
+mod costs_csv;
 mod fonts;
 mod html;
 mod index;
@@ -54,6 +55,7 @@ use std::path::PathBuf;
 
 pub(crate) use atomic::{write_atomically, write_bytes_atomically};
 pub use charts::{draw_charts, DrawnChart};
+pub use costs_csv::{write_nodes_csv, PointCosts, NODES_COLUMNS};
 pub use fonts::InvalidFont;
 pub(crate) use html::{add_trace_links, write_run_html, write_suite_html, RunPage, TraceLink};
 pub(crate) use index::{index_table, write_index_csv, write_index_md, IndexRow};

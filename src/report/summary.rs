@@ -1,6 +1,7 @@
 //! Per-point aggregation of trial records, with 95 % intervals (`intervals`) and the sample
 //! sizes behind them.
 
+use super::costs_csv::{point_costs, PointCosts};
 use super::intervals::{percentile_interval, wilson_interval};
 use crate::records::{RunResult, TrialRecord};
 
@@ -51,6 +52,9 @@ pub struct PointSummary {
     pub byzantine: Option<u32>,
     /// Whether every trial of the point has at most f byzantine replicas (true without trials).
     pub within_f: bool,
+    /// Under a cost model, the means of the trials' throughput, busiest CPU and bytes per
+    /// request (`summary.csv`'s cost columns); `None` without one.
+    pub costs: Option<PointCosts>,
 }
 
 impl PointSummary {
@@ -75,7 +79,11 @@ pub fn summarize(run: &RunResult) -> Vec<PointSummary> {
     by_point
         .iter()
         .enumerate()
-        .map(|(point, records)| summarize_point(point, run.axes.len(), records))
+        .map(|(point, records)| {
+            let mut summary = summarize_point(point, run.axes.len(), records);
+            summary.costs = run.warmup_of(point).map(|w| point_costs(records, w));
+            summary
+        })
         .collect()
 }
 
@@ -112,6 +120,7 @@ fn summarize_point(point: usize, axis_count: usize, records: &[&TrialRecord]) ->
         f: first.map(|r| r.f),
         byzantine: first.map(|r| r.byzantine),
         within_f: records.iter().all(|r| r.within_f()),
+        costs: None,
     }
 }
 

@@ -122,6 +122,7 @@ pub(super) fn two_axis_run() -> RunResult {
         records,
         points: 4,
         wall_s: 2.0,
+        cost_warmups: None,
     }
 }
 
@@ -373,6 +374,7 @@ fn empty_run_writes_every_file() {
         records: Vec::new(),
         points: 0,
         wall_s: 0.0,
+        cost_warmups: None,
     };
     let summaries = summarize(&run);
     assert!(summaries.is_empty());

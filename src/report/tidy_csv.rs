@@ -15,9 +15,10 @@ use std::path::Path;
 use serde::{Serialize, Serializer};
 
 use super::atomic::write_bytes_atomically;
+use super::costs_csv::{summary_costs, trial_costs, SummaryCosts, TrialCosts};
 use super::summary::PointSummary;
 use super::ReportError;
-use crate::records::{FaultEffects, RunResult, TrialRecord, ViolationDetail};
+use crate::records::{warmup_of, FaultEffects, RunResult, TrialRecord, ViolationDetail};
 
 /// A float written with `D` decimals (`{:.D}`).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -120,54 +121,79 @@ struct SummaryColumns {
 /// `behaviour_added,behaviour_hid,rejected_auth,rejected_view,rejected_watermarks,`
 /// `rejected_conflict,rejected_invalid,rejected_stale`), then `violation_details` (the
 /// violations as data, [`violation_details`]). Millisecond values use three decimals; unknown
-/// values are empty; violations are joined with `"; "`.
+/// values are empty; violations are joined with `"; "`. Under a cost model
+/// (`run.cost_warmups`), the cost columns follow (`costs_csv::TrialCosts`:
+/// `throughput_rps,cpu_busiest,cpu_replicas_mean,cpu_clients_mean,bytes_sent,`
+/// `bytes_per_request`).
 pub fn write_trials_csv(path: &Path, run: &RunResult) -> Result<(), ReportError> {
-    write_trials_rows(path, &run.axes, &run.records)
+    write_trials_rows(path, &run.axes, run.cost_warmups.as_deref(), &run.records)
 }
 
-/// Writes a `trials.csv` of `records` (in the given order) under the header for `axes`.
+/// Writes a `trials.csv` of `records` (in the given order) under the header for `axes`, with
+/// the cost columns when `warmups` (each point's warm-up share) is given.
 pub fn write_trials_rows(
     path: &Path,
     axes: &[String],
+    warmups: Option<&[f64]>,
     records: &[TrialRecord],
 ) -> Result<(), ReportError> {
     let csv_error = |source| ReportError::Csv {
         path: path.to_path_buf(),
         source,
     };
-    let header = trials_header(axes).map_err(csv_error)?;
+    let header = trials_header(axes, warmups.is_some()).map_err(csv_error)?;
     let mut file = CsvBytes::new(&header).map_err(csv_error)?;
     for record in records {
-        file.serialize(&trial_row(record, axes.len()))
-            .map_err(csv_error)?;
+        let row = trial_row(record, axes.len());
+        match warmup_of(warmups, record.point) {
+            Some(warmup) => file.serialize(&costed(row, trial_costs(record, warmup))),
+            None => file.serialize(&row),
+        }
+        .map_err(csv_error)?;
     }
     write_bytes_atomically(path, &file.finish().map_err(csv_error)?)
 }
 
-/// `trials.csv`'s header for a run over `axes` (as [`write_trials_rows`] writes it), for
-/// `pbft-sim list columns`.
-pub(crate) fn trials_header(axes: &[String]) -> Result<Vec<String>, csv::Error> {
+/// `trials.csv`'s header for a run over `axes` (as [`write_trials_rows`] writes it), with the
+/// cost columns when `costs`, for `pbft-sim list columns`.
+pub(crate) fn trials_header(axes: &[String], costs: bool) -> Result<Vec<String>, csv::Error> {
     let mut header = header::<TrialKey, TrialColumns>(axes)?;
     header.extend(column_names::<FaultEffects>()?);
     header.extend(column_names::<TrialTail>()?);
+    if costs {
+        header.extend(column_names::<TrialCosts>()?);
+    }
     Ok(header)
 }
 
-/// `summary.csv`'s header for a run over `axes` (as [`write_summary_csv`] writes it), for
-/// `pbft-sim list columns`.
-pub(crate) fn summary_header(axes: &[String]) -> Result<Vec<String>, csv::Error> {
-    header::<SummaryKey, SummaryColumns>(axes)
+/// `summary.csv`'s header for a run over `axes` (as [`write_summary_csv`] writes it), with the
+/// cost columns when `costs`, for `pbft-sim list columns`.
+pub(crate) fn summary_header(axes: &[String], costs: bool) -> Result<Vec<String>, csv::Error> {
+    let mut header = header::<SummaryKey, SummaryColumns>(axes)?;
+    if costs {
+        header.extend(column_names::<SummaryCosts>()?);
+    }
+    Ok(header)
 }
 
-/// One `trials.csv` row, encoded as a whole line (for appending as trials finish).
-pub fn encode_trial_row(record: &TrialRecord, axis_count: usize) -> Result<Vec<u8>, csv::Error> {
+/// One `trials.csv` row, encoded as a whole line (for appending as trials finish), with the
+/// cost columns when `warmup` (its point's warm-up share) is given.
+pub fn encode_trial_row(
+    record: &TrialRecord,
+    axis_count: usize,
+    warmup: Option<f64>,
+) -> Result<Vec<u8>, csv::Error> {
     // A row is written the moment its trial ends, so the buffer is sized for one line, not
     // csv's default 8 KiB.
     let mut writer = csv::WriterBuilder::new()
         .has_headers(false)
         .buffer_capacity(512)
         .from_writer(Vec::with_capacity(256));
-    writer.serialize(trial_row(record, axis_count))?;
+    let row = trial_row(record, axis_count);
+    match warmup {
+        Some(warmup) => writer.serialize(costed(row, trial_costs(record, warmup)))?,
+        None => writer.serialize(row)?,
+    }
     into_bytes(writer)
 }
 
@@ -187,15 +213,41 @@ pub fn write_summary_csv(
         path: path.to_path_buf(),
         source,
     };
-    let header = header::<SummaryKey, SummaryColumns>(&run.axes).map_err(csv_error)?;
-    let mut file = CsvBytes::new(&header).map_err(csv_error)?;
-    for summary in summaries {
-        file.serialize(&summary_row(summary, run.axes.len()))
-            .map_err(csv_error)?;
-    }
-    let bytes = file.finish().map_err(csv_error)?;
+    let bytes = summary_bytes(run, summaries).map_err(csv_error)?;
     write_bytes_atomically(path, &bytes)?;
     Ok(bytes)
+}
+
+/// `summary.csv`'s bytes: the header, then a row per point summary (with the cost columns
+/// under a cost model).
+fn summary_bytes(run: &RunResult, summaries: &[PointSummary]) -> Result<Vec<u8>, csv::Error> {
+    let costs = run.cost_warmups.is_some();
+    let mut file = CsvBytes::new(&summary_header(&run.axes, costs)?)?;
+    for summary in summaries {
+        let (key, axes, columns) = summary_row(summary, run.axes.len());
+        if costs {
+            let extra = summary_costs(&summary.costs.unwrap_or_default());
+            file.serialize(&(key, axes, columns, extra))?;
+        } else {
+            file.serialize(&(key, axes, columns))?;
+        }
+    }
+    file.finish()
+}
+
+/// A `trials.csv` row with the cost columns after every other.
+type CostedTrialRow<'a> = (
+    TrialKey,
+    Vec<&'a str>,
+    TrialColumns<'a>,
+    FaultEffects,
+    TrialTail,
+    TrialCosts,
+);
+
+fn costed(row: TrialRow<'_>, costs: TrialCosts) -> CostedTrialRow<'_> {
+    let (key, axes, columns, effects, tail) = row;
+    (key, axes, columns, effects, tail, costs)
 }
 
 type TrialRow<'a> = (
@@ -282,12 +334,8 @@ pub(crate) fn summary_table_fields(
     run: &RunResult,
     summaries: &[PointSummary],
 ) -> Result<(Vec<String>, Vec<Vec<String>>), csv::Error> {
-    let header = header::<SummaryKey, SummaryColumns>(&run.axes)?;
-    let mut file = CsvBytes::new(&header)?;
-    for summary in summaries {
-        file.serialize(&summary_row(summary, run.axes.len()))?;
-    }
-    let bytes = file.finish()?;
+    let header = summary_header(&run.axes, run.cost_warmups.is_some())?;
+    let bytes = summary_bytes(run, summaries)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(bytes.as_slice());

@@ -166,6 +166,7 @@ pub(crate) fn assemble(plan: &Plan, mut records: Vec<TrialRecord>, wall_s: f64) 
         records,
         points: plan.points.len(),
         wall_s,
+        cost_warmups: plan.cost_warmups(),
     }
 }
 

@@ -136,6 +136,11 @@ pub fn write_outputs(
     let summary_csv = report::write_summary_csv(&out.join("summary.csv"), result, &summaries)?;
     report::write_summary_json(&out.join("summary.json"), result, &summaries)?;
     report::write_requests_csv(&out.join("requests.csv"), &result.records)?;
+    let mut extra_files = Vec::new();
+    if result.cost_warmups.is_some() {
+        report::write_nodes_csv(&out.join("nodes.csv"), &result.records)?;
+        extra_files.push("nodes.csv".to_string());
+    }
     let charts = report::draw_charts(out, result, &summaries)?;
     let ron_path = out.join("scenario.ron");
     let ron = scenario::to_ron(&plan.scenario).map_err(|e| ReportError::Ron {
@@ -144,7 +149,7 @@ pub fn write_outputs(
     })?;
     report::write_bytes_atomically(&ron_path, ron.as_bytes())?;
     let summary_csv = String::from_utf8_lossy(&summary_csv);
-    write_report_page(out, plan, result, &charts, &summary_csv, &ron)?;
+    write_report_page(out, plan, result, &charts, &summary_csv, &ron, &extra_files)?;
     let mut extra = serde_json::Map::new();
     extra.insert("scenario".into(), plan.scenario.name.clone().into());
     extra.insert("file".into(), plan.file.clone().into());
@@ -173,11 +178,18 @@ fn write_report_page(
     charts: &[report::DrawnChart],
     summary_csv: &str,
     scenario_ron: &str,
+    extra_files: &[String],
 ) -> Result<(), ReportError> {
-    let files: Vec<String> = LINKED_FILES
+    // The cost model's files after `requests.csv`, where they are written.
+    let mut files: Vec<String> = LINKED_FILES
         .iter()
         .map(|name| (*name).to_string())
         .collect();
+    let after_requests = files
+        .iter()
+        .position(|f| f == "requests.csv")
+        .map_or(0, |i| i + 1);
+    files.splice(after_requests..after_requests, extra_files.iter().cloned());
     let page = report::RunPage {
         name: &plan.scenario.name,
         description: &plan.scenario.description,

@@ -162,6 +162,8 @@ impl LineFile {
 pub struct RowsAppender {
     rows: LineFile,
     tidy: Option<(LineFile, usize)>,
+    /// Each point's warm-up share under a cost model (`trials.csv`'s cost columns).
+    warmups: Option<Vec<f64>>,
 }
 
 impl RowsAppender {
@@ -175,9 +177,10 @@ impl RowsAppender {
         records: &[TrialRecord],
     ) -> Result<RowsAppender, ReportError> {
         write_rows(path, fingerprint, plan, records)?;
+        let warmups = plan.cost_warmups();
         let tidy = match tidy {
             Some(tidy) => {
-                report::write_trials_rows(tidy, &plan.axes, records)?;
+                report::write_trials_rows(tidy, &plan.axes, warmups.as_deref(), records)?;
                 Some((LineFile::open(tidy)?, plan.axes.len()))
             }
             None => None,
@@ -185,6 +188,7 @@ impl RowsAppender {
         Ok(RowsAppender {
             rows: LineFile::open(path)?,
             tidy,
+            warmups,
         })
     }
 
@@ -195,12 +199,14 @@ impl RowsAppender {
             source,
         });
         self.rows.append(line);
+        let warmup = crate::records::warmup_of(self.warmups.as_deref(), record.point);
         if let Some((tidy, axis_count)) = &mut self.tidy {
-            let line =
-                report::encode_trial_row(record, *axis_count).map_err(|source| ReportError::Csv {
+            let line = report::encode_trial_row(record, *axis_count, warmup).map_err(|source| {
+                ReportError::Csv {
                     path: tidy.path.clone(),
                     source,
-                });
+                }
+            });
             tidy.append(line);
         }
     }

@@ -417,6 +417,7 @@ pub(crate) fn trace(
     report::write_trials_rows(
         &out.join("trial.csv"),
         &plan.axes,
+        plan.cost_warmups().as_deref(),
         std::slice::from_ref(&record),
     )?;
     let collected = std::mem::take(&mut *shared.lock().unwrap_or_else(PoisonError::into_inner));

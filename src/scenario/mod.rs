@@ -105,6 +105,18 @@ impl Plan {
         self.points.len() as u64 * u64::from(self.trials())
     }
 
+    /// Under a cost model (`costs:` in the scenario), each point's `costs.warmup`, by point;
+    /// `None` without one.
+    pub fn cost_warmups(&self) -> Option<Vec<f64>> {
+        self.scenario.costs.as_ref()?;
+        Some(
+            self.points
+                .iter()
+                .map(|p| p.scenario.costs.as_ref().map_or(0.0, |c| c.warmup.get()))
+                .collect(),
+        )
+    }
+
     /// Overrides trials per point (CLI `--trials`).
     pub fn set_trials(&mut self, trials: u32) {
         self.scenario.trials = trials;

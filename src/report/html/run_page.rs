@@ -267,6 +267,7 @@ mod tests {
             records: vec![record(0, 0, true), record(1, 1, true), record(2, 2, false)],
             points: 3,
             wall_s: 0.5,
+            cost_warmups: None,
         };
         let beyond: Vec<String> = points_beyond_f(&run).into_iter().collect();
         assert_eq!(beyond, ["2"]);
@@ -299,6 +300,7 @@ mod tests {
             records: vec![record(0, 0, true), record(0, 0, false), record(1, 2, false)],
             points: 2,
             wall_s: 0.5,
+            cost_warmups: None,
         };
         let charts = [DrawnChart {
             stem: "success".into(),
