@@ -305,6 +305,13 @@ pub(super) fn run(path: &Path, args: RunArgs) -> Result<(), Failure> {
         }
         Finished::AlreadyComplete { .. } => {}
     }
+    if let Finished::Run { result, summaries } = &report.finished {
+        let table = runner::reference_table(&plan, result, summaries)
+            .map_err(|e| Failure::Other(anyhow::Error::new(e)))?;
+        if let Some(table) = table {
+            out!("{table}");
+        }
+    }
     if args.stats {
         outln!("{}", report.stats.line(runner::peak_rss_bytes()));
     }

@@ -27,6 +27,7 @@ use crate::report::ReportError;
 use crate::scenario::{trial_spec, Plan};
 use crate::sim::seeds::trial_seed;
 use crate::sim::{run_trial, SimError, TrialOutcome, TrialSpec};
+pub(crate) use output::reference_table;
 pub use output::write_outputs;
 pub use progress::{NoProgress, Progress};
 // The CLI's verbs (resume, shards, suites): crate-internal, reached through `cli`.

@@ -141,6 +141,14 @@ pub fn write_outputs(
         report::write_nodes_csv(&out.join("nodes.csv"), &result.records)?;
         extra_files.push("nodes.csv".to_string());
     }
+    if let Some(compared) = compare_reference(plan, result, &summaries)? {
+        let path = out.join("reference.csv");
+        with_published(plan, |published| {
+            report::write_reference_csv(&path, result, published, &compared)
+        })
+        .unwrap_or(Ok(()))?;
+        extra_files.push("reference.csv".to_string());
+    }
     let charts = report::draw_charts(out, result, &summaries)?;
     let ron_path = out.join("scenario.ron");
     let ron = scenario::to_ron(&plan.scenario).map_err(|e| ReportError::Ron {
@@ -157,6 +165,50 @@ pub fn write_outputs(
     // run.json last: its presence marks a complete results folder.
     report::write_run_json(&out.join("run.json"), result, &extra)?;
     Ok(summaries)
+}
+
+/// Calls `with` on the scenario's `reference` as the report takes it; `None` without one.
+fn with_published<T>(plan: &Plan, with: impl FnOnce(&report::Published<'_>) -> T) -> Option<T> {
+    let reference = plan.scenario.reference.as_ref()?;
+    let cells: Vec<_> = reference.cells.iter().map(|c| (&c.at, c.value)).collect();
+    Some(with(&report::Published {
+        source: &reference.source,
+        column: &reference.column,
+        cells: &cells,
+    }))
+}
+
+/// The scenario's reference cells compared with `result`'s summaries; `None` without a
+/// `reference`.
+fn compare_reference(
+    plan: &Plan,
+    result: &RunResult,
+    summaries: &[PointSummary],
+) -> Result<Option<Vec<report::ComparedCell>>, ReportError> {
+    let csv_error = |source| ReportError::Csv {
+        path: PathBuf::from("summary.csv"),
+        source,
+    };
+    with_published(plan, |published| {
+        report::compare(result, summaries, published)
+    })
+    .transpose()
+    .map_err(csv_error)
+}
+
+/// The table `run` prints after a run of a scenario with a `reference`: each cell's own value
+/// beside the published one (`report::reference_table`); `None` without one.
+pub(crate) fn reference_table(
+    plan: &Plan,
+    result: &RunResult,
+    summaries: &[PointSummary],
+) -> Result<Option<String>, ReportError> {
+    let Some(compared) = compare_reference(plan, result, summaries)? else {
+        return Ok(None);
+    };
+    Ok(with_published(plan, |published| {
+        report::reference_table(result, published, &compared)
+    }))
 }
 
 /// The result files `index.html` links, in order; `run.json` is written after the page.

@@ -18,6 +18,7 @@ pub(crate) mod locate;
 mod schema;
 pub(crate) mod sweep;
 pub(crate) mod validate;
+mod validate_reference;
 
 use std::path::Path;
 
@@ -323,6 +324,12 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, ScenarioError> {
             scenario: point,
         });
     }
+    validate_reference::validate_reference(&scenario, &axes, &points).map_err(|e| {
+        match locate::locate_value(source, &e.path) {
+            Some((line, col)) => located(line, col, e.to_string()),
+            None => field_error(e),
+        }
+    })?;
     Ok(Plan {
         file: file.to_string(),
         scenario,

@@ -188,9 +188,51 @@ pub fn set_path(root: &mut Value, path: &str, new: Value) -> Result<(), PathErro
     Ok(())
 }
 
-/// The scenario's JSON form.
+/// The scenario's JSON form, with the fields that are left out of `scenario.ron` when they
+/// have their default written in (so that a sweep or a case can set them).
 pub fn to_json(s: &Scenario) -> Result<Value, serde_json::Error> {
-    serde_json::to_value(s)
+    let mut json = serde_json::to_value(s)?;
+    for (path, default) in LEFT_OUT_WHEN_DEFAULT {
+        insert_missing(&mut json, path, default());
+    }
+    Ok(json)
+}
+
+/// The schema's fields that are not written when they have their default
+/// (`skip_serializing_if`), with that default as JSON, by path. A path under an absent
+/// section (`costs.*` without `costs`) is not added: there is nothing to set it in.
+const LEFT_OUT_WHEN_DEFAULT: [(&str, fn() -> Value); 10] = [
+    ("workload.request_bytes", || Value::from(0)),
+    ("workload.reply_bytes", || Value::from(0)),
+    ("workload.think_time_ms", || Value::from(0.0)),
+    ("workload.arrivals", || Value::from("Closed")),
+    ("workload.read_only", || Value::from(0.0)),
+    ("protocol.tentative_execution", || Value::from(false)),
+    ("protocol.replication", || Value::from("Pbft")),
+    ("costs.client_cpu", || Value::Null),
+    ("costs.cpu.by_kind_us", || {
+        Value::Object(serde_json::Map::new())
+    }),
+    ("costs.link.bandwidth_mbps", || Value::Null),
+];
+
+/// Sets `path` (plain field names) in `root` to `value` if its last field is missing and
+/// every field before it is an object.
+fn insert_missing(root: &mut Value, path: &str, value: Value) {
+    let mut names: Vec<&str> = path.split('.').collect();
+    let Some(last) = names.pop() else {
+        return;
+    };
+    let mut here = root;
+    for name in names {
+        match here.get_mut(name) {
+            Some(next) if next.is_object() => here = next,
+            _ => return,
+        }
+    }
+    if let Some(object) = here.as_object_mut() {
+        object.entry(last).or_insert(value);
+    }
 }
 
 /// One field a sweep point sets: by axis `axis`, the value `value` at `path`.
