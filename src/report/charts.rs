@@ -1,4 +1,5 @@
-//! The sweep charts as files: `success`, `latency` and `latency-cdf`, each as PNG and SVG,
+//! The sweep charts as files: `success`, `latency` and `latency-cdf` (and, under a cost model,
+//! `throughput` and `latency-throughput`), each as PNG and SVG,
 //! drawn from their specs (`chart_data`, `cdf`) by `chart_draw`.
 
 use std::path::Path;
@@ -12,6 +13,7 @@ use super::chart_draw::{draw_chart, SIZE};
 use super::fonts::ensure_fonts;
 use super::latency_chart::latency_chart;
 use super::summary::PointSummary;
+use super::throughput_chart::{latency_throughput_chart, throughput_chart};
 use super::ReportError;
 use crate::records::RunResult;
 
@@ -27,7 +29,9 @@ pub struct DrawnChart {
 /// Draws into `dir`, as PNG and SVG: `success` (success rate and share of trials with a
 /// safety violation, with 95 % Wilson intervals and the f line when byzantine replicas are
 /// swept), `latency` (median and p95 latency of completed requests with 95 % order-statistic
-/// intervals) and `latency-cdf` (the distribution of request latency, one curve per point).
+/// intervals) and `latency-cdf` (the distribution of request latency, one curve per point);
+/// under a cost model also `throughput` and, when the clients or the arrival rate are swept,
+/// `latency-throughput` (`throughput_chart`).
 /// The x axis is the first sweep axis (its `label`, or a readable name for its path), as
 /// categories when its values are not numbers; a second axis gives one colour per value.
 /// Returns the charts in the order a report should show them.
@@ -36,7 +40,7 @@ pub fn draw_charts(
     run: &RunResult,
     summaries: &[PointSummary],
 ) -> Result<Vec<DrawnChart>, ReportError> {
-    let charts = [
+    let mut charts = vec![
         (
             "success",
             "Success rate and safety violations per point, with 95 % intervals",
@@ -53,6 +57,21 @@ pub fn draw_charts(
             latency_cdf_chart(run, summaries),
         ),
     ];
+    // Under a cost model only: throughput, and latency against it where the load is swept.
+    if run.cost_warmups.is_some() {
+        charts.push((
+            "throughput",
+            "Throughput per point (completed requests per virtual second after the warm-up)",
+            throughput_chart(run, summaries),
+        ));
+        if let Some(spec) = latency_throughput_chart(run, summaries) {
+            charts.push((
+                "latency-throughput",
+                "Median latency against throughput, one curve per value of the other axis",
+                spec,
+            ));
+        }
+    }
     // Each bitmap (rasterized and compressed, the slow part) on a thread of its own, beside
     // the SVGs: the trials have freed the cores by now.
     std::thread::scope(|scope| {

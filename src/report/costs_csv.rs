@@ -124,6 +124,8 @@ pub struct PointCosts {
     pub cpu_busiest_mean: Option<f64>,
     /// Mean of the trials' bytes sent per completed request.
     pub bytes_per_request_mean: Option<f64>,
+    /// The lowest and highest trial throughput (the throughput chart's bars; not a column).
+    pub throughput_range: Option<(f64, f64)>,
 }
 
 /// The cost means of a point's `records` under warm-up share `warmup`.
@@ -136,6 +138,13 @@ pub(crate) fn point_costs(records: &[&TrialRecord], warmup: f64) -> PointCosts {
         throughput_mean_rps: mean_of(|l| l.throughput_rps),
         cpu_busiest_mean: mean_of(|l| l.cpu_busiest),
         bytes_per_request_mean: mean_of(|l| l.bytes_per_request),
+        throughput_range: loads
+            .iter()
+            .filter_map(|l| l.throughput_rps)
+            .fold(None, |range, t| match range {
+                None => Some((t, t)),
+                Some((low, high)) => Some((f64::min(low, t), f64::max(high, t))),
+            }),
     }
 }
 

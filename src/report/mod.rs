@@ -41,6 +41,7 @@ mod spacetime;
 mod summary;
 mod summary_json;
 mod table;
+mod throughput_chart;
 mod tidy_csv;
 mod trace_html;
 mod within_f;
