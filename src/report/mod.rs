@@ -51,6 +51,8 @@ mod chart_review_tests;
 #[cfg(test)]
 mod chart_tests;
 #[cfg(test)]
+mod costs_tests;
+#[cfg(test)]
 mod tests;
 
 use std::path::PathBuf;

@@ -108,3 +108,68 @@ pub(crate) fn validate_reference(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::parse;
+
+    fn scenario(costs: &str, reference: &str) -> String {
+        format!(
+            "Scenario(\n  name: \"t\",\n  replicas: 4,{costs}\n  sweep: [\n    (path: \"op\", values: Cases([(name: \"0/0\", set: {{\"workload.reply_bytes\": 0}}), (name: \"0/4\", set: {{\"workload.reply_bytes\": 4096}})])),\n    (path: \"workload.clients\", values: Values([1, 2])),\n  ],\n  reference: Some((source: \"paper\", column: {reference})),\n)"
+        )
+    }
+
+    fn refused(costs: &str, reference: &str) -> String {
+        parse("t.ron", &scenario(costs, reference))
+            .map(|_| ())
+            .expect_err("refused")
+            .to_string()
+    }
+
+    #[test]
+    fn a_reference_naming_points_the_sweep_has_is_accepted() {
+        let ok = r#""latency_p50_ms", cells: [(at: {"op": "0/4", "workload.clients": "2"}, value: 8.01)]"#;
+        assert!(parse("t.ron", &scenario("", ok)).is_ok());
+        let costs = r#""throughput_mean_rps", cells: [(at: {"op": "0/0", "workload.clients": "1"}, value: 1.0)]"#;
+        assert!(parse("t.ron", &scenario("\n  costs: Some(()),", costs)).is_ok());
+    }
+
+    #[test]
+    fn a_bad_reference_is_named_at_its_cell_or_column() {
+        let column = refused("", r#""latency_p51_ms", cells: []"#);
+        assert!(column.starts_with("t.ron:8:"), "{column}");
+        assert!(
+            column.contains("`latency_p51_ms` is not a summary.csv column"),
+            "{column}"
+        );
+        let needs_costs = refused("", r#""throughput_mean_rps", cells: []"#);
+        assert!(
+            needs_costs.contains("need a `costs` section"),
+            "{needs_costs}"
+        );
+        let no_cells = refused("", r#""latency_p50_ms", cells: []"#);
+        assert!(no_cells.contains("has no cells"), "{no_cells}");
+        let axis = refused(
+            "",
+            r#""latency_p50_ms", cells: [(at: {"op": "0/0", "workload.clients": "1"}, value: 1.0), (at: {"mode": "ro"}, value: 1.0)]"#,
+        );
+        assert!(axis.starts_with("t.ron:8:"), "{axis}");
+        assert!(
+            axis.contains("reference.cells[1]: names the axis `mode`"),
+            "{axis}"
+        );
+        let value = refused(
+            "",
+            r#""latency_p50_ms", cells: [(at: {"op": "4/4", "workload.clients": "1"}, value: 1.0)]"#,
+        );
+        assert!(
+            value.contains("`op` = `4/4` is no point's value (its values: 0/0, 0/4)"),
+            "{value}"
+        );
+        let several = refused(
+            "",
+            r#""latency_p50_ms", cells: [(at: {"op": "0/0"}, value: 1.0)]"#,
+        );
+        assert!(several.contains("names 2 sweep points"), "{several}");
+    }
+}
