@@ -77,13 +77,18 @@ pub(crate) fn trial_load(record: &TrialRecord, warmup: f64) -> TrialLoad {
     };
     let split = (record.n as usize).min(nodes.nodes.len());
     let (replicas, clients) = nodes.nodes.split_at(split);
-    let of = |nodes: &[NodeLoad]| -> Vec<f64> {
-        nodes.iter().map(|n| utilisation(n.busy_ns, o)).collect()
+    // A mean utilisation is the nodes' busy time together over theirs (one division, so
+    // equal loads give exactly their share).
+    let mean_use = |nodes: &[NodeLoad]| {
+        let busy: u64 = nodes.iter().map(|n| n.busy_ns).sum();
+        (!nodes.is_empty()).then(|| utilisation(busy, o) / nodes.len() as f64)
     };
-    let replica_use = of(replicas);
-    load.cpu_busiest = replica_use.iter().copied().reduce(f64::max);
-    load.cpu_replicas_mean = mean(&replica_use);
-    load.cpu_clients_mean = mean(&of(clients));
+    load.cpu_busiest = replicas
+        .iter()
+        .map(|n| utilisation(n.busy_ns, o))
+        .reduce(f64::max);
+    load.cpu_replicas_mean = mean_use(replicas);
+    load.cpu_clients_mean = mean_use(clients);
     let bytes: u64 = nodes.nodes.iter().map(|n| n.bytes_sent).sum();
     load.bytes_sent = Some(bytes);
     load.bytes_per_request = (o.completed > 0).then(|| bytes as f64 / o.completed as f64);

@@ -141,7 +141,7 @@ mod tests {
     ]))"#,
         );
         assert!(
-            typo.starts_with("t.ron:6:9: sweep[0] (`op`), case `b`: "),
+            typo.starts_with("t.ron:7:9: sweep[0] (`op`), case `b`: "),
             "{typo}"
         );
         assert!(typo.contains("no `reqest_bytes` here"), "{typo}");
@@ -149,7 +149,7 @@ mod tests {
             r#"(path: "op", values: Cases([
         (name: "a", set: {"replicas": 4}), (name: "a", set: {"replicas": 7})]))"#,
         );
-        assert!(twice.starts_with("t.ron:5:44: "), "{twice}");
+        assert!(twice.starts_with("t.ron:6:44: "), "{twice}");
         assert!(
             twice.contains("case `a`: the name is already case 0's"),
             "{twice}"
@@ -169,7 +169,7 @@ mod tests {
             "{OPS},\n    (path: \"workload.reply_bytes\", values: Values([0, 8]))"
         ));
         assert!(
-            clash.starts_with("t.ron:5:9: sweep[0] (`op`), case `0/0`"),
+            clash.starts_with("t.ron:6:9: sweep[0] (`op`), case `0/0`"),
             "{clash}"
         );
         assert!(
@@ -195,7 +195,7 @@ mod tests {
         (name: "lossy", set: {"network.drop": 1.5}),
     ]))"#,
         );
-        assert!(bad.starts_with("t.ron:6:9: network.drop: "), "{bad}");
+        assert!(bad.starts_with("t.ron:7:9: network.drop: "), "{bad}");
         assert!(bad.contains("set by sweep[0]"), "{bad}");
         assert!(bad.contains("op = lossy"), "{bad}");
     }

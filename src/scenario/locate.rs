@@ -173,10 +173,18 @@ fn find(source: &str, path: &str) -> Option<(usize, (usize, usize))> {
             None => (part, ""),
         };
         // Step into a struct or variant body: `Name(`... or `(`...
-        let body_start = (span.0..span.1)
+        let mut body_start = (span.0..span.1)
             .find(|&i| text[i] == b'(')
             .filter(|_| found.is_some())
             .map_or(span.0, |i| i + 1);
+        // An optional section written `Some((...))`: its struct's body is the inner `(`.
+        if found.is_some() && text[span.0..body_start].ends_with(b"Some(") {
+            if let Some(inner) = (body_start..span.1).find(|&i| !text[i].is_ascii_whitespace()) {
+                if text[inner] == b'(' {
+                    body_start = inner + 1;
+                }
+            }
+        }
         let at = find_field(&text, name, body_start, span.1)?;
         found = Some(at);
         span = value_span(&text, at + name.len(), span.1);
@@ -221,6 +229,13 @@ mod tests {
         assert_eq!(locate_value(src, "sweep[0].values[0]"), Some((2, 39)));
         assert_eq!(locate_value(src, "sweep[0].values[2]"), None);
         assert_eq!(locate_value(SRC, "network.drop"), Some((4, 19)));
+    }
+
+    #[test]
+    fn fields_inside_some_are_found() {
+        let src = "Scenario(\n  reference: Some((\n    source: \"x\",\n    column: \"p\",\n    cells: [(at: {}, value: 1.0)],\n  )),\n)";
+        assert_eq!(locate(src, "reference.column"), Some((4, 5)));
+        assert_eq!(locate_value(src, "reference.cells[0]"), Some((5, 13)));
     }
 
     #[test]
