@@ -272,7 +272,7 @@ fn bad_cases_and_references_are_one_line_errors_at_their_place() {
     assert_bad_input(
         &check("cell.ron", &bad_cell),
         &[
-            "cell.ron:20:13:",
+            "cell.ron:19:13:",
             "reference.cells[1]",
             "`op` = `4/4` is no point's value",
         ],
@@ -280,7 +280,7 @@ fn bad_cases_and_references_are_one_line_errors_at_their_place() {
     let bad_column = scenario("", &REFERENCE.replace("latency_p50_ms", "p50"));
     assert_bad_input(
         &check("column.ron", &bad_column),
-        &["column.ron:18:9:", "`p50` is not a summary.csv column"],
+        &["column.ron:16:17:", "`p50` is not a summary.csv column"],
     );
 }
 
