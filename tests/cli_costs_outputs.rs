@@ -296,7 +296,7 @@ fn add_loads(path: &Path) {
             let mut row: serde_json::Value = serde_json::from_str(line).expect("a row");
             let point = row["point"].as_u64().expect("point");
             let trial = row["trial"].as_u64().expect("trial");
-            let clients = if point % 2 == 0 { 1 } else { 2 };
+            let clients = if point.is_multiple_of(2) { 1 } else { 2 };
             let nodes: Vec<serde_json::Value> = (0..4 + clients)
                 .map(|k| {
                     serde_json::json!({

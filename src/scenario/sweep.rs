@@ -201,7 +201,7 @@ pub fn to_json(s: &Scenario) -> Result<Value, serde_json::Error> {
 /// The schema's fields that are not written when they have their default
 /// (`skip_serializing_if`), with that default as JSON, by path. A path under an absent
 /// section (`costs.*` without `costs`) is not added: there is nothing to set it in.
-const LEFT_OUT_WHEN_DEFAULT: [(&str, fn() -> Value); 10] = [
+const LEFT_OUT_WHEN_DEFAULT: [(&str, DefaultValue); 10] = [
     ("workload.request_bytes", || Value::from(0)),
     ("workload.reply_bytes", || Value::from(0)),
     ("workload.think_time_ms", || Value::from(0.0)),
@@ -215,6 +215,9 @@ const LEFT_OUT_WHEN_DEFAULT: [(&str, fn() -> Value); 10] = [
     }),
     ("costs.link.bandwidth_mbps", || Value::Null),
 ];
+
+/// Makes a field's default value, as JSON.
+type DefaultValue = fn() -> Value;
 
 /// Sets `path` (plain field names) in `root` to `value` if its last field is missing and
 /// every field before it is an object.
