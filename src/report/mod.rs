@@ -6,6 +6,11 @@
 //! sweep (see `docs/charts.md`). A compact table and a
 //! throughput line are produced for stdout.
 //!
+//! Under a cost model (`RunResult::cost_warmups`) only: the cost columns of `trials.csv` and
+//! `summary.csv`, `nodes.csv` (`costs_csv`) and the `throughput` and `latency-throughput`
+//! charts (`throughput_chart`). A scenario's published figures (`reference`) are compared
+//! with `summary.csv` for `run`'s table and `reference.csv`.
+//!
 //! A trace of one trial adds `trace.html`, a self-contained page to explore its events
 //! (`TracePage`).
 //!

@@ -123,8 +123,9 @@ pub fn prepare_output(out: &Path) -> Result<(), ReportError> {
 /// prepared folder `out`: `trials.csv`, `summary.csv`, `summary.json`, `requests.csv`, the
 /// charts (`success`, `latency`, `latency-cdf`, each `.png` and `.svg`), `scenario.ron` (the
 /// scenario as run, every default filled in), `index.html` (the report page of all these) and,
-/// last, `run.json` (totals plus `scenario`, `file` and `threads`). Returns the per-point
-/// summaries.
+/// last, `run.json` (totals plus `scenario`, `file` and `threads`). Under a cost model also
+/// `nodes.csv` (and the cost columns and charts); with a `reference`, `reference.csv`.
+/// Returns the per-point summaries.
 pub fn write_outputs(
     out: &Path,
     plan: &Plan,
