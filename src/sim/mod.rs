@@ -15,6 +15,7 @@
 //! [`TrialSpec`], [`TrialOutcome`], [`SimError`]. Everything else is the engine's own.
 
 mod actors;
+mod arrivals;
 #[allow(unsafe_code)]
 // the payload slab writes free slots in place and prefetches (SAFETY notes there)
 mod agenda;
@@ -31,6 +32,7 @@ pub mod trace;
 mod tracer;
 mod trial;
 
+pub use arrivals::poisson_arrivals;
 pub use outcome::{throughput_rps, FaultEffects, RequestTimes, TrialOutcome};
 pub use seeds::trial_seed;
 pub use trial::{
