@@ -191,7 +191,10 @@ impl Client {
         }
         self.arrived += 1;
         let timestamp = self.arrived;
-        let request = self.request(timestamp, is_read_only(timestamp, self.cfg.workload.read_only));
+        let request = self.request(
+            timestamp,
+            is_read_only(timestamp, self.cfg.workload.read_only),
+        );
         out.push(Action::Observe(Observation::RequestIssued { request }));
         if self.outstanding.is_none() {
             self.retransmissions = 0;

@@ -27,7 +27,13 @@ fn client(requests: u64) -> Client {
     client_with(requests, 4, 1, ClientWorkload::default())
 }
 
-fn reply_of(c: &mut Client, from: ReplicaId, timestamp: u64, result: u64, tentative: bool) -> Vec<Action> {
+fn reply_of(
+    c: &mut Client,
+    from: ReplicaId,
+    timestamp: u64,
+    result: u64,
+    tentative: bool,
+) -> Vec<Action> {
     c.handle(Input::Message {
         from: NodeId::Replica(from),
         message: Message::Reply(Reply {
@@ -164,7 +170,9 @@ fn retransmits_by_broadcast_and_ignores_stale_timers() {
     };
     assert!(matches!(
         &c.handle(Input::Timeout(stale))[..],
-        [Action::Observe(Observation::Rejected(Rejection::StaleTimer))]
+        [Action::Observe(Observation::Rejected(
+            Rejection::StaleTimer
+        ))]
     ));
     let out = fire(&mut c, TimerKind::Retransmit, 1);
     assert!(matches!(out[0], Action::Broadcast(Message::Request(_))));
@@ -231,7 +239,10 @@ fn every_request_carries_the_workloads_sizes() {
     let second = issued(&replies(&mut c, 2, 1, 10));
     for request in first.iter().chain(&second) {
         let shape = request.shape();
-        assert_eq!((shape.arg_bytes, shape.result_bytes, shape.read_only), (4096, 16, false));
+        assert_eq!(
+            (shape.arg_bytes, shape.result_bytes, shape.read_only),
+            (4096, 16, false)
+        );
     }
     assert_eq!(second[0].timestamp(), 2);
 }
@@ -246,7 +257,10 @@ fn think_time_waits_between_a_result_and_the_next_request() {
     assert_eq!(issued(&c.handle(Input::Start)).len(), 1);
     let done = replies(&mut c, 2, 1, 10);
     assert_eq!(accepted(&done), Some(10));
-    assert!(issued(&done).is_empty(), "nothing before the think time is over");
+    assert!(
+        issued(&done).is_empty(),
+        "nothing before the think time is over"
+    );
     assert_eq!(timers(&done), [(TimerKind::Think, 2, 7_000)]);
     assert_eq!(
         rejections(&fire(&mut c, TimerKind::Think, 1)),
@@ -262,7 +276,10 @@ fn think_time_waits_between_a_result_and_the_next_request() {
     );
     let last = replies(&mut c, 2, 2, 11);
     assert_eq!(accepted(&last), Some(11));
-    assert!(timers(&last).is_empty(), "no think time after the last request");
+    assert!(
+        timers(&last).is_empty(),
+        "no think time after the last request"
+    );
 }
 
 #[test]
@@ -281,7 +298,13 @@ fn open_loop_arrivals_queue_behind_the_outstanding_request() {
     assert!(timers(&start).contains(&(TimerKind::Arrival, 3, 5_000)));
     // Request 3 arrives while 1 is outstanding: observed now, not sent.
     let third = fire(&mut c, TimerKind::Arrival, 3);
-    assert_eq!(issued(&third).iter().map(Request::timestamp).collect::<Vec<_>>(), [3]);
+    assert_eq!(
+        issued(&third)
+            .iter()
+            .map(Request::timestamp)
+            .collect::<Vec<_>>(),
+        [3]
+    );
     assert!(sent(&third).is_empty());
     assert!(timers(&third).contains(&(TimerKind::Arrival, 4, 4_000)));
     assert_eq!(
@@ -331,7 +354,11 @@ fn the_read_only_share_is_exact_and_spread_evenly() {
     assert_eq!(quarter, [4, 8]);
     for share in [0.1, 0.29, 1.0 / 3.0, 0.5, 0.9] {
         let count = (1..=1000).filter(|k| is_read_only(*k, share)).count() as u64;
-        assert_eq!(count, (1000.0 * share + 1e-9).floor() as u64, "share {share}");
+        assert_eq!(
+            count,
+            (1000.0 * share + 1e-9).floor() as u64,
+            "share {share}"
+        );
     }
     // Through the client: of 8 requests with a share of 0.5, 4 are read-only, broadcast.
     let workload = ClientWorkload {
@@ -345,7 +372,11 @@ fn the_read_only_share_is_exact_and_spread_evenly() {
         let request = issued(&out)[0];
         shapes.push(request.shape().read_only);
         let to = sent(&out)[0].0;
-        assert_eq!(to.is_none(), request.shape().read_only, "read-only goes to all");
+        assert_eq!(
+            to.is_none(),
+            request.shape().read_only,
+            "read-only goes to all"
+        );
         out = replies(&mut c, 3, timestamp, timestamp);
     }
     assert_eq!(shapes, [false, true, false, true, false, true, false, true]);
@@ -367,7 +398,11 @@ fn read_only_needs_two_f_plus_one_matching_replies() {
     assert_eq!(sent(&start).len(), 1);
     assert!(sent(&start)[0].0.is_none(), "broadcast");
     assert_eq!(accepted(&reply(&mut c, 0, 1, 10)), None);
-    assert_eq!(accepted(&reply(&mut c, 1, 1, 10)), None, "f+1 is not enough");
+    assert_eq!(
+        accepted(&reply(&mut c, 1, 1, 10)),
+        None,
+        "f+1 is not enough"
+    );
     assert_eq!(accepted(&reply(&mut c, 2, 1, 10)), Some(10));
     // n = 1 (the unreplicated baseline): 2f+1 = 1.
     let mut alone = read_only_client(1, 0);
@@ -412,7 +447,11 @@ fn read_only_falls_back_to_read_write_on_timeout() {
     assert_eq!(retry.len(), 1);
     assert_eq!(retry[0].0, Some(0));
     assert!(!retry[0].1.shape().read_only);
-    assert_eq!(timers(&out), [(TimerKind::Retransmit, 2, 2_000)], "backed off once");
+    assert_eq!(
+        timers(&out),
+        [(TimerKind::Retransmit, 2, 2_000)],
+        "backed off once"
+    );
     // Its next timeout retransmits the read-write request to all, as any request.
     let later = fire(&mut c, TimerKind::Retransmit, 2);
     assert_eq!(sent(&later).len(), 1);
@@ -435,7 +474,11 @@ fn tentative_needs_two_f_plus_one_tentative_or_f_plus_one_committed() {
     let mut c = tentative_client();
     c.handle(Input::Start);
     assert_eq!(accepted(&reply_of(&mut c, 0, 1, 10, true)), None);
-    assert_eq!(accepted(&reply_of(&mut c, 1, 1, 10, true)), None, "f+1 tentative");
+    assert_eq!(
+        accepted(&reply_of(&mut c, 1, 1, 10, true)),
+        None,
+        "f+1 tentative"
+    );
     assert_eq!(accepted(&reply_of(&mut c, 2, 1, 10, true)), Some(10));
 
     let mut committed = tentative_client();

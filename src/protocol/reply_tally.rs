@@ -79,7 +79,11 @@ impl ReplyTally {
         };
         let quorum = match self.rule {
             Rule::AnyKind | Rule::ReadOnly => {
-                let needed = if self.rule == Rule::ReadOnly { 2 * f + 1 } else { f + 1 };
+                let needed = if self.rule == Rule::ReadOnly {
+                    2 * f + 1
+                } else {
+                    f + 1
+                };
                 let views: Vec<View> = matching(None).collect();
                 (views.len() >= needed).then(|| views.into_iter().max())
             }
@@ -131,8 +135,16 @@ mod tests {
     fn any_kind_takes_f_plus_one_matching() {
         let mut t = ReplyTally::new(Rule::AnyKind);
         assert_eq!(t.record(0, reply(7, false), 4, 1), Verdict::Pending);
-        assert_eq!(t.record(0, reply(7, true), 4, 1), Verdict::Pending, "same replica");
-        assert_eq!(t.record(1, reply(8, false), 4, 1), Verdict::Pending, "mismatch");
+        assert_eq!(
+            t.record(0, reply(7, true), 4, 1),
+            Verdict::Pending,
+            "same replica"
+        );
+        assert_eq!(
+            t.record(1, reply(8, false), 4, 1),
+            Verdict::Pending,
+            "mismatch"
+        );
         assert_eq!(accepted(t.record(2, reply(7, true), 4, 1)), Some(7));
     }
 
@@ -140,7 +152,11 @@ mod tests {
     fn tentative_takes_two_f_plus_one_tentative_or_f_plus_one_committed() {
         let mut t = ReplyTally::new(Rule::Tentative);
         assert_eq!(t.record(0, reply(7, true), 4, 1), Verdict::Pending);
-        assert_eq!(t.record(1, reply(7, true), 4, 1), Verdict::Pending, "2 < 2f+1");
+        assert_eq!(
+            t.record(1, reply(7, true), 4, 1),
+            Verdict::Pending,
+            "2 < 2f+1"
+        );
         assert_eq!(
             t.record(1, reply(7, true), 4, 1),
             Verdict::Pending,
@@ -167,12 +183,19 @@ mod tests {
     fn read_only_takes_two_f_plus_one_and_is_exhausted_when_all_answered_without() {
         let mut t = ReplyTally::new(Rule::ReadOnly);
         assert_eq!(t.record(0, reply(7, false), 4, 1), Verdict::Pending);
-        assert_eq!(t.record(1, reply(7, true), 4, 1), Verdict::Pending, "f+1 is not enough");
+        assert_eq!(
+            t.record(1, reply(7, true), 4, 1),
+            Verdict::Pending,
+            "f+1 is not enough"
+        );
         assert_eq!(accepted(t.record(2, reply(7, false), 4, 1)), Some(7));
 
         let mut split = ReplyTally::new(Rule::ReadOnly);
         for (r, result) in [(0, 7), (1, 8), (2, 7)] {
-            assert_eq!(split.record(r, reply(result, false), 4, 1), Verdict::Pending);
+            assert_eq!(
+                split.record(r, reply(result, false), 4, 1),
+                Verdict::Pending
+            );
         }
         assert_eq!(split.record(3, reply(8, false), 4, 1), Verdict::Exhausted);
 

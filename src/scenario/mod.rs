@@ -17,6 +17,7 @@ pub(crate) mod locate;
 mod schema;
 pub(crate) mod sweep;
 pub(crate) mod validate;
+pub(crate) mod validate_workload;
 
 use std::path::Path;
 

@@ -15,10 +15,10 @@
 //! [`TrialSpec`], [`TrialOutcome`], [`SimError`]. Everything else is the engine's own.
 
 mod actors;
-mod arrivals;
 #[allow(unsafe_code)]
 // the payload slab writes free slots in place and prefetches (SAFETY notes there)
 mod agenda;
+mod arrivals;
 mod engine;
 mod links;
 mod lookahead;

@@ -100,6 +100,7 @@ mod tests {
             (Stream::Behaviour(0), 0xF4DF_6803_D698_11A2),
             (Stream::Behaviour(3), 0x7335_3B88_E2A7_9BAC),
             (Stream::Placement, 0xFCE2_FC7C_01EC_31D8),
+            (Stream::Arrivals, 0xBC1A_AE7F_9C04_C83D),
         ];
         for (which, seed) in streams {
             assert_eq!(stream_seed(trial, which), seed, "{which:?}");
