@@ -15,6 +15,8 @@
 pub mod auth;
 mod catch_up;
 pub mod client;
+#[cfg(test)]
+mod client_tests;
 pub(crate) mod log;
 pub mod message;
 #[cfg(feature = "planted-bug")]
@@ -22,6 +24,7 @@ pub mod planted;
 pub mod quorum;
 pub mod rejection;
 mod replica;
+mod reply_tally;
 mod request_tracker;
 mod sequencer;
 pub mod service;
@@ -137,7 +140,9 @@ pub enum Observation {
         /// The view.
         view: View,
     },
-    /// A client sent a request for the first time.
+    /// A request arrived at its client, which sends it now if nothing is outstanding (always,
+    /// in the closed loop) or once the requests before it are accepted (open loop): its
+    /// latency counts from here.
     RequestIssued {
         /// The request.
         request: Request,

@@ -19,6 +19,7 @@ mod schema;
 pub(crate) mod sweep;
 pub(crate) mod validate;
 mod validate_reference;
+pub(crate) mod validate_workload;
 
 use std::path::Path;
 

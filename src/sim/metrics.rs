@@ -1,7 +1,9 @@
 //! Liveness measurements of one trial (DESIGN.md §5: measured, not asserted): when each request
-//! was first sent, when its client accepted it, when the last honest replica committed it, and
-//! which views honest replicas entered. Per request, its first send and its acceptance are
-//! kept (the rows of `requests.csv`); the rest is held only while the request is in flight.
+//! arrived at its client (`RequestIssued`: in the closed loop, when it was first sent; in an
+//! open loop, its arrival time, however long it then queued), when its client accepted it, when
+//! the last honest replica committed it, and which views honest replicas entered. Per request,
+//! its arrival and its acceptance are kept (the rows of `requests.csv`); the rest is held only
+//! while the request is in flight.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -58,7 +60,7 @@ impl Metrics {
         }
     }
 
-    /// A client sent `request` for the first time at `now`.
+    /// `request` arrived at its client at `now` (closed loop: it was sent for the first time).
     pub(super) fn issued(&mut self, request: &Request, now: u64) {
         let (client, timestamp) = (request.client(), request.timestamp());
         let c = client as usize;

@@ -120,7 +120,8 @@ impl RequestTimes {
         self.timestamp
     }
 
-    /// When the client first sent it; `None` if the trial ended before it was sent.
+    /// When it arrived at its client: when it was first sent, but in an open loop its arrival
+    /// time however long it queued; `None` if the trial ended before it arrived.
     pub fn sent_ns(&self) -> Option<u64> {
         (self.sent_ns != NEVER).then_some(self.sent_ns)
     }
