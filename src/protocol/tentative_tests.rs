@@ -1,0 +1,3 @@
+//! Unit tests of tentative execution (`tentative.rs`).
+
+use super::*;
