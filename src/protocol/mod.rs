@@ -15,6 +15,8 @@
 pub mod auth;
 mod catch_up;
 pub mod client;
+#[cfg(test)]
+mod client_tests;
 pub(crate) mod log;
 pub mod message;
 #[cfg(feature = "planted-bug")]
@@ -23,6 +25,7 @@ pub mod quorum;
 pub mod read_only;
 pub mod rejection;
 mod replica;
+mod reply_tally;
 mod request_tracker;
 mod sequencer;
 pub mod service;
@@ -150,7 +153,9 @@ pub enum Observation {
         /// The view.
         view: View,
     },
-    /// A client sent a request for the first time.
+    /// A request arrived at its client, which sends it now if nothing is outstanding (always,
+    /// in the closed loop) or once the requests before it are accepted (open loop): its
+    /// latency counts from here.
     RequestIssued {
         /// The request.
         request: Request,

@@ -18,6 +18,7 @@ mod schema;
 pub(crate) mod sweep;
 pub(crate) mod validate;
 mod validate_replication;
+pub(crate) mod validate_workload;
 
 use std::path::Path;
 

@@ -56,6 +56,7 @@ pub fn validate(s: &Scenario) -> Result<(), FieldError> {
             ),
         ));
     }
+    super::validate_workload::validate_workload(s)?;
     Ok(())
 }
 

@@ -18,6 +18,7 @@ mod actors;
 #[allow(unsafe_code)]
 // the payload slab writes free slots in place and prefetches (SAFETY notes there)
 mod agenda;
+mod arrivals;
 mod engine;
 mod links;
 mod lookahead;
@@ -31,6 +32,7 @@ pub mod trace;
 mod tracer;
 mod trial;
 
+pub use arrivals::poisson_arrivals;
 pub use outcome::{throughput_rps, FaultEffects, RequestTimes, TrialOutcome};
 pub use seeds::trial_seed;
 pub use trial::{

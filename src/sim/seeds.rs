@@ -30,6 +30,8 @@ pub(crate) enum Stream {
     Behaviour(u32),
     /// Placement of byzantine replicas.
     Placement,
+    /// An open loop's request arrivals (`arrivals.rs`).
+    Arrivals,
 }
 
 /// The 64-bit value a stream is seeded from.
@@ -38,6 +40,7 @@ pub(crate) fn stream_seed(trial_seed: u64, stream: Stream) -> u64 {
         Stream::Links(i) => (1u64, u64::from(i)),
         Stream::Behaviour(i) => (2, u64::from(i)),
         Stream::Placement => (3, 0),
+        Stream::Arrivals => (4, 0),
     };
     splitmix64(splitmix64(trial_seed ^ (tag << 56)) ^ index)
 }
@@ -97,6 +100,7 @@ mod tests {
             (Stream::Behaviour(0), 0xF4DF_6803_D698_11A2),
             (Stream::Behaviour(3), 0x7335_3B88_E2A7_9BAC),
             (Stream::Placement, 0xFCE2_FC7C_01EC_31D8),
+            (Stream::Arrivals, 0xBC1A_AE7F_9C04_C83D),
         ];
         for (which, seed) in streams {
             assert_eq!(stream_seed(trial, which), seed, "{which:?}");

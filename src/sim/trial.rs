@@ -16,7 +16,7 @@ use super::SimError;
 use crate::adversary::{place, BuildContext, ByzantineGroup, ReplicaNode};
 use crate::net::{FaultPlan, NetworkConfig, SimRng, Topology};
 use crate::oracle::Oracle;
-use crate::protocol::client::ClientConfig;
+use crate::protocol::client::{ClientConfig, ClientWorkload};
 use crate::protocol::message::NodeId;
 use crate::protocol::{trial_keys, Client, Replica, ReplicaConfig};
 use std::future::Future;
@@ -136,12 +136,28 @@ fn build(spec: &TrialSpec) -> Result<Parts, SimError> {
         f: spec.replica.f,
         requests: spec.requests_per_client,
         retransmit_ns: spec.retransmit_ns,
-        workload: crate::protocol::client::ClientWorkload::default(),
+        workload: client_workload(spec),
     };
+    // Open loop: one Poisson process for all clients, dealt out in turn (`arrivals.rs`).
+    let mut arrivals = spec
+        .workload
+        .poisson_per_second
+        .map(|rate| {
+            super::arrivals::poisson_arrivals(
+                spec.seed,
+                spec.clients,
+                spec.requests_per_client,
+                rate,
+            )
+        })
+        .unwrap_or_default()
+        .into_iter();
     let clients = client_keys
         .into_iter()
         .map(|key| {
-            let mut client = Client::new(key, client_cfg.clone());
+            let mut cfg = client_cfg.clone();
+            cfg.workload.arrivals = arrivals.next();
+            let mut client = Client::new(key, cfg);
             client.set_explaining(false);
             client
         })
@@ -170,6 +186,20 @@ fn build(spec: &TrialSpec) -> Result<Parts, SimError> {
         },
         behaviours: names,
     })
+}
+
+/// What every client of `spec` asks for, and when (its open-loop arrivals are its own: set
+/// per client).
+fn client_workload(spec: &TrialSpec) -> ClientWorkload {
+    let w = &spec.workload;
+    ClientWorkload {
+        arg_bytes: w.arg_bytes,
+        result_bytes: w.result_bytes,
+        think_ns: w.think_ns,
+        arrivals: None,
+        read_only: w.read_only,
+        tentative: spec.replica.tentative_execution,
+    }
 }
 
 /// How the reference driver delivers events.
