@@ -33,7 +33,11 @@ fn tentative_execution_takes_four_delays_instead_of_five() {
     for row in common::run_scenario_text(&with_protocol("tentative_execution: true")) {
         let out = &row.outcome;
         assert!(out.success && out.safety_ok, "{out:?}");
-        assert_eq!(out.latency_ms, Some(40.0), "request, pre-prepare, prepare, reply");
+        assert_eq!(
+            out.latency_ms,
+            Some(40.0),
+            "request, pre-prepare, prepare, reply"
+        );
         // The same messages as without it: the tentative replies replace the committed ones.
         assert_eq!(out.messages, 29);
         assert_eq!(out.commit_ms, Some(40.0));
@@ -197,7 +201,9 @@ fn a_read_write_retry_of_a_read_only_request_is_ordered() {
 /// Delivers every message among replicas 0..4 (configured by `cfg`) until none is left,
 /// after `start` is handled by `first`; returns the replies sent to clients, by replica.
 fn run_to_quiet(cfg: &ReplicaConfig, first: u32, start: Input) -> Vec<(u32, Reply)> {
-    let mut replicas: Vec<Replica> = (0..4).map(|r| Replica::new(r, cfg.clone(), keys(r))).collect();
+    let mut replicas: Vec<Replica> = (0..4)
+        .map(|r| Replica::new(r, cfg.clone(), keys(r)))
+        .collect();
     let mut queue = std::collections::VecDeque::new();
     let mut to_clients = Vec::new();
     let out = replicas[first as usize].handle(start);
@@ -235,9 +241,114 @@ fn tentative_replicas_reply_once_prepared_and_not_again_on_commit() {
     // One reply per replica, tentative, with the committed result (the first operation).
     assert_eq!(got.len(), 4, "{got:?}");
     for (_, reply) in &got {
-        assert_eq!((reply.timestamp, reply.result, reply.tentative), (1, 1, true));
+        assert_eq!(
+            (reply.timestamp, reply.result, reply.tentative),
+            (1, 1, true)
+        );
     }
     let plain = run_to_quiet(&config(), 0, request);
     assert_eq!(plain.len(), 4);
     assert!(plain.iter().all(|(_, r)| !r.tentative && r.result == 1));
+}
+
+fn read_only_workload(byzantine: &str) -> String {
+    ONE_REQUEST
+        .replace(
+            "(clients: 1, requests: 1)",
+            "(clients: 2, requests: 5, read_only: 1.0)",
+        )
+        .replace(
+            "network: (delay: Constant(ms: 10.0)),",
+            &format!("network: (delay: Constant(ms: 10.0)),\n    {byzantine}"),
+        )
+}
+
+#[test]
+fn read_only_requests_take_two_delays_without_ordering() {
+    for row in common::run_scenario_text(&read_only_workload("")) {
+        let out = &row.outcome;
+        assert!(out.success && out.safety_ok, "{out:?}");
+        assert_eq!(out.latencies_ms, vec![20.0; 10], "request, reply");
+        // Per request: 4 requests (the client's broadcast) and 4 replies; no pre-prepare,
+        // vote or checkpoint.
+        assert_eq!(out.messages, 10 * 8);
+        assert_eq!(out.commit_ms, None, "nothing is ordered");
+    }
+}
+
+/// Answers read-only requests with a wrong result (the honest one plus 1000), and is honest
+/// in everything else (its replies to ordered requests are right).
+#[derive(Default)]
+struct WrongReads {
+    /// Whether the input being handled is a read-only request.
+    reading: bool,
+}
+
+impl pbft_sim::adversary::Behaviour for WrongReads {
+    fn name(&self) -> &str {
+        "WrongReads"
+    }
+
+    fn on_input(
+        &mut self,
+        input: Input,
+        _ctx: &mut pbft_sim::adversary::Context<'_>,
+    ) -> Option<Input> {
+        self.reading = matches!(
+            &input,
+            Input::Message { message: Message::Request(r), .. } if r.shape().read_only
+        );
+        Some(input)
+    }
+
+    fn on_send(
+        &mut self,
+        copy: pbft_sim::adversary::Outgoing,
+        _ctx: &mut pbft_sim::adversary::Context<'_>,
+        out: &mut Vec<Action>,
+    ) {
+        match copy.message {
+            Message::Reply(reply) if self.reading => out.push(Action::Send {
+                to: copy.to,
+                message: Message::Reply(Reply {
+                    result: reply.result + 1000,
+                    ..reply
+                }),
+            }),
+            _ => out.push(copy.into_action()),
+        }
+    }
+}
+
+#[test]
+fn wrong_read_only_answers_from_byzantine_replicas_are_never_accepted() {
+    pbft_sim::adversary::register(
+        "WrongReads",
+        |_ctx: &mut pbft_sim::adversary::BuildContext| WrongReads::default(),
+    );
+    // f = 1 liar: the three honest replicas' matching answers make 2f+1, at once.
+    let one = read_only_workload(
+        r#"byzantine: [(count: 1, placement: Ids([2]), behaviour: Custom(name: "WrongReads"))],"#,
+    );
+    for row in common::run_scenario_text(&one) {
+        let out = &row.outcome;
+        assert!(out.success && out.safety_ok, "{out:?}");
+        assert_eq!(out.latencies_ms, vec![20.0; 10]);
+    }
+    // Two liars agreeing (more than f, but only about reads): f+1 = 2 matching wrong answers
+    // would be accepted at 20 ms; 2f+1 are never reached, so every request falls back to
+    // read-write, and its committed result is checked by the oracle against honest execution.
+    let two = read_only_workload(
+        r#"byzantine: [(count: 2, placement: Ids([1, 2]), behaviour: Custom(name: "WrongReads"))],"#,
+    );
+    for row in common::run_scenario_text(&two) {
+        let out = &row.outcome;
+        assert!(out.success && out.safety_ok, "{out:?}");
+        assert_eq!(out.latencies_ms.len(), 10);
+        assert!(
+            out.latencies_ms.iter().all(|l| *l > 20.0),
+            "{:?}",
+            out.latencies_ms
+        );
+    }
 }

@@ -520,7 +520,14 @@ mod tests {
         assert_ne!(shaped(true, 4096, 0), shaped(false, 4096, 0));
         assert_eq!(shaped(false, 0, 0), plain.digest());
         let batch = |r| Batch::new(vec![r]).digest();
-        let ro = clients[0].request_shaped(1, 7, RequestShape { read_only: true, ..RequestShape::default() });
+        let ro = clients[0].request_shaped(
+            1,
+            7,
+            RequestShape {
+                read_only: true,
+                ..RequestShape::default()
+            },
+        );
         assert_ne!(batch(ro), batch(plain));
     }
 }

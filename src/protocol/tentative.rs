@@ -45,8 +45,8 @@ impl Replica {
             return;
         }
         if self.tentative.as_ref().is_some_and(|run| {
-            run.view != self.view || run.batches.first_key_value().map(|(s, _)| *s)
-                != Some(self.last_executed + 1)
+            run.view != self.view
+                || run.batches.first_key_value().map(|(s, _)| *s) != Some(self.last_executed + 1)
         }) {
             self.tentative = None; // stale: roll back to the committed state
         }

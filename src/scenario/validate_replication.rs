@@ -64,7 +64,7 @@ mod tests {
 
     #[test]
     fn the_baseline_refuses_what_only_the_protocol_has() {
-        let byzantine = refusal("    byzantine: [(count: 1, behaviour: \"silent\")],\n");
+        let byzantine = refusal("    byzantine: [(count: 1, behaviour: Silent)],\n");
         assert!(
             byzantine
                 .as_deref()
@@ -82,12 +82,16 @@ mod tests {
             refusal("    faults: [Crash(replicas: [0], at_ms: 5.0)],\n"),
             None
         );
-        let text = "(\n    name: \"u\",\n    protocol: (replication: Unreplicated, tentative_execution: true),\n)";
-        let tentative = crate::scenario::parse("u.ron", text).err().map(|e| e.to_string());
+        let text = "(\n    name: \"u\",\n    replicas: 4,\n    protocol: (replication: Unreplicated, tentative_execution: true),\n)";
+        let tentative = crate::scenario::parse("u.ron", text)
+            .err()
+            .map(|e| e.to_string());
         assert!(
-            tentative.as_deref().is_some_and(|e| e.starts_with("u.ron:3:")
-                && e.contains("protocol.tentative_execution")
-                && e.contains("replication: Pbft")),
+            tentative
+                .as_deref()
+                .is_some_and(|e| e.starts_with("u.ron:4:")
+                    && e.contains("protocol.tentative_execution")
+                    && e.contains("replication: Pbft")),
             "{tentative:?}"
         );
     }
