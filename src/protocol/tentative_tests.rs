@@ -7,10 +7,23 @@ use super::super::message::{Batch, Message, NodeId, Reply};
 use super::super::{Action, Input, ReplicaConfig};
 use super::*;
 
+/// n = 4, f = 1, one request per batch, tentative execution on.
 fn cfg() -> ReplicaConfig {
     ReplicaConfig {
+        n: 4,
+        f: 1,
+        view_change: true,
+        view_change_timeout_ns: 200_000_000,
+        checkpoint_interval: 4,
+        watermark_span: 8,
+        batch_size: 1,
+        batch_timeout_ns: 1_000_000,
+        max_in_flight: 8,
+        status_period_ns: 50_000_000,
         tentative_execution: true,
-        ..crate::adversary::testing::config(4)
+        unreplicated: false,
+        #[cfg(feature = "planted-bug")]
+        planted_bug: None,
     }
 }
 
