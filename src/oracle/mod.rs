@@ -5,7 +5,9 @@
 //! - agreement: no two honest replicas execute different batches at one sequence number;
 //! - validity: every executed request was issued by a client (the null request aside);
 //! - integrity: no honest replica executes a request twice, and a client accepts only a result
-//!   that f+1 replicas sent and that honest execution computes;
+//!   that f+1 replicas sent committed (or 2f+1 sent at all: tentative replies, OSDI'99 §5.1)
+//!   and that honest execution computes; a read-only result only if 2f+1 replicas sent it and
+//!   some honest replica computed it (`read_only.rs`);
 //! - state: after each sequence number, every honest replica's service state is the one honest
 //!   execution gives, whether it got there by executing or by state transfer (§4.3; TOCS'02
 //!   §6.2); a violation names the replica that diverged.
@@ -40,6 +42,7 @@ use crate::protocol::message::{
 };
 use crate::protocol::service::{Execution, ServiceState};
 
+mod read_only;
 mod violation;
 
 pub use violation::{Involved, Property, Violation, ViolationDetail};
@@ -57,8 +60,12 @@ const COLLECT_AT_LEAST: usize = 1024;
 #[derive(Default)]
 struct ClientWatch {
     issued: Timestamp,
-    /// Replies sent, per (timestamp, result), by replica; only for unaccepted timestamps.
-    replies: BTreeMap<(Timestamp, u64), BTreeSet<ReplicaId>>,
+    /// Replies sent, per (timestamp, result), by replica, with whether that replica sent one
+    /// that was not tentative; only for unaccepted timestamps.
+    replies: BTreeMap<(Timestamp, u64), BTreeMap<ReplicaId, bool>>,
+    /// Results honest replicas computed for read-only requests, per timestamp; only for
+    /// unaccepted timestamps.
+    read_only_results: BTreeMap<Timestamp, BTreeSet<u64>>,
     /// The reference execution's result per timestamp, and the sequence number it executed
     /// at, until compared with the accepted one.
     honest_results: BTreeMap<Timestamp, (u64, SeqNum)>,
@@ -194,21 +201,24 @@ impl Oracle {
         }
     }
 
-    /// Replica `replica` (honest or not) sent a reply to `client`.
+    /// Replica `replica` (honest or not) sent a reply to `client`, `tentative` or not.
     pub fn on_reply_sent(
         &mut self,
         replica: ReplicaId,
         client: ClientId,
         timestamp: Timestamp,
         result: u64,
+        tentative: bool,
     ) {
         if let Some(watch) = self.clients.get_mut(client as usize) {
             if timestamp > watch.settled {
-                watch
+                let committed = watch
                     .replies
                     .entry((timestamp, result))
                     .or_default()
-                    .insert(replica);
+                    .entry(replica)
+                    .or_insert(false);
+                *committed |= !tentative;
             }
         }
     }
@@ -519,6 +529,18 @@ impl Oracle {
             .remove(&(timestamp, result))
             .unwrap_or_default();
         watch.replies = watch.replies.split_off(&(timestamp + 1, 0));
+        let read_only = watch
+            .read_only_results
+            .remove(&timestamp)
+            .is_some_and(|results| results.contains(&result));
+        watch.read_only_results = watch.read_only_results.split_off(&(timestamp + 1));
+        if read_only {
+            watch.settled = watch.settled.max(timestamp);
+            watch.honest_results = watch.honest_results.split_off(&(timestamp + 1));
+            return self.read_only_accepted(client, timestamp, result, &senders, at_ms);
+        }
+        let committed = senders.values().filter(|c| **c).count();
+        let senders: BTreeSet<ReplicaId> = senders.into_keys().collect();
         let honest = watch.honest_results.remove(&timestamp);
         watch.honest_results = watch.honest_results.split_off(&timestamp);
         // Who is involved, built only for a violation.
@@ -548,6 +570,14 @@ impl Oracle {
             let what = format!(
                 "client {client} accepted result {result} for timestamp {timestamp} sent by {} replicas (f+1 = {})",
                 senders.len(),
+                f + 1
+            );
+            self.violate(Property::Integrity, at_ms, what, involved());
+        } else if committed <= f && senders.len() <= 2 * f {
+            let what = format!(
+                "client {client} accepted result {result} for timestamp {timestamp} sent by {} replicas, {committed} of them after commit (tentative replies need 2f+1 = {}, committed ones f+1 = {})",
+                senders.len(),
+                2 * f + 1,
                 f + 1
             );
             self.violate(Property::Integrity, at_ms, what, involved());

@@ -140,7 +140,7 @@ fn integrity_catches_double_execution_and_weak_acceptance() {
     assert_eq!(o.counts().get(&Property::Integrity), Some(&1));
 
     let mut o = oracle();
-    o.on_reply_sent(3, 1, 1, 77);
+    o.on_reply_sent(3, 1, 1, 77, false);
     o.on_accepted(1, 1, 77, 5.0);
     assert_eq!(
         o.violations()[0].property,
@@ -149,8 +149,8 @@ fn integrity_catches_double_execution_and_weak_acceptance() {
     );
 
     let mut o = oracle();
-    o.on_reply_sent(3, 1, 1, 77);
-    o.on_reply_sent(2, 1, 1, 77);
+    o.on_reply_sent(3, 1, 1, 77, false);
+    o.on_reply_sent(2, 1, 1, 77, false);
     o.on_accepted(1, 1, 77, 5.0);
     assert!(o.safe(), "f+1 senders, no honest result known yet");
     Honest::new(0).execute(&mut o, &Batch::new(vec![req(1, 1)]), 6.0);
@@ -270,7 +270,7 @@ fn accepted_results_are_checked_against_honest_execution_not_the_first_report() 
     r2.install(&mut o, 1, ServiceState::default(), 1.0);
     r2.execute(&mut o, &batch(2), 2.0);
     for r in [0, 1, 3] {
-        o.on_reply_sent(r, 0, 2, 3);
+        o.on_reply_sent(r, 0, 2, 3, false);
     }
     o.on_accepted(0, 2, 3, 3.0);
     r0.execute_to(&mut o, 2, 4.0);
@@ -379,15 +379,15 @@ fn every_violation_names_its_sequence_number_and_replicas() {
 
     // Integrity, too few senders: the senders, no sequence number (nothing executed it).
     let mut o = oracle();
-    o.on_reply_sent(3, 1, 1, 77);
+    o.on_reply_sent(3, 1, 1, 77, false);
     o.on_accepted(1, 1, 77, 5.0);
     assert_eq!(involved(&o), (None, vec![3], Some(1), Some(1)));
 
     // Integrity, a result honest execution does not compute: the senders of the accepted
     // result and where honest execution ran the request.
     let mut o = oracle();
-    o.on_reply_sent(3, 1, 1, 77);
-    o.on_reply_sent(2, 1, 1, 77);
+    o.on_reply_sent(3, 1, 1, 77, false);
+    o.on_reply_sent(2, 1, 1, 77, false);
     o.on_accepted(1, 1, 77, 5.0);
     Honest::new(0).execute(&mut o, &Batch::new(vec![req(1, 1)]), 6.0);
     assert_eq!(involved(&o), (Some(1), vec![2, 3], Some(1), Some(1)));

@@ -140,18 +140,42 @@ impl Request {
         self.trial
     }
 
-    /// The bytes that a digest covers.
-    fn encode(&self) -> [u8; 20] {
-        let mut out = [0u8; 20];
-        out[..4].copy_from_slice(&self.client.to_le_bytes());
-        out[4..12].copy_from_slice(&self.timestamp.to_le_bytes());
-        out[12..].copy_from_slice(&self.operation.to_le_bytes());
-        out
+    /// The bytes that a digest covers: client, timestamp and operation, then the shape (the
+    /// read-only flag and both sizes) unless it is the default, so that a replica cannot turn
+    /// a read-only request into a read-write one or change its sizes, while a default request
+    /// keeps the digest it always had.
+    fn encode(&self) -> EncodedRequest {
+        let mut bytes = [0u8; 29];
+        bytes[..4].copy_from_slice(&self.client.to_le_bytes());
+        bytes[4..12].copy_from_slice(&self.timestamp.to_le_bytes());
+        bytes[12..20].copy_from_slice(&self.operation.to_le_bytes());
+        let len = if self.shape == RequestShape::default() {
+            20
+        } else {
+            bytes[20] = u8::from(self.shape.read_only) | 0x80;
+            bytes[21..25].copy_from_slice(&self.shape.arg_bytes.to_le_bytes());
+            bytes[25..29].copy_from_slice(&self.shape.result_bytes.to_le_bytes());
+            29
+        };
+        EncodedRequest { bytes, len }
     }
 
     /// `D(m)` of a single request.
     pub fn digest(&self) -> Digest {
-        Digest::of(&[b"request", &self.encode()])
+        Digest::of(&[b"request", self.encode().as_bytes()])
+    }
+}
+
+/// A request's digested bytes (`Request::encode`): 20, or 29 with a shape that is not the
+/// default.
+struct EncodedRequest {
+    bytes: [u8; 29],
+    len: usize,
+}
+
+impl EncodedRequest {
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
     }
 }
 
@@ -169,7 +193,7 @@ impl Batch {
         let mut hasher = Sha256::new();
         hasher.update(b"batch");
         for request in &requests {
-            hasher.update(request.encode());
+            hasher.update(request.encode().as_bytes());
         }
         Arc::new(Batch {
             requests,
@@ -470,5 +494,40 @@ mod tests {
         assert_eq!(ab.digest(), Batch::new(vec![a, b]).digest());
         assert_ne!(Batch::null().digest(), ab.digest());
         assert!(Batch::null().is_null());
+    }
+
+    #[test]
+    fn the_digest_covers_a_shape_that_is_not_the_default() {
+        let (_, clients) = crate::protocol::auth::trial_keys(0, 1);
+        let plain = clients[0].request(1, 7);
+        // The default shape digests the 20 bytes it always did.
+        let mut old = [0u8; 20];
+        old[4..12].copy_from_slice(&1u64.to_le_bytes());
+        old[12..].copy_from_slice(&7u64.to_le_bytes());
+        assert_eq!(plain.digest(), Digest::of(&[b"request", &old]));
+        let shaped = |read_only, arg_bytes, result_bytes| {
+            let shape = RequestShape {
+                read_only,
+                arg_bytes,
+                result_bytes,
+            };
+            clients[0].request_shaped(1, 7, shape).digest()
+        };
+        let read_only = shaped(true, 0, 0);
+        assert_ne!(read_only, plain.digest());
+        assert_ne!(shaped(false, 4096, 0), plain.digest());
+        assert_ne!(shaped(false, 0, 4096), shaped(false, 4096, 0));
+        assert_ne!(shaped(true, 4096, 0), shaped(false, 4096, 0));
+        assert_eq!(shaped(false, 0, 0), plain.digest());
+        let batch = |r| Batch::new(vec![r]).digest();
+        let ro = clients[0].request_shaped(
+            1,
+            7,
+            RequestShape {
+                read_only: true,
+                ..RequestShape::default()
+            },
+        );
+        assert_ne!(batch(ro), batch(plain));
     }
 }

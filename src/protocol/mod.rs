@@ -22,6 +22,7 @@ pub mod message;
 #[cfg(feature = "planted-bug")]
 pub mod planted;
 pub mod quorum;
+pub mod read_only;
 pub mod rejection;
 mod replica;
 mod reply_tally;
@@ -30,7 +31,9 @@ mod sequencer;
 pub mod service;
 mod stall;
 mod state_transfer;
+mod tentative;
 mod timers;
+mod unreplicated;
 pub mod view_change;
 mod view_change_keeper;
 pub(crate) mod vote_keeper;
@@ -134,6 +137,16 @@ pub enum Observation {
         state: Digest,
         /// The snapshot installed.
         snapshot: Arc<message::Snapshot>,
+    },
+    /// A replica executed client `client`'s read-only request `timestamp` at once in its
+    /// current state, without ordering it (OSDI'99 §5.1), and replied `result`.
+    ReadOnlyExecuted {
+        /// The client.
+        client: ClientId,
+        /// The request's timestamp.
+        timestamp: Timestamp,
+        /// The result it replied.
+        result: u64,
     },
     /// A replica entered `view` in normal operation (NEW-VIEW accepted or sent).
     ViewEntered {

@@ -12,7 +12,9 @@
 //!   pre-prepares and the last NEW-VIEW (§4.4-4.5); the protocol steps are in `view_change.rs`;
 //! - `state_transfer.rs` (`StateTransfer`) and `stall.rs` (`StallDetector`): catching up
 //!   (§4.3, TOCS'02 §5.2, §6.2); the protocol steps are in `catch_up.rs`;
-//! - `timers.rs` (`Timers`): the live setting of each of the replica's timers.
+//! - `timers.rs` (`Timers`): the live setting of each of the replica's timers;
+//! - `read_only.rs`, `tentative.rs` (`TentativeRun`) and `unreplicated.rs`: the paper's
+//!   read-only and tentative execution (OSDI'99 §5.1) and the unreplicated baseline.
 //!
 //! A replica's messages to itself never cross the network: its own PREPARE, COMMIT,
 //! CHECKPOINT and VIEW-CHANGE are counted directly, at once. Byzantine input is data: anything
@@ -34,6 +36,7 @@ use super::sequencer::{Proposal, Sequencer};
 use super::service::{Execution, ServiceState};
 use super::stall::{StallDetector, StatusPeriods, StatusTimer};
 use super::state_transfer::StateTransfer;
+use super::tentative::TentativeRun;
 use super::timers::Timers;
 use super::view_change_keeper::ViewChangeKeeper;
 use super::{Action, Input, Observation, ReplicaConfig, Timer, TimerKind};
@@ -58,8 +61,12 @@ pub struct Replica {
     pub(super) view: View,
     pub(super) mode: Mode,
     pub(super) log: Log,
+    /// The committed service state.
     pub(super) service: ServiceState,
     pub(super) last_executed: SeqNum,
+    /// With tentative execution: the batches executed once prepared and not yet committed,
+    /// and the state they left (`tentative.rs`).
+    pub(super) tentative: Option<TentativeRun>,
     /// As primary: requests waiting for a sequence number, and those assigned one.
     pub(super) sequencer: Sequencer,
     /// Requests known and not yet executed; the view-change timer runs while there are some.
@@ -99,6 +106,7 @@ impl Replica {
             mode: Mode::Normal,
             service,
             last_executed: 0,
+            tentative: None,
             sequencer: Sequencer::default(),
             requests: RequestTracker::default(),
             view_changes: ViewChangeKeeper::default(),
@@ -187,6 +195,10 @@ impl Replica {
 
     /// Handles one input and returns the actions it causes.
     pub fn handle(&mut self, input: Input) -> Vec<Action> {
+        if self.cfg.unreplicated {
+            self.serve_unreplicated(input);
+            return std::mem::take(&mut self.out);
+        }
         match input {
             Input::Start => {}
             Input::Message { from, message } => self.on_message(from, message),
@@ -374,6 +386,10 @@ impl Replica {
                 self.send(NodeId::Client(request.client()), Message::Reply(reply));
                 return;
             }
+        }
+        if request.shape().read_only {
+            // OSDI'99 §5.1: executed at once, never ordered (`read_only.rs`).
+            return self.on_read_only(from, request);
         }
         let key = (request.client(), request.timestamp());
         let from_client = matches!(from, NodeId::Client(_));
@@ -656,6 +672,7 @@ impl Replica {
         });
         self.broadcast(Message::Commit(signed));
         self.check_committed(seq);
+        self.try_execute_tentatively();
     }
 
     // Commits count in any view: q matching COMMITs certify the batch (at least f+1 honest
@@ -742,6 +759,8 @@ impl Replica {
             };
             self.last_executed = seq;
             self.made_progress();
+            // Replied to once prepared already (`tentative.rs`): not again.
+            let replied = self.replied_tentatively(seq, batch.digest());
             let mut executed = Vec::new();
             for request in batch.requests() {
                 let result = match self.service.execute(request) {
@@ -752,13 +771,15 @@ impl Replica {
                     Execution::Duplicate(result) => result,
                     Execution::Stale => continue,
                 };
-                let reply = Reply {
-                    view: self.view,
-                    timestamp: request.timestamp(),
-                    result,
-                    tentative: false,
-                };
-                self.send(NodeId::Client(request.client()), Message::Reply(reply));
+                if !replied {
+                    let reply = Reply {
+                        view: self.view,
+                        timestamp: request.timestamp(),
+                        result,
+                        tentative: false,
+                    };
+                    self.send(NodeId::Client(request.client()), Message::Reply(reply));
+                }
                 progressed |= self.forget_request(request.client(), request.timestamp());
             }
             let state = self.service.digest();
@@ -773,6 +794,7 @@ impl Replica {
             }
         }
         self.restart_request_timer(progressed);
+        self.try_execute_tentatively();
         self.try_propose();
     }
 

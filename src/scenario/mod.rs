@@ -19,6 +19,7 @@ mod schema;
 pub(crate) mod sweep;
 pub(crate) mod validate;
 mod validate_reference;
+mod validate_replication;
 pub(crate) mod validate_workload;
 
 use std::path::Path;
@@ -489,12 +490,18 @@ pub fn describe_point(axes: &[String], values: &[Scalar]) -> String {
 
 /// The fully resolved parameters of one trial of a point.
 pub fn trial_spec(s: &Scenario, seed: u64) -> TrialSpec {
-    let f = validate::effective_f(s);
     let p = &s.protocol;
+    // The unreplicated baseline is one server, replica 0, whatever `replicas` and `f` say.
+    let unreplicated = p.replication == Replication::Unreplicated;
+    let (n, f) = if unreplicated {
+        (1, 0)
+    } else {
+        (s.replicas, validate::effective_f(s))
+    };
     TrialSpec {
         seed,
         replica: ReplicaConfig {
-            n: s.replicas,
+            n,
             f,
             view_change: p.view_change,
             view_change_timeout_ns: ms_to_ns(p.view_change_timeout_ms.get()),
@@ -505,7 +512,7 @@ pub fn trial_spec(s: &Scenario, seed: u64) -> TrialSpec {
             max_in_flight: p.window.get(),
             status_period_ns: ms_to_ns(p.status_period_ms()),
             tentative_execution: p.tentative_execution,
-            unreplicated: p.replication == Replication::Unreplicated,
+            unreplicated,
             #[cfg(feature = "planted-bug")]
             planted_bug: p.planted_bug,
         },
@@ -513,7 +520,7 @@ pub fn trial_spec(s: &Scenario, seed: u64) -> TrialSpec {
         requests_per_client: s.workload.requests.get(),
         retransmit_ns: ms_to_ns(p.request_timeout_ms.get()),
         network: s.network.clone(),
-        topology: Topology::resolve(&s.regions, &s.links, s.replicas, s.workload.clients.get()),
+        topology: Topology::resolve(&s.regions, &s.links, n, s.workload.clients.get()),
         faults: FaultPlan::new(s.faults.clone()),
         byzantine: s.byzantine.clone(),
         time_limit_ns: ms_to_ns(s.time_limit_ms.get()),

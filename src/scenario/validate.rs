@@ -42,6 +42,7 @@ pub fn validate(s: &Scenario) -> Result<(), FieldError> {
         return Err(FieldError::new("trials", "must be at least 1, got 0"));
     }
     s.network.validate().map_err(|e| e.within("network"))?;
+    super::validate_replication::validate_replication(s)?;
     validate_byzantine(s)?;
     validate_topology(s)?;
     crate::net::FaultPlan::validate(&s.faults, s.replicas)?;

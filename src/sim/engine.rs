@@ -248,7 +248,7 @@ impl<N: Nodes> Engine<N> {
         if let (NodeId::Replica(r), Message::Reply(reply)) = (from, &message) {
             if let NodeId::Client(c) = node_of(target, replicas) {
                 self.observer
-                    .reply_sent(r, c, reply.timestamp, reply.result);
+                    .reply_sent(r, c, reply.timestamp, reply.result, reply.tentative);
             }
         }
         let now = self.agenda.now();

@@ -12,6 +12,8 @@ use crate::protocol::message::{Batch, ClientId, ReplicaId, Request, Timestamp, V
 
 struct Track {
     sent_ns: u64,
+    /// Sent read-only (OSDI'99 §5.1): never ordered, so done once accepted.
+    read_only: bool,
     accepted: bool,
     committed_by: Vec<bool>,
     commits: usize,
@@ -29,6 +31,8 @@ pub(super) struct Metrics {
     times: Vec<Vec<RequestTimes>>,
     completed: u64,
     fully_committed: u64,
+    /// Read-only requests accepted without being committed (nothing to commit).
+    read_only_done: u64,
     commit_sum_ns: u128,
     views_entered: BTreeSet<View>,
     state_transfers: u64,
@@ -53,6 +57,7 @@ impl Metrics {
             times: Vec::new(),
             completed: 0,
             fully_committed: 0,
+            read_only_done: 0,
             commit_sum_ns: 0,
             views_entered: BTreeSet::new(),
             state_transfers: 0,
@@ -73,10 +78,17 @@ impl Metrics {
             Ok(i) => times[i].set_sent_once(now),
             Err(i) => times.insert(i, RequestTimes::new(client, timestamp, Some(now), None)),
         }
+        let read_only = request.shape().read_only;
+        if let Some(track) = self.in_flight.get_mut(&(client, timestamp)) {
+            // Sent again (a read-only request retried read-write): the first send's times stay.
+            track.read_only = read_only;
+            return;
+        }
         self.in_flight.insert(
             (client, timestamp),
             Track {
                 sent_ns: now,
+                read_only,
                 accepted: false,
                 committed_by: vec![false; self.honest.len()],
                 commits: 0,
@@ -97,6 +109,11 @@ impl Metrics {
         track.accepted = true;
         self.completed += 1;
         let sent_ns = track.sent_ns;
+        if track.read_only && track.commits < self.honest_count {
+            // Never ordered: no replica will commit it.
+            self.read_only_done += 1;
+            track.commits = self.honest_count;
+        }
         if let Some(times) = self.times.get_mut(client as usize) {
             if let Ok(i) = times.binary_search_by_key(&timestamp, RequestTimes::timestamp) {
                 times[i].set_accepted(sent_ns, now);
@@ -178,7 +195,8 @@ impl Metrics {
 
     /// Every request accepted by its client and committed by every honest replica.
     pub(super) fn all_done(&self) -> bool {
-        self.completed == self.total_requests && self.fully_committed == self.total_requests
+        self.completed == self.total_requests
+            && self.fully_committed + self.read_only_done == self.total_requests
     }
 
     /// Requests accepted.

@@ -87,16 +87,18 @@ impl Observer {
         e.slowed += u64::from(fate.lost.is_none() && slowdown != 1.0);
     }
 
-    /// Replica `replica` sent client `client` its reply to request `timestamp`, with `result`.
+    /// Replica `replica` sent client `client` its reply to request `timestamp`, with `result`,
+    /// `tentative` or not.
     pub(super) fn reply_sent(
         &mut self,
         replica: ReplicaId,
         client: ClientId,
         timestamp: Timestamp,
         result: u64,
+        tentative: bool,
     ) {
         self.oracle
-            .on_reply_sent(replica, client, timestamp, result);
+            .on_reply_sent(replica, client, timestamp, result, tentative);
     }
 
     /// `event` was applied, to a target that was `down` (crashed) or not: it joins the trace,
@@ -227,6 +229,17 @@ impl Observer {
                     .on_state_transferred(r, seq, &last_timestamps, state, &snapshot, at_ms);
                 self.metrics.transferred(r, &last_timestamps, now);
             }
+            (
+                NodeId::Replica(r),
+                Observation::ReadOnlyExecuted {
+                    client,
+                    timestamp,
+                    result,
+                },
+            ) => {
+                self.oracle
+                    .on_read_only_executed(r, client, timestamp, result);
+            }
             (NodeId::Replica(r), Observation::ViewEntered { view }) => {
                 self.metrics.view_entered(r, view);
             }
@@ -243,7 +256,8 @@ impl Observer {
             | (NodeId::Client(_), Observation::Committed { .. })
             | (NodeId::Client(_), Observation::Executed { .. })
             | (NodeId::Client(_), Observation::StateTransferred { .. })
-            | (NodeId::Client(_), Observation::ViewEntered { .. }) => {}
+            | (NodeId::Client(_), Observation::ViewEntered { .. })
+            | (NodeId::Client(_), Observation::ReadOnlyExecuted { .. }) => {}
             (
                 _,
                 counted @ (Observation::Rejected(_)

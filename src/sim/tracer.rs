@@ -241,6 +241,8 @@ impl Tracer {
             Observation::TimerCancelled { kind } => Happening::TimerCancel {
                 timer: timer_name(*kind),
             },
+            // Its reply is traced as the message it is.
+            Observation::ReadOnlyExecuted { .. } => return,
             // A stale timer is its `timer_stale` event already.
             Observation::Rejected(Rejection::StaleTimer) => return,
             Observation::Rejected(reason) => {

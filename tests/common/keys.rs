@@ -44,3 +44,8 @@ pub fn config() -> ReplicaConfig {
         planted_bug: None,
     }
 }
+
+/// Client 0's key, for requests of any shape (`ClientKey::request_shaped`).
+pub fn client() -> ClientKey {
+    trial().1[0].clone()
+}
