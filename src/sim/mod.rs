@@ -18,6 +18,7 @@ mod actors;
 #[allow(unsafe_code)]
 // the payload slab writes free slots in place and prefetches (SAFETY notes there)
 mod agenda;
+mod cpu;
 mod engine;
 mod links;
 mod lookahead;
