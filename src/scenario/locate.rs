@@ -177,6 +177,11 @@ fn find(source: &str, path: &str) -> Option<(usize, (usize, usize))> {
             .find(|&i| text[i] == b'(')
             .filter(|_| found.is_some())
             .map_or(span.0, |i| i + 1);
+        // `Some((..))` and the like: a struct inside a variant's parentheses.
+        let body_start = match (body_start..span.1).find(|&i| !text[i].is_ascii_whitespace()) {
+            Some(i) if found.is_some() && text[i] == b'(' => i + 1,
+            _ => body_start,
+        };
         let at = find_field(&text, name, body_start, span.1)?;
         found = Some(at);
         span = value_span(&text, at + name.len(), span.1);
@@ -221,6 +226,12 @@ mod tests {
         assert_eq!(locate_value(src, "sweep[0].values[0]"), Some((2, 39)));
         assert_eq!(locate_value(src, "sweep[0].values[2]"), None);
         assert_eq!(locate_value(SRC, "network.drop"), Some((4, 19)));
+    }
+
+    #[test]
+    fn fields_inside_an_option_struct_are_found() {
+        let src = "Scenario(\n  costs: Some((\n    cpu: (by_kind_us: {\"x\": 1.0}),\n  )),\n)";
+        assert_eq!(locate(src, "costs.cpu.by_kind_us"), Some((3, 11)));
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub(crate) mod locate;
 mod schema;
 pub(crate) mod sweep;
 pub(crate) mod validate;
+mod validate_costs;
 
 use std::path::Path;
 
