@@ -199,7 +199,7 @@ impl<N: Nodes> Engine<N> {
                 self.current = Some(arrival);
             }
             if self.costs.is_some() {
-                self.apply_costed(&event, down, handled.map(|h| h.actions));
+                self.apply_costed(&event, down, handled);
             } else if let Some(handled) = handled {
                 self.apply(event.target, handled.actions);
             }

@@ -6,11 +6,11 @@
 
 use super::super::agenda::{Event, Payload};
 use super::super::cpu::Note;
-use super::super::nodes::{index_of, node_of, Nodes};
+use super::super::nodes::{index_of, node_of, Handled, Nodes};
 use super::Engine;
 use crate::costs::size::Addressing;
 use crate::protocol::message::{Message, NodeId};
-use crate::protocol::{Action, Observation};
+use crate::protocol::{Action, Observation, Rejection};
 
 /// What one action of a handled input costs its node to send.
 #[derive(Clone, Copy)]
@@ -26,16 +26,27 @@ struct SendStep {
 impl<N: Nodes> Engine<N> {
     /// Applies an event of the epoch under the cost model: takes what the event carried (its
     /// receive cost), and, when its target is up and handled it, dates and applies its actions.
-    pub(super) fn apply_costed(&mut self, event: &Event, down: bool, actions: Option<Vec<Action>>) {
+    /// A timer that fired stale (cancelled or set again since) is refused unseen, as a real
+    /// node's cancelled timer never runs: it costs nothing.
+    pub(super) fn apply_costed(&mut self, event: &Event, down: bool, handled: Option<Handled>) {
         let Some(costs) = self.costs.as_mut() else {
             return;
         };
         let receive_ns = match costs.take_note(event) {
             Note::Input(ns) | Note::AtPort { receive_ns: ns, .. } => ns,
         };
-        if let (false, Some(actions)) = (down, actions) {
-            self.handle_costed(event.target, event.time, receive_ns, actions);
-        }
+        let Some(handled) = handled.filter(|_| !down) else {
+            return;
+        };
+        let stale = handled.rejection == Some(Rejection::StaleTimer)
+            || handled.actions.iter().any(|a| {
+                matches!(
+                    a,
+                    Action::Observe(Observation::Rejected(Rejection::StaleTimer))
+                )
+            });
+        let receive_ns = if stale { 0 } else { receive_ns };
+        self.handle_costed(event.target, event.time, receive_ns, handled.actions);
     }
 
     /// A message's first bit reached its receiver's port: it arrives whole once the port has
