@@ -7,7 +7,9 @@
 use pbft_sim::costs::{CostModel, CpuCosts, LinkCosts};
 use pbft_sim::net::{NonNegative, Positive};
 use pbft_sim::scenario::{parse, trial_spec};
-use pbft_sim::sim::{run_trial_blocking, run_trial_reference, throughput_rps, TrialOutcome, TrialSpec};
+use pbft_sim::sim::{
+    run_trial_blocking, run_trial_reference, throughput_rps, TrialOutcome, TrialSpec,
+};
 
 /// The first point's trial `trial` of the scenario in `text`.
 fn spec_of(text: &str, trial: usize) -> TrialSpec {
@@ -64,7 +66,10 @@ fn a_model_that_costs_nothing_changes_nothing() {
             assert_eq!(costed, plain, "{}", &text[..60.min(text.len())]);
             let load = load.unwrap_or_else(|| panic!("a model gives a load"));
             assert_eq!(load.nodes.len() as u32, spec.replica.n + spec.clients);
-            assert!(load.nodes.iter().all(|n| n.busy_ns == 0), "nothing costs: {load:?}");
+            assert!(
+                load.nodes.iter().all(|n| n.busy_ns == 0),
+                "nothing costs: {load:?}"
+            );
             let sent: u64 = load.nodes.iter().map(|n| n.transmissions).sum();
             // Unicast: one transmission per point-to-point message, as `messages` counts.
             assert_eq!(sent, plain.messages);
@@ -109,7 +114,10 @@ fn a_constant_cpu_cost_per_input_gives_the_hand_computed_latency() {
     let out = run(&spec);
     assert!(out.success && out.safety_ok, "{out:?}");
     assert_eq!(out.latencies_ms, vec![57.0]);
-    assert_eq!(out.time_ms, 57.0, "the trial ends when the client has accepted");
+    assert_eq!(
+        out.time_ms, 57.0,
+        "the trial ends when the client has accepted"
+    );
     let load = out.load.unwrap_or_else(|| panic!("a model gives a load"));
     let busy: Vec<u64> = load.nodes.iter().map(|n| n.busy_ns / 1_000_000).collect();
     // Handled by 57: primary 1 request + 3 prepares + its status timer + 3 commits (its
@@ -125,7 +133,10 @@ fn a_constant_cpu_cost_per_input_gives_the_hand_computed_latency() {
 #[test]
 fn the_actix_engine_gives_the_reference_driver_s_outcome_under_costs() {
     let mut specs = vec![one_request_cpu_bound(), bandwidth_bound(true, true)];
-    let mut zoo = spec_of(&std::fs::read_to_string("scenarios/byzantine-zoo.ron").unwrap_or_default(), 0);
+    let mut zoo = spec_of(
+        &std::fs::read_to_string("scenarios/byzantine-zoo.ron").unwrap_or_default(),
+        0,
+    );
     zoo.costs = one_request_cpu_bound().costs;
     specs.push(zoo);
     for spec in &specs {
@@ -178,13 +189,19 @@ fn primary_bound_throughput_saturates_at_one_over_the_cost_per_request() {
     // primary is the bottleneck. Batches of 1: R + 3P = 1 ms per request, 1000 per second.
     let one = throughput(&primary_bound(1));
     eprintln!("batch 1: {one} per second");
-    assert!((one / 1000.0 - 1.0).abs() < 0.05, "{one} per second, predicted 1000");
+    assert!(
+        (one / 1000.0 - 1.0).abs() < 0.05,
+        "{one} per second, predicted 1000"
+    );
     // Batches of 4 (32 clients keep the queue full): 4 requests per 4R + 3P = 1.75 ms,
     // 2285.7 per second.
     let predicted = 4.0 / 1.75e-3;
     let four = throughput(&primary_bound(4));
     eprintln!("batch 4: {four} per second");
-    assert!((four / predicted - 1.0).abs() < 0.05, "{four} per second, predicted {predicted}");
+    assert!(
+        (four / predicted - 1.0).abs() < 0.05,
+        "{four} per second, predicted {predicted}"
+    );
 }
 
 /// `ONE_REQUEST` with 4096-byte results, full replies from every replica, no CPU cost, and

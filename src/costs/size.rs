@@ -117,7 +117,9 @@ impl SizeContext<'_> {
             Message::Reply(reply) => {
                 let full = u64::from(self.result_bytes);
                 let designated = match from {
-                    NodeId::Replica(r) => self.n == 0 || reply.view % u64::from(self.n) == u64::from(r),
+                    NodeId::Replica(r) => {
+                        self.n == 0 || reply.view % u64::from(self.n) == u64::from(r)
+                    }
                     NodeId::Client(_) => true,
                 };
                 if self.digest_replies && !designated {
@@ -131,10 +133,11 @@ impl SizeContext<'_> {
                 let nv = nv.value();
                 nv.view_changes
                     .iter()
-                    .map(|vc| self.header() + self.view_change(vc.value()) + self.embedded_auth_bytes())
+                    .map(|vc| {
+                        self.header() + self.view_change(vc.value()) + self.embedded_auth_bytes()
+                    })
                     .sum::<u64>()
-                    + nv
-                        .pre_prepares
+                    + nv.pre_prepares
                         .iter()
                         .map(|pp| self.embedded_pre_prepare(pp))
                         .sum::<u64>()
@@ -184,8 +187,9 @@ pub fn wire_bytes(
 pub fn embedded_signed(message: &Message) -> u64 {
     let batch = |b: &Batch| b.requests().len() as u64;
     let prepared = |p: &PreparedProof| 1 + batch(&p.batch) + p.prepares.len() as u64;
-    let view_change =
-        |vc: &ViewChange| vc.checkpoint_proof.len() as u64 + vc.prepared.iter().map(prepared).sum::<u64>();
+    let view_change = |vc: &ViewChange| {
+        vc.checkpoint_proof.len() as u64 + vc.prepared.iter().map(prepared).sum::<u64>()
+    };
     match message {
         Message::PrePrepare(pp) => batch(&pp.batch),
         Message::ViewChange(vc) => view_change(vc.value()),
@@ -195,7 +199,10 @@ pub fn embedded_signed(message: &Message) -> u64 {
                 .iter()
                 .map(|vc| 1 + view_change(vc.value()))
                 .sum::<u64>()
-                + nv.pre_prepares.iter().map(|pp| 1 + batch(&pp.batch)).sum::<u64>()
+                + nv.pre_prepares
+                    .iter()
+                    .map(|pp| 1 + batch(&pp.batch))
+                    .sum::<u64>()
         }
         Message::CommitCertificate { batch: b, commits } => batch(b) + commits.len() as u64,
         Message::Batch { batch: b, .. } => batch(b),

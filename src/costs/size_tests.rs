@@ -6,8 +6,8 @@ use std::sync::Arc;
 use super::*;
 use crate::protocol::auth::{trial_keys, VoteKind};
 use crate::protocol::message::{
-    Batch, Checkpoint, PrePrepare, PreparedProof, Reply, RequestShape, StatusReport, Vote,
-    ViewChange,
+    Batch, Checkpoint, PrePrepare, PreparedProof, Reply, RequestShape, StatusReport, ViewChange,
+    Vote,
 };
 use crate::protocol::message::{HeldSlot, NewView};
 
@@ -73,10 +73,16 @@ fn requests_votes_and_checkpoints() {
     let to_all = Addressing::Multicast { recipients: 4 };
     assert_eq!(wire_bytes(&request, client, to_all, &cx(Auth::Macs)), 4202);
     // With signatures: 42 + 32 + 4096 + 128 = 4298 however many receive it.
-    assert_eq!(wire_bytes(&request, client, to_all, &cx(Auth::Signatures)), 4298);
+    assert_eq!(
+        wire_bytes(&request, client, to_all, &cx(Auth::Signatures)),
+        4298
+    );
     let prepare = Message::Prepare(keyrings[1].sign((VoteKind::Prepare, vote(1))));
     // 42 + 32 + digest 16 + authenticator of 3 MACs 24 = 114.
-    assert_eq!(wire_bytes(&prepare, NodeId::Replica(1), TO_BACKUPS, &cx(Auth::Macs)), 114);
+    assert_eq!(
+        wire_bytes(&prepare, NodeId::Replica(1), TO_BACKUPS, &cx(Auth::Macs)),
+        114
+    );
     let checkpoint = Message::Checkpoint(keyrings[1].sign(Checkpoint {
         seq: 128,
         state: vote(0).digest,
@@ -168,7 +174,10 @@ fn certificates_count_their_signed_votes() {
     // One view-change inline: 32 + 644 + its authenticator 32 = 708; one pre-prepare: signed
     // vote 80 + batch 228 = 308. 42 + 32 + 708 + 308 + 24 = 1114.
     let new_view = Message::NewView(Arc::new(keyrings[1].sign(nv)));
-    assert_eq!(wire_bytes(&new_view, NodeId::Replica(1), TO_BACKUPS, &cx(Auth::Macs)), 1114);
+    assert_eq!(
+        wire_bytes(&new_view, NodeId::Replica(1), TO_BACKUPS, &cx(Auth::Macs)),
+        1114
+    );
     // Embedded: (1 + 7) + (1 + 2) = 11.
     assert_eq!(embedded_signed(&new_view), 11);
     let certificate = Message::CommitCertificate {

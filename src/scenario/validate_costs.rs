@@ -28,10 +28,12 @@ pub fn validate_costs(s: &Scenario) -> Result<(), FieldError> {
 fn check_kinds(cpu: &CpuCosts, path: &str) -> Result<(), FieldError> {
     for kind in cpu.by_kind_us.keys() {
         if !MESSAGE_KINDS.contains(&kind.as_str()) {
+            let hint = super::hints::did_you_mean(kind, &MESSAGE_KINDS)
+                .map_or_else(String::new, |h| format!(" {h}"));
             return Err(FieldError::new(
                 path,
                 format!(
-                    "no message kind is named `{kind}`; the kinds are: {}",
+                    "no message kind is named `{kind}`{hint}; the kinds are: {}",
                     MESSAGE_KINDS.join(", ")
                 ),
             ));
@@ -44,7 +46,9 @@ fn check_kinds(cpu: &CpuCosts, path: &str) -> Result<(), FieldError> {
 mod tests {
 
     fn scenario(costs: &str) -> Result<crate::scenario::Plan, crate::scenario::ScenarioError> {
-        let source = format!("Scenario(\n  name: \"c\",\n  replicas: 4,\n  costs: Some((\n{costs}\n  )),\n)");
+        let source = format!(
+            "Scenario(\n  name: \"c\",\n  replicas: 4,\n  costs: Some((\n{costs}\n  )),\n)"
+        );
         crate::scenario::parse("c.ron", &source)
     }
 
@@ -56,7 +60,7 @@ mod tests {
             .unwrap_or_default();
         assert!(err.starts_with("c.ron:5:11:"), "{err}");
         assert!(err.contains("costs.cpu.by_kind_us"), "{err}");
-        assert!(err.contains("`preprepare`"), "{err}");
+        assert!(err.contains("`preprepare` (did you mean `pre-prepare`?)"), "{err}");
         assert!(err.contains("request, pre-prepare, prepare"), "{err}");
         let client = scenario("    client_cpu: Some((by_kind_us: {\"replies\": 1.0})),")
             .err()

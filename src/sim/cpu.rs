@@ -105,7 +105,10 @@ impl Costs {
         authenticated: bool,
     ) -> Costs {
         let replica_cpu = CpuNs::of(&model.cpu);
-        let client_cpu = model.client_cpu.as_ref().map_or_else(|| replica_cpu.clone(), CpuNs::of);
+        let client_cpu = model
+            .client_cpu
+            .as_ref()
+            .map_or_else(|| replica_cpu.clone(), CpuNs::of);
         Costs {
             replica_cpu,
             client_cpu,
@@ -239,8 +242,9 @@ impl Costs {
 
     /// The transmission time of `bytes` (0 on unlimited links).
     pub(super) fn tx_ns(&self, bytes: u64) -> u64 {
-        self.bits_per_ns
-            .map_or(0, |bits_per_ns| (bytes as f64 * 8.0 / bits_per_ns).round() as u64)
+        self.bits_per_ns.map_or(0, |bits_per_ns| {
+            (bytes as f64 * 8.0 / bits_per_ns).round() as u64
+        })
     }
 
     /// Whether arrivals queue at the receiver's port.
@@ -283,5 +287,65 @@ impl Costs {
         LoadOutcome {
             nodes: self.load.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::costs::LinkCosts;
+    use crate::net::Positive;
+
+    /// 10 Mbit/s links with switch ports, 4 replicas and a client.
+    fn lan() -> Costs {
+        let model = CostModel {
+            link: LinkCosts {
+                bandwidth_mbps: Positive::new(10.0).ok(),
+                multicast: true,
+                receiver_port: true,
+            },
+            ..CostModel::default()
+        };
+        Costs::new(&model, 4, 5, 0, true)
+    }
+
+    #[test]
+    fn a_link_sends_one_transmission_at_a_time() {
+        let mut costs = lan();
+        // 1000 bytes at 10 Mbit/s: 800 us.
+        assert_eq!(costs.tx_ns(1000), 800_000);
+        assert_eq!(costs.transmit(0, 0, 1000), 0);
+        // Ready at 100 us, it waits for the link until 800 us; the next one after it.
+        assert_eq!(costs.transmit(0, 100_000, 1000), 800_000);
+        assert_eq!(costs.transmit(0, 2_000_000, 1000), 2_000_000);
+        // Another node's link is its own.
+        assert_eq!(costs.transmit(1, 0, 1000), 0);
+        let load = costs.load();
+        assert_eq!(load.nodes[0].transmissions, 3);
+        assert_eq!(load.nodes[0].bytes_sent, 3000);
+    }
+
+    #[test]
+    fn a_port_cuts_through_when_idle_and_queues_otherwise() {
+        let mut costs = lan();
+        // First bit at 1 ms, 800 us on the port: whole at 1.8 ms.
+        assert_eq!(costs.through_port(2, 1_000_000, 800_000), 1_800_000);
+        // Another's first bit at 1.2 ms: behind it, whole at 2.6 ms.
+        assert_eq!(costs.through_port(2, 1_200_000, 800_000), 2_600_000);
+        // Long after: at once again.
+        assert_eq!(costs.through_port(2, 5_000_000, 800_000), 5_800_000);
+    }
+
+    #[test]
+    fn a_cpu_serves_its_inputs_in_order() {
+        let mut costs = lan();
+        assert_eq!(costs.start(0, 1_000), 1_000);
+        costs.handled(0, 1_000, 5_000);
+        // Arrived at 2 us, while busy: served from 5 us.
+        assert_eq!(costs.start(0, 2_000), 5_000);
+        costs.handled(0, 5_000, 6_000);
+        assert_eq!(costs.start(0, 9_000), 9_000);
+        assert_eq!(costs.load().nodes[0].busy_ns, 5_000);
+        assert_eq!(costs.last_end(), 6_000);
     }
 }

@@ -121,7 +121,13 @@ impl<N: Nodes> Engine<N> {
     /// returning `actions`: its handling starts when its CPU is free, takes the input in,
     /// executes, then pays for each send in order (each message leaves when its own cost is
     /// paid); timers and delayed actions count from the end, observations are stamped there.
-    pub(super) fn handle_costed(&mut self, source: u32, at: u64, receive_ns: u64, actions: Vec<Action>) {
+    pub(super) fn handle_costed(
+        &mut self,
+        source: u32,
+        at: u64,
+        receive_ns: u64,
+        actions: Vec<Action>,
+    ) {
         let steps = self.send_steps(source, &actions);
         let Some(costs) = self.costs.as_ref() else {
             return self.apply(source, actions);
@@ -135,12 +141,7 @@ impl<N: Nodes> Engine<N> {
             .sum();
         let start = costs.start(source, at);
         let mut cursor = start + receive_ns + costs.execute_ns(source, executed);
-        let end = cursor
-            + steps
-                .iter()
-                .flatten()
-                .map(|s| s.ns * s.count)
-                .sum::<u64>();
+        let end = cursor + steps.iter().flatten().map(|s| s.ns * s.count).sum::<u64>();
         if let Some(costs) = self.costs.as_mut() {
             costs.handled(source, start, end);
         }
@@ -182,7 +183,9 @@ impl<N: Nodes> Engine<N> {
                         tracer.timer(end, node_of(source, replicas), timer, after_ns);
                     }
                     let delay = (end - now).saturating_add(after_ns);
-                    let event = self.agenda.schedule(source, delay, source, Payload::Fire(timer));
+                    let event = self
+                        .agenda
+                        .schedule(source, delay, source, Payload::Fire(timer));
                     self.lookahead.note(event);
                     if let Some(costs) = self.costs.as_mut() {
                         let ns = costs.timer_ns(source);
@@ -216,7 +219,14 @@ impl<N: Nodes> Engine<N> {
 
     /// One point-to-point transmission of `bytes`, ready at `ready`: on the sender's link when
     /// it is free, then drawn and delivered.
-    fn transmit_costed(&mut self, source: u32, target: u32, message: Message, ready: u64, bytes: u64) {
+    fn transmit_costed(
+        &mut self,
+        source: u32,
+        target: u32,
+        message: Message,
+        ready: u64,
+        bytes: u64,
+    ) {
         let Some(costs) = self.costs.as_mut() else {
             return;
         };
@@ -228,7 +238,14 @@ impl<N: Nodes> Engine<N> {
     /// delayed or duplicated by the links (drawn at `start`, from the sender's stream), each
     /// copy arriving after its delay and its transmission time (at the receiver's port first,
     /// on a switched LAN).
-    fn deliver_costed(&mut self, source: u32, target: u32, message: Message, start: u64, bytes: u64) {
+    fn deliver_costed(
+        &mut self,
+        source: u32,
+        target: u32,
+        message: Message,
+        start: u64,
+        bytes: u64,
+    ) {
         let replicas = self.nodes.replicas();
         let from = node_of(source, replicas);
         if let (NodeId::Replica(r), Message::Reply(reply)) = (from, &message) {
