@@ -13,17 +13,17 @@ use pbft_sim::sim::{
 
 /// The first point's trial `trial` of the scenario in `text`.
 fn spec_of(text: &str, trial: usize) -> TrialSpec {
-    let plan = parse("test.ron", text).unwrap_or_else(|e| panic!("{e}"));
+    let plan = parse("test.ron", text).expect("the test's scenario is valid");
     let scenario = &plan.points[0].scenario;
     trial_spec(scenario, pbft_sim::sim::trial_seed(scenario.seed, 0, trial))
 }
 
 fn run(spec: &TrialSpec) -> TrialOutcome {
-    run_trial_reference(spec).unwrap_or_else(|e| panic!("{e}"))
+    run_trial_reference(spec).expect("the trial runs")
 }
 
 fn us(v: f64) -> NonNegative {
-    NonNegative::new(v).unwrap_or_else(|e| panic!("{v}: {e:?}"))
+    NonNegative::new(v).expect("the test's costs are not negative")
 }
 
 /// One request at n = 4 over constant 10 ms links.
@@ -179,7 +179,7 @@ fn throughput(spec: &TrialSpec) -> f64 {
     let out = run(spec);
     assert!(out.success && out.safety_ok, "{out:?}");
     let warmup = spec.costs.as_ref().map_or(0.1, |c| c.warmup.get());
-    throughput_rps(&out.request_times, warmup).unwrap_or_else(|| panic!("no throughput"))
+    throughput_rps(&out.request_times, warmup).expect("enough completions for a throughput")
 }
 
 #[test]

@@ -60,7 +60,10 @@ mod tests {
             .unwrap_or_default();
         assert!(err.starts_with("c.ron:5:11:"), "{err}");
         assert!(err.contains("costs.cpu.by_kind_us"), "{err}");
-        assert!(err.contains("`preprepare` (did you mean `pre-prepare`?)"), "{err}");
+        assert!(
+            err.contains("`preprepare` (did you mean `pre-prepare`?)"),
+            "{err}"
+        );
         assert!(err.contains("request, pre-prepare, prepare"), "{err}");
         let client = scenario("    client_cpu: Some((by_kind_us: {\"replies\": 1.0})),")
             .err()
