@@ -28,6 +28,8 @@ impl<N: Nodes> Engine<N> {
     /// receive cost), and, when its target is up and handled it, dates and applies its actions.
     /// A timer that fired stale (cancelled or set again since) is refused unseen, as a real
     /// node's cancelled timer never runs: it costs nothing.
+    // Kept out of the run loop's code: only trials with a cost model come here.
+    #[inline(never)]
     pub(super) fn apply_costed(&mut self, event: &Event, down: bool, handled: Option<Handled>) {
         let Some(costs) = self.costs.as_mut() else {
             return;
@@ -51,6 +53,8 @@ impl<N: Nodes> Engine<N> {
 
     /// A message's first bit reached its receiver's port: it arrives whole once the port has
     /// carried it, behind the port's earlier arrivals, and then queues for the CPU.
+    // Kept out of the run loop's code: only trials with a cost model come here.
+    #[inline(never)]
     pub(super) fn through_port(&mut self, event: Event) {
         let Some(costs) = self.costs.as_mut() else {
             return;
@@ -121,6 +125,8 @@ impl<N: Nodes> Engine<N> {
     /// returning `actions`: its handling starts when its CPU is free, takes the input in,
     /// executes, then pays for each send in order (each message leaves when its own cost is
     /// paid); timers and delayed actions count from the end, observations are stamped there.
+    // Kept out of the run loop's code: only trials with a cost model come here.
+    #[inline(never)]
     pub(super) fn handle_costed(
         &mut self,
         source: u32,
