@@ -239,6 +239,12 @@ mod tests {
     }
 
     #[test]
+    fn fields_inside_an_option_struct_are_found() {
+        let src = "Scenario(\n  costs: Some((\n    cpu: (by_kind_us: {\"x\": 1.0}),\n  )),\n)";
+        assert_eq!(locate(src, "costs.cpu.by_kind_us"), Some((3, 11)));
+    }
+
+    #[test]
     fn columns_count_characters() {
         let src = "Scenario(name: \"x\", description: \"ééééé\", replicas: 0)";
         assert_eq!(locate(src, "replicas"), Some((1, 43)));

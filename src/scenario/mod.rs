@@ -18,6 +18,7 @@ pub(crate) mod locate;
 mod schema;
 pub(crate) mod sweep;
 pub(crate) mod validate;
+mod validate_costs;
 mod validate_reference;
 mod validate_replication;
 pub(crate) mod validate_workload;

@@ -46,6 +46,7 @@ pub fn validate(s: &Scenario) -> Result<(), FieldError> {
     validate_byzantine(s)?;
     validate_topology(s)?;
     crate::net::FaultPlan::validate(&s.faults, s.replicas)?;
+    super::validate_costs::validate_costs(s)?;
     let p = &s.protocol;
     if p.log_window < p.checkpoint_interval.get() {
         return Err(FieldError::new(

@@ -11,6 +11,7 @@
 //! everything else, and so the event trace, is the same code.
 
 use super::agenda::{Agenda, Payload};
+use super::cpu::Costs;
 use super::links::{LinkModel, Links};
 use super::lookahead::{Epoch, LeftInputs, Lookahead};
 use super::metrics::Metrics;
@@ -48,6 +49,8 @@ pub(super) struct EngineSetup<N: Nodes> {
     pub(super) honest: Vec<bool>,
     /// The trace to write, if one was asked for.
     pub(super) tracer: Option<Tracer>,
+    /// The cost model's state, if the trial has one (then `lookahead_ns` is 0).
+    pub(super) costs: Option<Costs>,
 }
 
 /// One trial's engine: its nodes and the components that own the rest.
@@ -63,7 +66,12 @@ pub(super) struct Engine<N: Nodes> {
     time_limit_ns: u64,
     /// While tracing: what the event being applied was (for the rejections it causes).
     current: Option<Arrival>,
+    /// The cost model's state (`engine/costed.rs`), if the trial has one.
+    costs: Option<Box<Costs>>,
 }
+
+#[path = "engine_costed.rs"]
+mod costed;
 
 impl<N: Nodes> Engine<N> {
     /// An engine built from `setup`, at time 0 with nothing scheduled.
@@ -89,6 +97,7 @@ impl<N: Nodes> Engine<N> {
             epoch,
             time_limit_ns: setup.time_limit_ns,
             current: None,
+            costs: setup.costs.map(Box::new),
         }
     }
 
@@ -100,16 +109,26 @@ impl<N: Nodes> Engine<N> {
         let replicas = self.nodes.replicas();
         for c in 0..self.nodes.clients() {
             let handled = self.nodes.step(NodeId::Client(c), Input::Start).await?;
-            self.apply(replicas + c, handled.actions);
+            if self.costs.is_some() {
+                self.handle_costed(replicas + c, 0, 0, handled.actions);
+            } else {
+                self.apply(replicas + c, handled.actions);
+            }
         }
         let mut ended_at = 0;
+        let mut timed_out = false;
         while !self.observer.all_done() {
             let Some(first) = self.agenda.pop() else {
                 break;
             };
             if first.time > self.time_limit_ns {
                 ended_at = self.time_limit_ns;
+                timed_out = true;
                 break;
+            }
+            if self.costs.as_ref().is_some_and(|c| c.at_port(&first)) {
+                self.through_port(first);
+                continue;
             }
             let mut epoch = std::mem::take(&mut self.epoch);
             epoch.open(
@@ -129,11 +148,19 @@ impl<N: Nodes> Engine<N> {
         if self.lookahead.broken() {
             return Err(SimError::Lookahead);
         }
+        if let (Some(costs), false) = (&self.costs, timed_out) {
+            // Observations are stamped at the end of their input's handling.
+            ended_at = ended_at.max(costs.last_end());
+        }
         if let Some(tracer) = self.observer.tracer() {
             tracer.boundaries_until(ended_at);
             tracer.finish();
         }
-        Ok(self.observer.outcome(ended_at))
+        let load = self.costs.as_ref().map(|costs| costs.load());
+        Ok(TrialOutcome {
+            load,
+            ..self.observer.outcome(ended_at)
+        })
     }
 
     /// Counts and applies the epoch's events in order, as one-at-a-time delivery would,
@@ -171,7 +198,9 @@ impl<N: Nodes> Engine<N> {
                 tracer.arrival(event.time, target, arrival, down, stale);
                 self.current = Some(arrival);
             }
-            if let Some(handled) = handled {
+            if self.costs.is_some() {
+                self.apply_costed(&event, down, handled);
+            } else if let Some(handled) = handled {
                 self.apply(event.target, handled.actions);
             }
             self.current = None;

@@ -19,6 +19,7 @@ mod actors;
 // the payload slab writes free slots in place and prefetches (SAFETY notes there)
 mod agenda;
 mod arrivals;
+mod cpu;
 mod engine;
 mod links;
 mod lookahead;

@@ -4,6 +4,7 @@
 use actix::Actor;
 
 use super::actors::{ClientActor, EngineActor, ReplicaActor, RunTrial};
+use super::cpu::Costs;
 use super::engine::{Engine, EngineSetup};
 use super::links::LinkModel;
 use super::metrics::Metrics;
@@ -168,7 +169,9 @@ fn build(spec: &TrialSpec) -> Result<Parts, SimError> {
     // Behaviours that share state (a coalition of two or more) must see each other's updates
     // in event order: their trial runs one event at a time. Anything else a behaviour does
     // (delayed actions, wake-ups, sends to itself) the epochs already respect.
-    let lookahead_ns = if coalitions.shares_state() {
+    // Under a cost model nodes queue for their CPU, links and ports: the trial runs one
+    // event at a time so that every queue is served exactly in arrival order.
+    let lookahead_ns = if coalitions.shares_state() || spec.costs.is_some() {
         0
     } else {
         lookahead_ns(spec)
@@ -228,6 +231,16 @@ fn engine<N: Nodes>(spec: &TrialSpec, nodes: N, parts: EngineParts) -> Engine<N>
         lookahead_ns: parts.lookahead_ns,
         honest: parts.honest,
         tracer: parts.tracer,
+        costs: spec.costs.as_ref().map(|model| {
+            let n = spec.replica.n;
+            Costs::new(
+                model,
+                n,
+                (n + spec.clients) as usize,
+                spec.workload.result_bytes,
+                !spec.replica.unreplicated,
+            )
+        }),
     })
 }
 
