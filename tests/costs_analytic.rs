@@ -207,8 +207,9 @@ fn primary_bound_throughput_saturates_at_one_over_the_cost_per_request() {
 /// `ONE_REQUEST` with 4096-byte results, full replies from every replica, no CPU cost, and
 /// 10 Mbit/s links (0.8 us per byte), `multicast` or not, with or without switch ports.
 fn bandwidth_bound(multicast: bool, receiver_port: bool) -> TrialSpec {
-    let text = ONE_REQUEST.replace("requests: 1)", "requests: 1, reply_bytes: 4096)");
-    let mut spec = spec_of(&text, 0);
+    // Set on the spec: a scenario file with payload sizes and no `costs` section is refused.
+    let mut spec = spec_of(ONE_REQUEST, 0);
+    spec.workload.result_bytes = 4096;
     spec.costs = Some(CostModel {
         link: LinkCosts {
             bandwidth_mbps: Positive::new(10.0).ok(),
@@ -229,24 +230,25 @@ fn latency_ms(spec: &TrialSpec) -> f64 {
 
 #[test]
 fn a_finite_bandwidth_delays_messages_by_their_size() {
-    // Sizes (envelope 42 + header 32 + body + MACs of 8): request 82 B (65.6 us); pre-prepare
+    // Sizes (envelope 42 + header 32 + body + MACs of 8): request 106 B with its authenticator
+    // for all four replicas (84.8 us); pre-prepare
     // with its request inline (32 + 4 x 8) and digest 16: 42 + 32 + 80 + auth.
     // Multicast: pre-prepare 154 + 3 MACs = 178 B (142.4 us); prepare and commit 90 + 24 =
     // 114 B (91.2 us); reply 42 + 32 + 4096 + 8 = 4178 B (3342.4 us).
-    // Request at the primary at 10.0656 ms; pre-prepare at the backups at 20.208; prepares
-    // everywhere at 30.2992 (each backup prepared with its own and one other, the primary with
-    // two); commits everywhere at 40.3904; four replies at 40.3904 + 10 + 3.3424 = 53.7328.
+    // Request at the primary at 10.0848 ms; pre-prepare at the backups at 20.2272; prepares
+    // everywhere at 30.3184 (each backup prepared with its own and one other, the primary with
+    // two); commits everywhere at 40.4096; four replies at 40.4096 + 10 + 3.3424 = 53.752.
     let multicast = latency_ms(&bandwidth_bound(true, false));
-    assert!((multicast - 53.7328).abs() < 1e-9, "{multicast}");
-    // Unicast: pre-prepare 162 B (129.6 us) three times in a row: the backups get it at
-    // 20.1952, 20.3248, 20.4544. Prepares of 98 B (78.4 us) go out one after another, to the
+    assert!((multicast - 53.752).abs() < 1e-9, "{multicast}");
+    // Unicast (every time below 19.2 us later, the request's authenticator): pre-prepare 162 B
+    // (129.6 us) three times in a row: the backups get it at 20.1952, 20.3248, 20.4544. Prepares of 98 B (78.4 us) go out one after another, to the
     // lower ids first: the primary's second arrives at 30.4032 (from replica 2), backups
     // 1, 2, 3 prepare at 30.4816, 30.3520, 30.4304. Commits of 98 B likewise: the primary
     // and replica 1 commit at 40.5088, replicas 2 and 3 at 40.6384. Replies leave when each
-    // commits: two reach the client at 40.5088 + 3.3424 + 10 = 53.8512.
+    // commits: two reach the client at 40.5088 + 3.3424 + 10 = 53.8512, + 0.0192 = 53.8704.
     let unicast = latency_ms(&bandwidth_bound(false, false));
-    assert!((unicast - 53.8512).abs() < 1e-9, "{unicast}");
-    // With switch ports (multicast): the prepares queue at each receiver's port. The primary's
+    assert!((unicast - 53.8704).abs() < 1e-9, "{unicast}");
+    // With switch ports (multicast; again every time 19.2 us later than written here): the prepares queue at each receiver's port. The primary's
     // three prepares start arriving at 30.208 and finish at 30.2992, 30.3904, 30.4816: it
     // prepares at 30.3904; a backup's two at 30.2992, 30.3904: it prepares at 30.2992.
     // Commits: the backups' leave at 30.2992, the primary's at 30.3904. At a backup, the other
@@ -254,7 +256,7 @@ fn a_finite_bandwidth_delays_messages_by_their_size() {
     // waits until 40.5728): it commits at 40.4816. The primary gets the three backups'
     // commits at 40.3904, 40.4816, 40.5728: it commits at 40.4816. All four replies leave at
     // 40.4816, their heads reach the client's port at 50.4816 and finish one after another:
-    // 53.824, 57.1664: accepted at 57.1664.
+    // 53.824, 57.1664: accepted at 57.1664 + 0.0192 = 57.1856.
     let ported = latency_ms(&bandwidth_bound(true, true));
-    assert!((ported - 57.1664).abs() < 1e-9, "{ported}");
+    assert!((ported - 57.1856).abs() < 1e-9, "{ported}");
 }

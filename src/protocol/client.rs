@@ -60,6 +60,10 @@ pub struct ClientWorkload {
     /// Whether replicas execute tentatively: a result takes 2f+1 matching tentative replies,
     /// or f+1 that are not tentative.
     pub tentative: bool,
+    /// Replies with digests (OSDI'99 §5.1, the cost model's `digest_replies` with results of
+    /// some size): a result also takes the designated replier's reply (the primary of its
+    /// view), the only one that carries it in full, until the client retransmits.
+    pub digest_replies: bool,
 }
 
 /// The operation a client puts in its request with timestamp `t`: distinct per request, and
@@ -237,7 +241,7 @@ impl Client {
         };
         self.outstanding = Some(Outstanding {
             request,
-            tally: ReplyTally::new(rule),
+            tally: ReplyTally::new(rule).needing_full_result(self.cfg.workload.digest_replies),
         });
         if read_only {
             out.push(Action::Broadcast(Message::Request(request)));
@@ -350,13 +354,15 @@ impl Client {
         if timer.generation != self.timer_generation {
             return reject(self.explaining, Rejection::StaleTimer, out);
         }
-        let Some(outstanding) = &self.outstanding else {
+        let Some(outstanding) = self.outstanding.as_mut() else {
             // The last request was accepted after this setting: nothing to retransmit.
             return reject(self.explaining, Rejection::StaleTimer, out);
         };
         let request = outstanding.request;
+        outstanding.tally.forgo_full_result();
+        let read_only = outstanding.tally.rule() == Rule::ReadOnly;
         self.retransmissions += 1;
-        if outstanding.tally.rule() == Rule::ReadOnly {
+        if read_only {
             return self.read_write_again(out);
         }
         let timestamp = request.timestamp();

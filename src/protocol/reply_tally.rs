@@ -49,6 +49,9 @@ pub(super) struct ReplyTally {
     /// Keyed by (replica, counted as tentative): the kind is told apart only under
     /// [`Rule::Tentative`].
     replies: BTreeMap<(ReplicaId, bool), Reply>,
+    /// Replies with digests (OSDI'99 §5.1): only the designated replier, the primary of its
+    /// reply's view, sends the full result, so a quorum counts only with that reply among it.
+    needs_full: bool,
 }
 
 impl ReplyTally {
@@ -57,7 +60,20 @@ impl ReplyTally {
         ReplyTally {
             rule,
             replies: BTreeMap::new(),
+            needs_full: false,
         }
+    }
+
+    /// This tally, counting a quorum only when the designated replier's full result is in it
+    /// (replies with digests, OSDI'99 §5.1).
+    pub(super) fn needing_full_result(self, needs_full: bool) -> ReplyTally {
+        ReplyTally { needs_full, ..self }
+    }
+
+    /// Stops waiting for the full result (a client that retransmitted asks every replica for
+    /// it, as OSDI'99 §5.1's client does when the designated replier does not answer).
+    pub(super) fn forgo_full_result(&mut self) {
+        self.needs_full = false;
     }
 
     /// The rule it counts by.
@@ -71,11 +87,23 @@ impl ReplyTally {
         let tentative = self.rule == Rule::Tentative && reply.tentative;
         self.replies.insert((replica, tentative), reply);
         let (f, n, result) = (f as usize, n as usize, reply.result);
+        let needs_full = self.needs_full;
+        let designated = |replica: ReplicaId, view: View| view % n as u64 == u64::from(replica);
         let matching = |kind: Option<bool>| {
-            self.replies
+            let replies: Vec<(ReplicaId, View)> = self
+                .replies
                 .iter()
                 .filter(move |((_, t), r)| r.result == result && kind.is_none_or(|k| *t == k))
-                .map(|(_, r)| r.view)
+                .map(|((replica, _), r)| (*replica, r.view))
+                .collect();
+            // Without the full result in hand, a quorum of digests is not yet a result.
+            let full = !needs_full || replies.iter().any(|(r, v)| designated(*r, *v));
+            let views: Vec<View> = if full {
+                replies.into_iter().map(|(_, v)| v).collect()
+            } else {
+                Vec::new()
+            };
+            views.into_iter()
         };
         let quorum = match self.rule {
             Rule::AnyKind | Rule::ReadOnly => {
@@ -129,6 +157,25 @@ mod tests {
             Verdict::Accept { result, .. } => Some(result),
             _ => None,
         }
+    }
+
+    #[test]
+    fn with_digest_replies_a_quorum_waits_for_the_designated_repliers_full_result() {
+        // View 0: replica 0 is the designated replier; 1 and 2 send digests.
+        let mut t = ReplyTally::new(Rule::AnyKind).needing_full_result(true);
+        assert_eq!(t.record(1, reply(7, false), 4, 1), Verdict::Pending);
+        assert_eq!(
+            t.record(2, reply(7, false), 4, 1),
+            Verdict::Pending,
+            "f+1 digests, no result"
+        );
+        assert_eq!(accepted(t.record(0, reply(7, false), 4, 1)), Some(7));
+        let mut tentative = ReplyTally::new(Rule::Tentative).needing_full_result(true);
+        for r in [1, 2, 3] {
+            assert_eq!(tentative.record(r, reply(7, true), 4, 1), Verdict::Pending);
+        }
+        tentative.forgo_full_result();
+        assert_eq!(accepted(tentative.record(3, reply(7, true), 4, 1)), Some(7));
     }
 
     #[test]

@@ -196,7 +196,9 @@ impl Costs {
         if self.authenticated {
             ns += self.digest_ns_per_byte * bytes as f64;
             ns += match self.auth {
-                Auth::Macs => self.mac_ns,
+                // Each embedded signed item (a batch's requests, a certificate's votes) is
+                // checked too: its receiver's own MAC entry, or its signature.
+                Auth::Macs => self.mac_ns * (1 + embedded_signed(message)) as f64,
                 Auth::Signatures => self.verify_ns * (1 + embedded_signed(message)) as f64,
             };
         }
@@ -282,11 +284,21 @@ impl Costs {
         self.last_end
     }
 
-    /// Every node's load, replicas then clients.
-    pub(super) fn load(&self) -> LoadOutcome {
-        LoadOutcome {
-            nodes: self.load.clone(),
-        }
+    /// Every node's load up to `until` (the trial's end), replicas then clients. A node still
+    /// working through a backlog when the trial ends has one busy stretch past it (every input
+    /// it took arrived by then, so its handlings after `until` follow each other without a
+    /// gap): that stretch is not counted, so busy time never exceeds the trial's.
+    pub(super) fn load(&self, until: u64) -> LoadOutcome {
+        let nodes = self
+            .load
+            .iter()
+            .zip(&self.cpu_free)
+            .map(|(load, free)| NodeLoad {
+                busy_ns: load.busy_ns.saturating_sub(free.saturating_sub(until)),
+                ..*load
+            })
+            .collect();
+        LoadOutcome { nodes }
     }
 }
 
@@ -320,7 +332,7 @@ mod tests {
         assert_eq!(costs.transmit(0, 2_000_000, 1000), 2_000_000);
         // Another node's link is its own.
         assert_eq!(costs.transmit(1, 0, 1000), 0);
-        let load = costs.load();
+        let load = costs.load(u64::MAX);
         assert_eq!(load.nodes[0].transmissions, 3);
         assert_eq!(load.nodes[0].bytes_sent, 3000);
     }
@@ -345,7 +357,7 @@ mod tests {
         assert_eq!(costs.start(0, 2_000), 5_000);
         costs.handled(0, 5_000, 6_000);
         assert_eq!(costs.start(0, 9_000), 9_000);
-        assert_eq!(costs.load().nodes[0].busy_ns, 5_000);
+        assert_eq!(costs.load(u64::MAX).nodes[0].busy_ns, 5_000);
         assert_eq!(costs.last_end(), 6_000);
     }
 }

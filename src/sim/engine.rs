@@ -156,7 +156,7 @@ impl<N: Nodes> Engine<N> {
             tracer.boundaries_until(ended_at);
             tracer.finish();
         }
-        let load = self.costs.as_ref().map(|costs| costs.load());
+        let load = self.costs.as_ref().map(|costs| costs.load(ended_at));
         Ok(TrialOutcome {
             load,
             ..self.observer.outcome(ended_at)

@@ -10,7 +10,7 @@ use super::super::nodes::{index_of, node_of, Handled, Nodes};
 use super::Engine;
 use crate::costs::size::Addressing;
 use crate::protocol::message::{Message, NodeId};
-use crate::protocol::{Action, Observation, Rejection};
+use crate::protocol::{Action, Observation, Rejection, TimerKind};
 
 /// What one action of a handled input costs its node to send.
 #[derive(Clone, Copy)]
@@ -86,10 +86,22 @@ impl<N: Nodes> Engine<N> {
             .iter()
             .map(|action| match action {
                 Action::Send { to, message } if index_of(*to, replicas) != source => {
-                    let bytes = costs.bytes(message, source, Addressing::PointToPoint);
+                    // A client's request carries an authenticator for every replica even when
+                    // it goes to the primary alone: the backups check it inside the
+                    // pre-prepare (TOCS'02 §3.2).
+                    let (addressing, macs) = match message {
+                        Message::Request(_) if source >= replicas => (
+                            Addressing::Multicast {
+                                recipients: replicas,
+                            },
+                            replicas,
+                        ),
+                        _ => (Addressing::PointToPoint, 1),
+                    };
+                    let bytes = costs.bytes(message, source, addressing);
                     Some(SendStep {
                         bytes,
-                        ns: costs.send_ns(source, bytes, 1),
+                        ns: costs.send_ns(source, bytes, macs),
                         count: 1,
                     })
                 }
@@ -142,6 +154,7 @@ impl<N: Nodes> Engine<N> {
             .iter()
             .map(|a| match a {
                 Action::Observe(Observation::Executed { executed, .. }) => executed.len(),
+                Action::Observe(Observation::ReadOnlyExecuted { .. }) => 1,
                 _ => 0,
             })
             .sum();
@@ -188,7 +201,14 @@ impl<N: Nodes> Engine<N> {
                     if let Some(tracer) = self.observer.tracer() {
                         tracer.timer(end, node_of(source, replicas), timer, after_ns);
                     }
-                    let delay = (end - now).saturating_add(after_ns);
+                    // An open loop's arrivals are the world's, not the client's: the next one
+                    // counts from when this one arrived, however long the client took.
+                    let from = if timer.kind == TimerKind::Arrival {
+                        at
+                    } else {
+                        end
+                    };
+                    let delay = (from.max(now) - now).saturating_add(after_ns);
                     let event = self
                         .agenda
                         .schedule(source, delay, source, Payload::Fire(timer));

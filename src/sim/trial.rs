@@ -202,6 +202,9 @@ fn client_workload(spec: &TrialSpec) -> ClientWorkload {
         arrivals: None,
         read_only: w.read_only,
         tentative: spec.replica.tentative_execution,
+        digest_replies: w.result_bytes > 0
+            && !spec.replica.unreplicated
+            && spec.costs.as_ref().is_some_and(|c| c.digest_replies),
     }
 }
 
