@@ -207,7 +207,6 @@ fn primary_bound_throughput_saturates_at_one_over_the_cost_per_request() {
 /// `ONE_REQUEST` with 4096-byte results, full replies from every replica, no CPU cost, and
 /// 10 Mbit/s links (0.8 us per byte), `multicast` or not, with or without switch ports.
 fn bandwidth_bound(multicast: bool, receiver_port: bool) -> TrialSpec {
-    // Set on the spec: a scenario file with payload sizes and no `costs` section is refused.
     let mut spec = spec_of(ONE_REQUEST, 0);
     spec.workload.result_bytes = 4096;
     spec.costs = Some(CostModel {

@@ -93,7 +93,7 @@ mod tests {
     ]))"#;
 
     fn with_sweep(sweep: &str) -> String {
-        format!("Scenario(\n  name: \"t\",\n  replicas: 4,\n  sweep: [\n    {sweep}\n  ],\n)")
+        format!("Scenario(\n  name: \"t\",\n  replicas: 4, costs: Some(()),\n  sweep: [\n    {sweep}\n  ],\n)")
     }
 
     #[test]

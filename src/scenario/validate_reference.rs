@@ -115,7 +115,7 @@ mod tests {
 
     fn scenario(costs: &str, reference: &str) -> String {
         format!(
-            "Scenario(\n  name: \"t\",\n  replicas: 4,{costs}\n  sweep: [\n    (path: \"op\", values: Cases([(name: \"0/0\", set: {{\"workload.reply_bytes\": 0}}), (name: \"0/4\", set: {{\"workload.reply_bytes\": 4096}})])),\n    (path: \"workload.clients\", values: Values([1, 2])),\n  ],\n  reference: Some((source: \"paper\", column: {reference})),\n)"
+            "Scenario(\n  name: \"t\",\n  replicas: 4,{costs}\n  sweep: [\n    (path: \"op\", values: Cases([(name: \"0/0\", set: {{\"protocol.batch_size\": 1}}), (name: \"0/4\", set: {{\"protocol.batch_size\": 2}})])),\n    (path: \"workload.clients\", values: Values([1, 2])),\n  ],\n  reference: Some((source: \"paper\", column: {reference})),\n)"
         )
     }
 

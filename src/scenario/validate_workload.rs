@@ -1,8 +1,8 @@
 //! Checks of a scenario's `workload` that its fields' types cannot make alone: a think time
 //! with open-loop arrivals (think time is the closed loop's), an open loop whose requests
 //! would arrive after the time limit or whose arrival times would not fit in memory, a closed
-//! loop that thinks past the time limit, and payload sizes without a cost model (nothing
-//! would use them).
+//! loop that thinks past the time limit. Payload sizes without a cost model are allowed (they
+//! change nothing there), so that one workload runs with and without a model.
 
 use super::schema::{Arrivals, Scenario};
 use crate::net::FieldError;
@@ -64,23 +64,6 @@ pub fn validate_workload(s: &Scenario) -> Result<(), FieldError> {
                          ms in all, which is not less than time_limit_ms ({limit_ms}): raise \
                          time_limit_ms or shorten the think time",
                         w.requests
-                    ),
-                ));
-            }
-        }
-    }
-    if s.costs.is_none() {
-        for (field, bytes) in [
-            ("request_bytes", w.request_bytes),
-            ("reply_bytes", w.reply_bytes),
-        ] {
-            if bytes > 0 {
-                return Err(FieldError::new(
-                    format!("workload.{field}"),
-                    format!(
-                        "payload sizes ({bytes} bytes) only matter under a cost model, and this \
-                         scenario has none: add a `costs` section (docs/costs.md), or remove \
-                         `{field}`"
                     ),
                 ));
             }
@@ -153,9 +136,9 @@ mod tests {
     }
 
     #[test]
-    fn payload_sizes_without_a_cost_model_are_refused() {
+    fn payload_sizes_without_a_cost_model_are_allowed() {
         let mut s = scenario();
         s.workload.reply_bytes = 4096;
-        assert_eq!(path(&s).as_deref(), Some("workload.reply_bytes"));
+        assert_eq!(path(&s), None);
     }
 }
