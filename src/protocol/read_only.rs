@@ -13,7 +13,7 @@
 //! state and holds the reply until every request executed before it has committed, which gives
 //! the same guarantee (the result reflects committed requests only) at once.
 
-use super::message::{Message, NodeId, Reply, Request};
+use super::message::{NodeId, Request};
 use super::rejection::Rejection;
 use super::replica::{Mode, Replica};
 use super::service::ServiceState;
@@ -54,12 +54,6 @@ impl Replica {
             timestamp: request.timestamp(),
             result,
         });
-        let reply = Reply {
-            view: self.view,
-            timestamp: request.timestamp(),
-            result,
-            tentative: false,
-        };
-        self.send(NodeId::Client(request.client()), Message::Reply(reply));
+        self.reply(request.client(), request.timestamp(), result);
     }
 }

@@ -342,6 +342,18 @@ impl Replica {
         self.out.push(Action::Send { to, message });
     }
 
+    /// REPLY(v, t, c, i, r) to `client` (§4.1): the result `result` of its request `timestamp`,
+    /// after committed execution (or from the reply cache).
+    pub(super) fn reply(&mut self, client: ClientId, timestamp: Timestamp, result: u64) {
+        let reply = Reply {
+            view: self.view,
+            timestamp,
+            result,
+            tentative: false,
+        };
+        self.send(NodeId::Client(client), Message::Reply(reply));
+    }
+
     pub(super) fn observe(&mut self, observation: Observation) {
         self.out.push(Action::Observe(observation));
     }
@@ -377,13 +389,7 @@ impl Replica {
                 return self.reject(Rejection::StaleTimestamp);
             }
             if request.timestamp() == last.timestamp {
-                let reply = Reply {
-                    view: self.view,
-                    timestamp: last.timestamp,
-                    result: last.result,
-                    tentative: false,
-                };
-                self.send(NodeId::Client(request.client()), Message::Reply(reply));
+                self.reply(request.client(), last.timestamp, last.result);
                 return;
             }
         }
@@ -772,13 +778,7 @@ impl Replica {
                     Execution::Stale => continue,
                 };
                 if !replied {
-                    let reply = Reply {
-                        view: self.view,
-                        timestamp: request.timestamp(),
-                        result,
-                        tentative: false,
-                    };
-                    self.send(NodeId::Client(request.client()), Message::Reply(reply));
+                    self.reply(request.client(), request.timestamp(), result);
                 }
                 progressed |= self.forget_request(request.client(), request.timestamp());
             }

@@ -10,7 +10,7 @@
 //! the metrics (a request is done once every honest replica committed it) work unchanged at
 //! n = 1.
 
-use super::message::{Batch, Message, NodeId, Reply, Request};
+use super::message::{Batch, Message, NodeId, Request};
 use super::rejection::Rejection;
 use super::replica::Replica;
 use super::service::Execution;
@@ -63,12 +63,6 @@ impl Replica {
             Execution::Duplicate(result) => result,
             Execution::Stale => return self.reject(Rejection::StaleTimestamp),
         };
-        let reply = Reply {
-            view: self.view,
-            timestamp: request.timestamp(),
-            result,
-            tentative: false,
-        };
-        self.send(NodeId::Client(request.client()), Message::Reply(reply));
+        self.reply(request.client(), request.timestamp(), result);
     }
 }
