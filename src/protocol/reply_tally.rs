@@ -87,23 +87,19 @@ impl ReplyTally {
         let tentative = self.rule == Rule::Tentative && reply.tentative;
         self.replies.insert((replica, tentative), reply);
         let (f, n, result) = (f as usize, n as usize, reply.result);
-        let needs_full = self.needs_full;
-        let designated = |replica: ReplicaId, view: View| view % n as u64 == u64::from(replica);
+        // Without the designated replier's full result in hand, a quorum of digests is not yet
+        // a result: no reply matches until it is.
+        let full = !self.needs_full
+            || self.replies.iter().any(|((replica, _), r)| {
+                r.result == result && r.view % n as u64 == u64::from(*replica)
+            });
         let matching = |kind: Option<bool>| {
-            let replies: Vec<(ReplicaId, View)> = self
-                .replies
+            self.replies
                 .iter()
-                .filter(move |((_, t), r)| r.result == result && kind.is_none_or(|k| *t == k))
-                .map(|((replica, _), r)| (*replica, r.view))
-                .collect();
-            // Without the full result in hand, a quorum of digests is not yet a result.
-            let full = !needs_full || replies.iter().any(|(r, v)| designated(*r, *v));
-            let views: Vec<View> = if full {
-                replies.into_iter().map(|(_, v)| v).collect()
-            } else {
-                Vec::new()
-            };
-            views.into_iter()
+                .filter(move |((_, t), r)| {
+                    full && r.result == result && kind.is_none_or(|k| *t == k)
+                })
+                .map(|(_, r)| r.view)
         };
         let quorum = match self.rule {
             Rule::AnyKind | Rule::ReadOnly => {
