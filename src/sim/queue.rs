@@ -454,6 +454,28 @@ mod tests {
     }
 
     #[test]
+    fn a_radix_sorted_bucket_is_in_the_full_order_ties_included() {
+        // Large buckets (radix) and small ones (comparison), with many equal times.
+        let mut rng = crate::net::SimRng::seed_from_u64(5);
+        let mut scratch = Vec::new();
+        for len in [0usize, 1, 47, 48, 300, 5000] {
+            let base = 7u64 << super::BUCKET_SHIFT;
+            let mut events: Vec<(u64, u32)> = (0..len)
+                .map(|_| {
+                    (
+                        base + rng.random_range(0..1u64 << 16) / 97 * 97,
+                        rng.random(),
+                    )
+                })
+                .collect();
+            let mut expected = events.clone();
+            expected.sort_unstable();
+            super::sort_bucket(&mut events, &mut scratch);
+            assert_eq!(events, expected, "{len} events");
+        }
+    }
+
+    #[test]
     fn an_event_given_back_before_the_bucket_being_drained_comes_out_first() {
         // Two events in bucket 0, one in bucket 3: popping the first two and the third
         // leaves bucket 3 being drained; giving back the first two (bucket 0) must put them
