@@ -25,9 +25,9 @@
 use std::sync::Arc;
 
 use super::auth::{Keyring, VoteKind};
-use super::log::{Log, StableCheckpoint};
+use super::log::{Log, Prepared, StableCheckpoint};
 use super::message::{
-    Batch, ClientId, Message, NodeId, PrePrepare, PreparedProof, ReplicaId, Reply, Request, SeqNum,
+    Batch, ClientId, Message, NodeId, PrePrepare, ReplicaId, Reply, Request, SeqNum,
     SignedVote, Timestamp, View, Vote,
 };
 use super::rejection::Rejection;
@@ -40,6 +40,7 @@ use super::tentative::TentativeRun;
 use super::timers::Timers;
 use super::view_change_keeper::ViewChangeKeeper;
 use super::{Action, Input, Observation, ReplicaConfig, Timer, TimerKind};
+use super::vote_keeper::Votes;
 
 /// A replica's mode: normal operation in its view, or changing to it (§4.4: while changing,
 /// only CHECKPOINT, VIEW-CHANGE and NEW-VIEW count).
@@ -565,7 +566,7 @@ impl Replica {
             // Never refused: its own first vote in this view.
             let _ = slot
                 .prepares
-                .add(self.id, signed.clone(), self.cfg.n, self.cfg.quorum());
+                .add(signed.clone(), self.cfg.n, self.cfg.quorum());
             self.broadcast(Message::Prepare(signed));
             for request in requests {
                 if self
@@ -608,7 +609,7 @@ impl Replica {
             .log
             .slot_mut(vote.seq)
             .prepares
-            .add(j, signed, n, quorum)
+            .add(signed, n, quorum)
         {
             return self.reject(refused.rejection());
         }
@@ -648,29 +649,28 @@ impl Replica {
             if needed > 0 {
                 return;
             }
-            return self.prepared(seq, Vec::new());
+            return self.prepared(seq, None);
         };
         if prepares.len() < needed {
             return;
         }
-        let proof: Vec<_> = prepares.values().cloned().collect();
+        let proof = Some(prepares.clone());
         self.prepared(seq, proof);
     }
 
-    fn prepared(&mut self, seq: SeqNum, prepares: Vec<SignedVote>) {
-        let id = self.id;
+    fn prepared(&mut self, seq: SeqNum, prepares: Option<Votes>) {
         let slot = self.log.slot_mut(seq);
         let Some(pp) = slot.pre_prepare.clone() else {
             return;
         };
         let vote = pp.vote();
-        slot.prepared = Some(PreparedProof {
+        slot.prepared = Some(Prepared {
             pre_prepare: pp.signed,
             batch: pp.batch,
             prepares,
         });
         let signed = self.keys.sign((VoteKind::Commit, vote));
-        slot.record_commit(id, signed.clone(), self.cfg.n, self.cfg.quorum());
+        slot.record_commit(signed.clone(), self.cfg.n, self.cfg.quorum());
         self.explain(Observation::Prepared {
             view: vote.view,
             seq,
@@ -706,7 +706,7 @@ impl Replica {
             .log
             .slot_mut(vote.seq)
             .commits
-            .add(j, signed, n, quorum)
+            .add(signed, n, quorum)
         {
             return self.reject(refused.rejection());
         }
@@ -745,7 +745,7 @@ impl Replica {
             let ask: Vec<ReplicaId> = slot
                 .commits
                 .get(&key)
-                .map(|voters| voters.voters().filter(|&r| r != id).take(f + 1).collect())
+                .map(|voters| voters.signers().filter(|&r| r != id).take(f + 1).collect())
                 .unwrap_or_default();
             self.log.slot_mut(seq).fetch_asked = true;
             for r in ask {
