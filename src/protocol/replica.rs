@@ -27,8 +27,8 @@ use std::sync::Arc;
 use super::auth::{Keyring, VoteKind};
 use super::log::{Log, Prepared, StableCheckpoint};
 use super::message::{
-    Batch, ClientId, Message, NodeId, PrePrepare, ReplicaId, Reply, Request, SeqNum,
-    SignedVote, Timestamp, View, Vote,
+    Batch, ClientId, Message, NodeId, PrePrepare, ReplicaId, Reply, Request, SeqNum, SignedVote,
+    Timestamp, View, Vote,
 };
 use super::rejection::Rejection;
 use super::request_tracker::RequestTracker;
@@ -39,8 +39,8 @@ use super::state_transfer::StateTransfer;
 use super::tentative::TentativeRun;
 use super::timers::Timers;
 use super::view_change_keeper::ViewChangeKeeper;
-use super::{Action, Input, Observation, ReplicaConfig, Timer, TimerKind};
 use super::vote_keeper::Votes;
+use super::{Action, Input, Observation, ReplicaConfig, Timer, TimerKind};
 
 /// A replica's mode: normal operation in its view, or changing to it (§4.4: while changing,
 /// only CHECKPOINT, VIEW-CHANGE and NEW-VIEW count).
@@ -605,12 +605,7 @@ impl Replica {
         }
         let (n, quorum) = (self.cfg.n, self.cfg.quorum());
         // Refused: an equivocation, or a sender with votes in more views than are kept.
-        if let Err(refused) = self
-            .log
-            .slot_mut(vote.seq)
-            .prepares
-            .add(signed, n, quorum)
-        {
+        if let Err(refused) = self.log.slot_mut(vote.seq).prepares.add(signed, n, quorum) {
             return self.reject(refused.rejection());
         }
         self.stall.took_in();
@@ -702,12 +697,7 @@ impl Replica {
         }
         let (n, quorum) = (self.cfg.n, self.cfg.quorum());
         // Refused: an equivocation, or a sender with votes in more views than are kept.
-        if let Err(refused) = self
-            .log
-            .slot_mut(vote.seq)
-            .commits
-            .add(signed, n, quorum)
-        {
+        if let Err(refused) = self.log.slot_mut(vote.seq).commits.add(signed, n, quorum) {
             return self.reject(refused.rejection());
         }
         self.stall.took_in();
