@@ -110,10 +110,10 @@ impl Replica {
             } else if let Some(mine) = slot
                 .prepares
                 .get(&(view, digest))
-                .and_then(|p| p.get(me))
+                .and_then(|p| p.signed_by(me))
                 .filter(|_| lacks(VoteKind::Prepare, view))
             {
-                out.push(Message::Prepare(mine.clone()));
+                out.push(Message::Prepare(mine));
             }
         }
         let commits = if asked {
@@ -318,7 +318,7 @@ impl Replica {
         // committed to a replica that missed the same commits (one a faulty replica never sent).
         // Proven, they replace their signers' other votes of that view.
         for commit in commits {
-            let _ = slot.commits.add_proven(commit.signer(), commit, n, quorum);
+            let _ = slot.commits.add_proven(commit, n, quorum);
         }
         slot.committed = Some(batch.clone());
         self.stall.took_in();

@@ -15,11 +15,43 @@ use std::sync::Arc;
 use super::auth::Signed;
 use super::message::{
     Batch, Checkpoint, Digest, HeldSlot, PrePrepare, PreparedProof, ReplicaId, SeqNum, SignedVote,
-    View, Voters,
+    View, Vote, Voters,
 };
 use super::rejection::Rejection;
 use super::service::ServiceState;
-use super::vote_keeper::VoteKeeper;
+use super::vote_keeper::{VoteKeeper, Votes};
+
+/// A slot's prepared certificate (§4.4 "P"): the primary's pre-prepare, the batch and the
+/// matching PREPAREs as they were when it prepared, kept cosigned; a VIEW-CHANGE carries it
+/// built out (`proof`). Measured on `one1024.ron`: the built-out vectors were 682 votes in a
+/// capacity of 1,024 per replica, about a quarter of the votes' memory.
+#[derive(Clone, Debug)]
+pub(crate) struct Prepared {
+    /// The primary's signed pre-prepare.
+    pub pre_prepare: SignedVote,
+    /// The batch it orders.
+    pub batch: Arc<Batch>,
+    /// The matching PREPAREs (none when a quorum needs no backup's).
+    pub prepares: Option<Votes>,
+}
+
+impl Prepared {
+    /// The `(v, n, d)` that prepared.
+    pub fn vote(&self) -> Vote {
+        self.pre_prepare.value().1
+    }
+
+    /// The certificate as a VIEW-CHANGE carries it, PREPAREs in voter order.
+    pub fn proof(&self) -> PreparedProof {
+        let mut prepares = Vec::with_capacity(self.prepares.as_ref().map_or(0, Votes::len));
+        prepares.extend(self.prepares.iter().flat_map(Votes::iter));
+        PreparedProof {
+            pre_prepare: self.pre_prepare.clone(),
+            batch: self.batch.clone(),
+            prepares,
+        }
+    }
+}
 
 /// Everything known about one sequence number.
 #[derive(Debug, Default)]
@@ -36,7 +68,7 @@ pub(crate) struct Slot {
     /// views at most): a lagging replica may need the ones of an earlier view.
     pub voted_commits: Vec<SignedVote>,
     /// The prepared certificate of the highest view in which this replica prepared.
-    pub prepared: Option<PreparedProof>,
+    pub prepared: Option<Prepared>,
     /// The batch once committed (q matching commits and the batch known).
     pub committed: Option<Arc<Batch>>,
     /// Batches learned by fetching, by digest (catch-up).
@@ -56,9 +88,9 @@ impl Slot {
 
     /// Records this replica's COMMIT (also counted among the slot's commits; `n` replicas,
     /// certificates of `quorum`).
-    pub fn record_commit(&mut self, voter: ReplicaId, signed: SignedVote, n: u32, quorum: usize) {
+    pub fn record_commit(&mut self, signed: SignedVote, n: u32, quorum: usize) {
         // Never refused: a replica commits once per view, in views that only go up.
-        let _ = self.commits.add(voter, signed.clone(), n, quorum);
+        let _ = self.commits.add(signed.clone(), n, quorum);
         self.voted_commits.push(signed);
         if self.voted_commits.len() > KEPT_COMMITS {
             self.voted_commits.remove(0);
@@ -79,7 +111,7 @@ impl Slot {
     pub fn held(&self, seq: SeqNum, view: View) -> HeldSlot {
         let mut prepares = Voters::default();
         for set in self.prepares.in_view(view).map(|(_, set)| set) {
-            set.voters().for_each(|r| prepares.insert(r));
+            set.signers().for_each(|r| prepares.insert(r));
         }
         let mut commits: Vec<(View, Voters)> = Vec::new();
         for (&(view, _), set) in self.commits.iter() {
@@ -87,7 +119,7 @@ impl Slot {
                 commits.push((view, Voters::default()));
             }
             if let Some((_, voters)) = commits.last_mut() {
-                set.voters().for_each(|r| voters.insert(r));
+                set.signers().for_each(|r| voters.insert(r));
             }
         }
         HeldSlot {

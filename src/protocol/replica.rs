@@ -25,10 +25,10 @@
 use std::sync::Arc;
 
 use super::auth::{Keyring, VoteKind};
-use super::log::{Log, StableCheckpoint};
+use super::log::{Log, Prepared, StableCheckpoint};
 use super::message::{
-    Batch, ClientId, Message, NodeId, PrePrepare, PreparedProof, ReplicaId, Reply, Request, SeqNum,
-    SignedVote, Timestamp, View, Vote,
+    Batch, ClientId, Message, NodeId, PrePrepare, ReplicaId, Reply, Request, SeqNum, SignedVote,
+    Timestamp, View, Vote,
 };
 use super::rejection::Rejection;
 use super::request_tracker::RequestTracker;
@@ -39,6 +39,7 @@ use super::state_transfer::StateTransfer;
 use super::tentative::TentativeRun;
 use super::timers::Timers;
 use super::view_change_keeper::ViewChangeKeeper;
+use super::vote_keeper::Votes;
 use super::{Action, Input, Observation, ReplicaConfig, Timer, TimerKind};
 
 /// A replica's mode: normal operation in its view, or changing to it (§4.4: while changing,
@@ -565,7 +566,7 @@ impl Replica {
             // Never refused: its own first vote in this view.
             let _ = slot
                 .prepares
-                .add(self.id, signed.clone(), self.cfg.n, self.cfg.quorum());
+                .add(signed.clone(), self.cfg.n, self.cfg.quorum());
             self.broadcast(Message::Prepare(signed));
             for request in requests {
                 if self
@@ -604,12 +605,7 @@ impl Replica {
         }
         let (n, quorum) = (self.cfg.n, self.cfg.quorum());
         // Refused: an equivocation, or a sender with votes in more views than are kept.
-        if let Err(refused) = self
-            .log
-            .slot_mut(vote.seq)
-            .prepares
-            .add(j, signed, n, quorum)
-        {
+        if let Err(refused) = self.log.slot_mut(vote.seq).prepares.add(signed, n, quorum) {
             return self.reject(refused.rejection());
         }
         self.stall.took_in();
@@ -648,29 +644,28 @@ impl Replica {
             if needed > 0 {
                 return;
             }
-            return self.prepared(seq, Vec::new());
+            return self.prepared(seq, None);
         };
         if prepares.len() < needed {
             return;
         }
-        let proof: Vec<_> = prepares.values().cloned().collect();
+        let proof = Some(prepares.clone());
         self.prepared(seq, proof);
     }
 
-    fn prepared(&mut self, seq: SeqNum, prepares: Vec<SignedVote>) {
-        let id = self.id;
+    fn prepared(&mut self, seq: SeqNum, prepares: Option<Votes>) {
         let slot = self.log.slot_mut(seq);
         let Some(pp) = slot.pre_prepare.clone() else {
             return;
         };
         let vote = pp.vote();
-        slot.prepared = Some(PreparedProof {
+        slot.prepared = Some(Prepared {
             pre_prepare: pp.signed,
             batch: pp.batch,
             prepares,
         });
         let signed = self.keys.sign((VoteKind::Commit, vote));
-        slot.record_commit(id, signed.clone(), self.cfg.n, self.cfg.quorum());
+        slot.record_commit(signed.clone(), self.cfg.n, self.cfg.quorum());
         self.explain(Observation::Prepared {
             view: vote.view,
             seq,
@@ -702,12 +697,7 @@ impl Replica {
         }
         let (n, quorum) = (self.cfg.n, self.cfg.quorum());
         // Refused: an equivocation, or a sender with votes in more views than are kept.
-        if let Err(refused) = self
-            .log
-            .slot_mut(vote.seq)
-            .commits
-            .add(j, signed, n, quorum)
-        {
+        if let Err(refused) = self.log.slot_mut(vote.seq).commits.add(signed, n, quorum) {
             return self.reject(refused.rejection());
         }
         self.stall.took_in();
@@ -745,7 +735,7 @@ impl Replica {
             let ask: Vec<ReplicaId> = slot
                 .commits
                 .get(&key)
-                .map(|voters| voters.voters().filter(|&r| r != id).take(f + 1).collect())
+                .map(|voters| voters.signers().filter(|&r| r != id).take(f + 1).collect())
                 .unwrap_or_default();
             self.log.slot_mut(seq).fetch_asked = true;
             for r in ask {

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::auth::{Keyring, Signed, VoteKind};
-use super::log::StableCheckpoint;
+use super::log::{Prepared, StableCheckpoint};
 use super::message::{
     Batch, Checkpoint, Digest, NewView, PrePrepare, ReplicaId, SeqNum, View, ViewChange,
 };
@@ -245,7 +245,7 @@ impl Replica {
         let prepared = self
             .log
             .slots()
-            .filter_map(|(_, slot)| slot.prepared.clone())
+            .filter_map(|(_, slot)| slot.prepared.as_ref().map(Prepared::proof))
             .collect();
         let vc = ViewChange {
             new_view,

@@ -11,12 +11,21 @@
 //! lack of room. Votes of views that are over can be pruned (`prune_below`): PREPAREs are only
 //! needed in the current view; COMMITs are kept, as a commit certificate of an old view is still
 //! proof for a replica that is behind.
+//!
+//! The matching votes of one key are one value signed by many (`Cosigned`): one bit per voter
+//! beside the value, and certificates are built from it when one is sent (measured on
+//! `one1024.ron`: 56 bytes per vote, and prepared certificates copied into vectors of twice
+//! their size, were 173 MB of the 446 MiB peak).
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
-use super::message::{Digest, ReplicaId, SignedVote, View};
-use super::quorum::VoteSet;
+use super::auth::{Cosigned, VoteKind};
+use super::message::{Digest, ReplicaId, SignedVote, View, Vote};
 use super::rejection::Rejection;
+
+/// The matching votes of one key: one `(kind, vote)` signed by each voter.
+pub(crate) type Votes = Cosigned<(VoteKind, Vote)>;
 
 /// How many views a sender's votes are kept for, per slot: an honest sender votes once per
 /// view, so this many views of a slot that has not committed yet.
@@ -50,27 +59,25 @@ impl Refused {
 /// The votes of one kind for one slot.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct VoteKeeper {
-    votes: BTreeMap<VoteKey, VoteSet<SignedVote>>,
+    votes: BTreeMap<VoteKey, Votes>,
 }
 
 impl VoteKeeper {
-    /// Records `signed` (a vote by `voter`, among `n` replicas, with certificates of `quorum`
-    /// votes) and returns how many distinct voters its key has now. A sender's repeated vote
-    /// replaces the one it had for the same key.
-    pub fn add(
-        &mut self,
-        voter: ReplicaId,
-        signed: SignedVote,
-        n: u32,
-        quorum: usize,
-    ) -> Result<usize, Refused> {
+    /// Records `signed` (a vote by its signer, among `n` replicas, with certificates of
+    /// `quorum` votes) and returns how many distinct voters its key has now. A sender's
+    /// repeated vote counts once. Callers keep one keeper per slot and kind and pass only votes
+    /// they verified, of that slot and kind; one that is not (another kind or sequence number
+    /// under the same key) cannot be held beside the key's votes and is refused as an
+    /// equivocation.
+    pub fn add(&mut self, signed: SignedVote, n: u32, quorum: usize) -> Result<usize, Refused> {
         let key = key_of(&signed);
+        let voter = signed.signer();
         let only_key = self.votes.len() == 1;
         if let Some(set) = self.votes.get_mut(&key) {
             // Honest traffic's usual case, without a scan: the voter already voted for this
             // key, or it is the slot's only key (no other digest, no other view).
             if only_key || set.contains(voter) {
-                set.insert(voter, signed);
+                set.add(&signed).map_err(|_| Refused::Equivocation)?;
                 return Ok(set.len());
             }
         }
@@ -78,12 +85,17 @@ impl VoteKeeper {
             return Err(Refused::Equivocation);
         }
         self.make_room(voter, key.0, quorum)?;
-        let set = self
-            .votes
-            .entry(key)
-            .or_insert_with(|| VoteSet::for_voters(n));
-        set.insert(voter, signed);
-        Ok(set.len())
+        match self.votes.entry(key) {
+            Entry::Vacant(entry) => {
+                entry.insert(Cosigned::new(signed, n));
+                Ok(1)
+            }
+            Entry::Occupied(mut entry) => {
+                let set = entry.get_mut();
+                set.add(&signed).map_err(|_| Refused::Equivocation)?;
+                Ok(set.len())
+            }
+        }
     }
 
     /// Records a vote that comes with its certificate (q matching signed votes): a vote of the
@@ -91,30 +103,30 @@ impl VoteKeeper {
     /// proof; the per-sender bound applies as in `add`.
     pub fn add_proven(
         &mut self,
-        voter: ReplicaId,
         signed: SignedVote,
         n: u32,
         quorum: usize,
     ) -> Result<usize, Refused> {
         let key = key_of(&signed);
+        let voter = signed.signer();
         if let Some(other) = self.other_digest_in_view(voter, key) {
             self.remove_vote(voter, other);
         }
-        self.add(voter, signed, n, quorum)
+        self.add(signed, n, quorum)
     }
 
     /// The votes for `key`, if any.
-    pub fn get(&self, key: &VoteKey) -> Option<&VoteSet<SignedVote>> {
+    pub fn get(&self, key: &VoteKey) -> Option<&Votes> {
         self.votes.get(key)
     }
 
     /// Every key with its votes, in (view, digest) order.
-    pub fn iter(&self) -> impl Iterator<Item = (&VoteKey, &VoteSet<SignedVote>)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&VoteKey, &Votes)> {
         self.votes.iter()
     }
 
     /// The keys of `view` with their votes.
-    pub fn in_view(&self, view: View) -> impl Iterator<Item = (&VoteKey, &VoteSet<SignedVote>)> {
+    pub fn in_view(&self, view: View) -> impl Iterator<Item = (&VoteKey, &Votes)> {
         self.votes
             .range((view, Digest([0; 16]))..=(view, Digest([u8::MAX; 16])))
     }
@@ -132,7 +144,7 @@ impl VoteKeeper {
         self.votes
             .iter()
             .find(|((_, d), set)| *d == digest && set.len() >= quorum)
-            .map(|(_, set)| set.values().take(quorum).cloned().collect())
+            .map(|(_, set)| set.iter().take(quorum).collect())
     }
 
     /// Drops every vote of a view below `view` (views that are over).
@@ -149,7 +161,7 @@ impl VoteKeeper {
     /// Number of votes held.
     #[cfg(test)]
     pub fn votes(&self) -> usize {
-        self.votes.values().map(VoteSet::len).sum()
+        self.votes.values().map(Votes::len).sum()
     }
 
     /// The key of `voter`'s vote in `key`'s view for another digest, if any.
@@ -189,19 +201,12 @@ impl VoteKeeper {
     }
 
     fn remove_vote(&mut self, voter: ReplicaId, key: VoteKey) {
-        let Some(set) = self.votes.get(&key) else {
+        let Some(set) = self.votes.get_mut(&key) else {
             return;
         };
-        let mut kept = VoteSet::default();
-        for (r, vote) in set.voters().zip(set.values()) {
-            if r != voter {
-                kept.insert(r, vote.clone());
-            }
-        }
-        if kept.is_empty() {
+        set.remove(voter);
+        if set.is_empty() {
             self.votes.remove(&key);
-        } else {
-            self.votes.insert(key, kept);
         }
     }
 }
@@ -214,8 +219,7 @@ fn key_of(signed: &SignedVote) -> VoteKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::auth::{Keyring, VoteKind};
-    use crate::protocol::message::Vote;
+    use crate::protocol::auth::Keyring;
 
     const N: u32 = 13;
     const Q: usize = 9;
@@ -230,7 +234,7 @@ mod tests {
     }
 
     fn add(k: &mut VoteKeeper, voter: ReplicaId, view: View, digest: u8) -> Result<usize, Refused> {
-        k.add(voter, vote(voter, view, digest), N, Q)
+        k.add(vote(voter, view, digest), N, Q)
     }
 
     /// (voter, view, digest) in order, and what `add` answers.
@@ -260,12 +264,12 @@ mod tests {
                 "row {i}: voter {voter} view {view} digest {digest}"
             );
         }
-        assert_eq!(k.get(&(0, Digest([1; 16]))).map(VoteSet::len), Some(2));
+        assert_eq!(k.get(&(0, Digest([1; 16]))).map(Votes::len), Some(2));
         assert!(
             k.get(&(0, Digest([2; 16]))).is_none(),
             "voter 6's oldest view dropped"
         );
-        assert_eq!(k.get(&(4, Digest([1; 16]))).map(VoteSet::len), Some(2));
+        assert_eq!(k.get(&(4, Digest([1; 16]))).map(Votes::len), Some(2));
     }
 
     /// Four faulty voters send junk for twenty views, a fresh digest for every message; the
@@ -326,7 +330,7 @@ mod tests {
         let mut k = VoteKeeper::default();
         assert_eq!(add(&mut k, 3, 0, 9), Ok(1));
         assert_eq!(
-            k.add_proven(3, vote(3, 0, 1), N, Q),
+            k.add_proven(vote(3, 0, 1), N, Q),
             Ok(1),
             "the certified vote is kept"
         );
