@@ -3,6 +3,15 @@
 //! never leaves a half-written file under that name. The rename stays within one file system,
 //! so it is atomic; a write that fails removes the temporary file and leaves the final name
 //! untouched.
+//!
+//! Durability (an OS crash or power loss, not a kill: a killed process's writes are in the page
+//! cache and survive it either way): the result files are flushed to disk (`fsync`) before
+//! their rename, because `run.json` marks a folder complete and `--resume` then trusts it. The
+//! files a run writes at its start and rewrites at its end (the saved rows' header, the tidy
+//! `trials.csv` of the rows saved so far) are not: the rows appended to them later are not
+//! synced either (they survive a kill, which is what `--resume` is for), so syncing the header
+//! alone protected nothing. Nor are the charts' PNG and SVG files: pictures of `summary.csv`,
+//! which is synced; after a power loss they can be drawn again by running the scenario again.
 
 use std::io::Write;
 use std::path::Path;
@@ -30,6 +39,15 @@ pub fn write_bytes_atomically(path: &Path, bytes: &[u8]) -> Result<(), ReportErr
     let mut tmp = temporary_sibling(path)?;
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|source| io_error(path, source))?;
+    persist(tmp, path)
+}
+
+/// Atomically replaces `path` with `bytes`, without flushing them to disk first (see the module
+/// documentation for which files need not be).
+pub fn write_bytes_atomically_unsynced(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    let mut tmp = temporary_sibling(path)?;
+    tmp.write_all(bytes)
         .map_err(|source| io_error(path, source))?;
     persist(tmp, path)
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::atomic::write_bytes_atomically;
+use super::atomic::write_bytes_atomically_unsynced;
 use super::cdf::latency_cdf_chart;
 use super::chart_data::{success_chart, ChartSpec};
 use super::chart_draw::{draw_chart, SIZE};
@@ -104,9 +104,13 @@ pub fn draw_charts(
         .collect())
 }
 
-/// Rasterizes `spec` and writes it as PNG. The encoder uses one row filter (Paeth) instead of
-/// trying all five on every row: on these charts the files are about 5 % larger and the
-/// encoding takes a fraction of the time.
+/// Rasterizes `spec` and writes it as PNG: every row with the same filter (Up: each byte less
+/// the one above it) rather than trying all five on every row, and the `png` crate's fast
+/// compression (its `fdeflate` encoder, the crate's default, named so that it stays). Up
+/// turns the charts' flat background and horizontal runs into zeros, which `fdeflate` packs
+/// as runs; measured on the seed's three charts (callgrind, the same pixels encoded alone):
+/// 3.6 to 4.2 M instructions fewer per chart than Paeth (about 6.1 M against 10 M), for files
+/// 1.5 to 2.2 times as large (110 to 160 KB). The pixels are the same.
 fn render_png(path: &Path, spec: &ChartSpec) -> Result<(), ReportError> {
     ensure_fonts(path)?;
     let (width, height) = SIZE;
@@ -120,7 +124,8 @@ fn render_png(path: &Path, spec: &ChartSpec) -> Result<(), ReportError> {
         let mut encoder = png::Encoder::new(&mut bytes, width, height);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
-        encoder.set_filter(png::FilterType::Paeth);
+        encoder.set_compression(png::Compression::Fast);
+        encoder.set_filter(png::FilterType::Up);
         encoder.set_adaptive_filter(png::AdaptiveFilterType::NonAdaptive);
         let mut writer = encoder.write_header().map_err(|e| chart_error(path, e))?;
         writer
@@ -128,7 +133,8 @@ fn render_png(path: &Path, spec: &ChartSpec) -> Result<(), ReportError> {
             .map_err(|e| chart_error(path, e))?;
         writer.finish().map_err(|e| chart_error(path, e))?;
     }
-    write_bytes_atomically(path, &bytes)
+    // Unsynced: a picture of `summary.csv`, which is (`super::atomic`).
+    write_bytes_atomically_unsynced(path, &bytes)
 }
 
 fn render_svg(path: &Path, spec: &ChartSpec) -> Result<(), ReportError> {
@@ -138,7 +144,7 @@ fn render_svg(path: &Path, spec: &ChartSpec) -> Result<(), ReportError> {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         draw_chart(root, spec).map_err(|e| chart_error(path, e))?;
     }
-    write_bytes_atomically(path, svg.as_bytes())
+    write_bytes_atomically_unsynced(path, svg.as_bytes())
 }
 
 fn chart_error(path: &Path, error: impl std::fmt::Display) -> ReportError {

@@ -37,32 +37,38 @@ pub fn percentile_interval(sorted: &[f64], p: f64) -> (Option<f64>, Option<f64>)
     if n == 0 || !(p > 0.0 && p < 100.0) {
         return (None, None);
     }
-    let cdf = binomial_cdf(n, p / 100.0);
-    // cdf[k] = P(B <= k). Lower rank l: P(B <= l - 1) <= TAIL, the largest such l >= 1.
-    let lower = (1..=n)
-        .take_while(|&l| cdf.get(l - 1).is_some_and(|&c| c <= TAIL))
-        .last();
-    // Upper rank u: P(B >= u) = 1 - P(B <= u - 1) <= TAIL, the smallest such u <= n.
-    let upper = (1..=n).find(|&u| cdf.get(u - 1).is_some_and(|&c| 1.0 - c <= TAIL));
+    let (lower, upper) = interval_ranks(n, p / 100.0);
     let at_rank = |rank: usize| sorted.get(rank - 1).copied();
     (lower.and_then(at_rank), upper.and_then(at_rank))
 }
 
-/// P(B <= k) for k in 0..=n, B ~ Binomial(n, q), 0 < q < 1; summed in log space so that
-/// large samples (thousands of requests) do not underflow.
-fn binomial_cdf(n: usize, q: f64) -> Vec<f64> {
+/// The 1-based ranks (l, u) of [`percentile_interval`] for a sample of `n` values and the
+/// quantile `q` (0 < q < 1): with c_k = P(B <= k), B ~ Binomial(n, q), l is the length of the
+/// leading run of c_0, c_1, ... at or below 2.5 % and u - 1 the first k with 1 - c_k <= 2.5 %.
+/// The terms are summed in log space so that large samples do not underflow, one k at a
+/// time and never past u - 1, without keeping them: the list of n + 1 sums this replaced took
+/// 8 bytes per request (80 MB for 10^7 requests), for the same sums in the same order.
+fn interval_ranks(n: usize, q: f64) -> (Option<usize>, Option<usize>) {
     let (log_q, log_not_q) = (q.ln(), (1.0 - q).ln());
     let mut log_choose = 0.0_f64; // ln C(n, k)
     let mut total = 0.0_f64;
-    let mut cdf = Vec::with_capacity(n + 1);
-    for k in 0..=n {
+    let mut leading_low = 0;
+    let mut still_low = true;
+    for k in 0..n {
         if k > 0 {
             log_choose += ((n - k + 1) as f64).ln() - (k as f64).ln();
         }
         total += (log_choose + k as f64 * log_q + (n - k) as f64 * log_not_q).exp();
-        cdf.push(total.min(1.0));
+        let c = total.min(1.0);
+        still_low = still_low && c <= TAIL;
+        if still_low {
+            leading_low = k + 1;
+        }
+        if 1.0 - c <= TAIL {
+            return ((leading_low > 0).then_some(leading_low), Some(k + 1));
+        }
     }
-    cdf
+    ((leading_low > 0).then_some(leading_low), None)
 }
 
 #[cfg(test)]
@@ -111,6 +117,36 @@ mod tests {
         // Binomial(6, 0.95): P(B <= 3) = 0.0022, P(B <= 4) = 0.0328: l = 4; P(B >= 6) = 0.735.
         assert_eq!(percentile_interval(&sample, 95.0), (Some(40.0), None));
         assert_eq!(percentile_interval(&[], 95.0), (None, None));
+    }
+
+    /// The ranks as the list of every c_k gave them (the code before `interval_ranks`).
+    fn ranks_from_the_whole_list(n: usize, q: f64) -> (Option<usize>, Option<usize>) {
+        let (log_q, log_not_q) = (q.ln(), (1.0 - q).ln());
+        let (mut log_choose, mut total) = (0.0_f64, 0.0_f64);
+        let mut cdf = Vec::new();
+        for k in 0..=n {
+            if k > 0 {
+                log_choose += ((n - k + 1) as f64).ln() - (k as f64).ln();
+            }
+            total += (log_choose + k as f64 * log_q + (n - k) as f64 * log_not_q).exp();
+            cdf.push(total.min(1.0));
+        }
+        let lower = (1..=n).take_while(|&l| cdf[l - 1] <= TAIL).last();
+        let upper = (1..=n).find(|&u| 1.0 - cdf[u - 1] <= TAIL);
+        (lower, upper)
+    }
+
+    #[test]
+    fn the_streamed_ranks_are_those_of_the_whole_list() {
+        for n in (1..300).chain([1000, 4321, 20_000]) {
+            for q in [0.01, 0.5, 0.9, 0.95, 0.99, 0.999] {
+                assert_eq!(
+                    interval_ranks(n, q),
+                    ranks_from_the_whole_list(n, q),
+                    "n = {n}, q = {q}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -62,7 +62,9 @@ mod tests;
 
 use std::path::PathBuf;
 
-pub(crate) use atomic::{write_atomically, write_bytes_atomically};
+pub(crate) use atomic::{
+    write_atomically, write_bytes_atomically, write_bytes_atomically_unsynced,
+};
 pub use charts::{draw_charts, DrawnChart};
 pub use costs_csv::{write_nodes_csv, PointCosts, NODES_COLUMNS};
 pub use fonts::InvalidFont;
@@ -76,7 +78,7 @@ pub use summary::{summarize, PointSummary};
 pub use summary_json::write_summary_json;
 pub use table::summary_table;
 pub(crate) use table::throughput_line;
-pub(crate) use tidy_csv::{encode_trial_row, write_trials_rows};
+pub(crate) use tidy_csv::{encode_trial_row, write_trials_rows, write_trials_rows_unsynced};
 pub(crate) use tidy_csv::{summary_header, trials_header};
 pub use tidy_csv::{violation_details, write_summary_csv, write_trials_csv};
 pub(crate) use trace_html::{write_trace_html, TracePage};

@@ -137,6 +137,30 @@ pub fn write_trials_rows(
     warmups: Option<&[f64]>,
     records: &[TrialRecord],
 ) -> Result<(), ReportError> {
+    let bytes = trials_rows_bytes(path, axes, warmups, records)?;
+    write_bytes_atomically(path, &bytes)
+}
+
+/// [`write_trials_rows`] without the flush to disk: for the `trials.csv` a run starts with and
+/// rewrites at its end (`super::atomic`'s module documentation says why).
+pub(crate) fn write_trials_rows_unsynced(
+    path: &Path,
+    axes: &[String],
+    warmups: Option<&[f64]>,
+    records: &[TrialRecord],
+) -> Result<(), ReportError> {
+    let bytes = trials_rows_bytes(path, axes, warmups, records)?;
+    super::atomic::write_bytes_atomically_unsynced(path, &bytes)
+}
+
+/// The bytes of a `trials.csv` of `records` under the header for `axes` (`path` names it in
+/// errors).
+fn trials_rows_bytes(
+    path: &Path,
+    axes: &[String],
+    warmups: Option<&[f64]>,
+    records: &[TrialRecord],
+) -> Result<Vec<u8>, ReportError> {
     let csv_error = |source| ReportError::Csv {
         path: path.to_path_buf(),
         source,
@@ -151,7 +175,7 @@ pub fn write_trials_rows(
         }
         .map_err(csv_error)?;
     }
-    write_bytes_atomically(path, &file.finish().map_err(csv_error)?)
+    file.finish().map_err(csv_error)
 }
 
 /// `trials.csv`'s header for a run over `axes` (as [`write_trials_rows`] writes it), with the

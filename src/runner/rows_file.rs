@@ -95,9 +95,15 @@ pub fn header_line(
 /// One row, a whole line ending in a newline.
 pub fn encode_row(record: &TrialRecord) -> serde_json::Result<Vec<u8>> {
     let mut line = Vec::with_capacity(512);
-    serde_json::to_writer(&mut line, record)?;
-    line.push(b'\n');
+    write_row(&mut line, record)?;
     Ok(line)
+}
+
+/// Writes one row, a whole line ending in a newline, to `out` as it is encoded (the bytes of
+/// [`encode_row`], without holding them).
+pub fn write_row(out: &mut impl std::io::Write, record: &TrialRecord) -> serde_json::Result<()> {
+    serde_json::to_writer(&mut *out, record)?;
+    out.write_all(b"\n").map_err(serde_json::Error::io)
 }
 
 /// Reads a rows file. An unterminated last line is ignored (see [`ParsedRows::torn_tail`]).
