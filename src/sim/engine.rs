@@ -144,6 +144,11 @@ impl<N: Nodes> Engine<N> {
             }
             epoch.clear(&mut self.lookahead);
             self.epoch = epoch;
+            if self.lookahead.broken() {
+                // A speculative bound missed (or the exact one is wrong): nothing after it is
+                // right, so stop now (`speculation.rs` runs the trial again).
+                break;
+            }
         }
         if self.lookahead.broken() {
             return Err(SimError::Lookahead);
