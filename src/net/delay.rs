@@ -467,7 +467,10 @@ mod tests {
             (1e-9, -5.997_807_015),
         ] {
             let got = normal_quantile(p);
-            assert!((got - z).abs() <= 1e-8 * z.abs().max(1.0), "p {p}: {got}, want {z}");
+            assert!(
+                (got - z).abs() <= 1e-8 * z.abs().max(1.0),
+                "p {p}: {got}, want {z}"
+            );
         }
     }
 
@@ -498,10 +501,16 @@ mod tests {
                 .count();
             // The binomial standard error at p = 0.01 over 10^6 draws is 1e-4: 10 errors.
             let share = below as f64 / DRAWS as f64;
-            assert!((share - p).abs() < 1e-3, "{text}: {share} of draws below {q}");
+            assert!(
+                (share - p).abs() < 1e-3,
+                "{text}: {share} of draws below {q}"
+            );
         }
         // A half-normal leans on 0: its untruncated quantile is negative, so 0.
-        assert_eq!(profile("Normal(mean_ms: 0.0, std_ms: 10.0)").quantile_ms(p), 0.0);
+        assert_eq!(
+            profile("Normal(mean_ms: 0.0, std_ms: 10.0)").quantile_ms(p),
+            0.0
+        );
     }
 
     #[test]

@@ -96,6 +96,8 @@ struct EngineParts {
     may_speculate: bool,
     /// The speculative lookahead [`run_trial`] tries first (0: none; `speculation.rs`).
     speculation_ns: u64,
+    /// Whether `lookahead_ns` is now that guess (the engine then stops at its first miss).
+    speculative: bool,
     /// Which replicas are honest.
     honest: Vec<bool>,
     /// The trace to write, if one was asked for.
@@ -194,6 +196,7 @@ fn build(spec: &TrialSpec) -> Result<Parts, SimError> {
             lookahead_ns,
             may_speculate,
             speculation_ns,
+            speculative: false,
             honest,
             tracer: None,
         },
@@ -242,6 +245,7 @@ fn engine<N: Nodes>(spec: &TrialSpec, nodes: N, parts: EngineParts) -> Engine<N>
         time_limit_ns: spec.time_limit_ns,
         requests: spec.total_requests(),
         lookahead_ns: parts.lookahead_ns,
+        speculative: parts.speculative,
         honest: parts.honest,
         tracer: parts.tracer,
         costs: spec.costs.as_ref().map(|model| {
@@ -376,6 +380,7 @@ impl Parts {
     /// the engine stops at the first miss (`SimError::Lookahead`).
     fn speculating(mut self, guess: u64) -> Parts {
         self.engine.lookahead_ns = self.engine.lookahead_ns.max(guess);
+        self.engine.speculative = true;
         self
     }
 
