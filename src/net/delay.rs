@@ -239,10 +239,79 @@ impl DelayProfile {
         self.spec.min_ms()
     }
 
+    /// A delay at or below which about a share `p` of this profile's draws fall (its quantile
+    /// function at `p`, for `0 < p < 1`), never below [`DelayProfile::min_ms`]: the engine's
+    /// speculative lookahead (`sim::trial`). A truncated normal is given the untruncated
+    /// normal's quantile (at most the true one; 0 where it is negative), and a Pareto's or
+    /// Uniform's is exact. Only a tuning figure: no draw depends on it.
+    pub fn quantile_ms(&self, p: f64) -> f64 {
+        self.spec.quantile_ms(p).max(self.min_ms())
+    }
+
     /// Checks what the parameters' types cannot: a uniform's bounds in order. The error's
     /// path is relative to the profile.
     pub fn validate(&self) -> Result<(), FieldError> {
         self.spec.validate()
+    }
+}
+
+/// The standard normal's quantile function at `p` (0 < p < 1), by P. J. Acklam's published
+/// rational approximation (relative error below 1.2e-9); -inf at 0, +inf at 1, NaN outside.
+fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    const LOW: f64 = 0.02425;
+    if p.is_nan() || !(0.0..=1.0).contains(&p) {
+        return f64::NAN;
+    }
+    if p == 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if p == 1.0 {
+        return f64::INFINITY;
+    }
+    let tail = |q: f64| {
+        let num = ((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5];
+        let den = (((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0;
+        num / den
+    };
+    if p < LOW {
+        tail((-2.0 * p.ln()).sqrt())
+    } else if p > 1.0 - LOW {
+        -tail((-2.0 * (1.0 - p).ln()).sqrt())
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        let num = (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q;
+        let den = ((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0;
+        num / den
     }
 }
 
@@ -256,6 +325,27 @@ impl DelaySpec {
             | DelaySpec::Exponential { .. } => 0.0,
             DelaySpec::Pareto { scale_ms, .. } => scale_ms.get(),
             DelaySpec::Shifted { base_ms, profile } => base_ms.get() + profile.min_ms(),
+        }
+    }
+
+    /// The quantile function at `p` (see [`DelayProfile::quantile_ms`]).
+    fn quantile_ms(&self, p: f64) -> f64 {
+        match self {
+            DelaySpec::Constant { ms } => ms.get(),
+            DelaySpec::Uniform { min_ms, max_ms } => {
+                min_ms.get() + p * (max_ms.get() - min_ms.get()).max(0.0)
+            }
+            DelaySpec::Normal { mean_ms, std_ms } => {
+                (mean_ms.get() + std_ms.get() * normal_quantile(p)).max(0.0)
+            }
+            DelaySpec::LogNormal { median_ms, sigma } => {
+                median_ms.get() * (sigma.get() * normal_quantile(p)).exp()
+            }
+            DelaySpec::Exponential { mean_ms } => -mean_ms.get() * (-p).ln_1p(),
+            DelaySpec::Pareto { scale_ms, shape } => {
+                scale_ms.get() * (-(-p).ln_1p() / shape.get()).exp()
+            }
+            DelaySpec::Shifted { base_ms, profile } => base_ms.get() + profile.quantile_ms(p),
         }
     }
 
@@ -363,6 +453,63 @@ mod tests {
             10.0 * (2.0 / std::f64::consts::PI).sqrt(),
             0.02,
             "half-normal mean",
+        );
+    }
+
+    #[test]
+    fn the_normal_quantile_matches_tabulated_values() {
+        // (p, z) from the standard normal table.
+        for (p, z) in [
+            (0.5, 0.0),
+            (0.975, 1.959_963_985),
+            (0.001, -3.090_232_306),
+            (1e-6, -4.753_424_309),
+            (1e-9, -5.997_807_015),
+        ] {
+            let got = normal_quantile(p);
+            assert!(
+                (got - z).abs() <= 1e-8 * z.abs().max(1.0),
+                "p {p}: {got}, want {z}"
+            );
+        }
+    }
+
+    /// Each profile's quantile leaves about that share of draws at or below it, and is never
+    /// below the profile's minimum.
+    #[test]
+    fn quantiles_leave_their_share_of_draws_below() {
+        let p = 0.01;
+        for text in [
+            "Constant(ms: 10.0)",
+            "Uniform(min_ms: 5.0, max_ms: 35.0)",
+            "Normal(mean_ms: 250.0, std_ms: 50.0)",
+            "LogNormal(median_ms: 20.0, sigma: 0.5)",
+            "Exponential(mean_ms: 8.0)",
+            "Pareto(scale_ms: 10.0, shape: 2.5)",
+            "Shifted(base_ms: 30.0, profile: Exponential(mean_ms: 2.0))",
+        ] {
+            let profile = profile(text);
+            let q = profile.quantile_ms(p);
+            assert!(q >= profile.min_ms(), "{text}: {q}");
+            if profile.min_ms() == 10.0 && text.starts_with("Constant") {
+                assert_eq!(q, 10.0);
+                continue;
+            }
+            let mut rng = SimRng::seed_from_u64(3);
+            let below = (0..DRAWS)
+                .filter(|_| profile.sample_ms(&mut rng) <= q)
+                .count();
+            // The binomial standard error at p = 0.01 over 10^6 draws is 1e-4: 10 errors.
+            let share = below as f64 / DRAWS as f64;
+            assert!(
+                (share - p).abs() < 1e-3,
+                "{text}: {share} of draws below {q}"
+            );
+        }
+        // A half-normal leans on 0: its untruncated quantile is negative, so 0.
+        assert_eq!(
+            profile("Normal(mean_ms: 0.0, std_ms: 10.0)").quantile_ms(p),
+            0.0
         );
     }
 

@@ -51,6 +51,9 @@ pub(super) struct EngineSetup<N: Nodes> {
     pub(super) tracer: Option<Tracer>,
     /// The cost model's state, if the trial has one (then `lookahead_ns` is 0).
     pub(super) costs: Option<Costs>,
+    /// Whether `lookahead_ns` is a speculative guess (`speculation.rs`): the run then stops
+    /// with `SimError::Lookahead` at its first miss.
+    pub(super) speculative: bool,
 }
 
 /// One trial's engine: its nodes and the components that own the rest.
@@ -93,7 +96,11 @@ impl<N: Nodes> Engine<N> {
                 setup.honest,
                 setup.tracer,
             ),
-            lookahead: Lookahead::new(setup.lookahead_ns),
+            lookahead: if setup.speculative {
+                Lookahead::speculative(setup.lookahead_ns)
+            } else {
+                Lookahead::new(setup.lookahead_ns)
+            },
             epoch,
             time_limit_ns: setup.time_limit_ns,
             current: None,
@@ -139,11 +146,21 @@ impl<N: Nodes> Engine<N> {
             );
             epoch.take_inputs(&mut self.agenda, &self.links);
             let left = epoch.hand_over(&mut self.nodes, &self.lookahead).await?;
+            if self.lookahead.is_speculative() {
+                let left_at: Vec<usize> = left.iter().map(|(index, _)| *index).collect();
+                let events = (0..epoch.len()).map(|index| epoch.event(index));
+                self.lookahead.note_handled(events, &left_at);
+            }
             if let Some(at) = self.apply_epoch(&mut epoch, left) {
                 ended_at = at;
             }
             epoch.clear(&mut self.lookahead);
             self.epoch = epoch;
+            if self.lookahead.broken() {
+                // A speculative bound missed (or the exact one is wrong): nothing after it is
+                // right, so stop now (`speculation.rs` runs the trial again).
+                break;
+            }
         }
         if self.lookahead.broken() {
             return Err(SimError::Lookahead);

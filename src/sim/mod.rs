@@ -10,9 +10,14 @@
 //! (the runner gives each worker thread one). The reference drivers run the same engine over
 //! the bare state machines, with no actix.
 //!
+//! Where the delays leave no lookahead, `run_trial` first tries a speculative one and runs the
+//! trial again with the exact bound if it missed (`speculation.rs`).
+//!
 //! Public: [`run_trial`], [`run_trial_blocking`], [`run_trial_reference`],
 //! [`run_trial_reference_with_lookahead`], [`trial_lookahead_ns`], [`trial_seed`],
-//! [`TrialSpec`], [`TrialOutcome`], [`SimError`]. Everything else is the engine's own.
+//! [`TrialSpec`], [`TrialOutcome`], [`SimError`]; for speculation, [`trial_speculation_ns`],
+//! [`run_trial_speculating_blocking`], [`run_trial_reference_speculating`],
+//! [`speculation_misses`], [`Speculated`]. Everything else is the engine's own.
 
 mod actors;
 #[allow(unsafe_code)]
@@ -29,6 +34,7 @@ mod observer;
 pub(crate) mod outcome;
 mod queue;
 pub(crate) mod seeds;
+mod speculation;
 pub mod trace;
 mod tracer;
 mod trial;
@@ -36,10 +42,11 @@ mod trial;
 pub use arrivals::poisson_arrivals;
 pub use outcome::{throughput_rps, FaultEffects, RequestTimes, TrialOutcome};
 pub use seeds::trial_seed;
+pub use speculation::{speculation_misses, Speculated};
 pub use trial::{
-    run_trial, run_trial_blocking, run_trial_reference, run_trial_reference_traced,
-    run_trial_reference_with_lookahead, run_trial_traced, trial_lookahead_ns, TrialSpec,
-    TrialWorkload,
+    run_trial, run_trial_blocking, run_trial_reference, run_trial_reference_speculating,
+    run_trial_reference_traced, run_trial_reference_with_lookahead, run_trial_speculating_blocking,
+    run_trial_traced, trial_lookahead_ns, trial_speculation_ns, TrialSpec, TrialWorkload,
 };
 
 /// What can go wrong inside the engine itself (never the protocol: that is data).
@@ -51,8 +58,9 @@ pub enum SimError {
     /// The engine actor was asked to run twice.
     #[error("the trial was already run")]
     AlreadyRun,
-    /// An event for another node was created inside a lookahead epoch (a bug in the lookahead
-    /// bound).
+    /// An event for another node was created inside a lookahead epoch: a bug in the exact
+    /// bound, or a miss of a speculative one (which the trial's driver answers by running it
+    /// again with the exact bound; `speculation.rs`).
     #[error("an event for another node was scheduled inside a lookahead epoch")]
     Lookahead,
     /// The trial's byzantine behaviours could not be built (a coalition asked for with two

@@ -11,6 +11,7 @@ use super::metrics::Metrics;
 use super::nodes::{ActorNodes, DirectNodes, Nodes};
 use super::outcome::TrialOutcome;
 use super::seeds::{stream, Stream};
+use super::speculation::{count_miss, speculative_lookahead_ns, Speculated};
 use super::trace::{Node, NodeRole, TraceSink, TraceTrial};
 use super::tracer::{periods, Tracer};
 use super::SimError;
@@ -90,6 +91,13 @@ struct EngineParts {
     metrics: Metrics,
     /// The lookahead the engine may use for this trial (see [`trial_lookahead_ns`]).
     lookahead_ns: u64,
+    /// Whether the trial may be run on a speculative lookahead (`speculation.rs`): not under a
+    /// cost model nor with a coalition sharing state (those run one event at a time).
+    may_speculate: bool,
+    /// The speculative lookahead [`run_trial`] tries first (0: none; `speculation.rs`).
+    speculation_ns: u64,
+    /// Whether `lookahead_ns` is now that guess (the engine then stops at its first miss).
+    speculative: bool,
     /// Which replicas are honest.
     honest: Vec<bool>,
     /// The trace to write, if one was asked for.
@@ -171,10 +179,12 @@ fn build(spec: &TrialSpec) -> Result<Parts, SimError> {
     // (delayed actions, wake-ups, sends to itself) the epochs already respect.
     // Under a cost model nodes queue for their CPU, links and ports: the trial runs one
     // event at a time so that every queue is served exactly in arrival order.
-    let lookahead_ns = if coalitions.shares_state() || spec.costs.is_some() {
-        0
+    let may_speculate = !coalitions.shares_state() && spec.costs.is_none();
+    let lookahead_ns = if may_speculate { lookahead_ns(spec) } else { 0 };
+    let speculation_ns = if may_speculate {
+        speculative_lookahead_ns(spec, lookahead_ns)
     } else {
-        lookahead_ns(spec)
+        0
     };
     Ok(Parts {
         replicas,
@@ -184,6 +194,9 @@ fn build(spec: &TrialSpec) -> Result<Parts, SimError> {
             oracle: Oracle::new(honest.clone(), spec.clients as usize, spec.replica.f),
             metrics: Metrics::new(expected, spec.clients, spec.requests_per_client),
             lookahead_ns,
+            may_speculate,
+            speculation_ns,
+            speculative: false,
             honest,
             tracer: None,
         },
@@ -232,6 +245,7 @@ fn engine<N: Nodes>(spec: &TrialSpec, nodes: N, parts: EngineParts) -> Engine<N>
         time_limit_ns: spec.time_limit_ns,
         requests: spec.total_requests(),
         lookahead_ns: parts.lookahead_ns,
+        speculative: parts.speculative,
         honest: parts.honest,
         tracer: parts.tracer,
         costs: spec.costs.as_ref().map(|model| {
@@ -248,9 +262,97 @@ fn engine<N: Nodes>(spec: &TrialSpec, nodes: N, parts: EngineParts) -> Engine<N>
 }
 
 /// Runs one trial inside the current actix System: replicas and clients as actors, driven by
-/// the engine actor, by lookahead epochs.
+/// the engine actor, by lookahead epochs. Where the delays leave no useful lookahead, the epochs
+/// are first tried on a speculative one, and the trial is run again with the exact bound if
+/// that missed (`speculation.rs`): the outcome is the same either way.
 pub async fn run_trial(spec: &TrialSpec) -> Result<TrialOutcome, SimError> {
-    run_parts(spec, build(spec)?).await
+    let parts = build(spec)?;
+    let guess = parts.engine.speculation_ns;
+    if guess == 0 {
+        return run_parts(spec, parts).await;
+    }
+    Ok(run_speculating(spec, parts, guess).await?.outcome)
+}
+
+/// [`run_trial`] on the speculative lookahead `lookahead_ns` (at least the exact bound) instead
+/// of the one the trial would choose, in a fresh actix System on the calling thread: for tests
+/// that make speculation miss. A trial that may not speculate (a cost model, a coalition
+/// sharing state) runs as [`run_trial`] does.
+pub fn run_trial_speculating_blocking(
+    spec: &TrialSpec,
+    lookahead_ns: u64,
+) -> Result<Speculated, SimError> {
+    actix::System::new().block_on(async {
+        let parts = build(spec)?;
+        if !parts.engine.may_speculate {
+            let outcome = run_parts(spec, parts).await?;
+            return Ok(Speculated {
+                outcome,
+                missed: false,
+            });
+        }
+        run_speculating(spec, parts, lookahead_ns).await
+    })
+}
+
+/// Runs `parts` as actors on the lookahead `guess` (or the exact bound, if longer); on a miss,
+/// counts it and runs the trial again from scratch with the exact bound.
+async fn run_speculating(
+    spec: &TrialSpec,
+    parts: Parts,
+    guess: u64,
+) -> Result<Speculated, SimError> {
+    let parts = parts.speculating(guess);
+    match run_parts(spec, parts).await {
+        Err(SimError::Lookahead) => {
+            count_miss();
+            Ok(Speculated {
+                outcome: run_parts(spec, build(spec)?).await?,
+                missed: true,
+            })
+        }
+        result => result.map(|outcome| Speculated {
+            outcome,
+            missed: false,
+        }),
+    }
+}
+
+/// The reference driver by epochs on the speculative lookahead `lookahead_ns` (at least the
+/// exact bound), with the same fallback as [`run_trial`]: on a miss the trial is run again by
+/// epochs of the exact bound. Its outcome is [`run_trial_reference`]'s.
+pub fn run_trial_reference_speculating(
+    spec: &TrialSpec,
+    lookahead_ns: u64,
+) -> Result<Speculated, SimError> {
+    let parts = build(spec)?;
+    if !parts.engine.may_speculate {
+        let outcome = run_parts_reference(spec, parts, Delivery::Epochs)?;
+        return Ok(Speculated {
+            outcome,
+            missed: false,
+        });
+    }
+    match run_parts_reference(spec, parts.speculating(lookahead_ns), Delivery::Epochs) {
+        Err(SimError::Lookahead) => {
+            count_miss();
+            Ok(Speculated {
+                outcome: run_parts_reference(spec, build(spec)?, Delivery::Epochs)?,
+                missed: true,
+            })
+        }
+        result => result.map(|outcome| Speculated {
+            outcome,
+            missed: false,
+        }),
+    }
+}
+
+/// The speculative lookahead [`run_trial`] tries `spec`'s trial with first, in virtual ns (0:
+/// none, the trial runs on its exact bound; `speculation.rs`). An error if its behaviours
+/// cannot be built.
+pub fn trial_speculation_ns(spec: &TrialSpec) -> Result<u64, SimError> {
+    Ok(build(spec)?.engine.speculation_ns)
 }
 
 /// [`run_trial`], writing the trial's event trace to `sink` as it runs (`docs/trace.md`). The
@@ -274,6 +376,14 @@ pub fn run_trial_reference_traced(
 }
 
 impl Parts {
+    /// These parts, run on the speculative lookahead `guess` (or the exact bound, if longer):
+    /// the engine stops at the first miss (`SimError::Lookahead`).
+    fn speculating(mut self, guess: u64) -> Parts {
+        self.engine.lookahead_ns = self.engine.lookahead_ns.max(guess);
+        self.engine.speculative = true;
+        self
+    }
+
     /// These parts, writing their trial's trace to `sink` (announced to it now).
     fn traced(mut self, spec: &TrialSpec, sink: Box<dyn TraceSink>) -> Parts {
         for node in &mut self.replicas {
