@@ -241,15 +241,22 @@ impl<N: Nodes> Engine<N> {
             match action {
                 Action::Send { to, message } => {
                     let summary = self.summary(&message);
-                    self.transmit(source, index_of(to, replicas), message, summary.as_ref());
+                    let target = index_of(to, replicas);
+                    let outgoing = Outgoing::Message(message);
+                    self.transmit(source, target, outgoing, summary.as_ref());
                 }
                 Action::Broadcast(message) => {
+                    // The message is stored once for all its recipients (`Agenda`'s broadcasts).
                     let summary = self.summary(&message);
+                    let from = node_of(source, replicas);
+                    let broadcast = self.agenda.open_broadcast(from, message);
                     for r in 0..replicas {
                         if r != source {
-                            self.transmit(source, r, message.clone(), summary.as_ref());
+                            let outgoing = Outgoing::Broadcast(broadcast);
+                            self.transmit(source, r, outgoing, summary.as_ref());
                         }
                     }
+                    self.agenda.close_broadcast(broadcast);
                 }
                 Action::SetTimer { timer, after_ns } => {
                     let now = self.agenda.now();
@@ -282,17 +289,30 @@ impl<N: Nodes> Engine<N> {
         &mut self,
         source: u32,
         target: u32,
-        message: Message,
+        outgoing: Outgoing,
         summary: Option<&MessageSummary>,
     ) {
         let replicas = self.nodes.replicas();
         let from = node_of(source, replicas);
         if source == target {
-            self.schedule(source, 0, target, Payload::Deliver { from, message });
+            let event = match outgoing {
+                Outgoing::Message(message) => {
+                    let payload = Payload::Deliver { from, message };
+                    self.agenda.schedule(source, 0, target, payload)
+                }
+                Outgoing::Broadcast(broadcast) => {
+                    self.agenda.schedule_broadcast(source, 0, target, broadcast)
+                }
+            };
+            self.lookahead.note(event);
             return;
         }
-        if let (NodeId::Replica(r), Message::Reply(reply)) = (from, &message) {
-            if let NodeId::Client(c) = node_of(target, replicas) {
+        if let (NodeId::Replica(r), NodeId::Client(c)) = (from, node_of(target, replicas)) {
+            let message = match &outgoing {
+                Outgoing::Message(message) => Some(message),
+                Outgoing::Broadcast(broadcast) => self.agenda.broadcast_message(*broadcast),
+            };
+            if let Some(Message::Reply(reply)) = message {
                 self.observer
                     .reply_sent(r, c, reply.timestamp, reply.result, reply.tentative);
             }
@@ -306,19 +326,40 @@ impl<N: Nodes> Engine<N> {
             let to = node_of(target, replicas);
             tracer.sent(now, from, to, *summary, copies, drawn.fate, drawn.slowdown);
         }
-        let mut message = Some(message);
-        for (i, delay) in copies.iter().enumerate() {
-            // The last copy takes the message itself; a duplicate before it is a clone.
-            let copy = if i + 1 == copies.len() {
-                message.take()
-            } else {
-                message.clone()
-            };
-            if let Some(message) = copy {
-                let payload = Payload::Deliver { from, message };
-                let event = self.agenda.schedule(source, *delay, target, payload);
-                self.lookahead.note(event);
+        match outgoing {
+            Outgoing::Message(message) => {
+                let mut message = Some(message);
+                for (i, delay) in copies.iter().enumerate() {
+                    // The last copy takes the message itself; a duplicate before it is a clone.
+                    let copy = if i + 1 == copies.len() {
+                        message.take()
+                    } else {
+                        message.clone()
+                    };
+                    if let Some(message) = copy {
+                        let payload = Payload::Deliver { from, message };
+                        let event = self.agenda.schedule(source, *delay, target, payload);
+                        self.lookahead.note(event);
+                    }
+                }
+            }
+            Outgoing::Broadcast(broadcast) => {
+                for delay in copies {
+                    let event = self
+                        .agenda
+                        .schedule_broadcast(source, *delay, target, broadcast);
+                    self.lookahead.note(event);
+                }
             }
         }
     }
+}
+
+/// What [`Engine::transmit`] sends: a message of its own, or one recipient's share of a
+/// broadcast stored once in the agenda.
+enum Outgoing {
+    /// A point-to-point message.
+    Message(Message),
+    /// A broadcast's handle ([`Agenda::open_broadcast`]).
+    Broadcast(u32),
 }
