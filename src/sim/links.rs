@@ -41,6 +41,11 @@ impl Links {
         }
     }
 
+    /// How many of the nodes are replicas (indexed first).
+    pub(super) fn replicas(&self) -> u32 {
+        self.replicas
+    }
+
     /// When crashed replicas restart: (time, replica).
     pub(super) fn recoveries(&self) -> Vec<(u64, u32)> {
         self.model.faults.recoveries()

@@ -17,7 +17,7 @@
 
 use super::agenda::{Agenda, Event, Payload};
 use super::links::Links;
-use super::nodes::{node_of, Handled, Inbox, Nodes};
+use super::nodes::{node_of, own_event_at, Handled, Inbox, Nodes};
 use super::trace::MessageSummary;
 use super::tracer::Arrival;
 use super::SimError;
@@ -168,10 +168,22 @@ impl Lookahead {
 }
 
 /// A node's inbox vectors, kept from epoch to epoch.
-#[derive(Default)]
 struct InboxPool {
     inputs: Vec<(u64, Input)>,
     actions: Vec<Handled>,
+    /// The earliest event the node is due to make for itself when this epoch's events it is
+    /// not handed are applied (`Inbox::pending`); `u64::MAX`: none.
+    pending: u64,
+}
+
+impl Default for InboxPool {
+    fn default() -> InboxPool {
+        InboxPool {
+            inputs: Vec::new(),
+            actions: Vec::new(),
+            pending: u64::MAX,
+        }
+    }
 }
 
 /// One epoch's events and, per event, whether its target is down and its actions once handled
@@ -305,10 +317,13 @@ impl Epoch {
                 Some(Payload::Fire(timer)) => Input::Timeout(timer),
                 Some(Payload::Recover) => Input::Recover,
                 Some(Payload::Perform(action)) => {
-                    deferred.push((index, Handled::of(vec![action])));
+                    let handled = Handled::of(vec![action]);
+                    note_pending(pools, event, &handled, links.replicas());
+                    deferred.push((index, handled));
                     continue;
                 }
                 Some(Payload::Done(actions)) => {
+                    note_pending(pools, event, &actions, links.replicas());
                     deferred.push((index, actions));
                     continue;
                 }
@@ -361,6 +376,7 @@ impl Epoch {
                 node: node_of(target, replicas),
                 inputs: std::mem::take(&mut pool.inputs),
                 actions: std::mem::take(&mut pool.actions),
+                pending: std::mem::replace(&mut pool.pending, u64::MAX),
             });
         }
         let answers = nodes.step_inboxes(inboxes, lookahead.end).await?;
@@ -436,6 +452,11 @@ impl Epoch {
 
     /// Empties every buffer, keeping its memory, and closes the epoch of `lookahead`.
     pub(super) fn clear(&mut self, lookahead: &mut Lookahead) {
+        for event in &self.events {
+            if let Some(pool) = self.pools.get_mut(event.target as usize) {
+                pool.pending = u64::MAX;
+            }
+        }
         self.events.clear();
         self.arrivals.clear();
         self.down.clear();
@@ -444,6 +465,22 @@ impl Epoch {
         self.handed.clear();
         self.touched.clear();
         lookahead.close();
+    }
+}
+
+/// Notes in `event`'s node's pool the earliest event for itself that `handled` (the actions of
+/// an event the node will not be handed: one it handled in an earlier epoch, or a delayed
+/// action) makes when the engine applies them at the event's time. Without it, a node given
+/// back an event whose timer falls inside the next epoch handled its later inputs before the
+/// timer: measured, 99 of 100 trials (n = 4, Uniform(30, 60) ms links, a silent primary,
+/// 25 ms view-change timeouts) diverged from one-at-a-time delivery.
+fn note_pending(pools: &mut [InboxPool], event: &Event, handled: &Handled, replicas: u32) {
+    let node = node_of(event.target, replicas);
+    if let (Some(at), Some(pool)) = (
+        own_event_at(node, event.time, &handled.actions),
+        pools.get_mut(event.target as usize),
+    ) {
+        pool.pending = pool.pending.min(at);
     }
 }
 

@@ -96,6 +96,26 @@ pub(super) struct Inbox {
     pub inputs: Vec<(u64, Input)>,
     /// Empty; receives one entry per input taken.
     pub actions: Vec<Handled>,
+    /// The earliest event the node is already due to make for itself when the engine applies
+    /// an event of this epoch it does not hand over (one the node handled in an earlier epoch
+    /// and that was given back, or a delayed action): the node stops before it, as before its
+    /// own events ([`step_until`]). `u64::MAX`: none.
+    pub pending: u64,
+}
+
+/// The earliest time at which `actions`, applied at `time` by node `node`, make an event for
+/// `node` itself (a timer, a delayed action, a message to itself), if any.
+pub(super) fn own_event_at(node: NodeId, time: u64, actions: &[Action]) -> Option<u64> {
+    actions
+        .iter()
+        .filter_map(|action| match action {
+            Action::SetTimer { after_ns, .. } | Action::Delayed { after_ns, .. } => {
+                Some(time.saturating_add(*after_ns))
+            }
+            Action::Send { to, .. } if *to == node => Some(time),
+            _ => None,
+        })
+        .min()
 }
 
 /// What a node did with its inbox: the actions of the inputs it took, in order, and the inputs
@@ -124,9 +144,10 @@ pub(super) fn step_until(
         node,
         mut inputs,
         mut actions,
+        pending,
     } = inbox;
     let mut left = Vec::new();
-    let mut limit = until;
+    let mut limit = until.min(pending);
     let mut taken = inputs.drain(..);
     while let Some((time, input)) = taken.next() {
         if time >= limit {
@@ -135,17 +156,8 @@ pub(super) fn step_until(
             break;
         }
         let out = handle(input);
-        for action in &out.actions {
-            let own_delay = match action {
-                Action::SetTimer { after_ns, .. } | Action::Delayed { after_ns, .. } => {
-                    Some(*after_ns)
-                }
-                Action::Send { to, .. } if *to == node => Some(0),
-                _ => None,
-            };
-            if let Some(delay) = own_delay {
-                limit = limit.min(time.saturating_add(delay));
-            }
+        if let Some(at) = own_event_at(node, time, &out.actions) {
+            limit = limit.min(at);
         }
         actions.push(out);
     }
@@ -180,6 +192,7 @@ impl Nodes for ActorNodes {
             node,
             inputs: vec![(0, input)],
             actions: Vec::with_capacity(1),
+            pending: u64::MAX,
         };
         let stepped = self.step_inboxes(vec![inbox], u64::MAX).await?;
         Ok(stepped
