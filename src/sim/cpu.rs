@@ -18,10 +18,10 @@ use crate::protocol::message::{Message, NodeId};
 use crate::sim::trace::MESSAGE_KINDS;
 
 /// An event's key without its slab slot.
-type EventKey = (u64, u64, u32, u64);
+type EventKey = (u64, u64, u64);
 
 fn key(event: &Event) -> EventKey {
-    (event.time, event.created, event.creator, event.counter)
+    (event.time, event.created, event.order)
 }
 
 /// What an event still waiting carries for the cost model.

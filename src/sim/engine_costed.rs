@@ -67,9 +67,9 @@ impl<N: Nodes> Engine<N> {
             return;
         };
         self.agenda.set_now(event.time);
-        let arrived = self
-            .agenda
-            .schedule(event.creator, done - event.time, event.target, payload);
+        let arrived =
+            self.agenda
+                .schedule(event.creator(), done - event.time, event.target, payload);
         self.lookahead.note(arrived);
         if let Some(costs) = self.costs.as_mut() {
             costs.note(&arrived, Note::Input(receive_ns));

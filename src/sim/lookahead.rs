@@ -94,7 +94,7 @@ impl Lookahead {
     /// Notes an event just scheduled, while an epoch is applied.
     pub(super) fn note(&mut self, event: Event) {
         if event.time < self.end {
-            if event.creator == event.target {
+            if event.creator() == event.target {
                 // A node stops before its own events (`step_until`), but not before one that
                 // an event handled in an earlier epoch schedules when applied now: it may have
                 // handled later inputs already. Measured: one request at n = 16 over
@@ -214,10 +214,10 @@ pub(super) struct Epoch {
 }
 
 /// An event's key without its slab slot (which changes when it is given back).
-type EventKey = (u64, u64, u32, u64);
+type EventKey = (u64, u64, u64);
 
 fn key(event: &Event) -> EventKey {
-    (event.time, event.created, event.creator, event.counter)
+    (event.time, event.created, event.order)
 }
 
 /// What `payload` is, for the trace.

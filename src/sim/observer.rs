@@ -105,14 +105,11 @@ impl Observer {
     /// and counts as processed if its target was up.
     pub(super) fn event_applied(&mut self, event: &Event, down: bool) {
         self.trace = splitmix64(
-            self.trace
-                ^ splitmix64(event.time ^ (u64::from(event.target) << 48))
-                ^ (u64::from(event.creator) << 40)
-                ^ event.counter,
+            self.trace ^ splitmix64(event.time ^ (u64::from(event.target) << 48)) ^ event.order,
         );
         if !down {
             self.events += 1;
-        } else if event.creator != event.target {
+        } else if event.creator() != event.target {
             // Another node's message, to a crashed replica: lost on arrival.
             self.effects.dropped_crash += 1;
         }

@@ -76,6 +76,9 @@ impl<T: Timed> Default for EventQueue<T> {
     }
 }
 
+/// The radix sort's buffer is kept between buckets up to this many events.
+const MAX_SCRATCH: usize = 1 << 16;
+
 /// Sorts one bucket's events (all with the same `time >> BUCKET_SHIFT`) into their order:
 /// a stable radix sort on the time's low 16 bits, then each run of equal times by `Ord`.
 fn sort_bucket<T: Timed>(events: &mut [T], scratch: &mut Vec<T>) {
@@ -90,13 +93,19 @@ fn sort_bucket<T: Timed>(events: &mut [T], scratch: &mut Vec<T>) {
         counts[0][(t & 0xff) as usize] += 1;
         counts[1][((t >> 8) & 0xff) as usize] += 1;
     }
-    scratch.clear();
-    scratch.extend_from_slice(events);
+    // A pass where one digit holds every event would move nothing: with constant delays a
+    // whole bucket has one time, and copying it into the scratch buffer anyway doubled the
+    // queue's memory (measured: one request at n = 4096, a bucket of 16.8 M PREPAREs).
+    let needed = |count: &[u32; 256]| !count.iter().any(|&c| c as usize == len);
+    if counts.iter().any(needed) {
+        scratch.clear();
+        scratch.extend_from_slice(events);
+    }
     // Where the events are in their order so far: `events` (true) or `scratch`.
     let mut in_events = true;
     for (pass, count) in counts.iter_mut().enumerate() {
-        if count.iter().any(|&c| c as usize == len) {
-            continue; // one digit for all: the pass would move nothing
+        if !needed(count) {
+            continue;
         }
         let mut start = 0u32;
         for c in count.iter_mut() {
@@ -112,6 +121,10 @@ fn sort_bucket<T: Timed>(events: &mut [T], scratch: &mut Vec<T>) {
     }
     if !in_events {
         events.copy_from_slice(scratch);
+    }
+    if scratch.capacity() > MAX_SCRATCH {
+        // A huge bucket's buffer is not kept for the small ones that follow.
+        *scratch = Vec::new();
     }
     let mut i = 0;
     while i < len {
