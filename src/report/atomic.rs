@@ -36,18 +36,27 @@ where
 
 /// Atomically replaces `path` with `bytes`, flushed to disk (`fsync`) before the rename.
 pub fn write_bytes_atomically(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let mut tmp = temporary_sibling(path)?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|source| io_error(path, source))?;
-    persist(tmp, path)
+    replace_with_bytes(path, bytes, true)
 }
 
 /// Atomically replaces `path` with `bytes`, without flushing them to disk first (see the module
 /// documentation for which files need not be).
 pub fn write_bytes_atomically_unsynced(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    replace_with_bytes(path, bytes, false)
+}
+
+/// Writes `bytes` to a temporary sibling of `path`, flushed to disk first if `sync`, and
+/// renames it to `path`.
+fn replace_with_bytes(path: &Path, bytes: &[u8], sync: bool) -> Result<(), ReportError> {
     let mut tmp = temporary_sibling(path)?;
     tmp.write_all(bytes)
+        .and_then(|()| {
+            if sync {
+                tmp.as_file().sync_all()
+            } else {
+                Ok(())
+            }
+        })
         .map_err(|source| io_error(path, source))?;
     persist(tmp, path)
 }

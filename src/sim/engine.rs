@@ -147,9 +147,8 @@ impl<N: Nodes> Engine<N> {
             epoch.take_inputs(&mut self.agenda, &self.links);
             let left = epoch.hand_over(&mut self.nodes, &self.lookahead).await?;
             if self.lookahead.is_speculative() {
-                let left_at: Vec<usize> = left.iter().map(|(index, _)| *index).collect();
                 let events = (0..epoch.len()).map(|index| epoch.event(index));
-                self.lookahead.note_handled(events, &left_at);
+                self.lookahead.note_handled(events, &left);
             }
             if let Some(at) = self.apply_epoch(&mut epoch, left) {
                 ended_at = at;

@@ -72,6 +72,8 @@ pub(super) struct Lookahead {
     latest: Vec<Option<Event>>,
     /// The nodes set in `latest`.
     noted: Vec<u32>,
+    /// The indices of the inputs an epoch's nodes gave back, sorted (kept between epochs).
+    left_sorted: Vec<usize>,
 }
 
 impl Lookahead {
@@ -118,14 +120,23 @@ impl Lookahead {
     }
 
     /// While speculating: notes, for each node, the latest of `events` (the epoch's, by index)
-    /// it has handled, i.e. every one but those given back unhandled (`left`, by index). Events
-    /// whose target was down count too (a superset: at worst a miss more).
-    pub(super) fn note_handled(&mut self, events: impl Iterator<Item = Event>, left: &[usize]) {
+    /// it has handled, i.e. every one but those given back unhandled (`left`). Events whose
+    /// target was down count too (a superset: at worst a miss more).
+    pub(super) fn note_handled(&mut self, events: impl Iterator<Item = Event>, left: &LeftInputs) {
         if !self.speculative {
             return;
         }
+        // One pass over the epoch beside the sorted indices left, not a search per event.
+        self.left_sorted.clear();
+        self.left_sorted
+            .extend(left.iter().map(|(index, _)| *index));
+        self.left_sorted.sort_unstable();
+        let mut next_left = 0;
         for (index, event) in events.enumerate() {
-            if left.contains(&index) {
+            if self.left_sorted.get(next_left) == Some(&index) {
+                while self.left_sorted.get(next_left) == Some(&index) {
+                    next_left += 1;
+                }
                 continue;
             }
             let target = event.target as usize;
